@@ -1,0 +1,68 @@
+#pragma once
+// NetworkImpl: the common shape of every ConvLens network. A network is an ordered chain of named blocks;
+// running all blocks in order computes exactly what torchvision's forward() computes. Block names are
+// torchvision's state_dict prefixes of the module a block runs ("layer3.1", "features.7.0"), or a short name
+// for a functional step that has no module ("pool", "relu").
+//
+// Threads: a network may be used by one thread at a time. Inference callers hold a torch::NoGradGuard unless
+// they need gradients (the inspection engine's head-only backward).
+// Errors: shape problems inside a block raise c10::Error (TORCH_CHECK); the core API boundary turns them into
+// Expected errors.
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace convlens {
+
+struct Block {
+    std::string name;
+    std::function<torch::Tensor(const torch::Tensor&)> run;
+};
+
+class NetworkImpl : public torch::nn::Module {
+public:
+    // Runs every block: normalised images [N,3,H,W] → logits [N,numClasses].
+    torch::Tensor forward(const torch::Tensor& input);
+
+    // Runs every block and stores into `outputs` the output of each block named in `taps`.
+    torch::Tensor forwardRecording(const torch::Tensor& input, const std::vector<std::string>& taps,
+                                   std::map<std::string, torch::Tensor>& outputs);
+
+    // Runs blocks 0..lastBlock and returns the output of block `lastBlock`.
+    torch::Tensor forwardTo(int lastBlock, const torch::Tensor& input);
+
+    // Runs the blocks after `blockIndex` on `activation`, the output of block `blockIndex`, to the logits.
+    torch::Tensor forwardFrom(int blockIndex, const torch::Tensor& activation);
+
+    const std::vector<Block>& blocks() const { return mBlocks; }
+    std::vector<std::string> blockNames() const;
+    // Index of the block with this name, or -1.
+    int blockIndex(const std::string& name) const;
+
+    const std::string& architecture() const { return mArchitecture; }
+    int64_t numClasses() const { return mNumClasses; }
+
+protected:
+    NetworkImpl(std::string architecture, int64_t numClasses);
+
+    // Appends a step to the chain. Families call this in their constructor, in forward order.
+    void addBlock(std::string name, std::function<torch::Tensor(const torch::Tensor&)> run);
+
+    // Appends a registered submodule (held by `module`, a ModuleHolder or shared_ptr with forward(Tensor)).
+    template <typename ModuleHolderT>
+    void addModuleBlock(std::string name, ModuleHolderT module)
+    {
+        addBlock(std::move(name), [module](const torch::Tensor& x) mutable { return module->forward(x); });
+    }
+
+private:
+    std::string mArchitecture;
+    int64_t mNumClasses;
+    std::vector<Block> mBlocks;
+};
+
+}  // namespace convlens
