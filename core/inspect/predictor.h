@@ -1,0 +1,50 @@
+#pragma once
+// Predictor: one model with its weights, ready to classify images. Torch stays behind this header.
+//
+// Ownership: a Predictor owns its network; copy it cheaply (shared) but use one copy from one thread at a time.
+// Errors: create() fails when the architecture is unknown or the weights file cannot be read or does not fit;
+// predict() fails only on an internal inference error. Messages name the file and the problem.
+
+#include "core/common/expected.h"
+#include "core/image/preprocessspec.h"
+
+#include <QImage>
+#include <QString>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace convlens {
+
+struct ModelSpec;
+
+struct ClassScore {
+    int index = 0;
+    std::string label;
+    float probability = 0.0f;
+};
+
+struct Prediction {
+    std::vector<ClassScore> top;  // highest probability first
+    std::vector<float> logits;    // numClasses raw scores
+};
+
+class Predictor {
+public:
+    // Builds spec.architecture with spec.numClasses outputs and loads `weightsPath` into it. An empty
+    // weightsPath keeps torchvision's random initialisation (untrained: predictions are meaningless).
+    static Expected<Predictor> create(const ModelSpec& spec, const QString& weightsPath);
+
+    // Classifies one RGB888 image (any size): preprocessing per the spec, one forward pass, softmax, top-K.
+    Expected<Prediction> predict(const QImage& rgb, int topK) const;
+
+    const std::string& modelId() const;
+
+private:
+    struct State;
+    explicit Predictor(std::shared_ptr<State> state);
+    std::shared_ptr<State> mState;
+};
+
+}  // namespace convlens

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""End-to-end checks of convlens-cli against torchvision, run by ctest.
+
+Uses the model fixtures (seeded random weights in the official file names): `models` finds them through
+CONVLENS_WEIGHTS_DIR, `predict` on a real photo gives torchvision's logits for the same file and weights,
+bad inputs give clear messages without losing the results of good ones.
+"""
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import torch
+import torchvision
+from PIL import Image
+
+failures = []
+
+
+def check(condition, what):
+    print(("ok   " if condition else "FAIL ") + what, flush=True)
+    if not condition:
+        failures.append(what)
+
+
+def run(cli, args, env_extra):
+    env = dict(os.environ)
+    env.update(env_extra)
+    return subprocess.run([cli] + args, capture_output=True, text=True, env=env, timeout=600)
+
+
+def reference_logits(model_id, weights_path, image_path):
+    weights = torchvision.models.get_model_weights(model_id).DEFAULT
+    model = torchvision.models.get_model(model_id, weights=None)
+    model.load_state_dict(torch.load(weights_path))
+    model.eval()
+    # Registry-independent: the transforms of torchvision's default weights for that file.
+    batch = weights.transforms()(Image.open(image_path).convert("RGB")).unsqueeze(0)
+    with torch.no_grad():
+        return model(batch)[0]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cli", required=True)
+    parser.add_argument("--fixtures", required=True)
+    parser.add_argument("--source", required=True)
+    args = parser.parse_args()
+    fixtures = args.fixtures
+    photo = os.path.join(args.source, "resources", "samples", "chelsea.jpg")
+    empty = tempfile.mkdtemp(prefix="convlens-empty-")
+    only_fixtures = {"CONVLENS_WEIGHTS_DIR": fixtures, "TORCH_HOME": empty, "XDG_CACHE_HOME": empty}
+
+    # models: every id listed, weights found in the fixture folder.
+    result = run(args.cli, ["models"], only_fixtures)
+    check(result.returncode == 0, "models exits 0")
+    manifests = sorted(f[:-5] for f in os.listdir(fixtures) if f.endswith(".json"))
+    for model_id in manifests:
+        with open(os.path.join(fixtures, model_id + ".json")) as f:
+            weights_file = json.load(f)["weights"]
+        line = next((l for l in result.stdout.splitlines() if l.split()[:1] == [model_id]), "")
+        check(os.path.join(fixtures, weights_file) in line, f"models shows where {model_id}'s weights are")
+
+    # predict: torchvision's logits on the same photo and weights, top-K ordered, JSON as documented.
+    for model_id in ("resnet18", "efficientnet_b3"):
+        with open(os.path.join(fixtures, model_id + ".json")) as f:
+            weights_path = os.path.join(fixtures, json.load(f)["weights"])
+        out = os.path.join(empty, model_id + ".json")
+        result = run(args.cli, ["predict", photo, "--model", model_id, "--top-k", "3", "--json", out,
+                                "--full-logits", "--threads", "2"], only_fixtures)
+        check(result.returncode == 0, f"predict {model_id} exits 0 ({result.stderr.strip()})")
+        if result.returncode != 0:
+            continue
+        with open(out) as f:
+            doc = json.load(f)
+        entry = doc[0]
+        check(set(entry) == {"image", "sha256", "model", "weights", "predictions", "logits"},
+              f"{model_id} JSON fields: {sorted(entry)}")
+        with open(photo, "rb") as f:
+            check(entry["sha256"] == hashlib.sha256(f.read()).hexdigest(), "sha256 of the image bytes")
+        check(entry["weights"] == weights_path, "weights path reported")
+        ref = reference_logits(model_id, weights_path, photo)
+        got = torch.tensor(entry["logits"])
+        diff = (got - ref).abs().max().item()
+        check(got.shape == ref.shape and diff <= 1e-4, f"{model_id} logits match torchvision (max diff {diff:.2e})")
+        probs = torch.softmax(ref, 0)
+        top = probs.topk(3)
+        check([p["index"] for p in entry["predictions"]] == top.indices.tolist(), f"{model_id} top-3 classes")
+        check(all(abs(p["probability"] - v) < 1e-5 for p, v in zip(entry["predictions"], top.values.tolist())),
+              f"{model_id} top-3 probabilities")
+        labels = torchvision.models.get_model_weights(model_id).DEFAULT.meta["categories"]
+        check([p["label"] for p in entry["predictions"]] == [labels[i] for i in top.indices.tolist()],
+              f"{model_id} labels")
+        check(entry["predictions"][0]["label"] in result.stdout, "text output shows the top label")
+
+    # A corrupt image fails alone; the good image is still reported, in text and JSON.
+    corrupt = os.path.join(empty, "broken.jpg")
+    with open(corrupt, "wb") as f:
+        f.write(b"\xff\xd8\xff\xe0 this is not really a jpeg")
+    out = os.path.join(empty, "mixed.json")
+    result = run(args.cli, ["predict", corrupt, photo, "--model", "resnet18", "--json", out], only_fixtures)
+    check(result.returncode == 1, "a failed image gives exit code 1")
+    check("broken.jpg" in result.stderr, f"the error names the corrupt file: {result.stderr.strip()}")
+    with open(out) as f:
+        doc = json.load(f)
+    check(len(doc) == 2 and "error" in doc[0] and doc[1].get("predictions"), "the good image's result is kept")
+
+    # Missing weights: the message names the file, the URL and where it looked.
+    result = run(args.cli, ["predict", photo, "--model", "resnet50"],
+                 {"CONVLENS_WEIGHTS_DIR": empty, "TORCH_HOME": empty, "XDG_CACHE_HOME": empty})
+    check(result.returncode == 2, "missing weights exit 2")
+    for needle in ("resnet50-11ad3fa6.pth", "https://download.pytorch.org/models/resnet50-11ad3fa6.pth", empty):
+        check(needle in result.stderr, f"missing-weights message mentions {needle}")
+
+    # Weights of another architecture are refused by name.
+    with open(os.path.join(fixtures, "resnet50.json")) as f:
+        r50 = os.path.join(fixtures, json.load(f)["weights"])
+    result = run(args.cli, ["predict", photo, "--model", "resnet18", "--weights", r50], only_fixtures)
+    check(result.returncode == 2 and "resnet50-11ad3fa6.pth" in result.stderr and "fc.weight" in result.stderr,
+          f"wrong-architecture weights refused: {result.stderr.strip()[:300]}")
+
+    # Usage errors.
+    result = run(args.cli, ["predict", photo, "--model", "resnet7"], only_fixtures)
+    check(result.returncode == 2 and "resnet7" in result.stderr, "unknown model named")
+    result = run(args.cli, ["predict", photo, "--model", "resnet18", "--top-k", "zero"], only_fixtures)
+    check(result.returncode == 2 and "--top-k" in result.stderr, "bad --top-k named")
+
+    if failures:
+        print(f"\n{len(failures)} check(s) failed:\n  " + "\n  ".join(failures))
+        sys.exit(1)
+    print("all CLI checks passed")
+
+
+if __name__ == "__main__":
+    main()
