@@ -16,7 +16,7 @@ BUILD_PACKAGES=(cmake ninja-build g++ ccache libtorch-dev qt6-base-dev libyaml-c
                 qt6-image-formats-plugins)
 # Tests: GoogleTest, and python3-torchvision as the reference implementation (never used at run time),
 # python3-skimage for real photos, Xvfb for the GUI checks.
-TEST_PACKAGES=(libgtest-dev libgmock-dev python3-torch python3-torchvision python3-skimage python3-pil xvfb xauth)
+TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3-torch python3-torchvision python3-skimage python3-pil xvfb xauth)
 
 say() { printf '\033[1mquickstart:\033[0m %s\n' "$*" >&2; }
 
@@ -49,11 +49,10 @@ ensure_packages() {
     "${sudo[@]}" $line
 }
 
+# build ON|OFF: configures (cheap when nothing changed) with or without the test suite, then builds.
 build() {
-    if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-        say "configuring $BUILD_DIR"
-        cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
-    fi
+    say "configuring $BUILD_DIR"
+    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONVLENS_BUILD_TESTS="$1" >/dev/null
     say "building ($JOBS jobs)"
     cmake --build "$BUILD_DIR" -j "$JOBS"
 }
@@ -68,7 +67,7 @@ command="${1:-}"
 case "$command" in
     run)
         ensure_packages "${BUILD_PACKAGES[@]}"
-        build
+        build OFF
         if [ $# -eq 0 ]; then
             set -- "$ROOT/resources/samples/chelsea.jpg"
         fi
@@ -77,7 +76,7 @@ case "$command" in
         ;;
     test)
         ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
-        build
+        build ON
         say "running the tests"
         ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --no-tests=error
         ;;
