@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 namespace convlens {
 namespace {
@@ -119,14 +120,17 @@ struct RgbBuffer {
 
 // PIL's COORD for ImagingScaleAffine's nearest-neighbour tables, including its accumulated (not multiplied)
 // source position, so rounding matches at every step.
-std::vector<int> nearestTable(int inSize, int outSize)
+// Entries [first, last) of the table; the walk still starts at 0.
+std::vector<int> nearestTable(int inSize, int outSize, int first, int last)
 {
     const double step = static_cast<double>(static_cast<float>(inSize) - 0.0f) / outSize;
-    std::vector<int> table(outSize);
+    std::vector<int> table(last - first);
     double pos = 0.0 + step * 0.5;
-    for (int x = 0; x < outSize; ++x) {
-        const int in = pos < 0.0 ? -1 : static_cast<int>(pos);
-        table[x] = std::clamp(in, 0, inSize - 1);
+    for (int x = 0; x < last; ++x) {
+        if (x >= first) {
+            const int in = pos < 0.0 ? -1 : static_cast<int>(pos);
+            table[x - first] = std::clamp(in, 0, inSize - 1);
+        }
         pos += step;
     }
     return table;
@@ -160,13 +164,13 @@ QImage resizeWindow(const QImage& src, int outW, int outH, Interpolation interpo
     }
 
     if (interpolation == Interpolation::Nearest) {
-        const std::vector<int> xs = nearestTable(inW, outW);
-        const std::vector<int> ys = nearestTable(inH, outH);
+        const std::vector<int> xs = nearestTable(inW, outW, cx0, cx1);
+        const std::vector<int> ys = nearestTable(inH, outH, cy0, cy1);
         for (int y = cy0; y < cy1; ++y) {
-            const uchar* in = src.constScanLine(ys[y]);
+            const uchar* in = src.constScanLine(ys[y - cy0]);
             uchar* out = result.scanLine(y - cy0 + dy) + 3 * dx;
             for (int x = cx0; x < cx1; ++x) {
-                const uchar* p = in + 3 * xs[x];
+                const uchar* p = in + 3 * xs[x - cx0];
                 *out++ = p[0];
                 *out++ = p[1];
                 *out++ = p[2];
@@ -280,7 +284,10 @@ QSize resizedOutputSize(QSize input, int size)
     const int h = input.height();
     const qint64 shortSide = std::min(w, h);
     const qint64 longSide = std::max(w, h);
-    const int newLong = static_cast<int>(static_cast<double>(size * longSide) / static_cast<double>(shortSide));
+    // Python's int(size * long / short): an exact product, one correctly rounded division, truncation. Sizes
+    // beyond int (a 1×100M-pixel strip) are clamped; torchvision could not allocate those either.
+    const double exact = static_cast<double>(size * longSide) / static_cast<double>(shortSide);
+    const int newLong = static_cast<int>(std::min(exact, static_cast<double>(std::numeric_limits<int>::max() / 4)));
     return w <= h ? QSize(size, newLong) : QSize(newLong, size);
 }
 

@@ -58,6 +58,7 @@ TEST(Preprocess, MatchesTorchvisionTransformsOnRealPhotos)
                 sum += diff[i];
             }
             std::sort(diff.begin(), diff.end());
+            std::printf("%s %s: max |diff| %g\n", qPrintable(file), qPrintable(it.key()), double(diff.back()));
             EXPECT_LE(sum / double(diff.size()), 0.01);
             EXPECT_LE(diff[diff.size() * 99 / 100], 0.05f);
             EXPECT_LE(diff.back(), 1e-5f);  // exact reproduction of PIL's resampling and torch's float math
@@ -109,6 +110,33 @@ TEST(Preprocess, CropOfAnOtherFormatEqualsCropOfRgb888)
     EXPECT_EQ(resizeAndCrop(image.convertToFormat(QImage::Format_RGB32), spec), resizeAndCrop(image, spec));
     EXPECT_TRUE(resizeAndCrop(QImage(), spec).isNull());
     EXPECT_TRUE(preprocess(QImage(), spec).chw.empty());
+}
+
+TEST(Preprocess, ExtremeAspectRatioCropsOnlyWhatItNeeds)
+{
+    // A 1×5000 strip resizes to 224×1120000; only the 224×224 window is computed. Upscaling a single column
+    // horizontally gives identical pixels along each row.
+    QImage strip(1, 5000, QImage::Format_RGB888);
+    for (int y = 0; y < strip.height(); ++y) {
+        uchar* p = strip.scanLine(y);
+        p[0] = static_cast<uchar>(y);
+        p[1] = static_cast<uchar>(y / 20);
+        p[2] = static_cast<uchar>(255 - y % 256);
+    }
+    for (Interpolation interpolation : {Interpolation::Nearest, Interpolation::Bilinear, Interpolation::Bicubic}) {
+        PreprocessSpec spec;
+        spec.interpolation = interpolation;
+        const QImage cropped = resizeAndCrop(strip, spec);
+        ASSERT_EQ(cropped.size(), QSize(224, 224));
+        for (int y = 0; y < cropped.height(); ++y) {
+            for (int x = 1; x < cropped.width(); ++x) {
+                ASSERT_EQ(cropped.pixel(x, y), cropped.pixel(0, y)) << x << "," << y;
+            }
+        }
+        // The crop is the middle: rows around source row 2500.
+        const int middle = qRed(resizeLikePil(strip, 1, 5000, interpolation).pixel(0, 2500));
+        EXPECT_NEAR(qRed(cropped.pixel(0, 112)), middle, 8);
+    }
 }
 
 TEST(Preprocess, LargePhotoTakesTensOfMilliseconds)
