@@ -1,0 +1,220 @@
+#include "core/image/imagedecoder.h"
+
+#include <QBuffer>
+#include <QFile>
+#include <QFileInfo>
+#include <QImageReader>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <mutex>
+
+namespace convlens {
+namespace {
+
+Error fail(const QString& name, const QString& problem)
+{
+    return makeError((name + QStringLiteral(": ") + problem).toStdString());
+}
+
+QString fileSize(qint64 bytes)
+{
+    if (bytes < 1024) {
+        return QString::number(bytes) + QStringLiteral(" bytes");
+    }
+    if (bytes < 1024 * 1024) {
+        return QString::number(static_cast<double>(bytes) / 1024.0, 'f', 1) + QStringLiteral(" KiB");
+    }
+    return QString::number(static_cast<double>(bytes) / (1024.0 * 1024.0), 'f', 1) + QStringLiteral(" MiB");
+}
+
+QString megapixels(qint64 pixels)
+{
+    return QString::number(static_cast<double>(pixels) / 1e6, 'g', 6) + QStringLiteral(" MP");
+}
+
+QString dimensions(qint64 width, qint64 height)
+{
+    return QString::number(width) + QChar(0x00D7) + QString::number(height);
+}
+
+// QImageReader's allocation limit is process-wide. The header check below is the real guard; the limit is a
+// backstop for plugins that cannot tell the size before decoding. It is raised to cover the largest limits any
+// caller asked for (8 bytes per pixel: 16-bit RGBA) and never lowered, so concurrent callers cannot undercut
+// each other.
+void raiseAllocationLimit(qint64 maxPixels)
+{
+    static std::mutex mutex;
+    const qint64 neededMiB = std::min<qint64>(INT_MAX, maxPixels * 8 / (1024 * 1024) + 1);
+    std::lock_guard lock(mutex);
+    if (QImageReader::allocationLimit() != 0 && QImageReader::allocationLimit() < neededMiB) {
+        QImageReader::setAllocationLimit(static_cast<int>(neededMiB));
+    }
+}
+
+// Why Qt could not recognise the data: points at the missing plugin package for common formats Debian's Qt
+// only reads with qt6-image-formats-plugins.
+QString unknownFormatMessage(const QString& name)
+{
+    static const QStringList extraPluginFormats = {QStringLiteral("webp"), QStringLiteral("tif"),
+                                                   QStringLiteral("tiff"), QStringLiteral("tga"),
+                                                   QStringLiteral("icns"), QStringLiteral("wbmp")};
+    const QString suffix = QFileInfo(name).suffix().toLower();
+    const QList<QByteArray> supported = QImageReader::supportedImageFormats();
+    if (extraPluginFormats.contains(suffix) && !supported.contains(suffix.toLatin1())) {
+        return QStringLiteral(
+                   "not an image Qt can read (unknown format; reading .%1 files needs the "
+                   "qt6-image-formats-plugins package)")
+            .arg(suffix);
+    }
+    return QStringLiteral("not an image Qt can read (unknown format)");
+}
+
+// libjpeg pads a truncated JPEG with grey and only warns, so Qt returns an image for it. A complete file has
+// an EOI marker (FF D9) after its last start-of-scan (FF DA); both byte pairs can only be markers, since
+// entropy-coded data stuffs every FF with 00.
+bool jpegLooksTruncated(const QByteArray& bytes)
+{
+    const qsizetype lastScan = bytes.lastIndexOf(QByteArrayView("\xFF\xDA", 2));
+    const qsizetype lastEnd = bytes.lastIndexOf(QByteArrayView("\xFF\xD9", 2));
+    return lastScan >= 0 && lastEnd < lastScan;
+}
+
+void copyRgbFromRgba8888(const QImage& rgba, QImage& out)
+{
+    for (int y = 0; y < rgba.height(); ++y) {
+        const uchar* in = rgba.constScanLine(y);
+        uchar* o = out.scanLine(y);
+        for (int x = 0; x < rgba.width(); ++x) {
+            o[3 * x + 0] = in[4 * x + 0];
+            o[3 * x + 1] = in[4 * x + 1];
+            o[3 * x + 2] = in[4 * x + 2];
+        }
+    }
+}
+
+}  // namespace
+
+QImage toRgb888LikePil(const QImage& image)
+{
+    if (image.isNull()) {
+        return {};
+    }
+    switch (image.format()) {
+        case QImage::Format_RGB888:
+            return image;
+        case QImage::Format_Grayscale16: {
+            // PIL 9.4 would clip 16-bit grayscale to 0..255 (nearly white); keep the high byte as for RGB.
+            QImage out(image.size(), QImage::Format_RGB888);
+            for (int y = 0; y < image.height(); ++y) {
+                const auto* in = reinterpret_cast<const quint16*>(image.constScanLine(y));
+                uchar* o = out.scanLine(y);
+                for (int x = 0; x < image.width(); ++x) {
+                    const uchar v = static_cast<uchar>(in[x] >> 8);
+                    o[3 * x + 0] = v;
+                    o[3 * x + 1] = v;
+                    o[3 * x + 2] = v;
+                }
+            }
+            return out;
+        }
+        case QImage::Format_RGBX64:
+        case QImage::Format_RGBA64:
+        case QImage::Format_RGBA64_Premultiplied: {
+            // PIL unpacks 16-bit PNG samples ("RGB;16B") by keeping the high byte; Qt's own conversion rounds.
+            const QImage straight = image.format() == QImage::Format_RGBA64_Premultiplied
+                                        ? image.convertToFormat(QImage::Format_RGBA64)
+                                        : image;
+            QImage out(image.size(), QImage::Format_RGB888);
+            for (int y = 0; y < straight.height(); ++y) {
+                const auto* in = reinterpret_cast<const quint16*>(straight.constScanLine(y));
+                uchar* o = out.scanLine(y);
+                for (int x = 0; x < straight.width(); ++x) {
+                    o[3 * x + 0] = static_cast<uchar>(in[4 * x + 0] >> 8);
+                    o[3 * x + 1] = static_cast<uchar>(in[4 * x + 1] >> 8);
+                    o[3 * x + 2] = static_cast<uchar>(in[4 * x + 2] >> 8);
+                }
+            }
+            return out;
+        }
+        default:
+            break;
+    }
+    if (image.hasAlphaChannel()) {
+        // Straight (non-premultiplied) RGBA keeps each pixel's stored colour; dropping alpha then matches PIL.
+        const QImage rgba = image.convertToFormat(QImage::Format_RGBA8888);
+        QImage out(image.size(), QImage::Format_RGB888);
+        copyRgbFromRgba8888(rgba, out);
+        return out;
+    }
+    return image.convertToFormat(QImage::Format_RGB888);
+}
+
+Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, const DecodeLimits& limits)
+{
+    if (bytes.isEmpty()) {
+        return fail(name, QStringLiteral("the file is empty"));
+    }
+    if (bytes.size() > limits.maxFileBytes) {
+        return fail(name, QStringLiteral("the file is %1, over the %2 limit")
+                              .arg(fileSize(bytes.size()), fileSize(limits.maxFileBytes)));
+    }
+    raiseAllocationLimit(limits.maxPixels);
+
+    QBuffer buffer;
+    buffer.setData(bytes);
+    buffer.open(QIODevice::ReadOnly);
+    QImageReader reader(&buffer);
+    reader.setAutoTransform(true);  // EXIF orientation
+    reader.setDecideFormatFromContent(true);
+    if (!reader.canRead()) {
+        return fail(name, unknownFormatMessage(name));
+    }
+    const QByteArray format = reader.format();
+
+    // Decompression-bomb guard: refuse by the declared size, before the decoder allocates anything.
+    const QSize declared = reader.size();
+    if (declared.isValid()) {
+        const qint64 pixels = qint64(declared.width()) * declared.height();
+        if (pixels > limits.maxPixels) {
+            return fail(name, QStringLiteral("%1 pixels exceeds the %2 limit")
+                                  .arg(dimensions(declared.width(), declared.height()), megapixels(limits.maxPixels)));
+        }
+    }
+
+    QImage image;
+    if (!reader.read(&image) || image.isNull()) {
+        return fail(name, QStringLiteral("could not decode the %1 image (%2); the file is truncated or corrupt")
+                              .arg(QString::fromLatin1(format.toUpper()), reader.errorString()));
+    }
+    if (qint64(image.width()) * image.height() > limits.maxPixels) {
+        return fail(name, QStringLiteral("%1 pixels exceeds the %2 limit")
+                              .arg(dimensions(image.width(), image.height()), megapixels(limits.maxPixels)));
+    }
+    if (format == "jpeg" && jpegLooksTruncated(bytes)) {
+        return fail(name, QStringLiteral("the JPEG data ends early (no end-of-image marker); the file is truncated"));
+    }
+    return toRgb888LikePil(image);
+}
+
+Expected<QImage> decodeImageFile(const QString& path, const DecodeLimits& limits)
+{
+    const QFileInfo info(path);
+    const QString name = info.fileName().isEmpty() ? path : info.fileName();
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return fail(name, QStringLiteral("cannot open the file (%1)").arg(file.errorString()));
+    }
+    if (file.size() > limits.maxFileBytes) {
+        return fail(name, QStringLiteral("the file is %1, over the %2 limit")
+                              .arg(fileSize(file.size()), fileSize(limits.maxFileBytes)));
+    }
+    const QByteArray bytes = file.readAll();
+    if (file.error() != QFileDevice::NoError) {
+        return fail(name, QStringLiteral("cannot read the file (%1)").arg(file.errorString()));
+    }
+    return decodeImageData(bytes, name, limits);
+}
+
+}  // namespace convlens

@@ -1,0 +1,136 @@
+#include <gtest/gtest.h>
+
+#include <QImageReader>
+#include <QTemporaryDir>
+
+#include "core/image/imagedecoder.h"
+#include "tests/image/imagefixtures.h"
+
+namespace convlens {
+namespace {
+
+using testing::fixturePath;
+using testing::manifest;
+
+TEST(ImageDecoder, DecodesEveryColourFormatLikePil)
+{
+    const QJsonArray cases = manifest().value(QStringLiteral("decode")).toArray();
+    ASSERT_GE(cases.size(), 15);
+    for (const QJsonValue& value : cases) {
+        const QJsonObject c = value.toObject();
+        const QString file = c.value(QStringLiteral("file")).toString();
+        SCOPED_TRACE(file.toStdString() +
+                     " (reference: " + c.value(QStringLiteral("reference")).toString().toStdString() + ")");
+        const int width = c.value(QStringLiteral("width")).toInt();
+        const int height = c.value(QStringLiteral("height")).toInt();
+        const Expected<QImage> decoded = decodeImageFile(fixturePath(file));
+        ASSERT_TRUE(decoded.ok()) << decoded.message();
+        EXPECT_EQ(decoded->format(), QImage::Format_RGB888);
+        ASSERT_EQ(decoded->width(), width);
+        ASSERT_EQ(decoded->height(), height);
+        const QImage expected = testing::readRgb(c.value(QStringLiteral("expected")).toString(), width, height);
+        ASSERT_FALSE(expected.isNull());
+        const int difference = testing::maxDifference(*decoded, expected);
+        EXPECT_GE(difference, 0);
+        EXPECT_LE(difference, c.value(QStringLiteral("tolerance")).toInt());
+    }
+}
+
+TEST(ImageDecoder, AppliesExifOrientation)
+{
+    // Orientation 6 and 8 turn the stored 90×60 picture upright as 60×90.
+    for (const char* name : {"decode/exif_orientation6.jpg", "decode/exif_orientation8.jpg"}) {
+        const Expected<QImage> decoded = decodeImageFile(fixturePath(QString::fromLatin1(name)));
+        ASSERT_TRUE(decoded.ok()) << decoded.message();
+        EXPECT_EQ(decoded->size(), QSize(60, 90)) << name;
+    }
+    const Expected<QImage> upsideDown = decodeImageFile(fixturePath(QStringLiteral("decode/exif_orientation3.jpg")));
+    ASSERT_TRUE(upsideDown.ok()) << upsideDown.message();
+    EXPECT_EQ(upsideDown->size(), QSize(90, 60));
+}
+
+TEST(ImageDecoder, FailuresSayWhichFileAndWhy)
+{
+    const QJsonArray cases = manifest().value(QStringLiteral("failures")).toArray();
+    ASSERT_GE(cases.size(), 8);
+    for (const QJsonValue& value : cases) {
+        const QJsonObject c = value.toObject();
+        const QString file = c.value(QStringLiteral("file")).toString();
+        SCOPED_TRACE(file.toStdString());
+        DecodeLimits limits;
+        if (c.contains(QStringLiteral("max_pixels"))) {
+            limits.maxPixels = c.value(QStringLiteral("max_pixels")).toInteger();
+        }
+        if (c.contains(QStringLiteral("max_file_bytes"))) {
+            limits.maxFileBytes = c.value(QStringLiteral("max_file_bytes")).toInteger();
+        }
+        const Expected<QImage> decoded = decodeImageFile(fixturePath(file), limits);
+        ASSERT_FALSE(decoded.ok());
+        // Either the whole message is known, or how it starts (the file name) and a word it must hold.
+        const std::string expected = c.value(QStringLiteral("message")).toString().toStdString();
+        const std::string word = c.value(QStringLiteral("contains")).toString().toStdString();
+        std::printf("%s\n", decoded.message().c_str());
+        if (word.empty()) {
+            EXPECT_EQ(decoded.message(), expected);
+        } else {
+            EXPECT_EQ(decoded.message().substr(0, expected.size()), expected) << decoded.message();
+            EXPECT_NE(decoded.message().find(word, expected.size()), std::string::npos) << decoded.message();
+        }
+
+        // The in-memory entry point says the same, under the name it is given.
+        const QByteArray bytes = testing::readBytes(file);
+        const Expected<QImage> fromMemory = decodeImageData(bytes, QStringLiteral("upload"), limits);
+        ASSERT_FALSE(fromMemory.ok());
+        EXPECT_EQ(fromMemory.message().rfind("upload: ", 0), 0u) << fromMemory.message();
+    }
+}
+
+TEST(ImageDecoder, MissingFileIsNamed)
+{
+    const Expected<QImage> decoded = decodeImageFile(QStringLiteral("/nonexistent/folder/holiday.png"));
+    ASSERT_FALSE(decoded.ok());
+    EXPECT_EQ(decoded.message().rfind("holiday.png: cannot open the file", 0), 0u) << decoded.message();
+}
+
+TEST(ImageDecoder, UnreadableWebpPointsAtThePluginPackage)
+{
+    // Debian's base Qt has no WebP reader; the message must say what to install. Where the plugin is present,
+    // the garbage must still be refused as unknown.
+    const QByteArray garbage("RIFF\x10\x00\x00\x00WEBPVP8 garbage garbage", 32);
+    const Expected<QImage> decoded = decodeImageData(garbage, QStringLiteral("photo.webp"));
+    ASSERT_FALSE(decoded.ok());
+    EXPECT_EQ(decoded.message().rfind("photo.webp: ", 0), 0u) << decoded.message();
+    if (!QImageReader::supportedImageFormats().contains("webp")) {
+        EXPECT_NE(decoded.message().find("qt6-image-formats-plugins"), std::string::npos) << decoded.message();
+    }
+}
+
+TEST(ImageDecoder, FromMemoryEqualsFromFile)
+{
+    const QString file = QStringLiteral("photos/rocket.jpg");
+    const Expected<QImage> fromFile = decodeImageFile(fixturePath(file));
+    const Expected<QImage> fromMemory = decodeImageData(testing::readBytes(file), QStringLiteral("rocket.jpg"));
+    ASSERT_TRUE(fromFile.ok()) << fromFile.message();
+    ASSERT_TRUE(fromMemory.ok()) << fromMemory.message();
+    EXPECT_EQ(*fromFile, *fromMemory);
+}
+
+TEST(ImageDecoder, ConvertsQtFormatsWithoutCompositingAlpha)
+{
+    // Transparent pixels keep their stored colour (PIL drops alpha), and premultiplied input is un-premultiplied.
+    QImage argb(2, 1, QImage::Format_ARGB32);
+    argb.setPixel(0, 0, qRgba(200, 100, 50, 0));
+    argb.setPixel(1, 0, qRgba(10, 20, 30, 255));
+    const QImage rgb = toRgb888LikePil(argb);
+    ASSERT_EQ(rgb.format(), QImage::Format_RGB888);
+    EXPECT_EQ(rgb.pixel(0, 0), qRgb(200, 100, 50));
+    EXPECT_EQ(rgb.pixel(1, 0), qRgb(10, 20, 30));
+
+    QImage gray16(1, 1, QImage::Format_Grayscale16);
+    *reinterpret_cast<quint16*>(gray16.scanLine(0)) = 0xABFF;
+    EXPECT_EQ(toRgb888LikePil(gray16).pixel(0, 0), qRgb(0xAB, 0xAB, 0xAB));
+    EXPECT_TRUE(toRgb888LikePil(QImage()).isNull());
+}
+
+}  // namespace
+}  // namespace convlens
