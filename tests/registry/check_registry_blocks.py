@@ -170,6 +170,9 @@ def check_registry(path):
             for block in stage.get("blocks", []):
                 check(f"stage {stage.get('name')}", block)
                 listed.append(block)
+            # A stage name used as a block reference means the stage's last block.
+            if stage.get("name") in chain and stage.get("blocks", [None])[-1] != stage.get("name"):
+                problems.append(f"{model_id}: stage {stage.get('name')} is named after a block it does not end with")
         if listed != chain:
             problems.append(f"{model_id}: the stages do not list the chain of {arch} in order:\n  stages: {listed}\n"
                             f"  chain:  {chain}")
