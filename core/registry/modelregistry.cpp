@@ -1,0 +1,596 @@
+#include "core/registry/modelregistry.h"
+
+#include "core/common/datapaths.h"
+#include "core/models/networkfactory.h"
+#include "core/registry/networkblocknames.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace convlens {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kRegistryVersion = 1;
+// Larger inputs than this are a typo, not a model: they would only exhaust memory in preprocessing.
+constexpr int kMaxImageSide = 4096;
+
+// Thrown inside the reader, caught at loadFile: the first problem ends the load.
+struct LoadFailure {
+    std::string message;
+};
+
+using BlockLookup = std::function<Expected<std::vector<std::string>>(const std::string&, int)>;
+
+std::string joined(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const std::string& item : items)
+        out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+// "preprocess.crop of resnet18"
+std::string label(const std::string& field, const std::string& owner)
+{
+    return owner.empty() ? field : field + " of " + owner;
+}
+
+std::string describe(const YAML::Node& node)
+{
+    switch (node.Type()) {
+        case YAML::NodeType::Null:
+            return "nothing";
+        case YAML::NodeType::Sequence:
+            return "a list";
+        case YAML::NodeType::Map:
+            return "a mapping";
+        case YAML::NodeType::Scalar:
+            return "'" + node.Scalar() + "'";
+        default:
+            return "an undefined value";
+    }
+}
+
+bool isLowerHex(const std::string& s)
+{
+    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+std::string lowered(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return s;
+}
+
+// The categories section and models, read one after the other; every check raises LoadFailure.
+class Reader {
+public:
+    Reader(std::string path, BlockLookup lookup) : mPath(std::move(path)), mLookup(std::move(lookup))
+    {
+        std::error_code ec;
+        const fs::path absolute = fs::absolute(fs::path(mPath), ec);
+        mDir = (ec ? fs::path(mPath) : absolute).parent_path();
+    }
+
+    void read(const YAML::Node& root)
+    {
+        if (!root.IsMap())
+            fail(root, "registry", "expected a mapping with version, categories and models, got " + describe(root));
+        const auto top = fields(root, "", "", {"version", "categories", "models"}, {});
+
+        const YAML::Node& version = top.at("version");
+        if (integer(version, "version") != kRegistryVersion)
+            fail(version, "version",
+                 "unsupported version " + version.Scalar() + " (this ConvLens reads version " +
+                     std::to_string(kRegistryVersion) + ")");
+
+        readCategories(top.at("categories"));
+
+        const YAML::Node& models = top.at("models");
+        if (!models.IsSequence() || models.size() == 0)
+            fail(models, "models", "expected a non-empty list of models, got " + describe(models));
+        for (std::size_t i = 0; i < models.size(); ++i)
+            readModel(models[i], "models[" + std::to_string(i) + "]");
+    }
+
+    std::vector<CategorySpec> categories;
+    std::vector<ModelSpec> models;
+
+private:
+    std::string mPath;
+    fs::path mDir;
+    BlockLookup mLookup;
+    std::map<std::string, int> mIdLines;
+    std::map<std::string, std::vector<std::string>> mLabelFiles;
+    std::map<std::pair<std::string, int>, std::vector<std::string>> mBlockLists;
+
+    [[noreturn]] void fail(const YAML::Node& at, const std::string& what, const std::string& problem) const
+    {
+        int line = -1;
+        try {
+            line = at.Mark().line;
+        } catch (const YAML::Exception&) {
+            // an invalid node has no position; the message still names the file and field
+        }
+        const std::string where = line >= 0 ? mPath + ":" + std::to_string(line + 1) : mPath;
+        throw LoadFailure{where + ": " + what + ": " + problem};
+    }
+
+    // The values of mapping `node` by key, after checking that it has every required key, no other than the
+    // required and optional ones, and none twice. `prefix` qualifies key names in messages ("weights.").
+    std::map<std::string, YAML::Node> fields(const YAML::Node& node, const std::string& prefix,
+                                             const std::string& owner, std::initializer_list<const char*> required,
+                                             std::initializer_list<const char*> optional) const
+    {
+        const std::string self = prefix.empty() ? std::string("entry") : prefix.substr(0, prefix.size() - 1);
+        if (!node.IsMap())
+            fail(node, label(self, owner), "expected a mapping, got " + describe(node));
+        std::vector<std::string> allowed(required.begin(), required.end());
+        allowed.insert(allowed.end(), optional.begin(), optional.end());
+
+        std::map<std::string, YAML::Node> values;
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            const YAML::Node& key = it->first;
+            const std::string name = key.IsScalar() ? key.Scalar() : describe(key);
+            if (!key.IsScalar() || std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+                fail(key, label(prefix + name, owner), "unknown field (allowed: " + joined(allowed) + ")");
+            if (values.count(name))
+                fail(key, label(prefix + name, owner), "given twice");
+            values.emplace(name, it->second);
+        }
+        for (const char* name : required) {
+            if (!values.count(name))
+                fail(node, label(prefix + name, owner), "missing (required field)");
+        }
+        return values;
+    }
+
+    std::string text(const YAML::Node& node, const std::string& what) const
+    {
+        if (!node.IsScalar())
+            fail(node, what, "expected a string, got " + describe(node));
+        if (node.Scalar().empty())
+            fail(node, what, "must not be empty");
+        return node.Scalar();
+    }
+
+    int integer(const YAML::Node& node, const std::string& what) const
+    {
+        if (!node.IsScalar())
+            fail(node, what, "expected an integer, got " + describe(node));
+        const std::string& s = node.Scalar();
+        int value = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+        if (ec != std::errc() || end != s.data() + s.size() || s.empty())
+            fail(node, what, "expected an integer, got " + describe(node));
+        return value;
+    }
+
+    // from_chars, unlike strtod and streams, ignores the locale (a Qt application runs under the user's).
+    double number(const YAML::Node& node, const std::string& what) const
+    {
+        if (!node.IsScalar())
+            fail(node, what, "expected a number, got " + describe(node));
+        const std::string& s = node.Scalar();
+        double value = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+        if (ec != std::errc() || end != s.data() + s.size() || s.empty() || !std::isfinite(value))
+            fail(node, what, "expected a number, got " + describe(node));
+        return value;
+    }
+
+    std::vector<std::string> texts(const YAML::Node& node, const std::string& what) const
+    {
+        if (!node.IsSequence())
+            fail(node, what, "expected a list of names, got " + describe(node));
+        std::vector<std::string> out;
+        for (std::size_t i = 0; i < node.size(); ++i)
+            out.push_back(text(node[i], what));
+        return out;
+    }
+
+    void readCategories(const YAML::Node& node)
+    {
+        if (!node.IsMap() || node.size() == 0)
+            fail(node, "categories",
+                 "expected a mapping of category name to colour (\"#rrggbb\"), got " + describe(node));
+        static const std::regex colour("#[0-9a-fA-F]{6}");
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            const std::string name = text(it->first, "categories");
+            const std::string what = "categories." + name;
+            if (std::any_of(categories.begin(), categories.end(),
+                            [&](const CategorySpec& c) { return c.name == name; }))
+                fail(it->first, what, "given twice");
+            if (!it->second.IsScalar() || !std::regex_match(it->second.Scalar(), colour))
+                fail(it->second, what, "expected a colour \"#rrggbb\", got " + describe(it->second));
+            categories.push_back({name, it->second.Scalar()});
+        }
+    }
+
+    void readModel(const YAML::Node& node, const std::string& position)
+    {
+        // Name the entry by its id in messages once it has one.
+        if (!node.IsMap())
+            fail(node, position, "expected a mapping (one model), got " + describe(node));
+        std::string owner = position;
+        const YAML::Node id = node["id"];
+        if (id.IsDefined() && id.IsScalar() && !id.Scalar().empty())
+            owner = id.Scalar();
+        const auto f = fields(node, "", owner,
+                              {"id", "display_name", "family", "architecture", "weights", "num_classes", "labels",
+                               "preprocess", "stages", "taps", "cam_target"},
+                              {});
+        ModelSpec spec;
+
+        spec.id = text(f.at("id"), label("id", position));
+        static const std::regex idPattern("[A-Za-z0-9_.-]+");
+        if (!std::regex_match(spec.id, idPattern))
+            fail(f.at("id"), label("id", position),
+                 "'" + spec.id + "' may contain only letters, digits, '_', '-' and '.'");
+        if (auto first = mIdLines.find(spec.id); first != mIdLines.end())
+            fail(f.at("id"), "id",
+                 "duplicate id '" + spec.id + "' (first at line " + std::to_string(first->second) + ")");
+        mIdLines[spec.id] = f.at("id").Mark().line + 1;
+
+        spec.displayName = text(f.at("display_name"), label("display_name", owner));
+        spec.family = text(f.at("family"), label("family", owner));
+        spec.architecture = text(f.at("architecture"), label("architecture", owner));
+        const std::vector<std::string>& known = architectureIds();
+        if (std::find(known.begin(), known.end(), spec.architecture) == known.end())
+            fail(f.at("architecture"), label("architecture", owner),
+                 "unknown architecture '" + spec.architecture + "' (known: " + joined(known) + ")");
+
+        spec.weights = readWeights(f.at("weights"), owner);
+
+        spec.numClasses = integer(f.at("num_classes"), label("num_classes", owner));
+        if (spec.numClasses < 1)
+            fail(f.at("num_classes"), label("num_classes", owner),
+                 "must be at least 1, got " + std::to_string(spec.numClasses));
+
+        readLabels(f.at("labels"), owner, spec);
+        spec.preprocess = readPreprocess(f.at("preprocess"), owner);
+        readStages(f.at("stages"), owner, spec);
+
+        const YAML::Node& taps = f.at("taps");
+        spec.taps = texts(taps, label("taps", owner));
+        spec.camTarget = text(f.at("cam_target"), label("cam_target", owner));
+
+        // Only now, with every field well formed, is the network built to check the block names.
+        const std::vector<std::string>& chain = blockNames(f.at("architecture"), owner, spec);
+        checkStages(f.at("stages"), owner, spec, chain);
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i < spec.taps.size(); ++i) {
+            checkBlock(taps[i], label("taps", owner), spec, chain, spec.taps[i]);
+            if (!seen.insert(spec.taps[i]).second)
+                fail(taps[i], label("taps", owner), "'" + spec.taps[i] + "' is listed twice");
+        }
+        checkBlock(f.at("cam_target"), label("cam_target", owner), spec, chain, spec.camTarget);
+
+        models.push_back(std::move(spec));
+    }
+
+    WeightsSpec readWeights(const YAML::Node& node, const std::string& owner) const
+    {
+        const auto f = fields(node, "weights.", owner, {"file", "serialization"}, {"url", "sha256"});
+        WeightsSpec weights;
+
+        const std::string fileWhat = label("weights.file", owner);
+        weights.file = text(f.at("file"), fileWhat);
+        // torch.hub's convention: the hex digits after the last '-' start the file's sha256.
+        static const std::regex filePattern("[A-Za-z0-9_.+]+(?:-[A-Za-z0-9_.+]+)*-([0-9a-f]{6,64})\\.pth");
+        std::smatch match;
+        if (!std::regex_match(weights.file, match, filePattern))
+            fail(f.at("file"), fileWhat,
+                 "'" + weights.file +
+                     "' must be a file name ending in -<sha256 prefix>.pth (at least 6 lower-case hex digits), as "
+                     "torchvision's are, e.g. resnet18-f37072fd.pth");
+        weights.sha256Prefix = match[1];
+
+        const std::string serialWhat = label("weights.serialization", owner);
+        weights.serialization = text(f.at("serialization"), serialWhat);
+        if (weights.serialization != "zip" && weights.serialization != "legacy")
+            fail(f.at("serialization"), serialWhat, "expected zip or legacy, got '" + weights.serialization + "'");
+
+        if (auto url = f.find("url"); url != f.end()) {
+            const std::string what = label("weights.url", owner);
+            weights.url = text(url->second, what);
+            const std::string tail = "/" + weights.file;
+            if (weights.url.rfind("https://", 0) != 0 || weights.url.size() <= tail.size() + 8 ||
+                weights.url.compare(weights.url.size() - tail.size(), tail.size(), tail) != 0)
+                fail(url->second, what,
+                     "expected an https:// URL ending in /" + weights.file + ", got '" + weights.url + "'");
+        }
+        if (auto sha = f.find("sha256"); sha != f.end()) {
+            const std::string what = label("weights.sha256", owner);
+            weights.sha256 = lowered(text(sha->second, what));
+            if (weights.sha256.size() != 64 || !isLowerHex(weights.sha256))
+                fail(sha->second, what, "expected 64 hex digits, got '" + sha->second.Scalar() + "'");
+            if (weights.sha256.rfind(weights.sha256Prefix, 0) != 0)
+                fail(sha->second, what,
+                     "does not start with the prefix '" + weights.sha256Prefix + "' of the file name " + weights.file);
+        }
+        return weights;
+    }
+
+    void readLabels(const YAML::Node& node, const std::string& owner, ModelSpec& spec)
+    {
+        const std::string what = label("labels", owner);
+        const fs::path given(text(node, what));
+        const fs::path resolved = (given.is_absolute() ? given : mDir / given).lexically_normal();
+        spec.labelsFile = resolved.string();
+
+        auto cached = mLabelFiles.find(spec.labelsFile);
+        if (cached == mLabelFiles.end()) {
+            std::error_code ec;
+            if (!fs::is_regular_file(resolved, ec))
+                fail(node, what, "labels file '" + spec.labelsFile + "' does not exist");
+            std::ifstream in(resolved, std::ios::binary);
+            std::stringstream content;
+            content << in.rdbuf();
+            if (!in)
+                fail(node, what, "cannot read labels file '" + spec.labelsFile + "'");
+            std::string data = content.str();
+            if (data.rfind("\xEF\xBB\xBF", 0) == 0)
+                data.erase(0, 3);
+
+            std::vector<std::string> names;
+            std::size_t start = 0;
+            while (start < data.size()) {
+                std::size_t end = data.find('\n', start);
+                if (end == std::string::npos)
+                    end = data.size();
+                std::string name = data.substr(start, end - start);
+                if (!name.empty() && name.back() == '\r')
+                    name.pop_back();
+                if (name.find_first_not_of(" \t") == std::string::npos)
+                    fail(node, what,
+                         "labels file '" + spec.labelsFile + "' line " + std::to_string(names.size() + 1) +
+                             " is empty (one class name per line)");
+                names.push_back(std::move(name));
+                start = end + 1;
+            }
+            cached = mLabelFiles.emplace(spec.labelsFile, std::move(names)).first;
+        }
+        if (int(cached->second.size()) != spec.numClasses)
+            fail(node, what,
+                 "labels file '" + spec.labelsFile + "' has " + std::to_string(cached->second.size()) +
+                     " names, but num_classes is " + std::to_string(spec.numClasses));
+        spec.labels = cached->second;
+    }
+
+    PreprocessSpec readPreprocess(const YAML::Node& node, const std::string& owner) const
+    {
+        const auto f = fields(node, "preprocess.", owner, {"resize", "crop", "interpolation", "mean", "std"}, {});
+        PreprocessSpec p;
+
+        const std::string resizeWhat = label("preprocess.resize", owner);
+        const std::string cropWhat = label("preprocess.crop", owner);
+        p.resizeSize = integer(f.at("resize"), resizeWhat);
+        p.cropSize = integer(f.at("crop"), cropWhat);
+        if (p.resizeSize < 1 || p.resizeSize > kMaxImageSide)
+            fail(f.at("resize"), resizeWhat,
+                 "must be between 1 and " + std::to_string(kMaxImageSide) + ", got " + std::to_string(p.resizeSize));
+        if (p.cropSize < 1 || p.cropSize > p.resizeSize)
+            fail(f.at("crop"), cropWhat,
+                 "must be between 1 and resize (" + std::to_string(p.resizeSize) + "), got " +
+                     std::to_string(p.cropSize));
+
+        const std::string interpWhat = label("preprocess.interpolation", owner);
+        const std::string interpolation = text(f.at("interpolation"), interpWhat);
+        if (interpolation == "nearest")
+            p.interpolation = Interpolation::Nearest;
+        else if (interpolation == "bilinear")
+            p.interpolation = Interpolation::Bilinear;
+        else if (interpolation == "bicubic")
+            p.interpolation = Interpolation::Bicubic;
+        else
+            fail(f.at("interpolation"), interpWhat,
+                 "expected nearest, bilinear or bicubic, got '" + interpolation + "'");
+
+        p.mean = triple(f.at("mean"), label("preprocess.mean", owner), false);
+        p.std = triple(f.at("std"), label("preprocess.std", owner), true);
+        return p;
+    }
+
+    std::array<float, 3> triple(const YAML::Node& node, const std::string& what, bool positive) const
+    {
+        if (!node.IsSequence() || node.size() != 3)
+            fail(node, what,
+                 "expected 3 numbers (one per RGB channel), got " +
+                     (node.IsSequence() ? std::to_string(node.size()) + " values" : describe(node)));
+        std::array<float, 3> out{};
+        for (std::size_t i = 0; i < 3; ++i) {
+            const double v = number(node[i], what);
+            if (positive && v <= 0)
+                fail(node[i], what, "must be greater than 0, got " + node[i].Scalar());
+            out[i] = float(v);
+        }
+        return out;
+    }
+
+    void readStages(const YAML::Node& node, const std::string& owner, ModelSpec& spec) const
+    {
+        if (!node.IsSequence() || node.size() == 0)
+            fail(node, label("stages", owner), "expected a non-empty list of stages, got " + describe(node));
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            const std::string prefix = "stages[" + std::to_string(i) + "].";
+            const auto f = fields(node[i], prefix, owner, {"name", "category", "blocks"}, {});
+            StageSpec stage;
+            stage.name = text(f.at("name"), label(prefix + "name", owner));
+            if (spec.findStage(stage.name))
+                fail(f.at("name"), label(prefix + "name", owner), "stage '" + stage.name + "' is given twice");
+            stage.category = text(f.at("category"), label(prefix + "category", owner));
+            if (std::none_of(categories.begin(), categories.end(),
+                             [&](const CategorySpec& c) { return c.name == stage.category; })) {
+                std::vector<std::string> names;
+                for (const CategorySpec& c : categories)
+                    names.push_back(c.name);
+                fail(f.at("category"), label(prefix + "category", owner),
+                     "unknown category '" + stage.category + "' (categories: " + joined(names) + ")");
+            }
+            stage.blocks = texts(f.at("blocks"), label(prefix + "blocks", owner));
+            if (stage.blocks.empty())
+                fail(f.at("blocks"), label(prefix + "blocks", owner), "a stage needs at least one block");
+            spec.stages.push_back(std::move(stage));
+        }
+    }
+
+    const std::vector<std::string>& blockNames(const YAML::Node& architectureNode, const std::string& owner,
+                                               const ModelSpec& spec)
+    {
+        const auto key = std::make_pair(spec.architecture, spec.numClasses);
+        auto cached = mBlockLists.find(key);
+        if (cached == mBlockLists.end()) {
+            Expected<std::vector<std::string>> names = mLookup(spec.architecture, spec.numClasses);
+            if (!names)
+                fail(architectureNode, label("architecture", owner),
+                     "cannot check the block names: " + names.message());
+            if (names->empty())
+                fail(architectureNode, label("architecture", owner),
+                     "cannot check the block names: network '" + spec.architecture + "' has no blocks");
+            cached = mBlockLists.emplace(key, std::move(names.value())).first;
+        }
+        return cached->second;
+    }
+
+    void checkBlock(const YAML::Node& at, const std::string& what, const ModelSpec& spec,
+                    const std::vector<std::string>& chain, const std::string& block) const
+    {
+        if (std::find(chain.begin(), chain.end(), block) == chain.end())
+            fail(at, what,
+                 "'" + block + "' is not a block of " + spec.architecture + " (blocks: " + joined(chain) + ")");
+    }
+
+    // The stages must list the chain exactly: every block once, in forward order. A stage named like a block
+    // must end with that block, since a stage name used as a reference means its last block.
+    void checkStages(const YAML::Node& node, const std::string& owner, const ModelSpec& spec,
+                     const std::vector<std::string>& chain) const
+    {
+        std::set<std::string> listed;
+        for (const StageSpec& stage : spec.stages)
+            listed.insert(stage.blocks.begin(), stage.blocks.end());
+
+        std::size_t next = 0;  // index in the chain of the block the stages should list next
+        std::map<std::string, std::string> stageOf;
+        for (std::size_t s = 0; s < spec.stages.size(); ++s) {
+            const StageSpec& stage = spec.stages[s];
+            const std::string prefix = "stages[" + std::to_string(s) + "].";
+            const YAML::Node& blocksNode = node[s]["blocks"];
+            for (std::size_t b = 0; b < stage.blocks.size(); ++b) {
+                const std::string& block = stage.blocks[b];
+                const std::string what = label(prefix + "blocks", owner);
+                checkBlock(blocksNode[b], what, spec, chain, block);
+                if (auto other = stageOf.find(block); other != stageOf.end())
+                    fail(blocksNode[b], what, "'" + block + "' is listed twice (also in stage " + other->second + ")");
+                stageOf[block] = stage.name;
+                // Every block before `next` is listed already, so `block` comes later in the chain.
+                if (chain[next] != block) {
+                    if (listed.count(chain[next]))
+                        fail(blocksNode[b], what,
+                             "'" + block + "' is out of order: " + spec.architecture + " runs '" + chain[next] +
+                                 "' before it (the stages must list every block once, in forward order)");
+                    fail(blocksNode[b], what,
+                         "'" + chain[next] + "' is in no stage; " + spec.architecture + " runs it before '" + block +
+                             "' (the stages must list every block once, in forward order)");
+                }
+                ++next;
+            }
+            const bool namesBlock = std::find(chain.begin(), chain.end(), stage.name) != chain.end();
+            if (namesBlock && stage.blocks.back() != stage.name)
+                fail(node[s]["name"], label(prefix + "name", owner),
+                     "stage '" + stage.name + "' is named after a block but does not end with it (a stage name " +
+                         "used as a block means the stage's last block)");
+        }
+        if (next < chain.size())
+            fail(node, label("stages", owner),
+                 "block '" + chain[next] + "' of " + spec.architecture +
+                     " is in no stage (the stages must list every block once, in forward order)");
+    }
+};
+
+}  // namespace
+
+Expected<ModelRegistry> ModelRegistry::loadFile(const std::string& path, BlockNamesProvider provider)
+{
+    BlockLookup lookup;
+    if (provider) {
+        lookup = [provider](const std::string& architecture, int numClasses) -> Expected<std::vector<std::string>> {
+            std::optional<std::vector<std::string>> names = provider(architecture, numClasses);
+            if (!names)
+                return makeError("network '" + architecture + "' could not be built");
+            return std::move(*names);
+        };
+    } else {
+        lookup = networkBlockNames;
+    }
+
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::path(path), ec))
+        return makeError(path + ": model registry file does not exist");
+
+    try {
+        const YAML::Node root = YAML::LoadFile(path);
+        Reader reader(path, std::move(lookup));
+        reader.read(root);
+        ModelRegistry registry;
+        registry.mPath = path;
+        registry.mCategories = std::move(reader.categories);
+        registry.mModels = std::move(reader.models);
+        return registry;
+    } catch (const LoadFailure& failure) {
+        return makeError(failure.message);
+    } catch (const YAML::ParserException& e) {
+        return makeError(path + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
+    } catch (const YAML::BadFile&) {
+        return makeError(path + ": cannot read the model registry file");
+    } catch (const YAML::Exception& e) {
+        const std::string where = e.mark.is_null() ? path : path + ":" + std::to_string(e.mark.line + 1);
+        return makeError(where + ": " + e.msg);
+    } catch (const std::exception& e) {
+        return makeError(path + ": " + e.what());
+    }
+}
+
+Expected<ModelRegistry> ModelRegistry::loadDefault()
+{
+    return loadFile(defaultRegistryPath());
+}
+
+std::string ModelRegistry::defaultRegistryPath()
+{
+    return dataFile(QStringLiteral("model_registry.yaml")).toStdString();
+}
+
+const ModelSpec* ModelRegistry::find(const std::string& id) const
+{
+    for (const ModelSpec& model : mModels) {
+        if (model.id == id)
+            return &model;
+    }
+    return nullptr;
+}
+
+const CategorySpec* ModelRegistry::findCategory(const std::string& name) const
+{
+    for (const CategorySpec& category : mCategories) {
+        if (category.name == name)
+            return &category;
+    }
+    return nullptr;
+}
+
+}  // namespace convlens

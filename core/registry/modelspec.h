@@ -1,0 +1,56 @@
+#pragma once
+// ModelSpec: one model of the registry (model_registry.yaml), validated. Plain data, no torch; copy freely,
+// read from any thread.
+
+#include "core/image/preprocessspec.h"
+
+#include <string>
+#include <vector>
+
+namespace convlens {
+
+struct WeightsSpec {
+    std::string file;           // checkpoint file name, "<name>-<sha256Prefix>.pth"
+    std::string url;            // download location; empty when the entry has none
+    std::string sha256Prefix;   // the hex digits of the file name after its last '-' (lower case)
+    std::string sha256;         // the full digest (64 hex digits, lower case) when the registry gives one, else empty
+    std::string serialization;  // "zip" (torch.save since 1.6) or "legacy" (the older pickle format)
+};
+
+// A display group of consecutive blocks. Together a model's stages list every block of its network in order.
+struct StageSpec {
+    std::string name;  // e.g. "layer3"; used as a block reference it means the stage's last block
+    std::string category;
+    std::vector<std::string> blocks;
+};
+
+struct CategorySpec {
+    std::string name;
+    std::string color;  // "#rrggbb"
+};
+
+struct ModelSpec {
+    std::string id;            // unique in the registry; the built-in ids are torchvision's model names
+    std::string displayName;   // "ResNet-50"
+    std::string family;        // "ResNet"
+    std::string architecture;  // one of architectureIds() (core/models/networkfactory.h)
+    WeightsSpec weights;
+    int numClasses = 0;
+    std::string labelsFile;           // absolute (resolved against the registry file's folder)
+    std::vector<std::string> labels;  // numClasses names, index = class
+    PreprocessSpec preprocess;
+    std::vector<StageSpec> stages;
+    std::vector<std::string> taps;  // blocks whose outputs are shown, in forward order of the registry
+    std::string camTarget;          // block that class activation maps use by default
+
+    // The name of the stage that lists `block`, or "" when none does.
+    std::string stageOfBlock(const std::string& block) const;
+    // The category of the stage that lists `block`, or "" when none does.
+    std::string categoryOfBlock(const std::string& block) const;
+    // Every block of the network in forward order (the stages' blocks, concatenated).
+    std::vector<std::string> blocks() const;
+    // The stage called `name`, or nullptr.
+    const StageSpec* findStage(const std::string& name) const;
+};
+
+}  // namespace convlens
