@@ -2,13 +2,13 @@
 
 #include "core/weights/unpickler.h"
 
+#include <c10/core/CPUAllocator.h>
+#include <caffe2/serialize/inline_container.h>
 #include <QByteArray>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
-#include <c10/core/CPUAllocator.h>
-#include <caffe2/serialize/inline_container.h>
 
 #include <algorithm>
 #include <cstring>
@@ -28,7 +28,10 @@ constexpr unsigned char kLegacyMagic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x
 constexpr int64_t kLegacyProtocolVersion = 1001;
 constexpr uint64_t kMaxSafetensorsHeader = 100u * 1024 * 1024;
 
-std::string describe(const std::string& path) { return "checkpoint " + path; }
+std::string describe(const std::string& path)
+{
+    return "checkpoint " + path;
+}
 
 Expected<std::string> readWholeFile(const std::string& path)
 {
@@ -209,8 +212,8 @@ Expected<StateDict> readZip(const std::string& path)
                              std::string(c10::toString(ref.dtype)) + " elements (" + std::to_string(*needed) +
                              " bytes); the file is corrupted");
         }
-        c10::Storage storage(c10::Storage::use_byte_size_t(), static_cast<size_t>(*needed), std::move(data),
-                             nullptr, false);
+        c10::Storage storage(c10::Storage::use_byte_size_t(), static_cast<size_t>(*needed), std::move(data), nullptr,
+                             false);
         if (bigEndian) {
             swapBytes(storage, c10::elementSize(ref.dtype));
         }
@@ -231,8 +234,8 @@ Expected<StateDict> readLegacy(const std::string& path)
     if (!magic) {
         return magic.error();
     }
-    if ((*magic)->kind != Kind::BigInt || (*magic)->text != std::string(std::begin(kLegacyMagic),
-                                                                         std::end(kLegacyMagic))) {
+    if ((*magic)->kind != Kind::BigInt ||
+        (*magic)->text != std::string(std::begin(kLegacyMagic), std::end(kLegacyMagic))) {
         return makeError(describe(path) + " does not start with torch's magic number: not a legacy checkpoint");
     }
     auto protocol = unpickler.load();
@@ -295,9 +298,9 @@ Expected<StateDict> readLegacy(const std::string& path)
             return needed.error();
         }
         if (data.size() - pos < static_cast<size_t>(*needed)) {
-            return makeError(describe(path) + " is truncated: storage '" + key + "' needs " +
-                             std::to_string(*needed) + " bytes at byte " + std::to_string(pos) + ", only " +
-                             std::to_string(data.size() - pos) + " remain");
+            return makeError(describe(path) + " is truncated: storage '" + key + "' needs " + std::to_string(*needed) +
+                             " bytes at byte " + std::to_string(pos) + ", only " + std::to_string(data.size() - pos) +
+                             " remain");
         }
         c10::Storage storage(c10::Storage::use_byte_size_t(), static_cast<size_t>(*needed),
                              c10::GetDefaultCPUAllocator(), false);
@@ -311,8 +314,8 @@ Expected<StateDict> readLegacy(const std::string& path)
 Expected<int64_t> jsonCount(const QJsonValue& value)
 {
     const double number = value.toDouble(-1.0);
-    if (!value.isDouble() || number < 0 || number > 9007199254740992.0 || number != static_cast<double>(
-                                                                                          static_cast<int64_t>(number))) {
+    if (!value.isDouble() || number < 0 || number > 9007199254740992.0 ||
+        number != static_cast<double>(static_cast<int64_t>(number))) {
         return makeError("not a non-negative integer");
     }
     return static_cast<int64_t>(number);
@@ -345,11 +348,11 @@ Expected<StateDict> readSafetensors(const std::string& path)
     const size_t dataStart = 8 + headerSize;
     const int64_t dataSize = static_cast<int64_t>(data.size() - dataStart);
     static const std::map<QString, c10::ScalarType> kDtypes = {
-        {QStringLiteral("F64"), c10::ScalarType::Double},  {QStringLiteral("F32"), c10::ScalarType::Float},
-        {QStringLiteral("F16"), c10::ScalarType::Half},    {QStringLiteral("BF16"), c10::ScalarType::BFloat16},
-        {QStringLiteral("I64"), c10::ScalarType::Long},    {QStringLiteral("I32"), c10::ScalarType::Int},
-        {QStringLiteral("I16"), c10::ScalarType::Short},   {QStringLiteral("I8"), c10::ScalarType::Char},
-        {QStringLiteral("U8"), c10::ScalarType::Byte},     {QStringLiteral("BOOL"), c10::ScalarType::Bool},
+        {QStringLiteral("F64"), c10::ScalarType::Double}, {QStringLiteral("F32"), c10::ScalarType::Float},
+        {QStringLiteral("F16"), c10::ScalarType::Half},   {QStringLiteral("BF16"), c10::ScalarType::BFloat16},
+        {QStringLiteral("I64"), c10::ScalarType::Long},   {QStringLiteral("I32"), c10::ScalarType::Int},
+        {QStringLiteral("I16"), c10::ScalarType::Short},  {QStringLiteral("I8"), c10::ScalarType::Char},
+        {QStringLiteral("U8"), c10::ScalarType::Byte},    {QStringLiteral("BOOL"), c10::ScalarType::Bool},
     };
     struct Entry {
         std::string name;
@@ -475,9 +478,15 @@ Expected<StateDict> readCheckpoint(const std::string& path)
     try {
         Expected<StateDict> stateDict = makeError("");
         switch (detectCheckpointFormat(path)) {
-            case CheckpointFormat::Zip: stateDict = readZip(path); break;
-            case CheckpointFormat::Legacy: stateDict = readLegacy(path); break;
-            case CheckpointFormat::Safetensors: stateDict = readSafetensors(path); break;
+            case CheckpointFormat::Zip:
+                stateDict = readZip(path);
+                break;
+            case CheckpointFormat::Legacy:
+                stateDict = readLegacy(path);
+                break;
+            case CheckpointFormat::Safetensors:
+                stateDict = readSafetensors(path);
+                break;
             case CheckpointFormat::Tar:
                 return makeError(describe(path) +
                                  " is in PyTorch's old tar format: tar format not supported, re-save with "

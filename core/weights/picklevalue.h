@@ -18,11 +18,11 @@ namespace convlens {
 
 // A persistent-id storage reference: ('storage', torch.FloatStorage, key, location, numel[, view]).
 struct StorageRef {
-    std::string key;              // names data/<key> (zip) or a storage record after the pickle (legacy)
+    std::string key;  // names data/<key> (zip) or a storage record after the pickle (legacy)
     c10::ScalarType dtype = c10::ScalarType::Float;
-    int64_t numel = 0;            // elements the storage declares
-    int64_t viewOffset = 0;       // legacy storage views: element offset of the view into the root storage
-    int64_t viewNumel = -1;       // legacy storage views: elements of the view, -1 for a root storage
+    int64_t numel = 0;       // elements the storage declares
+    int64_t viewOffset = 0;  // legacy storage views: element offset of the view into the root storage
+    int64_t viewNumel = -1;  // legacy storage views: elements of the view, -1 for a root storage
 };
 
 // The arguments of torch._utils._rebuild_tensor_v2: where a tensor's elements live in its storage.
@@ -50,6 +50,37 @@ struct PickleValue {
     PickleValuePtr state;                                            // Dict: what BUILD attached (e.g. _metadata)
     StorageRef storage;                                              // Storage
     TensorRef tensor;                                                // Tensor
+
+    PickleValue() = default;
+    PickleValue(const PickleValue&) = delete;
+    PickleValue& operator=(const PickleValue&) = delete;
+
+    // Releases nested containers with a loop rather than recursion: a hostile pickle can nest a million lists
+    // in a few megabytes, and a recursive release would overflow the stack.
+    ~PickleValue()
+    {
+        std::vector<PickleValuePtr> pending;
+        auto adopt = [&pending](PickleValue& value) {
+            for (auto& item : value.items) {
+                pending.push_back(std::move(item));
+            }
+            for (auto& [key, item] : value.entries) {
+                pending.push_back(std::move(key));
+                pending.push_back(std::move(item));
+            }
+            pending.push_back(std::move(value.state));
+            value.items.clear();
+            value.entries.clear();
+        };
+        adopt(*this);
+        while (!pending.empty()) {
+            PickleValuePtr value = std::move(pending.back());
+            pending.pop_back();
+            if (value && value.use_count() == 1) {
+                adopt(*value);
+            }
+        }
+    }
 
     // The value of Dict entry `key` (a String key), or nullptr.
     PickleValuePtr find(const std::string& key) const

@@ -40,29 +40,52 @@ const std::set<std::string> kAllowedFunctions = {
 const char* refusedOpcodeName(uint8_t op)
 {
     switch (op) {
-        case 0x81: return "NEWOBJ";
-        case 0x92: return "NEWOBJ_EX";
-        case 'i': return "INST";
-        case 'o': return "OBJ";
-        case 0x82: return "EXT1";
-        case 0x83: return "EXT2";
-        case 0x84: return "EXT4";
-        case 'P': return "PERSID";
-        case 'I': return "INT";
-        case 'L': return "LONG";
-        case 'S': return "STRING";
-        case 'V': return "UNICODE";
-        case 'F': return "FLOAT";
-        case 'g': return "GET";
-        case 'p': return "PUT";
-        case 0x8b: return "LONG4";
-        case 0x8f: return "EMPTY_SET";
-        case 0x90: return "ADDITEMS";
-        case 0x91: return "FROZENSET";
-        case 0x96: return "BYTEARRAY8";
-        case 0x97: return "NEXT_BUFFER";
-        case 0x98: return "READONLY_BUFFER";
-        default: return nullptr;
+        case 0x81:
+            return "NEWOBJ";
+        case 0x92:
+            return "NEWOBJ_EX";
+        case 'i':
+            return "INST";
+        case 'o':
+            return "OBJ";
+        case 0x82:
+            return "EXT1";
+        case 0x83:
+            return "EXT2";
+        case 0x84:
+            return "EXT4";
+        case 'P':
+            return "PERSID";
+        case 'I':
+            return "INT";
+        case 'L':
+            return "LONG";
+        case 'S':
+            return "STRING";
+        case 'V':
+            return "UNICODE";
+        case 'F':
+            return "FLOAT";
+        case 'g':
+            return "GET";
+        case 'p':
+            return "PUT";
+        case 0x8b:
+            return "LONG4";
+        case 0x8f:
+            return "EMPTY_SET";
+        case 0x90:
+            return "ADDITEMS";
+        case 0x91:
+            return "FROZENSET";
+        case 0x96:
+            return "BYTEARRAY8";
+        case 0x97:
+            return "NEXT_BUFFER";
+        case 0x98:
+            return "READONLY_BUFFER";
+        default:
+            return nullptr;
     }
 }
 
@@ -90,19 +113,32 @@ PickleValuePtr makeText(Kind kind, std::string text)
 std::string kindName(const PickleValuePtr& value)
 {
     switch (value->kind) {
-        case Kind::None: return "None";
-        case Kind::Bool: return "bool";
-        case Kind::Int: return "int";
-        case Kind::BigInt: return "int";
-        case Kind::Float: return "float";
-        case Kind::String: return "str";
-        case Kind::Bytes: return "bytes";
-        case Kind::Tuple: return "tuple";
-        case Kind::List: return "list";
-        case Kind::Dict: return value->ordered ? "OrderedDict" : "dict";
-        case Kind::Global: return "'" + value->text + "'";
-        case Kind::Storage: return "storage";
-        case Kind::Tensor: return "tensor";
+        case Kind::None:
+            return "None";
+        case Kind::Bool:
+            return "bool";
+        case Kind::Int:
+            return "int";
+        case Kind::BigInt:
+            return "int";
+        case Kind::Float:
+            return "float";
+        case Kind::String:
+            return "str";
+        case Kind::Bytes:
+            return "bytes";
+        case Kind::Tuple:
+            return "tuple";
+        case Kind::List:
+            return "list";
+        case Kind::Dict:
+            return value->ordered ? "OrderedDict" : "dict";
+        case Kind::Global:
+            return "'" + value->text + "'";
+        case Kind::Storage:
+            return "storage";
+        case Kind::Tensor:
+            return "tensor";
     }
     return "value";
 }
@@ -139,8 +175,8 @@ uint8_t Unpickler::readByte()
 const char* Unpickler::readBytes(size_t count)
 {
     if (count > mSize - mPos) {
-        fail("is truncated (needs " + std::to_string(count) + " bytes at byte " + std::to_string(mPos) +
-             ", has " + std::to_string(mSize - mPos) + ")");
+        fail("is truncated (needs " + std::to_string(count) + " bytes at byte " + std::to_string(mPos) + ", has " +
+             std::to_string(mSize - mPos) + ")");
     }
     const char* start = mData + mPos;
     mPos += count;
@@ -172,7 +208,10 @@ uint64_t Unpickler::readUnsigned(int bytes)
     return result;
 }
 
-void Unpickler::push(PickleValuePtr value) { mStack.push_back(std::move(value)); }
+void Unpickler::push(PickleValuePtr value)
+{
+    mStack.push_back(std::move(value));
+}
 
 PickleValuePtr Unpickler::pop()
 {
@@ -338,7 +377,7 @@ PickleValuePtr Unpickler::reduce(const PickleValuePtr& callable, const PickleVal
             fail("calls '" + name + "' with unexpected arguments" + where);
         }
         if (a.size() >= 6 && !(a[5]->kind == Kind::Dict && a[5]->entries.empty()) && a[5]->kind != Kind::None) {
-            fail("has a tensor with backward hooks" + where + " is not allowed in a weights file");
+            fail("has a tensor with backward hooks" + where + ", which is not allowed in a weights file");
         }
         auto tensor = makeValue(Kind::Tensor);
         tensor->tensor.storage = a[0]->storage;
@@ -359,7 +398,7 @@ PickleValuePtr Unpickler::reduce(const PickleValuePtr& callable, const PickleVal
             fail("calls '" + name + "' with unexpected arguments" + where);
         }
         if (!(a[2]->kind == Kind::Dict && a[2]->entries.empty()) && a[2]->kind != Kind::None) {
-            fail("has a parameter with backward hooks" + where + " is not allowed in a weights file");
+            fail("has a parameter with backward hooks" + where + ", which is not allowed in a weights file");
         }
         return a[0];
     }
@@ -634,7 +673,7 @@ PickleValuePtr Unpickler::run()
                 std::snprintf(hex, sizeof hex, "0x%02x", op);
                 if (const char* name = refusedOpcodeName(op)) {
                     fail(std::string("uses pickle opcode ") + name + " (" + hex + ") at byte " +
-                         std::to_string(mOpcodePos) + " is not allowed in a weights file");
+                         std::to_string(mOpcodePos) + ", which is not allowed in a weights file");
                 }
                 fail(std::string("has an unknown pickle opcode ") + hex + " at byte " + std::to_string(mOpcodePos) +
                      " (not a checkpoint, or a corrupted one)");

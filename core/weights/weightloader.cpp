@@ -116,8 +116,7 @@ Expected<LoadReport> applyStateDict(NetworkImpl& net, const StateDict& sd, const
         }
         return report;
     } catch (const c10::Error& e) {
-        return makeError("cannot load " + fileName + " into " + net.architecture() + ": " +
-                         e.what_without_backtrace());
+        return makeError("cannot load " + fileName + " into " + net.architecture() + ": " + e.what_without_backtrace());
     }
 }
 

@@ -7,7 +7,10 @@ namespace convlens {
 
 namespace {
 
-QString env(const char* name) { return qEnvironmentVariable(name); }
+QString env(const char* name)
+{
+    return qEnvironmentVariable(name);
+}
 
 }  // namespace
 
@@ -57,8 +60,9 @@ Expected<QString> WeightStore::locate(const QString& fileName, const QString& ur
     }
     const QStringList dirs = searchDirs();
     const QString message =
-        QStringLiteral("weights file %1 not found; looked in: %2. Download it from %3 into one of these folders "
-                       "(or set CONVLENS_WEIGHTS_DIR to the folder that holds it).")
+        QStringLiteral(
+            "weights file %1 not found; looked in: %2. Download it from %3 into one of these folders "
+            "(or set CONVLENS_WEIGHTS_DIR to the folder that holds it).")
             .arg(fileName, dirs.join(QStringLiteral(", ")), url);
     return makeError(message.toStdString());
 }

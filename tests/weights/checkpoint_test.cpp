@@ -108,7 +108,8 @@ TEST(Checkpoint, RefusesHostileFiles)
 {
     const std::string marker = weightFixture("hostile/PWNED");
     ASSERT_FALSE(std::filesystem::exists(marker)) << "the fixture script itself ran a hostile pickle";
-    const QJsonObject manifest = QJsonDocument::fromJson(test::readAll(weightFixture("hostile/manifest.json"))).object();
+    const QJsonObject manifest =
+        QJsonDocument::fromJson(test::readAll(weightFixture("hostile/manifest.json"))).object();
     ASSERT_GE(manifest.size(), 20);
     for (auto it = manifest.begin(); it != manifest.end(); ++it) {
         const std::string path = weightFixture("hostile/" + it.key().toStdString());

@@ -3,12 +3,12 @@
 
 #include "core/weights/statedict.h"
 
+#include <gtest/gtest.h>
 #include <QByteArray>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QString>
-#include <gtest/gtest.h>
 
 #include <cstring>
 #include <map>

@@ -35,8 +35,7 @@ TEST(Unpickler, ReadsScalarsAndContainers)
     // {'a': [1, -2, 300, 70000, 2**40], 'b': (True, None, 0.5)}
     const std::string bytes = "\x80\x02}(X\x01\x00\x00\x00"s + "a](K\x01J\xfe\xff\xff\xff"s +
                               "M\x2c\x01J\x70\x11\x01\x00\x8a\x06\x00\x00\x00\x00\x00\x01"s + "e"s +
-                              "X\x01\x00\x00\x00"s + "b"s + "\x88NG"s + "\x3f\xe0\x00\x00\x00\x00\x00\x00"s +
-                              "\x87u."s;
+                              "X\x01\x00\x00\x00"s + "b"s + "\x88NG"s + "\x3f\xe0\x00\x00\x00\x00\x00\x00"s + "\x87u."s;
     auto value = unpickle(bytes);
     ASSERT_TRUE(value.ok()) << value.message();
     const auto list = (*value)->find("a");
@@ -75,6 +74,20 @@ TEST(Unpickler, RefusesTruncatedAndMalformedPickles)
     auto memo = unpickle("\x80\x02h\x05."s);
     ASSERT_FALSE(memo.ok());
     EXPECT_NE(memo.message().find("memo entry 5"), std::string::npos) << memo.message();
+}
+
+TEST(Unpickler, SurvivesDeeplyNestedContainers)
+{
+    constexpr size_t kDepth = 1000000;
+    const std::string bytes = "\x80\x02"s + std::string(kDepth, ']') + std::string(kDepth - 1, 'a') + "."s;
+    auto value = unpickle(bytes);
+    ASSERT_TRUE(value.ok()) << value.message();
+    size_t depth = 1;
+    for (const PickleValue* v = value->get(); !v->items.empty(); v = v->items.front().get()) {
+        ++depth;
+    }
+    EXPECT_EQ(depth, kDepth);
+    // Releasing the chain must not overflow the stack.
 }
 
 }  // namespace

@@ -120,9 +120,9 @@ TEST(WeightLoader, ConvertsDtypeIntoNetworkParameters)
 TEST(WeightLoader, RemapsDensenetKeys)
 {
     StateDict sd;
-    for (const char* name : {"features.denseblock2.denselayer10.norm.2.running_var",
-                             "features.denseblock1.denselayer1.conv.1.weight", "features.norm0.weight",
-                             "features.denseblock1.denselayer1.relu.3.weight", "classifier.bias"}) {
+    for (const char* name :
+         {"features.denseblock2.denselayer10.norm.2.running_var", "features.denseblock1.denselayer1.conv.1.weight",
+          "features.norm0.weight", "features.denseblock1.denselayer1.relu.3.weight", "classifier.bias"}) {
         sd.emplace_back(name, torch::zeros({1}));
     }
     const StateDict renamed = remapDensenetKeys(sd);
