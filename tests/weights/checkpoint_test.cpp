@@ -86,7 +86,32 @@ TEST_P(MixedCheckpoint, DtypesViewsAndMetadataMatchPython)
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, MixedCheckpoint,
-                         ::testing::Values("mixed.zip.pth", "mixed.legacy.pth", "mixed.safetensors"));
+                         ::testing::Values("mixed.zip.pth", "mixed.legacy.pth", "mixed.safetensors"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                             const std::string name = info.param;
+                             for (const char* format : {"zip", "legacy"}) {
+                                 if (name.find(format) != std::string::npos) {
+                                     return std::string(format);
+                                 }
+                             }
+                             return std::string("safetensors");
+                         });
+
+TEST(Checkpoint, SwapsBigEndianZipStorages)
+{
+    expectSameStateDict(mustRead(weightFixture("good/bigendian.zip.pth")), expectedStateDict("bigendian"));
+}
+
+// Files from torch < 1.0 may hold tensors in views of a storage; offsets count from the view.
+TEST(Checkpoint, ReadsLegacyStorageViewsAsPythonDoes)
+{
+    const StateDict sd = mustRead(weightFixture("good/storage_views.legacy.pth"));
+    expectSameStateDict(sd, expectedStateDict("storage_views"));
+    if (sd.size() == 2) {
+        EXPECT_TRUE(sd[1].second.is_alias_of(sd[0].second));
+        EXPECT_EQ(sd[1].second.storage_offset(), 5);
+    }
+}
 
 TEST(Checkpoint, UnwrapsStateDictAndStripsModulePrefix)
 {

@@ -106,23 +106,40 @@ class Evil:
         return (self.function, self.args)
 
 
+class FakeStorageView(FakeStorage):
+    """A pre-1.0 storage view: elements [offset, offset + size) of root storage `key`."""
+
+    def __init__(self, key, storage_type, numel, view_key, offset, size):
+        super().__init__(key, storage_type, numel)
+        self.view = (view_key, offset, size)
+
+
 class CheckpointPickler(pickle.Pickler):
+    """Persistent ids as torch.save writes them: 5-tuples in zip files, 6-tuples (with view) in legacy files."""
+
+    def __init__(self, file, legacy):
+        super().__init__(file, protocol=2)
+        self.legacy = legacy
+
     def persistent_id(self, obj):
         if isinstance(obj, FakeStorage):
-            return ("storage", obj.storage_type, obj.key, "cpu", obj.numel)
+            pid = ("storage", obj.storage_type, obj.key, "cpu", obj.numel)
+            return pid + (getattr(obj, "view", None),) if self.legacy else pid
         return None
 
 
-def pickle_bytes(obj):
+def pickle_bytes(obj, legacy=False):
     buffer = io.BytesIO()
-    CheckpointPickler(buffer, protocol=2).dump(obj)
+    CheckpointPickler(buffer, legacy).dump(obj)
     return buffer.getvalue()
 
 
-def write_zip(path, pickled, records):
-    """A torch.save-style zip archive: archive/data.pkl, archive/data/<key>, archive/version."""
+def write_zip(path, pickled, records, byteorder=None):
+    """A torch.save-style zip archive: archive/data.pkl, archive/data/<key>, archive/version[, byteorder]."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("archive/data.pkl", pickled)
+        if byteorder:
+            archive.writestr("archive/byteorder", byteorder)
         for key, data in records.items():
             archive.writestr("archive/data/" + key, data)
         archive.writestr("archive/version", "3\n")
@@ -204,6 +221,26 @@ def make_good(out):
                                           ("fc.weight", torch.randn(10, 16)), ("fc.bias", torch.randn(10))])
     torch.save(bottleneck, os.path.join(out, "bottleneck.pth"))
 
+    # A big-endian zip (torch >= 2.1 writes archive/byteorder): values must come out byte-swapped back.
+    big = collections.OrderedDict([
+        ("f", FakeTensor(FakeStorage("0", torch.FloatStorage, 6), 0, [2, 3], [3, 1])),
+        ("l", FakeTensor(FakeStorage("1", torch.LongStorage, 3), 0, [3], [1]))])
+    write_zip(os.path.join(out, "bigendian.zip.pth"), pickle_bytes(big),
+              {"0": struct.pack(">6f", 1.5, -2.0, 3.25, 1e-3, 7.0, -0.5), "1": struct.pack(">3q", 1, -2, 1 << 40)},
+              byteorder="big")
+    dump_expected(collections.OrderedDict([
+        ("f", torch.tensor([[1.5, -2.0, 3.25], [1e-3, 7.0, -0.5]], dtype=torch.float32)),
+        ("l", torch.tensor([1, -2, 1 << 40], dtype=torch.int64))]), os.path.join(out, "bigendian"))
+
+    # Legacy storage views (files from torch < 1.0): tensors in views of one root storage. Python's own reading
+    # of the file is the expected value.
+    views = collections.OrderedDict([
+        ("whole", FakeTensor(FakeStorage("root", torch.FloatStorage, 10), 0, [10], [1])),
+        ("view", FakeTensor(FakeStorageView("root", torch.FloatStorage, 10, "v1", 4, 5), 1, [2, 2], [1, 2]))])
+    view_path = os.path.join(out, "storage_views.legacy.pth")
+    write_legacy(view_path, pickle_bytes(views, legacy=True), [("root", 10, floats(range(10, 20)))])
+    dump_expected(torch.load(view_path), os.path.join(out, "storage_views"))
+
     # Sanity: everything above loads in Python itself.
     for name in sorted(os.listdir(out)):
         if name.endswith(".pth"):
@@ -247,13 +284,13 @@ def make_hostile(out):
     zip_case("not_a_dict.pth", b"\x80\x02]q\x00.", expect="not a state_dict")
 
     # Storages that do not match their declarations.
-    def tensor_pickle(numel, offset, size, stride, storage_type=torch.FloatStorage):
+    def tensor_pickle(numel, offset, size, stride, storage_type=torch.FloatStorage, legacy=False):
         storage = FakeStorage("0", storage_type, numel)
-        return pickle_bytes(collections.OrderedDict([("w", FakeTensor(storage, offset, size, stride))]))
+        return pickle_bytes(collections.OrderedDict([("w", FakeTensor(storage, offset, size, stride))]), legacy)
 
     zip_case("short_storage.zip.pth", tensor_pickle(6, 0, [2, 3], [3, 1]), {"0": floats([1, 2, 3, 4])},
              expect="holds 16 bytes, but declares 6")
-    write_legacy(os.path.join(out, "short_storage.legacy.pth"), tensor_pickle(6, 0, [2, 3], [3, 1]),
+    write_legacy(os.path.join(out, "short_storage.legacy.pth"), tensor_pickle(6, 0, [2, 3], [3, 1], legacy=True),
                  [("0", 4, floats([1, 2, 3, 4]))])
     manifest["short_storage.legacy.pth"] = "holds 4 elements, but its tensors declare 6"
     zip_case("offset_out_of_range.pth", tensor_pickle(6, 4, [2, 3], [3, 1]), {"0": floats(range(6))},
