@@ -430,20 +430,18 @@ void Unpickler::setItems(const PickleValuePtr& dict, const std::vector<PickleVal
     if (keyValues.size() % 2 != 0) {
         fail("uses SETITEMS with an odd number of items at byte " + std::to_string(mOpcodePos));
     }
+    // Python dict semantics: a repeated key replaces the value in place. The index keeps this linear.
+    auto& index = mDictIndex[dict];
     for (size_t i = 0; i < keyValues.size(); i += 2) {
         const auto& key = keyValues[i];
-        bool replaced = false;
         if (key->kind == Kind::String) {
-            for (auto& entry : dict->entries) {
-                if (entry.first->kind == Kind::String && entry.first->text == key->text) {
-                    entry.second = keyValues[i + 1];
-                    replaced = true;
-                }
+            const auto [it, inserted] = index.try_emplace(key->text, dict->entries.size());
+            if (!inserted) {
+                dict->entries[it->second].second = keyValues[i + 1];
+                continue;
             }
         }
-        if (!replaced) {
-            dict->entries.emplace_back(key, keyValues[i + 1]);
-        }
+        dict->entries.emplace_back(key, keyValues[i + 1]);
     }
 }
 
@@ -460,6 +458,7 @@ PickleValuePtr Unpickler::run()
     mStack.clear();
     mMarks.clear();
     mMemo.clear();
+    mDictIndex.clear();
     for (;;) {
         mOpcodePos = mPos;
         const uint8_t op = readByte();
@@ -476,6 +475,7 @@ PickleValuePtr Unpickler::run()
                 break;
             case '.': {  // STOP
                 PickleValuePtr result = pop();
+                mDictIndex.clear();
                 if (!mMarks.empty()) {
                     fail("has a malformed pickle: unclosed MARK at STOP");
                 }

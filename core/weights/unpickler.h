@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace convlens {
@@ -62,6 +63,8 @@ private:
     std::vector<size_t> mMarks;
     std::map<uint64_t, PickleValuePtr> mMemo;
     std::map<std::string, StorageRef> mStorages;
+    // Key positions of the dicts built by the current pickle (String keys only), for SETITEM(S).
+    std::unordered_map<PickleValuePtr, std::unordered_map<std::string, size_t>> mDictIndex;
 };
 
 }  // namespace convlens

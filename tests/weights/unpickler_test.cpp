@@ -54,6 +54,19 @@ TEST(Unpickler, ReadsScalarsAndContainers)
     EXPECT_DOUBLE_EQ(tuple->items[2]->real, 0.5);
 }
 
+TEST(Unpickler, RepeatedDictKeyReplacesValueInPlace)
+{
+    // {'a': 1, 'b': 2, 'a': 3} == {'a': 3, 'b': 2}
+    const std::string bytes =
+        "\x80\x02}(X\x01\x00\x00\x00"s + "aK\x01X\x01\x00\x00\x00"s + "bK\x02X\x01\x00\x00\x00"s + "aK\x03u."s;
+    auto value = unpickle(bytes);
+    ASSERT_TRUE(value.ok()) << value.message();
+    ASSERT_EQ((*value)->entries.size(), 2u);
+    EXPECT_EQ((*value)->entries[0].first->text, "a");
+    EXPECT_EQ((*value)->entries[0].second->integer, 3);
+    EXPECT_EQ((*value)->entries[1].second->integer, 2);
+}
+
 TEST(Unpickler, RefusesGlobalsOutsideTheAllowList)
 {
     auto value = unpickle("\x80\x02"s + "cposix\nsystem\nX\x02\x00\x00\x00lsR."s);
