@@ -1,0 +1,136 @@
+#include "core/weights/weightloader.h"
+
+#include "core/weights/checkpoint.h"
+
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+
+namespace convlens {
+
+namespace {
+
+std::string shapeText(at::IntArrayRef sizes)
+{
+    std::string text = "[";
+    for (size_t i = 0; i < sizes.size(); ++i) {
+        if (i) {
+            text += ',';
+        }
+        text += std::to_string(sizes[i]);
+    }
+    return text + "]";
+}
+
+// "3 missing keys (a, b, …)": a few names are enough to see what is wrong.
+std::string listText(size_t count, const std::string& what, const std::vector<std::string>& names)
+{
+    constexpr size_t kShown = 6;
+    std::string text = std::to_string(count) + " " + what + (count == 1 ? "" : "s") + " (";
+    for (size_t i = 0; i < names.size() && i < kShown; ++i) {
+        text += (i ? ", " : "") + names[i];
+    }
+    return text + (names.size() > kShown ? ", …)" : ")");
+}
+
+bool isBatchCounter(const std::string& name)
+{
+    static const std::string kSuffix = "num_batches_tracked";
+    return name.size() >= kSuffix.size() && name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+}
+
+}  // namespace
+
+StateDict remapDensenetKeys(StateDict sd)
+{
+    // torchvision/models/densenet.py, _load_state_dict.
+    static const std::regex kPattern(
+        R"(^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$)");
+    for (auto& entry : sd) {
+        std::smatch match;
+        if (std::regex_match(entry.first, match, kPattern)) {
+            entry.first = match[1].str() + match[2].str();
+        }
+    }
+    return sd;
+}
+
+Expected<LoadReport> applyStateDict(NetworkImpl& net, const StateDict& sd, const std::string& source)
+{
+    const std::string fileName = std::filesystem::path(source).filename().string();
+    try {
+        std::vector<std::pair<std::string, torch::Tensor>> targets;
+        for (const auto& item : net.named_parameters(true)) {
+            targets.emplace_back(item.key(), item.value());
+        }
+        for (const auto& item : net.named_buffers(true)) {
+            targets.emplace_back(item.key(), item.value());
+        }
+        std::map<std::string, torch::Tensor> byName(targets.begin(), targets.end());
+
+        LoadReport report;
+        std::vector<std::string> mismatchTexts;
+        std::set<std::string> present;
+        for (const auto& [name, tensor] : sd) {
+            present.insert(name);
+            const auto it = byName.find(name);
+            if (it == byName.end()) {
+                report.unexpected.push_back(name);
+            } else if (!tensor.sizes().equals(it->second.sizes())) {
+                report.mismatched.push_back(name);
+                mismatchTexts.push_back(name + " " + shapeText(tensor.sizes()) + " vs " +
+                                        shapeText(it->second.sizes()));
+            }
+        }
+        for (const auto& [name, tensor] : targets) {
+            if (!present.count(name) && !isBatchCounter(name)) {
+                report.missing.push_back(name);
+            }
+        }
+        if (!report.missing.empty() || !report.unexpected.empty() || !report.mismatched.empty()) {
+            std::vector<std::string> parts;
+            if (!report.unexpected.empty()) {
+                parts.push_back(listText(report.unexpected.size(), "unexpected key", report.unexpected));
+            }
+            if (!report.missing.empty()) {
+                parts.push_back(listText(report.missing.size(), "missing key", report.missing));
+            }
+            if (!report.mismatched.empty()) {
+                std::string text = "shape mismatch ";
+                for (size_t i = 0; i < mismatchTexts.size() && i < 6; ++i) {
+                    text += (i ? ", " : "") + mismatchTexts[i];
+                }
+                parts.push_back(text + (mismatchTexts.size() > 6 ? ", …" : "") + " (file vs network)");
+            }
+            std::string message = fileName + " does not fit " + net.architecture() + ": ";
+            for (size_t i = 0; i < parts.size(); ++i) {
+                message += (i ? ", " : "") + parts[i];
+            }
+            return makeError(message);
+        }
+
+        torch::NoGradGuard noGrad;
+        for (const auto& [name, tensor] : sd) {
+            byName.at(name).copy_(tensor);
+        }
+        return report;
+    } catch (const c10::Error& e) {
+        return makeError("cannot load " + fileName + " into " + net.architecture() + ": " + e.what_without_backtrace());
+    }
+}
+
+Expected<LoadReport> loadWeights(NetworkImpl& net, const std::string& path)
+{
+    auto sd = readCheckpoint(path);
+    if (!sd) {
+        return sd.error();
+    }
+    StateDict stateDict = std::move(*sd);
+    if (net.architecture().rfind("densenet", 0) == 0) {
+        stateDict = remapDensenetKeys(std::move(stateDict));
+    }
+    return applyStateDict(net, stateDict, path);
+}
+
+}  // namespace convlens
