@@ -33,7 +33,10 @@ QTextStream& err()
     return stream;
 }
 
-QString q(const std::string& s) { return QString::fromStdString(s); }
+QString q(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
 
 const char* const kUsage =
     "Usage: convlens-cli <command> [options]\n"
@@ -160,8 +163,8 @@ int commandPredict(const QStringList& arguments)
     addCommonOptions(parser);
     parser.addPositionalArgument(QStringLiteral("IMAGE"), QStringLiteral("Image files to classify."),
                                  QStringLiteral("IMAGE..."));
-    parser.addOption({QStringLiteral("model"), QStringLiteral("Model id (see 'convlens-cli models')."),
-                      QStringLiteral("ID")});
+    parser.addOption(
+        {QStringLiteral("model"), QStringLiteral("Model id (see 'convlens-cli models')."), QStringLiteral("ID")});
     parser.addOption({QStringLiteral("top-k"), QStringLiteral("Number of classes to show (default 5)."),
                       QStringLiteral("K"), QStringLiteral("5")});
     parser.addOption({QStringLiteral("weights"),
@@ -207,8 +210,8 @@ int commandPredict(const QStringList& arguments)
         QStringList known;
         for (const ModelSpec& m : registry->models())
             known << q(m.id);
-        err() << "convlens-cli predict: unknown model '" << q(modelId) << "' (known: " << known.join(QStringLiteral(", "))
-              << ")" << Qt::endl;
+        err() << "convlens-cli predict: unknown model '" << q(modelId)
+              << "' (known: " << known.join(QStringLiteral(", ")) << ")" << Qt::endl;
         return 2;
     }
 
@@ -229,8 +232,8 @@ int commandPredict(const QStringList& arguments)
         return 2;
     }
     if (weightsPath.isEmpty())
-        err() << "convlens-cli: warning: " << q(spec->id)
-              << " runs with untrained weights; predictions are meaningless" << Qt::endl;
+        err() << "convlens-cli: warning: " << q(spec->id) << " runs with untrained weights; predictions are meaningless"
+              << Qt::endl;
 
     QJsonArray results;
     int failures = 0;
@@ -238,7 +241,8 @@ int commandPredict(const QStringList& arguments)
         QFile file(image);
         if (!file.open(QIODevice::ReadOnly)) {
             err() << "convlens-cli: cannot read " << image << ": " << file.errorString() << Qt::endl;
-            results.append(QJsonObject{{QStringLiteral("image"), image}, {QStringLiteral("error"), file.errorString()}});
+            results.append(
+                QJsonObject{{QStringLiteral("image"), image}, {QStringLiteral("error"), file.errorString()}});
             ++failures;
             continue;
         }
@@ -264,7 +268,8 @@ int commandPredict(const QStringList& arguments)
         results.append(predictionJson(image, sha256, *spec, weightsPath, *prediction,
                                       parser.isSet(QStringLiteral("full-logits"))));
     }
-    if (parser.isSet(QStringLiteral("json")) && !writeJson(parser.value(QStringLiteral("json")), QJsonDocument(results)))
+    if (parser.isSet(QStringLiteral("json")) &&
+        !writeJson(parser.value(QStringLiteral("json")), QJsonDocument(results)))
         return 2;
     return failures > 0 ? 1 : 0;
 }

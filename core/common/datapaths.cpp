@@ -24,6 +24,9 @@ QString dataDir()
     return QStringLiteral(CONVLENS_SOURCE_DATA_DIR);
 }
 
-QString dataFile(const QString& relativePath) { return dataDir() + QLatin1Char('/') + relativePath; }
+QString dataFile(const QString& relativePath)
+{
+    return dataDir() + QLatin1Char('/') + relativePath;
+}
 
 }  // namespace convlens

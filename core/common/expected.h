@@ -53,6 +53,9 @@ private:
     bool mOk = true;
 };
 
-inline Error makeError(std::string message) { return Error{std::move(message)}; }
+inline Error makeError(std::string message)
+{
+    return Error{std::move(message)};
+}
 
 }  // namespace convlens

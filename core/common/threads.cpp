@@ -17,6 +17,9 @@ int setInferenceThreads(int count)
     return at::get_num_threads();
 }
 
-int inferenceThreads() { return at::get_num_threads(); }
+int inferenceThreads()
+{
+    return at::get_num_threads();
+}
 
 }  // namespace convlens

@@ -23,7 +23,8 @@ Predictor::Predictor(std::shared_ptr<State> state) : mState(std::move(state)) {}
 
 Expected<Predictor> Predictor::create(const ModelSpec& spec, const QString& weightsPath)
 {
-    auto net = createNetwork(spec.architecture, spec.numClasses);
+    auto net = createNetwork(spec.architecture, spec.numClasses,
+                             weightsPath.isEmpty() ? Initialisation::Torchvision : Initialisation::Skip);
     if (!net)
         return makeError(spec.id + ": " + net.message());
     if (!weightsPath.isEmpty()) {
@@ -69,6 +70,9 @@ Expected<Prediction> Predictor::predict(const QImage& rgb, int topK) const
     return result;
 }
 
-const std::string& Predictor::modelId() const { return mState->modelId; }
+const std::string& Predictor::modelId() const
+{
+    return mState->modelId;
+}
 
 }  // namespace convlens

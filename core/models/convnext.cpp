@@ -149,7 +149,8 @@ ConvNeXtImpl::ConvNeXtImpl(const ConvNeXtVariant& variant, int64_t numClasses)
                               torch::nn::Linear(last, numClasses)));
     addModuleBlock("classifier", classifier);
 
-    initialise(*this);
+    if (initialisationEnabled())
+        initialise(*this);
 }
 
 std::shared_ptr<NetworkImpl> createConvNeXt(const std::string& architecture, int64_t numClasses)

@@ -131,7 +131,8 @@ DenseNetImpl::DenseNetImpl(const DenseNetVariant& variant, int64_t numClasses)
     classifier = register_module("classifier", torch::nn::Linear(channels, numClasses));
     addModuleBlock("classifier", classifier);
 
-    initialise(*this);
+    if (initialisationEnabled())
+        initialise(*this);
 }
 
 std::shared_ptr<NetworkImpl> createDenseNet(const std::string& architecture, int64_t numClasses)

@@ -209,7 +209,8 @@ EfficientNetImpl::EfficientNetImpl(const EfficientNetVariant& variant, int64_t n
                                                        torch::nn::Linear(lastOut, numClasses)));
     addModuleBlock("classifier", classifier);
 
-    initialise(*this);
+    if (initialisationEnabled())
+        initialise(*this);
 }
 
 std::shared_ptr<NetworkImpl> createEfficientNet(const std::string& architecture, int64_t numClasses)

@@ -142,6 +142,8 @@ MobileNetV2Impl::MobileNetV2Impl(const std::string& architecture, int64_t numCla
         register_module("classifier", nn::Sequential(nn::Dropout(0.2), nn::Linear(lastChannel, numClasses)));
     addModuleBlock("classifier", classifier);
 
+    if (!initialisationEnabled())
+        return;
     // torchvision's initialisation.
     torch::NoGradGuard noGrad;
     for (auto& module : modules(/*include_self=*/false)) {

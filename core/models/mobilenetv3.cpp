@@ -190,6 +190,8 @@ MobileNetV3Impl::MobileNetV3Impl(const std::string& architecture, int64_t numCla
                                                      nn::Dropout(0.2), nn::Linear(config->lastChannel, numClasses)));
     addModuleBlock("classifier", classifier);
 
+    if (!initialisationEnabled())
+        return;
     // torchvision's initialisation.
     torch::NoGradGuard noGrad;
     for (auto& module : modules(/*include_self=*/false)) {

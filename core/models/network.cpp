@@ -4,6 +4,25 @@
 
 namespace convlens {
 
+namespace {
+thread_local bool tInitialisationEnabled = true;
+}
+
+bool initialisationEnabled()
+{
+    return tInitialisationEnabled;
+}
+
+SkipInitialisation::SkipInitialisation() : mPrevious(tInitialisationEnabled)
+{
+    tInitialisationEnabled = false;
+}
+
+SkipInitialisation::~SkipInitialisation()
+{
+    tInitialisationEnabled = mPrevious;
+}
+
 NetworkImpl::NetworkImpl(std::string architecture, int64_t numClasses)
     : mArchitecture(std::move(architecture)), mNumClasses(numClasses)
 {

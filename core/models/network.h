@@ -18,6 +18,23 @@
 
 namespace convlens {
 
+// Whether network constructors on this thread run torchvision's weight initialisation (default: yes). A network
+// built only to read its structure, or to have every weight overwritten from a checkpoint, skips it: ConvNeXt's
+// truncated-normal initialisation alone takes over a second.
+bool initialisationEnabled();
+
+// While alive, network constructors on this thread leave PyTorch's cheap default parameter values in place.
+class SkipInitialisation {
+public:
+    SkipInitialisation();
+    ~SkipInitialisation();
+    SkipInitialisation(const SkipInitialisation&) = delete;
+    SkipInitialisation& operator=(const SkipInitialisation&) = delete;
+
+private:
+    bool mPrevious;
+};
+
 struct Block {
     std::string name;
     std::function<torch::Tensor(const torch::Tensor&)> run;

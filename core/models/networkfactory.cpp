@@ -9,24 +9,30 @@
 #include "core/models/resnet.h"
 #include "core/models/shufflenetv2.h"
 
+#include <optional>
+
 namespace convlens {
 
 const std::vector<std::string>& architectureIds()
 {
     static const std::vector<std::string> ids = {
-        "resnet18",        "resnet50",        "mobilenet_v2",    "mobilenet_v3_small",
-        "mobilenet_v3_large", "efficientnet_b0", "efficientnet_b2", "efficientnet_b3",
-        "densenet121",     "convnext_tiny",   "shufflenet_v2_x1_0",
+        "resnet18",           "resnet50",        "mobilenet_v2",       "mobilenet_v3_small",
+        "mobilenet_v3_large", "efficientnet_b0", "efficientnet_b2",    "efficientnet_b3",
+        "densenet121",        "convnext_tiny",   "shufflenet_v2_x1_0",
     };
     return ids;
 }
 
-Expected<std::shared_ptr<NetworkImpl>> createNetwork(const std::string& architecture, int64_t numClasses)
+Expected<std::shared_ptr<NetworkImpl>> createNetwork(const std::string& architecture, int64_t numClasses,
+                                                     Initialisation initialisation)
 {
     if (numClasses < 1)
         return makeError("num_classes must be at least 1 (got " + std::to_string(numClasses) + ")");
 
     std::shared_ptr<NetworkImpl> net;
+    std::optional<SkipInitialisation> skip;
+    if (initialisation == Initialisation::Skip)
+        skip.emplace();
     try {
         // Each family returns nullptr for a variant it does not know.
         for (auto create : {createResNet, createMobileNetV2, createMobileNetV3, createEfficientNet, createDenseNet,

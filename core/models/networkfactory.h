@@ -16,7 +16,12 @@ class NetworkImpl;
 // The architecture ids, in display order.
 const std::vector<std::string>& architectureIds();
 
+// Torchvision: the weights torchvision's constructor gives (random, its init scheme). Skip: PyTorch's cheap
+// defaults, for a network whose every weight is loaded from a checkpoint right after, or that is only inspected.
+enum class Initialisation { Torchvision, Skip };
+
 // Fails with a message listing the known ids when `architecture` is unknown, or when numClasses < 1.
-Expected<std::shared_ptr<NetworkImpl>> createNetwork(const std::string& architecture, int64_t numClasses = 1000);
+Expected<std::shared_ptr<NetworkImpl>> createNetwork(const std::string& architecture, int64_t numClasses = 1000,
+                                                     Initialisation initialisation = Initialisation::Torchvision);
 
 }  // namespace convlens

@@ -151,6 +151,8 @@ ResNetImpl::ResNetImpl(const std::string& architecture, int64_t numClasses) : Ne
     addBlock("avgpool", [avgpool](const torch::Tensor& x) mutable { return torch::flatten(avgpool->forward(x), 1); });
     addModuleBlock("fc", fc);
 
+    if (!initialisationEnabled())
+        return;
     // torchvision's initialisation (zero_init_residual=false); Linear keeps PyTorch's default, as in torchvision.
     torch::NoGradGuard noGrad;
     for (auto& module : modules(/*include_self=*/false)) {

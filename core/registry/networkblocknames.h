@@ -1,6 +1,6 @@
 #pragma once
-// The block names of a real ConvLens network, for validating a registry against it. Builds the network
-// (createNetwork), so it costs what building one costs; any thread may call.
+// The block names of a real ConvLens network, for validating a registry against it. Builds the network once per
+// (architecture, num_classes) and process, without weight initialisation; any thread may call.
 
 #include "core/common/expected.h"
 
