@@ -142,11 +142,15 @@ MobileNetV2Impl::MobileNetV2Impl(const std::string& architecture, int64_t numCla
         register_module("classifier", nn::Sequential(nn::Dropout(0.2), nn::Linear(lastChannel, numClasses)));
     addModuleBlock("classifier", classifier);
 
-    if (!initialisationEnabled())
-        return;
-    // torchvision's initialisation.
+    if (initialisationEnabled())
+        initialiseMobileNet(*this);
+}
+
+void initialiseMobileNet(torch::nn::Module& root)
+{
+    namespace nn = torch::nn;
     torch::NoGradGuard noGrad;
-    for (auto& module : modules(/*include_self=*/false)) {
+    for (auto& module : root.modules(/*include_self=*/false)) {
         if (auto* conv = module->as<nn::Conv2d>()) {
             nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut);
             if (conv->bias.defined())

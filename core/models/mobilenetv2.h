@@ -47,6 +47,10 @@ int64_t makeDivisible(double v, int64_t divisor);
 torch::nn::Functional hardswishModule();
 torch::nn::Functional hardsigmoidModule();
 
+// torchvision's MobileNet V2/V3 initialisation: Kaiming-normal (fan out) convolutions, unit BatchNorm,
+// N(0, 0.01) Linear weights, zero biases.
+void initialiseMobileNet(torch::nn::Module& root);
+
 class MobileNetV2Impl : public NetworkImpl {
 public:
     // `architecture` is "mobilenet_v2" (width 1.0); torchvision's default initialisation.

@@ -190,23 +190,8 @@ MobileNetV3Impl::MobileNetV3Impl(const std::string& architecture, int64_t numCla
                                                      nn::Dropout(0.2), nn::Linear(config->lastChannel, numClasses)));
     addModuleBlock("classifier", classifier);
 
-    if (!initialisationEnabled())
-        return;
-    // torchvision's initialisation.
-    torch::NoGradGuard noGrad;
-    for (auto& module : modules(/*include_self=*/false)) {
-        if (auto* conv = module->as<nn::Conv2d>()) {
-            nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut);
-            if (conv->bias.defined())
-                nn::init::zeros_(conv->bias);
-        } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
-            nn::init::ones_(bn->weight);
-            nn::init::zeros_(bn->bias);
-        } else if (auto* linear = module->as<nn::Linear>()) {
-            nn::init::normal_(linear->weight, 0.0, 0.01);
-            nn::init::zeros_(linear->bias);
-        }
-    }
+    if (initialisationEnabled())
+        initialiseMobileNet(*this);
 }
 
 std::shared_ptr<NetworkImpl> createMobileNetV3(const std::string& architecture, int64_t numClasses)
