@@ -159,8 +159,8 @@ TEST(JobServiceTest, CancelStopsALongJobWithinOneBatch)
     std::atomic<int> batches{0};
     const JobId id = service.submitBatch(batchedWork(batches));
     ASSERT_TRUE(waitUntil([&] { return !rec.progress[id].empty(); }));
-    const int atCancel = batches.load();
     EXPECT_TRUE(service.cancel(id));
+    const int atCancel = batches.load();  // read after the flag is set: only the batch under way may follow
     ASSERT_TRUE(rec.waitFinished({id}, 2000));
     EXPECT_EQ(rec.finished[id].state, JobState::Cancelled);
     EXPECT_EQ(rec.finished[id].result, nullptr);
