@@ -6,6 +6,7 @@
 #include <QDataStream>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSaveFile>
 #include <QStandardPaths>
 
@@ -48,6 +49,9 @@ ResultCacheConfig ResultCacheConfig::fromEnvironment(bool persistent)
     const int mb = qEnvironmentVariableIntValue("CACHE_MAX_MB", &ok);
     if (ok && mb >= 0)
         config.maxBytes = static_cast<std::size_t>(mb) << 20;
+    const int diskMb = qEnvironmentVariableIntValue("CACHE_MAX_DISK_MB", &ok);
+    if (ok && diskMb >= 0)
+        config.maxDiskBytes = static_cast<std::size_t>(diskMb) << 20;
     if (persistent && config.enabled && !envFlagOff("CACHE_DISK")) {
         const QString base = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
         if (!base.isEmpty())
@@ -105,8 +109,10 @@ void ResultCache::store(const CacheKey& key, ResultPtr result)
     }
     if (!mConfig.diskDirectory.isEmpty()) {
         const bool written = writeDisk(key, keyString, *result);
+        const int pruned = written ? pruneDisk(filePath(key)) : 0;
         QMutexLocker lock(&mMutex);
         ++(written ? mCounters.diskWrites : mCounters.diskErrors);
+        mCounters.diskEvictions += pruned;
     }
 }
 
@@ -250,6 +256,24 @@ bool ResultCache::writeDisk(const CacheKey& key, const std::string& keyString, c
         return false;
     }
     return true;
+}
+
+int ResultCache::pruneDisk(const QString& keep)
+{
+    // Newest first; everything past the budget goes, except the file just written.
+    const QFileInfoList files =
+        QDir(mConfig.diskDirectory).entryInfoList({QStringLiteral("*.clr")}, QDir::Files, QDir::Time);
+    std::size_t total = 0;
+    int removed = 0;
+    for (const QFileInfo& info : files) {
+        total += static_cast<std::size_t>(info.size());
+        if (total > mConfig.maxDiskBytes && info.absoluteFilePath() != QFileInfo(keep).absoluteFilePath()) {
+            if (QFile::remove(info.absoluteFilePath()))
+                ++removed;
+            total -= static_cast<std::size_t>(info.size());
+        }
+    }
+    return removed;
 }
 
 }  // namespace convlens

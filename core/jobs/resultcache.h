@@ -30,14 +30,15 @@
 namespace convlens {
 
 struct ResultCacheConfig {
-    bool enabled = true;                  // false: find() always misses, store() keeps nothing
-    int maxItems = 100;                   // in memory
-    std::size_t maxBytes = 512ull << 20;  // in memory, approximate (resultcodec.h approximateBytes)
-    QString diskDirectory;                // empty: memory only
+    bool enabled = true;                    // false: find() always misses, store() keeps nothing
+    int maxItems = 100;                     // in memory
+    std::size_t maxBytes = 512ull << 20;    // in memory, approximate (resultcodec.h approximateBytes)
+    QString diskDirectory;                  // empty: memory only
+    std::size_t maxDiskBytes = 2ull << 30;  // cache files beyond this are deleted, oldest written first
 
     // Defaults overridden by the environment: CACHE_ENABLED=0 disables the cache, CACHE_MAX_ITEMS=<n>,
-    // CACHE_MAX_MB=<n>, CACHE_DISK=0 keeps it in memory only. With `persistent`, the disk cache lives in
-    // QStandardPaths::CacheLocation/results (set the application name first).
+    // CACHE_MAX_MB=<n>, CACHE_MAX_DISK_MB=<n>, CACHE_DISK=0 keeps it in memory only. With `persistent`, the
+    // disk cache lives in QStandardPaths::CacheLocation/results (set the application name first).
     static ResultCacheConfig fromEnvironment(bool persistent);
 };
 
@@ -54,7 +55,8 @@ public:
         long long stores = 0;
         long long evictions = 0;
         long long diskWrites = 0;
-        long long diskErrors = 0;  // unreadable/corrupt/wrong-version files dropped, failed writes
+        long long diskErrors = 0;     // unreadable/corrupt/wrong-version files dropped, failed writes
+        long long diskEvictions = 0;  // files deleted to stay under maxDiskBytes
     };
 
     explicit ResultCache(ResultCacheConfig config = ResultCacheConfig{});
@@ -93,6 +95,7 @@ private:
     void evictLocked();
     ResultPtr readDisk(const CacheKey& key, const std::string& keyString);
     bool writeDisk(const CacheKey& key, const std::string& keyString, const AnalysisResult& result);
+    int pruneDisk(const QString& keep);
 
     ResultCacheConfig mConfig;
     mutable QMutex mMutex;

@@ -3,8 +3,10 @@
 #include "core/jobs/resultcodec.h"
 #include "tests/jobs/sampleresult.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 
 #include <functional>
@@ -216,6 +218,34 @@ TEST(ResultCacheTest, DiskEntrySurvivesANewInstance)
     EXPECT_EQ(restarted.counters().diskHits, 1);
     // Another options key is a different file: a miss.
     EXPECT_EQ(restarted.find(keyFor(5, "other")), nullptr);
+}
+
+TEST(ResultCacheTest, DiskCacheStaysWithinItsByteBudget)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    ResultCacheConfig config = onDisk(dir);
+    const qint64 fileSize = [&] {
+        ResultCache probe(config);
+        probe.store(keyFor(100), shared(sampleResult(100)));
+        const qint64 size = QFileInfo(probe.filePath(keyFor(100))).size();
+        probe.clear(true);
+        return size;
+    }();
+    ASSERT_GT(fileSize, 0);
+    config.maxDiskBytes = static_cast<std::size_t>(fileSize * 2 + fileSize / 2);  // room for two files
+    ResultCache cache(config);
+    for (int i = 0; i < 4; ++i) {
+        cache.store(keyFor(i), shared(sampleResult(i)));
+        // Distinct modification times, so "oldest" is well defined.
+        QFile f(cache.filePath(keyFor(i)));
+        ASSERT_TRUE(f.open(QIODevice::ReadWrite));
+        ASSERT_TRUE(f.setFileTime(QDateTime::currentDateTime().addSecs(i - 10), QFileDevice::FileModificationTime));
+    }
+    EXPECT_EQ(QDir(dir.path()).entryList({QStringLiteral("*.clr")}, QDir::Files).size(), 2);
+    EXPECT_TRUE(QFile::exists(cache.filePath(keyFor(3))));
+    EXPECT_FALSE(QFile::exists(cache.filePath(keyFor(0))));
+    EXPECT_EQ(cache.counters().diskEvictions, 2);
 }
 
 namespace {
