@@ -236,7 +236,10 @@ void WeightDownloader::fail(const QString& what)
 
 void WeightDownloader::finish(DownloadResult result)
 {
-    Q_EMIT finished(result);
+    // Always from the event loop, never inside start() or cancel(): a caller that connects after start() still
+    // hears about an early failure, and a slot may start the next download.
+    QMetaObject::invokeMethod(
+        this, [this, result = std::move(result)] { Q_EMIT finished(result); }, Qt::QueuedConnection);
 }
 
 Expected<void> verifyWeightsFile(const QString& path, const WeightsSpec& weights)

@@ -49,8 +49,9 @@ public:
     explicit WeightDownloader(QObject* parent = nullptr);
     ~WeightDownloader() override;  // aborts a running download; its temporary file is removed
 
-    // Starts downloading `weights` (file + url, or a mirror). Emits finished() exactly once per start(), also
-    // when it fails before any network traffic (no URL, no writable folder, already running).
+    // Starts downloading `weights` (file + url, or a mirror). Emits finished() exactly once per start(), from
+    // the event loop (never before start() returns), also when it fails before any network traffic (no URL, no
+    // writable folder, already running).
     void start(const WeightsSpec& weights);
     // Aborts the running download; finished() reports "cancelled" and no file is left. No-op when idle.
     void cancel();
