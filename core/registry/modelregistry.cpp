@@ -4,6 +4,8 @@
 #include "core/models/networkfactory.h"
 #include "core/registry/networkblocknames.h"
 
+#include <QStandardPaths>
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -79,7 +81,9 @@ std::string lowered(std::string s)
 // The categories section and models, read one after the other; every check raises LoadFailure.
 class Reader {
 public:
-    Reader(std::string path, BlockLookup lookup) : mPath(std::move(path)), mLookup(std::move(lookup))
+    // `baseCategories`, when given, are known before the file's own (a user registry on top of the built-in one).
+    Reader(std::string path, BlockLookup lookup, const std::vector<CategorySpec>* baseCategories = nullptr)
+        : mPath(std::move(path)), mLookup(std::move(lookup)), mBaseCategories(baseCategories)
     {
         std::error_code ec;
         const fs::path absolute = fs::absolute(fs::path(mPath), ec);
@@ -90,7 +94,9 @@ public:
     {
         if (!root.IsMap())
             fail(root, "registry", "expected a mapping with version, categories and models, got " + describe(root));
-        const auto top = fields(root, "", "", {"version", "categories", "models"}, {});
+        // A user registry may use the built-in categories instead of listing its own.
+        const auto top = mBaseCategories ? fields(root, "", "", {"version", "models"}, {"categories"})
+                                         : fields(root, "", "", {"version", "categories", "models"}, {});
 
         const YAML::Node& version = top.at("version");
         if (integer(version, "version") != kRegistryVersion)
@@ -98,7 +104,10 @@ public:
                  "unsupported version " + version.Scalar() + " (this ConvLens reads version " +
                      std::to_string(kRegistryVersion) + ")");
 
-        readCategories(top.at("categories"));
+        if (mBaseCategories)
+            categories = *mBaseCategories;
+        if (auto own = top.find("categories"); own != top.end())
+            readCategories(own->second);
 
         const YAML::Node& models = top.at("models");
         if (!models.IsSequence() || models.size() == 0)
@@ -114,6 +123,7 @@ private:
     std::string mPath;
     fs::path mDir;
     BlockLookup mLookup;
+    const std::vector<CategorySpec>* mBaseCategories = nullptr;
     std::map<std::string, int> mIdLines;
     std::map<std::string, std::vector<std::string>> mLabelFiles;
     std::map<std::pair<std::string, int>, std::vector<std::string>> mBlockLists;
@@ -285,20 +295,34 @@ private:
 
     WeightsSpec readWeights(const YAML::Node& node, const std::string& owner) const
     {
-        const auto f = fields(node, "weights.", owner, {"file", "serialization"}, {"url", "sha256"});
+        const auto f = fields(node, "weights.", owner, {"serialization"}, {"file", "url", "sha256", "path"});
         WeightsSpec weights;
 
+        // A local checkpoint (weights.path, resolved like labels) needs no download name: `file` defaults to its
+        // file name and need not carry a hash prefix.
+        const auto path = f.find("path");
+        if (path != f.end()) {
+            const fs::path given(text(path->second, label("weights.path", owner)));
+            weights.path = (given.is_absolute() ? given : mDir / given).lexically_normal().string();
+        }
+        const auto file = f.find("file");
+        if (file == f.end() && path == f.end())
+            fail(node, label("weights.file", owner), "missing (required field unless weights.path is given)");
+
         const std::string fileWhat = label("weights.file", owner);
-        weights.file = text(f.at("file"), fileWhat);
+        weights.file = file != f.end() ? text(file->second, fileWhat) : fs::path(weights.path).filename().string();
         // torch.hub's convention: the hex digits after the last '-' start the file's sha256.
         static const std::regex filePattern("[A-Za-z0-9_.+]+(?:-[A-Za-z0-9_.+]+)*-([0-9a-f]{6,64})\\.pth");
         std::smatch match;
-        if (!std::regex_match(weights.file, match, filePattern))
+        if (std::regex_match(weights.file, match, filePattern))
+            weights.sha256Prefix = match[1];
+        else if (path == f.end())
             fail(f.at("file"), fileWhat,
                  "'" + weights.file +
                      "' must be a file name ending in -<sha256 prefix>.pth (at least 6 lower-case hex digits), as "
                      "torchvision's are, e.g. resnet18-f37072fd.pth");
-        weights.sha256Prefix = match[1];
+        else if (weights.file.empty() || weights.file.find('/') != std::string::npos)
+            fail(file != f.end() ? file->second : path->second, fileWhat, "'" + weights.file + "' is not a file name");
 
         const std::string serialWhat = label("weights.serialization", owner);
         weights.serialization = text(f.at("serialization"), serialWhat);
@@ -526,6 +550,12 @@ private:
 
 Expected<ModelRegistry> ModelRegistry::loadFile(const std::string& path, BlockNamesProvider provider)
 {
+    return load(path, std::move(provider), nullptr);
+}
+
+Expected<ModelRegistry> ModelRegistry::load(const std::string& path, BlockNamesProvider provider,
+                                            const std::vector<CategorySpec>* baseCategories)
+{
     BlockLookup lookup;
     if (provider) {
         lookup = [provider](const std::string& architecture, int numClasses) -> Expected<std::vector<std::string>> {
@@ -544,7 +574,7 @@ Expected<ModelRegistry> ModelRegistry::loadFile(const std::string& path, BlockNa
 
     try {
         const YAML::Node root = YAML::LoadFile(path);
-        Reader reader(path, std::move(lookup));
+        Reader reader(path, std::move(lookup), baseCategories);
         reader.read(root);
         ModelRegistry registry;
         registry.mPath = path;
@@ -573,6 +603,49 @@ Expected<ModelRegistry> ModelRegistry::loadDefault()
 std::string ModelRegistry::defaultRegistryPath()
 {
     return dataFile(QStringLiteral("model_registry.yaml")).toStdString();
+}
+
+std::string ModelRegistry::userRegistryPath()
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation);
+    return dir.isEmpty() ? std::string() : (dir + QStringLiteral("/models.yaml")).toStdString();
+}
+
+Expected<ModelRegistry> ModelRegistry::loadWithUser(const std::string& userPath)
+{
+    return loadMerged(defaultRegistryPath(), userPath);
+}
+
+Expected<ModelRegistry> ModelRegistry::loadMerged(const std::string& builtinPath, const std::string& userPath,
+                                                  BlockNamesProvider provider)
+{
+    Expected<ModelRegistry> builtin = loadFile(builtinPath, provider);
+    if (!builtin)
+        return builtin;
+
+    std::string user = userPath;
+    if (user.empty()) {
+        // The default user registry is optional; one named explicitly must exist.
+        user = userRegistryPath();
+        std::error_code ec;
+        if (user.empty() || !fs::exists(fs::path(user), ec))
+            return builtin;
+    }
+    Expected<ModelRegistry> added = load(user, std::move(provider), &builtin->mCategories);
+    if (!added)
+        return makeError(added.message() + " (user model registry)");
+
+    ModelRegistry merged = std::move(builtin.value());
+    for (const ModelSpec& model : added->mModels) {
+        if (merged.find(model.id))
+            return makeError(user + ": id '" + model.id + "' is already a built-in model in " + builtinPath +
+                             "; give the user model another id");
+    }
+    merged.mCategories = std::move(added->mCategories);  // the built-in ones first, then the user's own
+    for (ModelSpec& model : added->mModels)
+        merged.mModels.push_back(std::move(model));
+    merged.mUserPath = user;
+    return merged;
 }
 
 const ModelSpec* ModelRegistry::find(const std::string& id) const

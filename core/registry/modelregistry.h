@@ -38,6 +38,19 @@ public:
     // The bundled registry: convlens::dataFile("model_registry.yaml") (core/common/datapaths.h).
     static std::string defaultRegistryPath();
 
+    // The built-in registry plus a user registry: `userPath` (e.g. from --registry FILE), or when empty
+    // userRegistryPath() if that file exists. The user file has the built-in schema (see model_registry.yaml)
+    // and is validated the same way; its `categories` may be omitted (the built-in ones are known to it), and
+    // weights may name a local checkpoint with `path:` (relative to the user file) instead of a download. Its
+    // models come after the built-in ones. Error: either file is invalid (the message names it), an explicitly
+    // given user file does not exist, or a user id is also a built-in id (the message names both files).
+    static Expected<ModelRegistry> loadWithUser(const std::string& userPath);
+    // loadWithUser() with an explicit built-in registry and block-name provider (tests).
+    static Expected<ModelRegistry> loadMerged(const std::string& builtinPath, const std::string& userPath,
+                                              BlockNamesProvider provider = {});
+    // QStandardPaths::AppConfigLocation + "/models.yaml", or "" when there is no such location.
+    static std::string userRegistryPath();
+
     // The models in file order.
     const std::vector<ModelSpec>& models() const { return mModels; }
     // The model with this id, or nullptr. The pointer lives as long as this registry, unmodified.
@@ -50,9 +63,15 @@ public:
 
     // The file this registry was loaded from, as given to loadFile.
     const std::string& path() const { return mPath; }
+    // The user registry merged into this one by loadWithUser/loadMerged, or "".
+    const std::string& userPath() const { return mUserPath; }
 
 private:
+    static Expected<ModelRegistry> load(const std::string& path, BlockNamesProvider provider,
+                                        const std::vector<CategorySpec>* baseCategories);
+
     std::string mPath;
+    std::string mUserPath;
     std::vector<ModelSpec> mModels;
     std::vector<CategorySpec> mCategories;
 };

@@ -10,11 +10,14 @@
 namespace convlens {
 
 struct WeightsSpec {
-    std::string file;           // checkpoint file name, "<name>-<sha256Prefix>.pth"
+    std::string file;           // checkpoint file name, "<name>-<sha256Prefix>.pth" (with `path`: its file name)
     std::string url;            // download location; empty when the entry has none
-    std::string sha256Prefix;   // the hex digits of the file name after its last '-' (lower case)
+    std::string sha256Prefix;   // the hex digits of the file name after its last '-' (lower case); may be empty
+                                // only for an entry with a local `path` whose file name has none
     std::string sha256;         // the full digest (64 hex digits, lower case) when the registry gives one, else empty
     std::string serialization;  // "zip" (torch.save since 1.6) or "legacy" (the older pickle format)
+    std::string path;  // a local checkpoint (weights.path, absolute, resolved against the registry file's folder;
+                       // user registries); empty when the entry has none and the file comes from the WeightStore
 };
 
 // A display group of consecutive blocks. Together a model's stages list every block of its network in order.
