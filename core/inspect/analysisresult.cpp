@@ -8,9 +8,10 @@ namespace {
 
 void appendList(std::ostringstream& out, const char* name, const std::vector<std::string>& items)
 {
+    // Each item is length-prefixed, so names containing separators cannot make two lists collide.
     out << name << '=';
-    for (size_t i = 0; i < items.size(); ++i)
-        out << (i ? "," : "") << items[i];
+    for (const std::string& item : items)
+        out << item.size() << ':' << item;
     out << ';';
 }
 

@@ -98,12 +98,12 @@ void expectMatchesReference(const std::string& id)
     const torch::Tensor input = torch::from_blob(const_cast<float*>(pre.chw.data()), {1, 3, pre.height, pre.width});
     ASSERT_LE((input - *refInput).abs().max().item<float>(), 1e-6f);
 
-    const QJsonArray refClasses = ref["classes"].toArray();
+    const QJsonArray refClasses = ref[QLatin1String("classes")].toArray();
     AnalysisOptions options;
     options.topK = refClasses.size();
     options.methods = kMethods;
-    options.camLayer = ref["cam_layer"].toString().toStdString();
-    options.taps = {ref["cam_block"].toString().toStdString()};
+    options.camLayer = ref[QLatin1String("cam_layer")].toString().toStdString();
+    options.taps = {ref[QLatin1String("cam_block")].toString().toStdString()};
     std::vector<double> fractions;
     auto result = fixtureAnalyzer(id).analyze(image, options, nullptr,
                                               [&](double f, const std::string&) { fractions.push_back(f); });
@@ -115,7 +115,7 @@ void expectMatchesReference(const std::string& id)
     for (const char* stage : {"forward", "feature maps", "gradients", "cam gradcam", "cam scorecam", "faithfulness"})
         EXPECT_TRUE(result->timingsMs.count(stage)) << stage;
 
-    const std::vector<float> refLogits = toFloats(ref["logits"].toArray());
+    const std::vector<float> refLogits = toFloats(ref[QLatin1String("logits")].toArray());
     ASSERT_EQ(result->prediction.logits.size(), refLogits.size());
     for (size_t i = 0; i < refLogits.size(); ++i)
         ASSERT_NEAR(result->prediction.logits[i], refLogits[i], 1e-4f) << "logit " << i;
@@ -123,20 +123,20 @@ void expectMatchesReference(const std::string& id)
     for (int k = 0; k < refClasses.size(); ++k)
         ASSERT_EQ(result->prediction.top[k].index, refClasses[k].toInt());
 
-    const QJsonArray gridShape = ref["grid_shape"].toArray();
+    const QJsonArray gridShape = ref[QLatin1String("grid_shape")].toArray();
     const int crop = spec(id).preprocess.cropSize;
     ASSERT_EQ(result->cams.size(), kMethods.size() * refClasses.size());
     size_t next = 0;
     for (const std::string& method : kMethods) {
-        const QJsonObject refMethod = ref["cams"].toObject()[QString::fromStdString(method)].toObject();
-        const QJsonArray grids = refMethod["grids"].toArray();
-        const QJsonArray faith = refMethod["faithfulness"].toArray();
+        const QJsonObject refMethod = ref[QLatin1String("cams")].toObject()[QString::fromStdString(method)].toObject();
+        const QJsonArray grids = refMethod[QLatin1String("grids")].toArray();
+        const QJsonArray faith = refMethod[QLatin1String("faithfulness")].toArray();
         for (int k = 0; k < refClasses.size(); ++k) {
             const CamResult& cam = result->cams[next++];
             SCOPED_TRACE(id + " " + method + " class #" + std::to_string(k));
             EXPECT_EQ(cam.method, method);
             EXPECT_EQ(cam.classIndex, refClasses[k].toInt());
-            EXPECT_EQ(cam.layer, ref["cam_block"].toString().toStdString());
+            EXPECT_EQ(cam.layer, ref[QLatin1String("cam_block")].toString().toStdString());
             ASSERT_EQ(cam.gridHeight, gridShape[0].toInt());
             ASSERT_EQ(cam.gridWidth, gridShape[1].toInt());
             const std::vector<float> expected = toFloats(grids[k].toArray());
@@ -153,11 +153,12 @@ void expectMatchesReference(const std::string& id)
             EXPECT_LE(*hi, 1.0f);
 
             const QJsonObject f = faith[k].toObject();
-            EXPECT_NEAR(cam.faithfulness.confidence, f["confidence"].toDouble(), 1e-5);
-            EXPECT_NEAR(cam.faithfulness.maskedConfidence, f["masked"].toDouble(), 1e-4);
-            EXPECT_NEAR(cam.faithfulness.drop, f["drop"].toDouble(), 1e-4);
-            if (std::abs(f["masked"].toDouble() - f["confidence"].toDouble()) > 1e-4)
-                EXPECT_EQ(cam.faithfulness.increase, f["increase"].toDouble());
+            EXPECT_NEAR(cam.faithfulness.confidence, f[QLatin1String("confidence")].toDouble(), 1e-5);
+            EXPECT_NEAR(cam.faithfulness.maskedConfidence, f[QLatin1String("masked")].toDouble(), 1e-4);
+            EXPECT_NEAR(cam.faithfulness.drop, f[QLatin1String("drop")].toDouble(), 1e-4);
+            if (std::abs(f[QLatin1String("masked")].toDouble() - f[QLatin1String("confidence")].toDouble()) > 1e-4) {
+                EXPECT_EQ(cam.faithfulness.increase, f[QLatin1String("increase")].toDouble());
+            }
         }
     }
 }
@@ -245,8 +246,8 @@ TEST(AnalyzerReference, MobilenetV3LargeEveryMethodAtAStage)
 TEST(AnalyzerReference, Resnet18LayerStatisticsAndTiles)
 {
     const QJsonObject ref = readReference("resnet18");
-    const QJsonObject stats = ref["stats"].toObject();
-    const std::string tap = ref["stats_tap"].toString().toStdString();
+    const QJsonObject stats = ref[QLatin1String("stats")].toObject();
+    const std::string tap = ref[QLatin1String("stats_tap")].toString().toStdString();
     Analyzer analyzer = fixtureAnalyzer("resnet18");
     for (bool shared : {false, true}) {
         SCOPED_TRACE(shared ? "shared scale" : "per-channel scale");
@@ -260,13 +261,13 @@ TEST(AnalyzerReference, Resnet18LayerStatisticsAndTiles)
         ASSERT_EQ(result->layers.size(), 1u);
         const LayerResult& layer = result->layers[0];
         EXPECT_EQ(layer.name, tap);
-        const QJsonArray shape = stats["shape"].toArray();
+        const QJsonArray shape = stats[QLatin1String("shape")].toArray();
         ASSERT_EQ(layer.shape, (std::vector<int64_t>{shape[0].toInt(), shape[1].toInt(), shape[2].toInt()}));
         const int64_t area = layer.shape[1] * layer.shape[2];
 
-        const std::vector<float> mean = toFloats(stats["mean"].toArray()), max = toFloats(stats["max"].toArray()),
-                                 sparsity = toFloats(stats["sparsity"].toArray());
-        const QJsonArray dead = stats["dead"].toArray();
+        const std::vector<float> mean = toFloats(stats[QLatin1String("mean")].toArray()), max = toFloats(stats[QLatin1String("max")].toArray()),
+                                 sparsity = toFloats(stats[QLatin1String("sparsity")].toArray());
+        const QJsonArray dead = stats[QLatin1String("dead")].toArray();
         ASSERT_EQ(layer.channels.size(), mean.size());
         int refDead = 0;
         for (size_t c = 0; c < mean.size(); ++c) {
@@ -277,11 +278,11 @@ TEST(AnalyzerReference, Resnet18LayerStatisticsAndTiles)
             refDead += dead[static_cast<int>(c)].toBool() ? 1 : 0;
         }
         EXPECT_EQ(layer.deadChannels, refDead);
-        EXPECT_NEAR(layer.sparsity, stats["layer_sparsity"].toDouble(), 1e-4);
+        EXPECT_NEAR(layer.sparsity, stats[QLatin1String("layer_sparsity")].toDouble(), 1e-4);
         EXPECT_GT(layer.sparsity, 0.05f) << "a ReLU output should have zeros; the statistic would prove nothing";
-        EXPECT_NEAR(layer.histogramMin, stats["hist_min"].toDouble(), 1e-4);
-        EXPECT_NEAR(layer.histogramMax, stats["hist_max"].toDouble(), 1e-4);
-        const std::vector<float> hist = toFloats(stats["histogram"].toArray());
+        EXPECT_NEAR(layer.histogramMin, stats[QLatin1String("hist_min")].toDouble(), 1e-4);
+        EXPECT_NEAR(layer.histogramMax, stats[QLatin1String("hist_max")].toDouble(), 1e-4);
+        const std::vector<float> hist = toFloats(stats[QLatin1String("histogram")].toArray());
         ASSERT_EQ(layer.histogram.size(), hist.size());
         for (size_t b = 0; b < hist.size(); ++b)
             EXPECT_NEAR(layer.histogram[b], hist[b], std::max(2.0f, 0.005f * hist[b])) << "bin " << b;
@@ -289,13 +290,13 @@ TEST(AnalyzerReference, Resnet18LayerStatisticsAndTiles)
         ASSERT_EQ(layer.tiles.size(), 16u);
         for (size_t i = 1; i < layer.tiles.size(); ++i)
             EXPECT_GE(layer.tiles[i - 1].mean, layer.tiles[i].mean);
-        const QJsonArray order = stats["tile_order"].toArray();
+        const QJsonArray order = stats[QLatin1String("tile_order")].toArray();
         ASSERT_EQ(layer.tiles[0].channel, order[0].toInt());
         const QImage& tile = layer.tiles[0].image;
         ASSERT_EQ(tile.format(), QImage::Format_Grayscale8);
         ASSERT_EQ(tile.width(), layer.shape[2]);
         ASSERT_EQ(tile.height(), layer.shape[1]);
-        const QJsonArray pixels = stats[shared ? "tile0_shared" : "tile0"].toArray();
+        const QJsonArray pixels = stats[QLatin1String(shared ? "tile0_shared" : "tile0")].toArray();
         int worst = 0;
         for (int y = 0; y < tile.height(); ++y)
             for (int x = 0; x < tile.width(); ++x)
@@ -314,7 +315,7 @@ TEST(ClassGradients, OneBatchedPassEqualsSeparateBackwardPasses)
     auto input = test::readFloat32Tensor(fixture->inputPath, fixture->inputShape);
     ASSERT_TRUE(input) << input.message();
     const torch::Tensor x = input->slice(0, 0, 1);
-    for (const std::string& layer : {"layer3.1", "layer4.1"}) {
+    for (const std::string layer : {"layer3.1", "layer4.1"}) {
         const int block = (*net)->blockIndex(layer);
         torch::Tensor activation;
         {
