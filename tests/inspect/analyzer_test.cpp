@@ -265,7 +265,8 @@ TEST(AnalyzerReference, Resnet18LayerStatisticsAndTiles)
         ASSERT_EQ(layer.shape, (std::vector<int64_t>{shape[0].toInt(), shape[1].toInt(), shape[2].toInt()}));
         const int64_t area = layer.shape[1] * layer.shape[2];
 
-        const std::vector<float> mean = toFloats(stats[QLatin1String("mean")].toArray()), max = toFloats(stats[QLatin1String("max")].toArray()),
+        const std::vector<float> mean = toFloats(stats[QLatin1String("mean")].toArray()),
+                                 max = toFloats(stats[QLatin1String("max")].toArray()),
                                  sparsity = toFloats(stats[QLatin1String("sparsity")].toArray());
         const QJsonArray dead = stats[QLatin1String("dead")].toArray();
         ASSERT_EQ(layer.channels.size(), mean.size());
