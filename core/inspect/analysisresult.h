@@ -16,9 +16,9 @@ namespace convlens {
 
 // What to compute. key() is part of the cache key: every field that changes the result is in it.
 struct AnalysisOptions {
-    std::vector<std::string> taps;     // block names whose outputs are summarised; empty = all taps of the spec
-    int tilesPerLayer = 16;            // strongest channels rendered as tiles; 0 = all channels
-    bool sharedTileScale = false;      // one 8-bit scale for the whole layer instead of one per channel
+    std::vector<std::string> taps;  // block names whose outputs are summarised; empty = all taps of the spec
+    int tilesPerLayer = 16;         // strongest channels rendered as tiles; 0 = all channels
+    bool sharedTileScale = false;   // one 8-bit scale for the whole layer instead of one per channel
     int histogramBins = 64;
     int topK = 5;                      // classes predicted and explained
     std::vector<std::string> methods;  // CAM method ids (gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam,
@@ -43,13 +43,13 @@ struct ChannelTile {
 };
 
 struct LayerResult {
-    std::string name;                // block name
-    std::vector<int64_t> shape;      // output shape without the batch dimension, e.g. {512, 7, 7}
+    std::string name;            // block name
+    std::vector<int64_t> shape;  // output shape without the batch dimension, e.g. {512, 7, 7}
     std::vector<ChannelStats> channels;
-    std::vector<float> histogram;    // counts per bin over [histogramMin, histogramMax]
+    std::vector<float> histogram;  // counts per bin over [histogramMin, histogramMax]
     float histogramMin = 0.0f;
     float histogramMax = 0.0f;
-    float sparsity = 0.0f;           // fraction of zeros over the whole layer
+    float sparsity = 0.0f;  // fraction of zeros over the whole layer
     int deadChannels = 0;
     std::vector<ChannelTile> tiles;  // strongest channels by mean, strongest first
 };
@@ -57,20 +57,20 @@ struct LayerResult {
 struct Faithfulness {
     float confidence = 0.0f;        // the class's softmax probability on the image
     float maskedConfidence = 0.0f;  // ... on image × heatmap
-    float drop = 0.0f;              // max(0, confidence - masked) / confidence
-    float increase = 0.0f;          // masked > confidence ? 1 : 0, as pytorch-grad-cam's metrics
+    float drop = 0.0f;              // max(0, confidence - masked), absolute (pytorch-grad-cam DropInConfidence)
+    float increase = 0.0f;          // masked > confidence ? 1 : 0 (IncreaseInConfidence)
 };
 
 struct CamResult {
     std::string method;
     int classIndex = 0;
     std::string label;
-    std::string layer;               // block the map was computed at
+    std::string layer;  // block the map was computed at
     int gridHeight = 0;
     int gridWidth = 0;
-    std::vector<float> grid;         // raw map at the layer's resolution (after ReLU, before normalisation)
-    int heatmapSize = 0;             // the crop size
-    std::vector<float> heatmap;      // min-max normalised to [0,1], bilinearly upsampled to heatmapSize²
+    std::vector<float> grid;     // raw map at the layer's resolution (after ReLU, before normalisation)
+    int heatmapSize = 0;         // the crop size
+    std::vector<float> heatmap;  // min-max normalised to [0,1], bilinearly upsampled to heatmapSize²
     Faithfulness faithfulness;
 };
 

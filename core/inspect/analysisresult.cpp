@@ -1,0 +1,32 @@
+#include "core/inspect/analysisresult.h"
+
+#include <sstream>
+
+namespace convlens {
+
+namespace {
+
+void appendList(std::ostringstream& out, const char* name, const std::vector<std::string>& items)
+{
+    // Each item is length-prefixed, so names containing separators cannot make two lists collide.
+    out << name << '=';
+    for (const std::string& item : items)
+        out << item.size() << ':' << item;
+    out << ';';
+}
+
+}  // namespace
+
+std::string AnalysisOptions::key() const
+{
+    // Field names keep the key readable in cache listings and make two lists of different fields unambiguous.
+    std::ostringstream out;
+    appendList(out, "taps", taps);
+    out << "tiles=" << tilesPerLayer << ";shared=" << (sharedTileScale ? 1 : 0) << ";bins=" << histogramBins
+        << ";topk=" << topK << ';';
+    appendList(out, "methods", methods);
+    out << "camlayer=" << camLayer << ";scorecambatch=" << scoreCamBatch;
+    return out.str();
+}
+
+}  // namespace convlens

@@ -1,0 +1,55 @@
+#pragma once
+// Analyzer: everything ConvLens computes for one image with one model, into a plain AnalysisResult. Torch stays
+// behind this header (pimpl).
+//
+// One analysis = preprocessing per the spec; one forward pass recording the requested taps (and the CAM layer);
+// predictions (softmax top-K with labels, all logits); per tap the channel statistics, a histogram and the
+// strongest channels as 8-bit tiles; per CAM method one map for each of the top-K classes (gradient methods share
+// one backward pass of the network head for all K classes), each with its faithfulness (pytorch-grad-cam's
+// CamMultImageConfidenceChange); stage timings.
+//
+// Ownership: an Analyzer owns its network; copies share it (cheap). Threads: use one copy from one thread at a
+// time (a worker thread; analyze() takes seconds). It uses torch's intra-op threads.
+// Failure: create() fails when the architecture is unknown or the weights cannot be read or do not fit.
+// analyze() fails on an unknown tap, CAM layer or method id, on an internal inference error, and with a message
+// ending in "cancelled" when `cancel` becomes true (checked between stages and between Score-CAM batches).
+// Messages name the model and the problem; nothing throws.
+
+#include "core/common/expected.h"
+#include "core/inspect/analysisresult.h"
+
+#include <QImage>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace convlens {
+
+struct ModelSpec;
+
+class Analyzer {
+public:
+    // Builds spec.architecture with spec.numClasses outputs and loads `weightsPath`; an empty path keeps
+    // torchvision's random initialisation (results are then meaningless but well-formed).
+    static Expected<Analyzer> create(const ModelSpec& spec, const QString& weightsPath);
+
+    // Analyses one image (any size and format; converted to RGB888). `progress`, when set, is called on this
+    // thread with the fraction done in [0,1] and the stage being entered ("forward", "feature maps",
+    // "gradients", "cam gradcam", ..., "faithfulness", "done"). result.imageSha256 is left empty: the caller
+    // knows the file bytes.
+    Expected<AnalysisResult> analyze(
+        const QImage& rgb, const AnalysisOptions& options, const std::atomic<bool>* cancel = nullptr,
+        std::function<void(double fraction, const std::string& stage)> progress = {}) const;
+
+    const std::string& modelId() const;
+
+private:
+    struct State;
+    explicit Analyzer(std::shared_ptr<State> state);
+    std::shared_ptr<State> mState;
+};
+
+}  // namespace convlens

@@ -1,0 +1,36 @@
+// EigenCAM (Muhammad & Yeasin 2020), as pytorch-grad-cam's get_2d_projection: the activations as an (h·w) × C
+// matrix, centred per channel (column mean), projected on the first right singular vector. Class independent:
+// every class gets the same map. NaNs are zeroed as the reference does.
+//
+// The sign of a singular vector is arbitrary; like the reference we do not fix it, and take it from LAPACK's
+// gesdd through torch::linalg_svd(full_matrices=false) (the test's Python reference calls the same routine).
+#include "core/inspect/cammethod.h"
+
+namespace convlens {
+
+namespace {
+
+class EigenCam : public CamMethod {
+public:
+    bool needsGradients() const override { return false; }
+
+    Expected<torch::Tensor> compute(const CamContext& c) const override
+    {
+        const torch::Tensor a = torch::nan_to_num(c.activations[0], 0.0, 0.0, 0.0);  // [C,h,w]
+        const int64_t h = a.size(1), w = a.size(2);
+        torch::Tensor m = a.reshape({a.size(0), -1}).t();  // [h·w, C]
+        m = m - m.mean(0, /*keepdim=*/true);
+        const auto [u, s, vt] = torch::linalg_svd(m, /*full_matrices=*/false, c10::nullopt);
+        const torch::Tensor projection = torch::matmul(m, vt[0]).reshape({1, h, w});
+        return projection.expand({static_cast<int64_t>(c.classes.size()), h, w}).contiguous();
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<CamMethod> makeEigenCam()
+{
+    return std::make_unique<EigenCam>();
+}
+
+}  // namespace convlens

@@ -1,0 +1,20 @@
+// HiResCAM (Draelos & Carin 2020), as pytorch-grad-cam's HiResCAM: sum over channels of g * A, per position.
+#include "core/inspect/cammethod.h"
+
+namespace convlens {
+
+namespace {
+
+class HiResCam : public CamMethod {
+public:
+    Expected<torch::Tensor> compute(const CamContext& c) const override { return (c.gradients * c.activations).sum(1); }
+};
+
+}  // namespace
+
+std::unique_ptr<CamMethod> makeHiResCam()
+{
+    return std::make_unique<HiResCam>();
+}
+
+}  // namespace convlens

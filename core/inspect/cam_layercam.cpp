@@ -1,0 +1,23 @@
+// LayerCAM (Jiang et al. 2021), as pytorch-grad-cam's LayerCAM: sum over channels of relu(g) * A, per position.
+#include "core/inspect/cammethod.h"
+
+namespace convlens {
+
+namespace {
+
+class LayerCam : public CamMethod {
+public:
+    Expected<torch::Tensor> compute(const CamContext& c) const override
+    {
+        return (torch::relu(c.gradients) * c.activations).sum(1);
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<CamMethod> makeLayerCam()
+{
+    return std::make_unique<LayerCam>();
+}
+
+}  // namespace convlens

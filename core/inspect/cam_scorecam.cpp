@@ -1,0 +1,57 @@
+// Score-CAM (Wang et al. 2020), as pytorch-grad-cam's ScoreCAM.get_cam_weights:
+//   each activation channel is upsampled to the input size (bilinear, align_corners=True: the reference uses
+//   torch.nn.UpsamplingBilinear2d), min-max normalised ((u - min) / (max - min + 1e-8)), multiplied into the
+//   normalised input; the masked images run through the whole network in batches; the class's logits over the
+//   channels, softmaxed, are the channel weights.
+// The masked images do not depend on the class, so one set of forward passes serves all K classes.
+#include "core/inspect/cammethod.h"
+
+#include "core/models/network.h"
+
+namespace convlens {
+
+namespace {
+
+class ScoreCam : public CamMethod {
+public:
+    bool needsGradients() const override { return false; }
+
+    Expected<torch::Tensor> compute(const CamContext& c) const override
+    {
+        torch::NoGradGuard noGrad;
+        namespace F = torch::nn::functional;
+        const int64_t channels = c.activations.size(1);
+        const std::vector<int64_t> size = {c.input.size(2), c.input.size(3)};
+        torch::Tensor masks = F::interpolate(
+            c.activations, F::InterpolateFuncOptions().size(size).mode(torch::kBilinear).align_corners(true));
+        const torch::Tensor flat = masks.view({1, channels, -1});
+        const torch::Tensor maxs = std::get<0>(flat.max(-1)).view({1, channels, 1, 1});
+        const torch::Tensor mins = std::get<0>(flat.min(-1)).view({1, channels, 1, 1});
+        masks = ((masks - mins) / (maxs - mins + 1e-8))[0];  // [C,S,S]
+
+        const int64_t batch = std::max(1, c.batchSize);
+        const torch::Tensor classes = torch::tensor(c.classes, torch::kInt64);
+        std::vector<torch::Tensor> scores;  // per batch [b,K]
+        for (int64_t start = 0; start < channels; start += batch) {
+            if (c.cancel && c.cancel->load())
+                return makeError("cancelled");
+            const int64_t end = std::min(channels, start + batch);
+            const torch::Tensor masked = c.input * masks.slice(0, start, end).unsqueeze(1);  // [b,3,S,S]
+            const torch::Tensor logits = c.network->forward(masked);
+            scores.push_back(logits.index_select(1, classes));
+            if (c.progress)
+                c.progress(static_cast<double>(end) / static_cast<double>(channels));
+        }
+        const torch::Tensor weights = torch::softmax(torch::cat(scores, 0).t(), -1);  // [K,C]
+        return weightedActivationSum(weights, c.activations);
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<CamMethod> makeScoreCam()
+{
+    return std::make_unique<ScoreCam>();
+}
+
+}  // namespace convlens

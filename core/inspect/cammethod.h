@@ -1,0 +1,64 @@
+#pragma once
+// CamMethod: one class activation map method (Grad-CAM, Score-CAM, ...), as pytorch-grad-cam defines it. Internal
+// to core/inspect (includes torch); the Analyzer is the public entry point.
+//
+// A method turns the activations of the CAM layer (and, for gradient methods, the gradients of each target class
+// logit with respect to them) into one raw map per class, before ReLU and normalisation: the Analyzer applies
+// ReLU (pytorch-grad-cam's np.maximum(cam, 0)) and the min-max scaling itself.
+//
+// Threads: methods are stateless; compute() runs on the caller's thread and uses the network given in the
+// context, which the caller must own for the duration. Failure: Score-CAM returns an error "cancelled" when the
+// cancel flag is raised between its batches; the others do not fail (c10::Error may escape on internal errors and
+// is caught by the Analyzer).
+
+#include "core/common/expected.h"
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace convlens {
+
+class NetworkImpl;
+
+struct CamContext {
+    torch::Tensor activations;     // [1,C,h,w] output of the CAM layer, detached
+    torch::Tensor gradients;       // [K,C,h,w] d logits[classes[k]] / d activations; set when needsGradients()
+    std::vector<int64_t> classes;  // the K target classes
+    // For methods that run the network again (Score-CAM).
+    NetworkImpl* network = nullptr;
+    torch::Tensor input;  // [1,3,S,S] the normalised input image
+    int batchSize = 32;
+    const std::atomic<bool>* cancel = nullptr;
+    std::function<void(double fraction)> progress;  // fraction of this method done, may be empty
+};
+
+class CamMethod {
+public:
+    virtual ~CamMethod() = default;
+    virtual bool needsGradients() const { return true; }
+    // Raw maps [K,h,w] (before ReLU), one per class of the context.
+    virtual Expected<torch::Tensor> compute(const CamContext& context) const = 0;
+};
+
+// The method with this id (gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam, scorecam), or nullptr.
+std::unique_ptr<CamMethod> createCamMethod(const std::string& id);
+// Every id createCamMethod knows, in display order.
+const std::vector<std::string>& camMethodIds();
+
+// pytorch-grad-cam's BaseCAM.get_cam_image: sum over channels of weights[k,c] * activations[c] → [K,h,w].
+torch::Tensor weightedActivationSum(const torch::Tensor& weights, const torch::Tensor& activations);
+
+std::unique_ptr<CamMethod> makeGradCam();
+std::unique_ptr<CamMethod> makeGradCamPlusPlus();
+std::unique_ptr<CamMethod> makeXGradCam();
+std::unique_ptr<CamMethod> makeLayerCam();
+std::unique_ptr<CamMethod> makeHiResCam();
+std::unique_ptr<CamMethod> makeEigenCam();
+std::unique_ptr<CamMethod> makeScoreCam();
+
+}  // namespace convlens

@@ -1,0 +1,358 @@
+// Analyzer against a PyTorch reference written from pytorch-grad-cam's formulas (make_cam_reference.py, run as
+// the ctest fixture `inspect` on the seeded weights of the `models` fixture): raw CAM grids of every method for
+// the top-K classes, faithfulness, layer statistics and tiles; the batched head-only backward against K separate
+// backward passes; cancellation inside Score-CAM.
+
+#include "core/inspect/analyzer.h"
+#include "core/image/preprocess.h"
+#include "core/inspect/classgradients.h"
+#include "core/models/network.h"
+#include "core/models/networkfactory.h"
+#include "core/registry/modelregistry.h"
+#include "core/weights/weightloader.h"
+#include "tests/models/modelfixture.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+using namespace convlens;
+
+namespace {
+
+const std::string kReferenceDir = std::string(CONVLENS_FIXTURE_DIR) + "/inspect";
+const std::vector<std::string> kMethods = {"gradcam",  "gradcampp", "xgradcam", "layercam",
+                                           "hirescam", "eigencam",  "scorecam"};
+
+const ModelRegistry& registry()
+{
+    static const ModelRegistry loaded = [] {
+        auto r = ModelRegistry::loadFile(std::string(CONVLENS_SOURCE_DIR) + "/model_registry.yaml");
+        if (!r)
+            throw std::runtime_error(r.message());
+        return *r;
+    }();
+    return loaded;
+}
+
+const ModelSpec& spec(const std::string& id)
+{
+    const ModelSpec* s = registry().find(id);
+    if (!s)
+        throw std::runtime_error("no model " + id + " in the registry");
+    return *s;
+}
+
+QJsonObject readReference(const std::string& id)
+{
+    QFile file(QString::fromStdString(kReferenceDir + "/" + id + ".json"));
+    if (!file.open(QIODevice::ReadOnly))
+        throw std::runtime_error("cannot read " + file.fileName().toStdString());
+    return QJsonDocument::fromJson(file.readAll()).object();
+}
+
+QImage testImage()
+{
+    QImage image(QString::fromStdString(kReferenceDir + "/image.png"));
+    if (image.isNull())
+        throw std::runtime_error("cannot read " + kReferenceDir + "/image.png");
+    return image.convertToFormat(QImage::Format_RGB888);
+}
+
+std::vector<float> toFloats(const QJsonArray& array)
+{
+    std::vector<float> v;
+    for (const auto& x : array)
+        v.push_back(static_cast<float>(x.toDouble()));
+    return v;
+}
+
+Analyzer fixtureAnalyzer(const std::string& id)
+{
+    auto fixture = test::readModelFixture(id);
+    if (!fixture)
+        throw std::runtime_error(fixture.message());
+    auto analyzer = Analyzer::create(spec(id), QString::fromStdString(fixture->weightsPath));
+    if (!analyzer)
+        throw std::runtime_error(analyzer.message());
+    return *analyzer;
+}
+
+// Every method's grids and faithfulness, the predictions and the preprocessing, against the reference.
+void expectMatchesReference(const std::string& id)
+{
+    const QJsonObject ref = readReference(id);
+    const QImage image = testImage();
+
+    // The same input tensor as the reference, so the differences below are the Analyzer's own.
+    const PreprocessedImage pre = preprocess(image, spec(id).preprocess);
+    auto refInput = test::readFloat32Tensor(kReferenceDir + "/" + id + ".input.f32", {1, 3, pre.height, pre.width});
+    ASSERT_TRUE(refInput) << refInput.message();
+    const torch::Tensor input = torch::from_blob(const_cast<float*>(pre.chw.data()), {1, 3, pre.height, pre.width});
+    ASSERT_LE((input - *refInput).abs().max().item<float>(), 1e-6f);
+
+    const QJsonArray refClasses = ref[QLatin1String("classes")].toArray();
+    AnalysisOptions options;
+    options.topK = refClasses.size();
+    options.methods = kMethods;
+    options.camLayer = ref[QLatin1String("cam_layer")].toString().toStdString();
+    options.taps = {ref[QLatin1String("cam_block")].toString().toStdString()};
+    std::vector<double> fractions;
+    auto result = fixtureAnalyzer(id).analyze(image, options, nullptr,
+                                              [&](double f, const std::string&) { fractions.push_back(f); });
+    ASSERT_TRUE(result) << result.message();
+
+    EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+    ASSERT_FALSE(fractions.empty());
+    EXPECT_EQ(fractions.back(), 1.0);
+    for (const char* stage : {"forward", "feature maps", "gradients", "cam gradcam", "cam scorecam", "faithfulness"})
+        EXPECT_TRUE(result->timingsMs.count(stage)) << stage;
+
+    const std::vector<float> refLogits = toFloats(ref[QLatin1String("logits")].toArray());
+    ASSERT_EQ(result->prediction.logits.size(), refLogits.size());
+    for (size_t i = 0; i < refLogits.size(); ++i)
+        ASSERT_NEAR(result->prediction.logits[i], refLogits[i], 1e-4f) << "logit " << i;
+    ASSERT_EQ(result->prediction.top.size(), static_cast<size_t>(refClasses.size()));
+    for (int k = 0; k < refClasses.size(); ++k)
+        ASSERT_EQ(result->prediction.top[k].index, refClasses[k].toInt());
+
+    const QJsonArray gridShape = ref[QLatin1String("grid_shape")].toArray();
+    const int crop = spec(id).preprocess.cropSize;
+    ASSERT_EQ(result->cams.size(), kMethods.size() * refClasses.size());
+    size_t next = 0;
+    for (const std::string& method : kMethods) {
+        const QJsonObject refMethod = ref[QLatin1String("cams")].toObject()[QString::fromStdString(method)].toObject();
+        const QJsonArray grids = refMethod[QLatin1String("grids")].toArray();
+        const QJsonArray faith = refMethod[QLatin1String("faithfulness")].toArray();
+        for (int k = 0; k < refClasses.size(); ++k) {
+            const CamResult& cam = result->cams[next++];
+            SCOPED_TRACE(id + " " + method + " class #" + std::to_string(k));
+            EXPECT_EQ(cam.method, method);
+            EXPECT_EQ(cam.classIndex, refClasses[k].toInt());
+            EXPECT_EQ(cam.layer, ref[QLatin1String("cam_block")].toString().toStdString());
+            ASSERT_EQ(cam.gridHeight, gridShape[0].toInt());
+            ASSERT_EQ(cam.gridWidth, gridShape[1].toInt());
+            const std::vector<float> expected = toFloats(grids[k].toArray());
+            ASSERT_EQ(cam.grid.size(), expected.size());
+            const float scale = *std::max_element(expected.begin(), expected.end());
+            ASSERT_GT(scale, 0.0f) << "the reference map is empty; the comparison would prove nothing";
+            for (size_t i = 0; i < expected.size(); ++i)
+                ASSERT_LE(std::abs(cam.grid[i] - expected[i]), 1e-4f * scale) << "cell " << i;
+
+            ASSERT_EQ(cam.heatmapSize, crop);
+            ASSERT_EQ(cam.heatmap.size(), static_cast<size_t>(crop) * crop);
+            const auto [lo, hi] = std::minmax_element(cam.heatmap.begin(), cam.heatmap.end());
+            EXPECT_GE(*lo, 0.0f);
+            EXPECT_LE(*hi, 1.0f);
+
+            const QJsonObject f = faith[k].toObject();
+            EXPECT_NEAR(cam.faithfulness.confidence, f[QLatin1String("confidence")].toDouble(), 1e-5);
+            EXPECT_NEAR(cam.faithfulness.maskedConfidence, f[QLatin1String("masked")].toDouble(), 1e-4);
+            EXPECT_NEAR(cam.faithfulness.drop, f[QLatin1String("drop")].toDouble(), 1e-4);
+            if (std::abs(f[QLatin1String("masked")].toDouble() - f[QLatin1String("confidence")].toDouble()) > 1e-4) {
+                EXPECT_EQ(cam.faithfulness.increase, f[QLatin1String("increase")].toDouble());
+            }
+        }
+    }
+}
+
+}  // namespace
+
+TEST(AnalysisOptions, KeyChangesWithEveryField)
+{
+    const AnalysisOptions base;
+    std::vector<AnalysisOptions> variants(9, base);
+    variants[0].taps = {"layer1.0"};
+    variants[1].tilesPerLayer = 0;
+    variants[2].sharedTileScale = true;
+    variants[3].histogramBins = 32;
+    variants[4].topK = 3;
+    variants[5].methods = {"gradcam"};
+    variants[6].camLayer = "layer3";
+    variants[7].scoreCamBatch = 8;
+    variants[8].taps = {"layer1.0,layer1.1"};
+    std::set<std::string> keys = {base.key()};
+    for (const auto& v : variants)
+        keys.insert(v.key());
+    EXPECT_EQ(keys.size(), variants.size() + 1);
+    AnalysisOptions two = base;
+    two.taps = {"layer1.0", "layer1.1"};
+    EXPECT_NE(two.key(), variants[8].key()) << "lists must not collide with names containing commas";
+    EXPECT_EQ(base.key(), AnalysisOptions().key());
+}
+
+TEST(Analyzer, RejectsUnknownNames)
+{
+    auto analyzer = Analyzer::create(spec("resnet18"), QString());
+    ASSERT_TRUE(analyzer) << analyzer.message();
+    QImage image(64, 48, QImage::Format_RGB888);
+    image.fill(Qt::gray);
+    AnalysisOptions options;
+    options.taps = {"layer5.0"};
+    auto r = analyzer->analyze(image, options);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.message().find("layer5.0"), std::string::npos) << r.message();
+
+    options.taps = {};
+    options.methods = {"gradcam", "nosuchcam"};
+    r = analyzer->analyze(image, options);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.message().find("nosuchcam"), std::string::npos) << r.message();
+
+    options.methods = {"gradcam"};
+    options.camLayer = "layer9";
+    r = analyzer->analyze(image, options);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.message().find("layer9"), std::string::npos) << r.message();
+
+    EXPECT_FALSE(analyzer->analyze(QImage(), AnalysisOptions()));
+}
+
+TEST(Analyzer, DefaultsToAllTapsAndTheSpecCamTarget)
+{
+    auto analyzer = Analyzer::create(spec("resnet18"), QString());
+    ASSERT_TRUE(analyzer) << analyzer.message();
+    AnalysisOptions options;
+    options.methods = {"gradcam"};
+    options.topK = 2;
+    auto r = analyzer->analyze(testImage(), options);
+    ASSERT_TRUE(r) << r.message();
+    ASSERT_EQ(r->layers.size(), spec("resnet18").taps.size());
+    for (size_t i = 0; i < r->layers.size(); ++i)
+        EXPECT_EQ(r->layers[i].name, spec("resnet18").taps[i]);
+    ASSERT_EQ(r->cams.size(), 2u);
+    EXPECT_EQ(r->cams[0].layer, spec("resnet18").camTarget);
+    EXPECT_EQ(r->input.width(), 224);
+    EXPECT_EQ(r->prediction.top.size(), 2u);
+}
+
+TEST(AnalyzerReference, Resnet18EveryMethod)
+{
+    expectMatchesReference("resnet18");
+}
+
+TEST(AnalyzerReference, MobilenetV3LargeEveryMethodAtAStage)
+{
+    expectMatchesReference("mobilenet_v3_large");
+}
+
+TEST(AnalyzerReference, Resnet18LayerStatisticsAndTiles)
+{
+    const QJsonObject ref = readReference("resnet18");
+    const QJsonObject stats = ref[QLatin1String("stats")].toObject();
+    const std::string tap = ref[QLatin1String("stats_tap")].toString().toStdString();
+    Analyzer analyzer = fixtureAnalyzer("resnet18");
+    for (bool shared : {false, true}) {
+        SCOPED_TRACE(shared ? "shared scale" : "per-channel scale");
+        AnalysisOptions options;
+        options.taps = {tap};
+        options.tilesPerLayer = 16;
+        options.sharedTileScale = shared;
+        options.histogramBins = 64;
+        auto result = analyzer.analyze(testImage(), options);
+        ASSERT_TRUE(result) << result.message();
+        ASSERT_EQ(result->layers.size(), 1u);
+        const LayerResult& layer = result->layers[0];
+        EXPECT_EQ(layer.name, tap);
+        const QJsonArray shape = stats[QLatin1String("shape")].toArray();
+        ASSERT_EQ(layer.shape, (std::vector<int64_t>{shape[0].toInt(), shape[1].toInt(), shape[2].toInt()}));
+        const int64_t area = layer.shape[1] * layer.shape[2];
+
+        const std::vector<float> mean = toFloats(stats[QLatin1String("mean")].toArray()),
+                                 max = toFloats(stats[QLatin1String("max")].toArray()),
+                                 sparsity = toFloats(stats[QLatin1String("sparsity")].toArray());
+        const QJsonArray dead = stats[QLatin1String("dead")].toArray();
+        ASSERT_EQ(layer.channels.size(), mean.size());
+        int refDead = 0;
+        for (size_t c = 0; c < mean.size(); ++c) {
+            EXPECT_NEAR(layer.channels[c].mean, mean[c], 1e-4f * (1 + std::abs(mean[c]))) << c;
+            EXPECT_NEAR(layer.channels[c].max, max[c], 1e-4f * (1 + std::abs(max[c]))) << c;
+            EXPECT_NEAR(layer.channels[c].sparsity, sparsity[c], 2.0f / area) << c;
+            EXPECT_EQ(layer.channels[c].dead, dead[static_cast<int>(c)].toBool()) << c;
+            refDead += dead[static_cast<int>(c)].toBool() ? 1 : 0;
+        }
+        EXPECT_EQ(layer.deadChannels, refDead);
+        EXPECT_NEAR(layer.sparsity, stats[QLatin1String("layer_sparsity")].toDouble(), 1e-4);
+        EXPECT_GT(layer.sparsity, 0.05f) << "a ReLU output should have zeros; the statistic would prove nothing";
+        EXPECT_NEAR(layer.histogramMin, stats[QLatin1String("hist_min")].toDouble(), 1e-4);
+        EXPECT_NEAR(layer.histogramMax, stats[QLatin1String("hist_max")].toDouble(), 1e-4);
+        const std::vector<float> hist = toFloats(stats[QLatin1String("histogram")].toArray());
+        ASSERT_EQ(layer.histogram.size(), hist.size());
+        for (size_t b = 0; b < hist.size(); ++b)
+            EXPECT_NEAR(layer.histogram[b], hist[b], std::max(2.0f, 0.005f * hist[b])) << "bin " << b;
+
+        ASSERT_EQ(layer.tiles.size(), 16u);
+        for (size_t i = 1; i < layer.tiles.size(); ++i)
+            EXPECT_GE(layer.tiles[i - 1].mean, layer.tiles[i].mean);
+        const QJsonArray order = stats[QLatin1String("tile_order")].toArray();
+        ASSERT_EQ(layer.tiles[0].channel, order[0].toInt());
+        const QImage& tile = layer.tiles[0].image;
+        ASSERT_EQ(tile.format(), QImage::Format_Grayscale8);
+        ASSERT_EQ(tile.width(), layer.shape[2]);
+        ASSERT_EQ(tile.height(), layer.shape[1]);
+        const QJsonArray pixels = stats[QLatin1String(shared ? "tile0_shared" : "tile0")].toArray();
+        int worst = 0;
+        for (int y = 0; y < tile.height(); ++y)
+            for (int x = 0; x < tile.width(); ++x)
+                worst = std::max(worst, std::abs(tile.constScanLine(y)[x] - pixels[y * tile.width() + x].toInt()));
+        EXPECT_LE(worst, 1);
+    }
+}
+
+TEST(ClassGradients, OneBatchedPassEqualsSeparateBackwardPasses)
+{
+    auto fixture = test::readModelFixture("resnet18");
+    ASSERT_TRUE(fixture) << fixture.message();
+    auto net = createNetwork("resnet18", 1000, Initialisation::Skip);
+    ASSERT_TRUE(net) << net.message();
+    ASSERT_TRUE(loadWeights(**net, fixture->weightsPath));
+    auto input = test::readFloat32Tensor(fixture->inputPath, fixture->inputShape);
+    ASSERT_TRUE(input) << input.message();
+    const torch::Tensor x = input->slice(0, 0, 1);
+    for (const std::string layer : {"layer3.1", "layer4.1"}) {
+        const int block = (*net)->blockIndex(layer);
+        torch::Tensor activation;
+        {
+            torch::NoGradGuard noGrad;
+            activation = (*net)->forwardTo(block, x);
+        }
+        const std::vector<int64_t> classes = {3, 917, 3, 42};  // a repeated class must work too
+        const torch::Tensor batched = classGradients(**net, block, activation, classes);
+        ASSERT_EQ(batched.size(0), 4);
+        for (size_t k = 0; k < classes.size(); ++k) {
+            const torch::Tensor leaf = activation.detach().clone().requires_grad_(true);
+            (*net)->forwardFrom(block, leaf)[0][classes[k]].backward();
+            const float diff = (batched[k] - leaf.grad()[0]).abs().max().item<float>();
+            EXPECT_LE(diff, 1e-5f * std::max(1.0f, leaf.grad().abs().max().item<float>())) << layer << " k=" << k;
+            EXPECT_GT(leaf.grad().abs().max().item<float>(), 0.0f);
+        }
+    }
+}
+
+TEST(Analyzer, CancelDuringScoreCamStops)
+{
+    Analyzer analyzer = fixtureAnalyzer("resnet18");
+    AnalysisOptions options;
+    options.methods = {"scorecam"};
+    options.topK = 1;
+    options.scoreCamBatch = 32;  // 512 channels: 16 batches
+    std::atomic<bool> cancel = false;
+    int batchesDone = 0;
+    auto result = analyzer.analyze(testImage(), options, &cancel, [&](double, const std::string& stage) {
+        if (stage != "cam scorecam")
+            return;
+        // The first call enters the stage; each further call reports one finished batch.
+        if (++batchesDone >= 3)
+            cancel = true;
+    });
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.message().find("cancelled"), std::string::npos) << result.message();
+    EXPECT_EQ(batchesDone, 3) << "Score-CAM must stop at the next batch after the flag is raised";
+}

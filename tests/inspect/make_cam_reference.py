@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Writes the Analyzer's reference: class activation maps, layer statistics and faithfulness for two models,
+computed in PyTorch straight from the formulas pytorch-grad-cam documents (written here, not imported), on the
+seeded weights of the `models` fixture.
+
+Test-time only. Layout under --out:
+  image.png              the test image (seeded noise over smooth gradients, 300 x 260)
+  <id>.input.f32         the normalised input the model sees, float32 [1,3,S,S] (torchvision's transforms)
+  <id>.json              top-K classes, logits, per-method raw CAM grids (after ReLU) and faithfulness,
+                         and for resnet18 the statistics of one tap
+
+Conventions shared with the C++ Analyzer (core/inspect):
+  * gradients: one backward pass per class (the C++ side uses one batched pass for all K; the test compares)
+  * heatmap = (cam - min) / (1e-7 + max(cam - min)), then bilinear resize to the crop with align_corners=False
+    (what cv2.resize INTER_LINEAR does when upscaling; pytorch-grad-cam uses cv2.resize)
+  * EigenCAM: torch.linalg.svd(full_matrices=False), sign as LAPACK returns it (pytorch-grad-cam does not fix it)
+  * Score-CAM: UpsamplingBilinear2d (align_corners=True), batches of --scorecam-batch, softmax of the class logits
+  * faithfulness: CamMultImageConfidenceChange with the softmax probability of the class as target
+"""
+import argparse
+import json
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torchvision
+import yaml
+from PIL import Image
+from torchvision import transforms
+
+# id: (weights file in the models fixture, CAM layer as the test names it, its torchvision module, K, stats tap)
+MODELS = {
+    "resnet18": ("resnet18-f37072fd.pth", "layer4", "layer4.1", 3, "layer2.0"),
+    "mobilenet_v3_large": ("mobilenet_v3_large-5c1a4163.pth", "stage5", "features.12", 3, None),
+}
+METHODS = ["gradcam", "gradcampp", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam"]
+HIST_BINS = 64
+TILES = 16
+
+
+def test_image():
+    rng = np.random.default_rng(1234)
+    h, w = 260, 300
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = np.stack([128 + 100 * np.sin(x / 23.0), 128 + 100 * np.cos(y / 17.0),
+                     128 + 80 * np.sin((x + y) / 31.0)], axis=-1)
+    noisy = base + rng.normal(0, 30, size=base.shape)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "RGB")
+
+
+def transform(spec):
+    interp = {"bilinear": transforms.InterpolationMode.BILINEAR,
+              "bicubic": transforms.InterpolationMode.BICUBIC}[spec["interpolation"]]
+    return transforms.Compose([transforms.Resize(spec["resize"], interpolation=interp),
+                               transforms.CenterCrop(spec["crop"]), transforms.ToTensor(),
+                               transforms.Normalize(spec["mean"], spec["std"])])
+
+
+def weighted_sum(weights, acts):
+    return (weights[:, :, None, None] * acts).sum(1)
+
+
+def cam_grids(method, acts, grads, model, x, classes, batch):
+    """Raw maps [K,h,w] before ReLU. acts [1,C,h,w], grads [K,C,h,w]."""
+    if method == "gradcam":
+        return weighted_sum(grads.mean((2, 3)), acts)
+    if method == "gradcampp":
+        g2 = grads ** 2
+        g3 = g2 * grads
+        sum_acts = acts.sum((2, 3))[:, :, None, None]
+        aij = g2 / (2 * g2 + sum_acts * g3 + 0.000001)
+        aij = torch.where(grads != 0, aij, torch.zeros_like(aij))
+        return weighted_sum((torch.clamp(grads, min=0) * aij).sum((2, 3)), acts)
+    if method == "xgradcam":
+        sum_acts = acts.sum((2, 3))[:, :, None, None]
+        return weighted_sum((grads * acts / (sum_acts + 1e-7)).sum((2, 3)), acts)
+    if method == "layercam":
+        return (torch.clamp(grads, min=0) * acts).sum(1)
+    if method == "hirescam":
+        return (grads * acts).sum(1)
+    if method == "eigencam":
+        a = torch.nan_to_num(acts[0])
+        m = a.reshape(a.shape[0], -1).T
+        m = m - m.mean(0)
+        _, _, vt = torch.linalg.svd(m, full_matrices=False)
+        proj = (m @ vt[0, :]).reshape(a.shape[1:])
+        return proj[None].repeat(len(classes), 1, 1)
+    if method == "scorecam":
+        with torch.no_grad():
+            up = torch.nn.UpsamplingBilinear2d(size=x.shape[-2:])(acts)
+            flat = up.view(1, up.size(1), -1)
+            maxs, mins = flat.max(-1)[0][:, :, None, None], flat.min(-1)[0][:, :, None, None]
+            up = (up - mins) / (maxs - mins + 1e-8)
+            masked = x[:, None] * up[:, :, None]  # [1,C,3,S,S]
+            scores = []
+            for i in range(0, masked.size(1), batch):
+                scores.append(model(masked[0, i:i + batch]))
+            logits = torch.cat(scores, 0)  # [C,1000]
+            weights = torch.softmax(logits[:, classes].T, dim=-1)  # [K,C]
+        return weighted_sum(weights, acts)
+    raise ValueError(method)
+
+
+def heatmap(grid, size):
+    m = grid - grid.min()
+    m = m / (1e-7 + m.max())
+    return F.interpolate(m[None, None], size=(size, size), mode="bilinear", align_corners=False)[0, 0]
+
+
+def layer_stats(t):
+    """t: [C,H,W], one tap's output."""
+    flat = t.reshape(t.shape[0], -1)
+    mins, maxs = flat.min(1)[0], flat.max(1)[0]
+    means = flat.mean(1)
+    lo, hi = t.min().item(), t.max().item()
+    order = sorted(range(t.shape[0]), key=lambda c: -means[c].item())[:TILES]
+    c0 = order[0]
+    tile = torch.round((t[c0] - mins[c0]) / (maxs[c0] - mins[c0]) * 255).clamp(0, 255).to(torch.uint8)
+    shared = torch.round((t[c0] - lo) / (hi - lo) * 255).clamp(0, 255).to(torch.uint8)
+    return {
+        "shape": list(t.shape),
+        "mean": means.tolist(),
+        "max": maxs.tolist(),
+        "sparsity": ((flat == 0).float().mean(1)).tolist(),
+        "dead": (maxs <= mins).tolist(),
+        "layer_sparsity": (t == 0).float().mean().item(),
+        "hist_min": lo,
+        "hist_max": hi,
+        "histogram": torch.histc(t, HIST_BINS, lo, hi).tolist(),
+        "tile_order": order,
+        "tile0": tile.flatten().tolist(),
+        "tile0_shared": shared.flatten().tolist(),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--models-dir", required=True, help="the `models` fixture folder")
+    parser.add_argument("--registry", required=True, help="model_registry.yaml (preprocessing per model)")
+    parser.add_argument("--scorecam-batch", type=int, default=32)
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    torch.set_num_threads(2)  # as the C++ tests (OMP_NUM_THREADS=2)
+
+    with open(args.registry) as f:
+        registry = {m["id"]: m for m in yaml.safe_load(f)["models"]}
+    image = test_image()
+    image.save(os.path.join(args.out, "image.png"))
+
+    for model_id, (weights, cam_layer, module_name, k, stats_tap) in MODELS.items():
+        spec = registry[model_id]["preprocess"]
+        model = torchvision.models.get_model(model_id, weights=None)
+        model.load_state_dict(torch.load(os.path.join(args.models_dir, weights)))
+        model.eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        x = transform(spec)(image)[None]
+        x.numpy().astype("<f4").tofile(os.path.join(args.out, model_id + ".input.f32"))
+
+        captured = {}
+
+        def capture(name):
+            def hook(_module, _inputs, output):
+                leaf = output.detach().requires_grad_(torch.is_grad_enabled())
+                captured[name] = leaf
+                return leaf
+            return hook
+
+        target = model.get_submodule(module_name)
+        handles = [target.register_forward_hook(capture("cam"))]
+        if stats_tap:
+            handles.append(model.get_submodule(stats_tap).register_forward_hook(capture("tap")))
+        with torch.no_grad():
+            logits = model(x)[0]
+        probs = torch.softmax(logits, 0)
+        acts = captured["cam"].detach()
+        tap = captured.get("tap")
+        top = probs.topk(k)
+        classes = top.indices.tolist()
+
+        # One full forward and backward per class: the plain way the batched C++ pass must equal.
+        grads = []
+        for c in classes:
+            out = model(x)
+            out[0, c].backward()
+            grads.append(captured["cam"].grad.detach()[0])
+        grads = torch.stack(grads)
+        for h in handles:
+            h.remove()
+
+        entry = {"id": model_id, "cam_layer": cam_layer, "cam_block": module_name, "classes": classes,
+                 "probabilities": top.values.tolist(), "logits": logits.tolist(),
+                 "grid_shape": list(acts.shape[2:]), "cams": {}}
+        size = x.shape[-1]
+        with torch.no_grad():
+            for method in METHODS:
+                grids = torch.relu(cam_grids(method, acts, grads, model, x, classes, args.scorecam_batch))
+                maps = [heatmap(g, size) for g in grids]
+                masked_probs = torch.softmax(model(torch.stack([x[0] * m for m in maps])), 1)
+                faith = []
+                for i, c in enumerate(classes):
+                    conf, masked = probs[c].item(), masked_probs[i, c].item()
+                    faith.append({"confidence": conf, "masked": masked, "drop": max(0.0, conf - masked),
+                                  "increase": 1.0 if masked - conf > 0 else 0.0})
+                entry["cams"][method] = {"grids": grids.reshape(len(classes), -1).tolist(), "faithfulness": faith}
+        if tap is not None:
+            entry["stats_tap"] = stats_tap
+            entry["stats"] = layer_stats(tap.detach()[0])
+        with open(os.path.join(args.out, model_id + ".json"), "w") as f:
+            json.dump(entry, f)
+        print(f"{model_id}: classes {classes}, CAM grid {entry['grid_shape']}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
