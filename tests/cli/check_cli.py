@@ -6,12 +6,15 @@ CONVLENS_WEIGHTS_DIR, `predict` on a real photo gives torchvision's logits for t
 bad inputs give clear messages without losing the results of good ones.
 """
 import argparse
+import functools
 import hashlib
+import http.server
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 import torch
 import torchvision
@@ -125,6 +128,56 @@ def main():
     check(result.returncode == 2 and "resnet50-11ad3fa6.pth does not fit resnet18" in result.stderr
           and "unexpected keys (layer1.0.conv3.weight" in result.stderr and "shape mismatch" in result.stderr,
           f"wrong-architecture weights refused: {result.stderr.strip()[:300]}")
+
+    # analyze: the JSON has every documented part, consistent with the network's shapes; --out writes the PNGs.
+    out = os.path.join(empty, "analyze.json")
+    pngs = os.path.join(empty, "png")
+    result = run(args.cli, ["analyze", photo, "--model", "resnet18", "--methods", "gradcam,hirescam", "--top-k", "2",
+                            "--tiles", "4", "--json", out, "--out", pngs, "--threads", "2"], only_fixtures)
+    check(result.returncode == 0, f"analyze exits 0 ({result.stderr.strip()[:300]})")
+    if result.returncode == 0:
+        with open(out) as f:
+            entry = json.load(f)[0]
+        check({"image", "sha256", "model", "weights", "predictions", "layers", "cams", "timings_ms"} <= set(entry),
+              f"analyze JSON fields: {sorted(entry)}")
+        layers = {layer["name"]: layer for layer in entry["layers"]}
+        check("layer4.1" in layers and layers["layer4.1"]["shape"] == [512, 7, 7], "layer4.1 recorded with its shape")
+        check(all(len(l["stats"]["channel_mean"]) == l["shape"][0] and len(l["top_channels"]) == 4
+                  for l in entry["layers"]), "per-channel statistics and 4 top channels per layer")
+        means = layers["layer4.1"]["stats"]["channel_mean"]
+        top = [c["channel"] for c in layers["layer4.1"]["top_channels"]]
+        check(top == sorted(range(len(means)), key=lambda c: -means[c])[:4], "top channels are the strongest by mean")
+        cams = entry["cams"]
+        check(len(cams) == 4 and {c["method"] for c in cams} == {"gradcam", "hirescam"}, "2 methods x 2 classes")
+        check(all(c["layer"] == "layer4.1" and len(c["grid"]) == 7 and all(len(r) == 7 for r in c["grid"])
+                  for c in cams), "CAM grids at layer4.1's 7x7 resolution")
+        check([c["class_index"] for c in cams if c["method"] == "gradcam"] ==
+              [p["index"] for p in entry["predictions"]], "one map per top-K class")
+        folder = os.path.join(pngs, "chelsea")
+        expected = ["input.png", "layer_layer4_1.png"] + [f"cam_gradcam_{c['class_index']}.png" for c in cams
+                                                          if c["method"] == "gradcam"]
+        check(all(os.path.isfile(os.path.join(folder, f)) for f in expected), f"--out wrote {expected}")
+    result = run(args.cli, ["analyze", photo, "--model", "resnet18", "--methods", "gradkam"], only_fixtures)
+    check(result.returncode == 1 and "gradkam" in result.stderr, f"unknown CAM method named: {result.stderr[:200]}")
+
+    # weights: list, path, verify (the fixtures carry the official names, not their own hashes), fetch from a
+    # loopback mirror refuses the mismatching file and leaves nothing behind.
+    result = run(args.cli, ["weights", "list"], only_fixtures)
+    check(result.returncode == 0 and os.path.join(fixtures, "resnet18-f37072fd.pth") in result.stdout, "weights list")
+    result = run(args.cli, ["weights", "path", "resnet18"], only_fixtures)
+    check(result.returncode == 0 and result.stdout.strip() == os.path.join(fixtures, "resnet18-f37072fd.pth"),
+          "weights path")
+    result = run(args.cli, ["weights", "verify", "resnet18"], only_fixtures)
+    check(result.returncode == 1 and "does not start with f37072fd" in result.stdout, "weights verify names the hash")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=fixtures))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = os.path.join(empty, "downloads")
+    result = run(args.cli, ["weights", "fetch", "resnet18", "--mirror", f"http://127.0.0.1:{server.server_port}"],
+                 {"CONVLENS_WEIGHTS_DIR": target, "TORCH_HOME": empty, "XDG_CACHE_HOME": empty})
+    server.shutdown()
+    check(result.returncode == 1 and "does not start with f37072fd" in result.stderr, "fetch refuses a wrong hash")
+    check(not os.path.exists(target) or os.listdir(target) == [], "a refused download leaves no file")
 
     # Usage errors.
     result = run(args.cli, ["predict", photo, "--model", "resnet7"], only_fixtures)
