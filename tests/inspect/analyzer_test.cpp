@@ -5,6 +5,7 @@
 
 #include "core/inspect/analyzer.h"
 #include "core/image/preprocess.h"
+#include "core/inspect/cammethod.h"
 #include "core/inspect/classgradients.h"
 #include "core/models/network.h"
 #include "core/models/networkfactory.h"
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <set>
 
 using namespace convlens;
 
@@ -85,8 +87,11 @@ Analyzer fixtureAnalyzer(const std::string& id)
     return *analyzer;
 }
 
-// Every method's grids and faithfulness, the predictions and the preprocessing, against the reference.
-void expectMatchesReference(const std::string& id)
+// Every method's grids and faithfulness, the predictions and the preprocessing, against the reference, end to
+// end. Methods in `sameTensorsOnly` are compared only in CamMethodsOnTheReferenceTensors: Grad-CAM++'s
+// alpha = g² / (2g² + sum(A)·g³ + 1e-6) has denominators that cancel to near zero at some cells of mid-network
+// layers, so float32 noise in the gradients (batched vs separate backward passes) is amplified without bound.
+void expectMatchesReference(const std::string& id, const std::set<std::string>& sameTensorsOnly = {})
 {
     const QJsonObject ref = readReference(id);
     const QImage image = testImage();
@@ -139,6 +144,8 @@ void expectMatchesReference(const std::string& id)
             EXPECT_EQ(cam.layer, ref[QLatin1String("cam_block")].toString().toStdString());
             ASSERT_EQ(cam.gridHeight, gridShape[0].toInt());
             ASSERT_EQ(cam.gridWidth, gridShape[1].toInt());
+            if (sameTensorsOnly.count(method))
+                continue;
             const std::vector<float> expected = toFloats(grids[k].toArray());
             ASSERT_EQ(cam.grid.size(), expected.size());
             const float scale = *std::max_element(expected.begin(), expected.end());
@@ -240,7 +247,61 @@ TEST(AnalyzerReference, Resnet18EveryMethod)
 
 TEST(AnalyzerReference, MobilenetV3LargeEveryMethodAtAStage)
 {
-    expectMatchesReference("mobilenet_v3_large");
+    expectMatchesReference("mobilenet_v3_large", {"gradcampp"});
+}
+
+// Each method on exactly the reference's activations and gradients: the formulas alone, every method.
+TEST(AnalyzerReference, CamMethodsOnTheReferenceTensors)
+{
+    for (const std::string id : {"resnet18", "mobilenet_v3_large"}) {
+        const QJsonObject ref = readReference(id);
+        auto shapeOf = [&](const char* key) {
+            std::vector<int64_t> shape;
+            for (const auto& v : ref[QLatin1String(key)].toArray())
+                shape.push_back(v.toInt());
+            return shape;
+        };
+        auto acts = test::readFloat32Tensor(kReferenceDir + "/" + id + ".acts.f32", shapeOf("acts_shape"));
+        auto grads = test::readFloat32Tensor(kReferenceDir + "/" + id + ".grads.f32", shapeOf("grads_shape"));
+        ASSERT_TRUE(acts) << acts.message();
+        ASSERT_TRUE(grads) << grads.message();
+        const int crop = spec(id).preprocess.cropSize;
+        auto input = test::readFloat32Tensor(kReferenceDir + "/" + id + ".input.f32", {1, 3, crop, crop});
+        ASSERT_TRUE(input) << input.message();
+        auto fixture = test::readModelFixture(id);
+        ASSERT_TRUE(fixture) << fixture.message();
+        auto net = createNetwork(id, 1000, Initialisation::Skip);
+        ASSERT_TRUE(net) << net.message();
+        ASSERT_TRUE(loadWeights(**net, fixture->weightsPath));
+
+        CamContext context;
+        context.activations = *acts;
+        context.gradients = *grads;
+        for (const auto& c : ref[QLatin1String("classes")].toArray())
+            context.classes.push_back(c.toInt());
+        context.network = net->get();
+        context.input = *input;
+        context.batchSize = 32;
+        for (const std::string& method : kMethods) {
+            if (method == "scorecam" && id == "resnet18")
+                continue;  // 512 masked forwards; Resnet18EveryMethod already checks it end to end
+            SCOPED_TRACE(id + " " + method);
+            auto raw = createCamMethod(method)->compute(context);
+            ASSERT_TRUE(raw) << raw.message();
+            const torch::Tensor grids = torch::relu(*raw).reshape({static_cast<int64_t>(context.classes.size()), -1});
+            const QJsonArray refGrids = ref[QLatin1String("cams")]
+                                            .toObject()[QString::fromStdString(method)]
+                                            .toObject()[QLatin1String("grids")]
+                                            .toArray();
+            for (int k = 0; k < refGrids.size(); ++k) {
+                const std::vector<float> expected = toFloats(refGrids[k].toArray());
+                const float scale = *std::max_element(expected.begin(), expected.end());
+                ASSERT_GT(scale, 0.0f);
+                const torch::Tensor e = torch::tensor(expected);
+                EXPECT_LE((grids[k] - e).abs().max().item<float>(), 1e-4f * scale) << "class #" << k;
+            }
+        }
+    }
 }
 
 TEST(AnalyzerReference, Resnet18LayerStatisticsAndTiles)

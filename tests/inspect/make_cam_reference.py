@@ -6,6 +6,7 @@ seeded weights of the `models` fixture.
 Test-time only. Layout under --out:
   image.png              the test image (seeded noise over smooth gradients, 300 x 260)
   <id>.input.f32         the normalised input the model sees, float32 [1,3,S,S] (torchvision's transforms)
+  <id>.acts.f32          the CAM layer's output [1,C,h,w]; <id>.grads.f32 the K class gradients [K,C,h,w]
   <id>.json              top-K classes, logits, per-method raw CAM grids (after ReLU) and faithfulness,
                          and for resnet18 the statistics of one tap
 
@@ -187,12 +188,16 @@ def main():
             out[0, c].backward()
             grads.append(captured["cam"].grad.detach()[0])
         grads = torch.stack(grads)
+        # The exact tensors the maps below are computed from, so the C++ methods can be checked on the same input.
+        acts.numpy().astype("<f4").tofile(os.path.join(args.out, model_id + ".acts.f32"))
+        grads.numpy().astype("<f4").tofile(os.path.join(args.out, model_id + ".grads.f32"))
         for h in handles:
             h.remove()
 
         entry = {"id": model_id, "cam_layer": cam_layer, "cam_block": module_name, "classes": classes,
                  "probabilities": top.values.tolist(), "logits": logits.tolist(),
-                 "grid_shape": list(acts.shape[2:]), "cams": {}}
+                 "grid_shape": list(acts.shape[2:]), "acts_shape": list(acts.shape),
+                 "grads_shape": list(grads.shape), "cams": {}}
         size = x.shape[-1]
         with torch.no_grad():
             for method in METHODS:
