@@ -4,7 +4,6 @@
 #include "core/inspect/cammethod.h"
 #include "core/inspect/classgradients.h"
 #include "core/models/network.h"
-#include "core/models/networkfactory.h"
 #include "core/registry/modelspec.h"
 #include "core/weights/weightloader.h"
 
@@ -130,15 +129,9 @@ Analyzer::Analyzer(std::shared_ptr<State> state) : mState(std::move(state)) {}
 Expected<Analyzer> Analyzer::create(const ModelSpec& spec, const QString& weightsPath)
 {
     try {
-        auto net = createNetwork(spec.architecture, spec.numClasses,
-                                 weightsPath.isEmpty() ? Initialisation::Torchvision : Initialisation::Skip);
+        auto net = createNetworkWithWeights(spec.id, spec.architecture, spec.numClasses, weightsPath.toStdString());
         if (!net)
-            return makeError(spec.id + ": " + net.message());
-        if (!weightsPath.isEmpty()) {
-            auto report = loadWeights(**net, weightsPath.toStdString());
-            if (!report)
-                return report.error();
-        }
+            return net.error();
         auto state = std::make_shared<State>();
         state->net = std::move(*net);
         state->spec = spec;

@@ -1,5 +1,6 @@
 #include "core/weights/weightloader.h"
 
+#include "core/models/networkfactory.h"
 #include "core/weights/checkpoint.h"
 
 #include <filesystem>
@@ -131,6 +132,23 @@ Expected<LoadReport> loadWeights(NetworkImpl& net, const std::string& path)
         stateDict = remapDensenetKeys(std::move(stateDict));
     }
     return applyStateDict(net, stateDict, path);
+}
+
+Expected<std::shared_ptr<NetworkImpl>> createNetworkWithWeights(const std::string& name,
+                                                                const std::string& architecture, int64_t numClasses,
+                                                                const std::string& weightsPath)
+{
+    // Every weight is overwritten by the checkpoint, so torchvision's (slow) initialisation is skipped then.
+    auto net = createNetwork(architecture, numClasses,
+                             weightsPath.empty() ? Initialisation::Torchvision : Initialisation::Skip);
+    if (!net)
+        return makeError(name + ": " + net.message());
+    if (!weightsPath.empty()) {
+        auto report = loadWeights(**net, weightsPath);
+        if (!report)
+            return report.error();
+    }
+    return std::move(*net);
 }
 
 }  // namespace convlens

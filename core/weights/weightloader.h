@@ -28,6 +28,12 @@ Expected<LoadReport> applyStateDict(NetworkImpl& net, const StateDict& sd, const
 // names), then applyStateDict.
 Expected<LoadReport> loadWeights(NetworkImpl& net, const std::string& path);
 
+// Builds `architecture` with `numClasses` outputs and loads `weightsPath` into it; an empty path keeps torchvision's
+// random initialisation (untrained). Errors start with `name` (the model id) or name the checkpoint file.
+Expected<std::shared_ptr<NetworkImpl>> createNetworkWithWeights(const std::string& name,
+                                                                const std::string& architecture, int64_t numClasses,
+                                                                const std::string& weightsPath);
+
 // torchvision's densenet key rename: "...denselayerN.norm.1.weight" -> "...denselayerN.norm1.weight" (also
 // relu, conv; 1 and 2; weight, bias, running_mean, running_var). Other names pass unchanged.
 StateDict remapDensenetKeys(StateDict sd);
