@@ -1,0 +1,30 @@
+#pragma once
+// ColorBarWidget: a horizontal colour bar for the current colormap with "low" / "high" end labels.
+// GUI thread only.
+
+#include "core/report/colormap.h"
+
+#include <QWidget>
+
+namespace convlens {
+
+class ColorBarWidget : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit ColorBarWidget(QWidget* parent = nullptr);
+    void setColormap(Colormap map);
+    // End labels, e.g. "0" and "1", or "0" and "0.83 (shared)".
+    void setLabels(const QString& low, const QString& high);
+    QSize sizeHint() const override;
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+
+private:
+    Colormap mColormap = Colormap::Jet;
+    QString mLow = QStringLiteral("low");
+    QString mHigh = QStringLiteral("high");
+};
+
+}  // namespace convlens

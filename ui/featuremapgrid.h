@@ -1,0 +1,46 @@
+#pragma once
+// FeatureMapGrid: the feature maps of one layer: a virtualised grid of channel tiles (strongest first, label
+// "ch <n> · <mean>", tooltip with the channel's statistics), the layer's histogram, sparsity and dead-channel
+// count, and a per-channel / shared scale switch. Clicking a tile opens a large view of that channel.
+// Holds the ResultPtr it shows, so tiles stay valid. GUI thread only.
+
+#include "core/jobs/job.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QLabel;
+class QListView;
+
+namespace convlens {
+
+class FeatureMapGrid : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit FeatureMapGrid(QWidget* parent = nullptr);
+
+    // Shows layer `layer` of `result`; an unknown layer or a null result shows a hint instead.
+    void setLayer(ResultPtr result, const QString& layer);
+    void clear();
+    QString layer() const { return mLayer; }
+    int tileCount() const;
+    // Whether "shared scale" is checked (the caller re-runs the analysis with sharedTileScale).
+    bool sharedScale() const;
+    void setSharedScale(bool shared);  // does not emit
+
+Q_SIGNALS:
+    void sharedScaleToggled(bool shared);
+    void channelActivated(const QString& layer, int channel);
+
+private:
+    ResultPtr mResult;
+    QString mLayer;
+    QListView* mView = nullptr;
+    QLabel* mSummary = nullptr;
+    QCheckBox* mShared = nullptr;
+    class HistogramWidget* mHistogram = nullptr;
+    class TileModel* mModel = nullptr;
+};
+
+}  // namespace convlens

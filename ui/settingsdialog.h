@@ -1,0 +1,38 @@
+#pragma once
+// SettingsDialog: edits AppSettings (threads, cache size and disk cache, top-K, tiles per layer, default
+// colormap and method, weights folder, download mirror). GUI thread only.
+
+#include "ui/appsettings.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QLineEdit;
+class QSpinBox;
+
+namespace convlens {
+
+class SettingsDialog : public QDialog {
+    Q_OBJECT
+
+public:
+    // `methods`: the CAM method ids the engine offers, for the method combo box.
+    SettingsDialog(const AppSettings& settings, const QStringList& methods, QWidget* parent = nullptr);
+    // The edited settings (the input's other fields unchanged).
+    AppSettings settings() const;
+
+private:
+    AppSettings mSettings;
+    QSpinBox* mThreads = nullptr;
+    QSpinBox* mCacheItems = nullptr;
+    QCheckBox* mDiskCache = nullptr;
+    QSpinBox* mTopK = nullptr;
+    QSpinBox* mTiles = nullptr;
+    QComboBox* mColormap = nullptr;
+    QComboBox* mMethod = nullptr;
+    QLineEdit* mWeightsDir = nullptr;
+    QLineEdit* mMirror = nullptr;
+};
+
+}  // namespace convlens
