@@ -1,14 +1,200 @@
 #pragma once
-// The ConvLens main window. Minimal until the desktop application issue lands. GUI thread only.
+// MainWindow: the ConvLens desktop window.
+//
+// Layout: a toolbar (model, CAM method, colormap, opacity, overlay, compare), the central view (non-modal
+// messages on top; the image with its CAM overlay, colour bar and faithfulness — or, in compare mode, the
+// model × overlay grid), docks for the images opened, the top-K predictions, the network diagram, the feature-map
+// grid and the weights panel, and the job progress in the status bar.
+//
+// Everything heavy runs off the GUI thread: the registry loads on a worker at start-up, network descriptions
+// are built on a worker, analyses run through the JobService (one at a time, latest request per view wins) and
+// come from the ResultCache when the same image bytes, model, weights and options were analysed before.
+// Errors (an unreadable image, missing weights, a failed job) appear as non-modal messages naming the file and
+// what to do; what is already shown stays.
+//
+// GUI thread only. The public methods are what the menus do; tests and the screenshot tour drive them too.
+
+#include "core/jobs/job.h"
+#include "ui/appsettings.h"
 
 #include <QMainWindow>
+#include <QPointer>
+#include <QString>
+#include <QStringList>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+class QAction;
+class QComboBox;
+class QDockWidget;
+class QMenu;
+class QLabel;
+class QListWidget;
+class QSlider;
+class QStackedWidget;
 
 namespace convlens {
 
+class AnalysisEngine;
+class ColorBarWidget;
+class CompareView;
+class FeatureMapGrid;
+class JobService;
+class JobStatusWidget;
+class MessageBar;
+class ModelRegistry;
+class NetworkDiagram;
+class OverlayView;
+class PredictionList;
+class WeightsPanel;
+struct ModelSpec;
+struct NetworkDescription;
+
+struct MainWindowOptions {
+    bool openSampleOnFirstStart = true;  // the bundled photo, when the settings say this is the first start
+    QString userRegistry;                // --registry FILE; empty = the user's models.yaml when it exists
+    bool persistentCache = true;         // results on disk across restarts (CACHE_* variables still apply)
+};
+
 class MainWindow : public QMainWindow {
     Q_OBJECT
+
 public:
-    explicit MainWindow(QWidget* parent = nullptr);
+    explicit MainWindow(MainWindowOptions options = {}, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens image files and folders (their images, sorted); the first image is analysed.
+    void openPaths(const QStringList& paths);
+    void openImage(const QString& path);
+    void pasteImage();  // from the clipboard
+    void setModel(const QString& modelId);
+    void setMethod(const QString& method);
+    void selectClass(int classIndex);
+    void selectLayer(const QString& block);
+    void setCamTarget(const QString& block);
+    // Two or more ids show the compare grid and analyse the image with each; fewer leave compare mode.
+    void setCompareModels(const QStringList& modelIds);
+    void setCompareMode(bool on);
+
+    bool isReady() const;  // the registry is loaded
+    bool isBusy() const;   // a job or a network description is pending
+    QString currentModel() const { return mModel; }
+    QString currentMethod() const { return mMethod; }
+    QString currentLayer() const { return mLayer; }
+    int currentClass() const { return mClass; }
+    ResultPtr currentResult() const { return mResult; }
+    bool compareMode() const;
+
+    OverlayView* overlayView() const { return mOverlay; }
+    PredictionList* predictionList() const { return mPredictions; }
+    FeatureMapGrid* featureGrid() const { return mGrid; }
+    NetworkDiagram* diagram() const { return mDiagram; }
+    CompareView* compareView() const { return mCompare; }
+    MessageBar* messageBar() const { return mMessages; }
+    JobService* jobService() const { return mJobs; }
+    WeightsPanel* weightsPanel() const { return mWeightsPanel; }
+    JobStatusWidget* jobStatus() const { return mJobStatus; }
+
+    // Raises the dock holding `widget` (diagram, feature grid, weights panel) — for the screenshot tour.
+    void showDock(QWidget* widget);
+
+Q_SIGNALS:
+    void ready();                                // the registry is loaded (or failed: see the message bar)
+    void resultShown();                          // the main view shows a new result
+    void compareCellFinished(const QString& modelId);
+    void descriptionShown(const QString& modelId);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildActions();
+    void buildLayout();
+    void onRegistryLoaded();
+    void populateModels();
+    const ModelSpec* spec(const QString& id) const;
+    QString modelName(const QString& id) const;
+
+    // Starts the analysis of the current image with the current model and options (superseding any in flight).
+    void requestAnalysis();
+    void requestCompare();
+    struct Request;
+    std::optional<Request> makeRequest(const QString& modelId, bool compare);
+    void onJobFinished(JobId id, const JobOutcome& outcome);
+    void onJobProgress(JobId id, double fraction, const QString& stage);
+    void showResult(ResultPtr result);
+    void updateOverlay();
+    void updateBanner();
+    void requestDescription(const QString& modelId);
+    void showDescription(const QString& modelId);
+
+    void showError(const QString& text);
+    void showMissingWeights(const QString& modelId, const QString& message);
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    void openFileDialog();
+    void openFolderDialog();
+    void chooseCompareModels();
+    void editSettings();
+    void exportReport();
+    void about();
+    void applySettings();
+
+    MainWindowOptions mOptions;
+    AppSettings mSettings;
+    std::unique_ptr<ModelRegistry> mRegistry;
+    std::shared_ptr<AnalysisEngine> mEngine;
+    JobService* mJobs = nullptr;
+
+    // What is shown.
+    QString mModel;
+    QString mMethod = QStringLiteral("gradcam");
+    int mClass = -1;  // -1: the top class
+    QString mLayer;   // block whose feature maps are shown; empty = the CAM target
+    QString mImagePath;
+    QByteArray mPastedBytes;
+    bool mSharedTileScale = false;
+    std::map<QString, QString> mCamTargets;          // model → block chosen in the diagram
+    std::map<QString, std::set<QString>> mExtraTaps;  // model → blocks shown that are not registry taps
+    ResultPtr mResult;
+    QStringList mCompareModels;
+    QStringList mPendingPaths;  // opened before the registry was ready
+
+    // Jobs in flight.
+    JobId mMainJob = 0;
+    std::map<JobId, QString> mCompareJobs;  // job → model
+    std::map<QString, std::shared_ptr<NetworkDescription>> mDescriptions;
+    std::set<QString> mDescribing;
+
+    // Widgets.
+    QStackedWidget* mCentral = nullptr;
+    MessageBar* mMessages = nullptr;
+    QLabel* mBanner = nullptr;
+    OverlayView* mOverlay = nullptr;
+    ColorBarWidget* mColorBar = nullptr;
+    QLabel* mCamInfo = nullptr;
+    CompareView* mCompare = nullptr;
+    PredictionList* mPredictions = nullptr;
+    FeatureMapGrid* mGrid = nullptr;
+    NetworkDiagram* mDiagram = nullptr;
+    WeightsPanel* mWeightsPanel = nullptr;
+    QListWidget* mImages = nullptr;
+    JobStatusWidget* mJobStatus = nullptr;
+    QLabel* mStatusText = nullptr;
+    QComboBox* mModelBox = nullptr;
+    QComboBox* mMethodBox = nullptr;
+    QComboBox* mColormapBox = nullptr;
+    QSlider* mOpacity = nullptr;
+    QAction* mOverlayAction = nullptr;
+    QAction* mCompareAction = nullptr;
+    QAction* mSharedScaleAction = nullptr;
+    QMenu* mRecentMenu = nullptr;
+    std::map<QString, QDockWidget*> mDocks;
 };
 
 }  // namespace convlens

@@ -25,7 +25,9 @@ std::string AnalysisOptions::key() const
     out << "tiles=" << tilesPerLayer << ";shared=" << (sharedTileScale ? 1 : 0) << ";bins=" << histogramBins
         << ";topk=" << topK << ';';
     appendList(out, "methods", methods);
-    out << "camlayer=" << camLayer << ";scorecambatch=" << scoreCamBatch;
+    out << "camlayer=" << camLayer << ";scorecambatch=" << scoreCamBatch << ";camclasses=";
+    for (int c : camClasses)
+        out << c << ',';
     return out.str();
 }
 

@@ -25,6 +25,8 @@ struct AnalysisOptions {
                                        // scorecam, guided, guidedgradcam); empty = none
     std::string camLayer;              // block or stage name; empty = the spec's cam_target
     int scoreCamBatch = 32;            // masked images per forward pass in Score-CAM
+    std::vector<int> camClasses;       // classes explained in addition to the top-K (compare mode: the same class
+                                       // for every model), in this order after the top-K ones
 
     std::string key() const;
 };

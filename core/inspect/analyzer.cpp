@@ -221,6 +221,18 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
             classes.push_back(score.index);
             result.prediction.top.push_back(std::move(score));
         }
+        // Classes asked for explicitly (compare mode) are explained after the top-K ones.
+        std::vector<std::string> classLabels;
+        for (const ClassScore& score : result.prediction.top)
+            classLabels.push_back(score.label);
+        for (int extra : options.camClasses) {
+            if (extra < 0 || extra >= logits.size(0) ||
+                std::find(classes.begin(), classes.end(), extra) != classes.end())
+                continue;
+            classes.push_back(extra);
+            classLabels.push_back(extra < static_cast<int>(spec.labels.size()) ? spec.labels[extra]
+                                                                               : "class " + std::to_string(extra));
+        }
         result.timingsMs["forward"] = msSince(start);
         if (cancelled())
             return cancelledError();
@@ -275,11 +287,11 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
                 return raw.message() == "cancelled" ? cancelledError()
                                                     : makeError(spec.id + ": " + id + ": " + raw.message());
             const torch::Tensor grids = torch::relu(*raw);
-            for (int64_t i = 0; i < k; ++i) {
+            for (int64_t i = 0; i < static_cast<int64_t>(classes.size()); ++i) {
                 CamResult cam;
                 cam.method = id;
-                cam.classIndex = result.prediction.top[i].index;
-                cam.label = result.prediction.top[i].label;
+                cam.classIndex = static_cast<int>(classes[i]);
+                cam.label = classLabels[i];
                 cam.layer = camBlock;
                 cam.gridHeight = static_cast<int>(grids.size(1));
                 cam.gridWidth = static_cast<int>(grids.size(2));

@@ -1,0 +1,226 @@
+// The main window end to end on the offscreen platform, with the seeded fixture checkpoints of the `models`
+// fixture as the weights: a drop starts a job whose predictions appear; a click in the diagram changes the
+// feature grid's layer; another method or class changes the overlay; compare fills one cell per model; a corrupt
+// file shows an error and the window stays usable; the event loop never stalls while analyses run.
+#include "core/jobs/jobservice.h"
+#include "ui/compareview.h"
+#include "ui/featuremapgrid.h"
+#include "ui/mainwindow.h"
+#include "ui/messagebar.h"
+#include "ui/networkdiagram.h"
+#include "ui/overlayview.h"
+#include "ui/predictionlist.h"
+
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QListWidget>
+#include <QMimeData>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QUrl>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+namespace convlens {
+namespace {
+
+constexpr int kJobTimeoutMs = 120'000;
+
+QString samplePhoto()
+{
+    return QStringLiteral(CONVLENS_SOURCE_DIR "/resources/samples/chelsea.jpg");
+}
+
+class MainWindowTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        // The fixture checkpoints carry the official file names, so the WeightStore finds them there.
+        qputenv("CONVLENS_WEIGHTS_DIR", CONVLENS_FIXTURE_DIR "/models");
+        qputenv("CACHE_DISK", "0");
+        QSettings().clear();
+        QSettings settings;
+        settings.setValue(QStringLiteral("state/firstStartDone"), true);
+        settings.setValue(QStringLiteral("selectedModels"), QStringList{QStringLiteral("resnet18")});
+        MainWindowOptions options;
+        options.openSampleOnFirstStart = false;
+        options.persistentCache = false;
+        window = std::make_unique<MainWindow>(options);
+        window->resize(1400, 900);
+        window->show();
+        ASSERT_TRUE(QTest::qWaitFor([this] { return window->isReady(); }, 30'000)) << "registry never loaded";
+        window->setModel(QStringLiteral("resnet18"));
+    }
+
+    void TearDown() override { window.reset(); }
+
+    void drop(const QStringList& paths)
+    {
+        auto* mime = new QMimeData;
+        QList<QUrl> urls;
+        for (const QString& path : paths)
+            urls << QUrl::fromLocalFile(path);
+        mime->setUrls(urls);
+        const QPoint at(window->width() / 2, window->height() / 2);
+        QDragEnterEvent enter(at, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(window.get(), &enter);
+        ASSERT_TRUE(enter.isAccepted()) << "the window refused the drag";
+        QDropEvent dropEvent(QPointF(at), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(window.get(), &dropEvent);
+        delete mime;
+    }
+
+    bool waitIdle(int timeoutMs = kJobTimeoutMs)
+    {
+        return QTest::qWaitFor([this] { return !window->isBusy(); }, timeoutMs);
+    }
+
+    std::unique_ptr<MainWindow> window;
+};
+
+TEST_F(MainWindowTest, DroppedPhotoStartsAJobAndThePredictionsAppear)
+{
+    QSignalSpy states(window->jobService(), &JobService::jobStateChanged);
+    drop({samplePhoto()});
+    ASSERT_GE(states.count() + 1, 1);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return states.count() > 0; }, 5000)) << "the drop started no job";
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+
+    const ResultPtr result = window->currentResult();
+    EXPECT_EQ(result->modelId, "resnet18");
+    EXPECT_EQ(result->imageSha256.size(), 64u);
+    EXPECT_EQ(window->predictionList()->rowCount(), static_cast<int>(result->prediction.top.size()));
+    EXPECT_GE(window->predictionList()->rowCount(), 1);
+    EXPECT_EQ(window->predictionList()->selectedClass(), result->prediction.top.front().index);
+    EXPECT_TRUE(window->overlayView()->hasHeatmap());
+    EXPECT_FALSE(window->featureGrid()->layer().isEmpty());
+    EXPECT_GT(window->featureGrid()->tileCount(), 0);
+}
+
+TEST_F(MainWindowTest, ClickingABlockInTheDiagramChangesTheGridsLayer)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    NetworkDiagram* diagram = window->diagram();
+    ASSERT_TRUE(QTest::qWaitFor([&] { return !diagram->description().blocks.empty(); }, 30'000));
+    window->showDock(diagram);
+    QTest::qWait(50);
+
+    const QString block = QStringLiteral("layer2.1");
+    ASSERT_NE(window->featureGrid()->layer(), block);
+    diagram->selectBlock(block);  // scrolls the node into view
+    const QPointF scenePos = diagram->blockPosition(block);
+    ASSERT_FALSE(scenePos.isNull());
+    const QPoint viewPos = diagram->mapFromScene(scenePos);
+    ASSERT_TRUE(diagram->viewport()->rect().contains(viewPos)) << "block not visible in the diagram";
+    QTest::mouseClick(diagram->viewport(), Qt::LeftButton, Qt::NoModifier, viewPos);
+
+    ASSERT_TRUE(QTest::qWaitFor([&] { return window->featureGrid()->layer() == block; }, kJobTimeoutMs))
+        << "grid shows " << window->featureGrid()->layer().toStdString();
+    EXPECT_EQ(window->currentLayer(), block);
+    EXPECT_GT(window->featureGrid()->tileCount(), 0);
+}
+
+TEST_F(MainWindowTest, AnotherClassOrMethodChangesTheOverlay)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    const QImage first = window->overlayView()->composedImage();
+    const auto& top = window->currentResult()->prediction.top;
+    ASSERT_GE(top.size(), 2u);
+
+    window->selectClass(top[1].index);
+    EXPECT_EQ(window->predictionList()->selectedClass(), top[1].index);
+    const QImage secondClass = window->overlayView()->composedImage();
+    EXPECT_NE(first, secondClass) << "the overlay did not change with the class";
+
+    const ResultPtr before = window->currentResult();
+    window->setMethod(QStringLiteral("layercam"));
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] { return window->currentResult() != before && window->currentMethod() == QStringLiteral("layercam"); },
+        kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    EXPECT_TRUE(window->overlayView()->hasHeatmap());
+    EXPECT_NE(window->overlayView()->composedImage(), secondClass) << "the overlay did not change with the method";
+}
+
+TEST_F(MainWindowTest, CompareWithTwoModelsFillsBothCells)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    const QStringList models{QStringLiteral("resnet18"), QStringLiteral("mobilenet_v3_small")};
+    window->setCompareModels(models);
+    ASSERT_TRUE(window->compareMode());
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] { return window->compareView()->result(models[0]) && window->compareView()->result(models[1]); },
+        kJobTimeoutMs));
+    const int chosen = window->currentClass();
+    for (const QString& id : models) {
+        EXPECT_EQ(window->compareView()->result(id)->modelId, id.toStdString());
+        EXPECT_TRUE(window->compareView()->hasOverlay(id)) << id.toStdString() << " has no map for class " << chosen;
+        EXPECT_FALSE(window->compareView()->cellImage(id).isNull());
+    }
+    window->setCompareModels({});
+    EXPECT_FALSE(window->compareMode());
+}
+
+TEST_F(MainWindowTest, CorruptFileShowsAnErrorAndTheWindowStaysUsable)
+{
+    QTemporaryDir dir;
+    const QString corrupt = dir.filePath(QStringLiteral("broken-photo.jpg"));
+    {
+        QFile file(corrupt);
+        ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray("\xff\xd8\xff\xe0 this is not really a JPEG", 30));
+    }
+    drop({corrupt});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->messageBar()->count() > 0; }, kJobTimeoutMs));
+    EXPECT_TRUE(window->messageBar()->texts().join(QLatin1Char('\n')).contains(QStringLiteral("broken-photo.jpg")))
+        << window->messageBar()->texts().join(QLatin1Char('\n')).toStdString();
+    EXPECT_EQ(window->currentResult(), nullptr);
+
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    EXPECT_GE(window->predictionList()->rowCount(), 1);
+}
+
+TEST_F(MainWindowTest, EventLoopNeverStallsWhileAnalysesRun)
+{
+    // A timer that should fire every 10 ms; the longest gap between two ticks is how long the GUI thread was
+    // unavailable. Analyses of two models, a layer with every channel and a model switch run meanwhile.
+    QElapsedTimer clock;
+    qint64 last = 0;
+    qint64 longest = 0;
+    QTimer ticker;
+    ticker.setInterval(10);
+    QObject::connect(&ticker, &QTimer::timeout, [&] {
+        const qint64 now = clock.elapsed();
+        longest = std::max(longest, now - last);
+        last = now;
+    });
+    clock.start();
+    ticker.start();
+
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    window->setModel(QStringLiteral("resnet50"));
+    window->selectLayer(QStringLiteral("layer1.0"));
+    ASSERT_TRUE(QTest::qWaitFor(
+        [this] { return window->currentResult() && window->currentResult()->modelId == "resnet50"; },
+        kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    QTest::qWait(50);
+    ticker.stop();
+    EXPECT_LT(longest, 100) << "the event loop stalled for " << longest << " ms";
+}
+
+}  // namespace
+}  // namespace convlens

@@ -1,0 +1,280 @@
+#include "ui/compareview.h"
+
+#include "core/inspect/camscale.h"
+
+#include <QFrame>
+#include <QGridLayout>
+#include <QLabel>
+#include <QPainter>
+#include <QProgressBar>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace convlens {
+
+// One model's cell. Holds the composed overlay and paints it scaled to the cell, keeping the aspect ratio.
+class CompareCell : public QFrame {
+public:
+    explicit CompareCell(const QString& title, QWidget* parent) : QFrame(parent)
+    {
+        setFrameShape(QFrame::StyledPanel);
+        auto* layout = new QVBoxLayout(this);
+        layout->setContentsMargins(8, 8, 8, 8);
+        layout->setSpacing(4);
+        mTitle = new QLabel(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()), this);
+        mBanner = new QLabel(this);
+        mBanner->setWordWrap(true);
+        mBanner->setStyleSheet(QStringLiteral("color: #c0392b; font-weight: bold;"));
+        mBanner->hide();
+        mImage = new QLabel(this);
+        mImage->setAlignment(Qt::AlignCenter);
+        mImage->setMinimumSize(160, 160);
+        mImage->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+        mProgress = new QProgressBar(this);
+        mProgress->setRange(0, 1000);
+        mProgress->setFormat(tr("queued"));
+        mText = new QLabel(this);
+        mText->setWordWrap(true);
+        mText->setTextFormat(Qt::RichText);
+        mText->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+        mText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        layout->addWidget(mTitle);
+        layout->addWidget(mBanner);
+        layout->addWidget(mImage, 1);
+        layout->addWidget(mProgress);
+        layout->addWidget(mText);
+    }
+
+    void setProgress(double fraction, const QString& stage)
+    {
+        mProgress->show();
+        mProgress->setValue(static_cast<int>(fraction * 1000 + 0.5));
+        mProgress->setFormat(stage.isEmpty() ? QStringLiteral("%p%") : stage + QStringLiteral(" · %p%"));
+    }
+    void setError(const QString& message)
+    {
+        mProgress->hide();
+        mComposed = QImage();
+        mImage->setPixmap({});
+        mImage->setText(tr("No result"));
+        mText->setText(QStringLiteral("<span style='color:#c0392b'>%1</span>").arg(message.toHtmlEscaped()));
+    }
+    void setBanner(const QString& text)
+    {
+        mBanner->setText(text);
+        mBanner->setVisible(!text.isEmpty());
+    }
+    void show(const QImage& composed, const QString& html)
+    {
+        mProgress->hide();
+        mComposed = composed;
+        mText->setText(html);
+        updatePixmap();
+    }
+    const QImage& composed() const { return mComposed; }
+
+protected:
+    void resizeEvent(QResizeEvent* event) override
+    {
+        QFrame::resizeEvent(event);
+        updatePixmap();
+    }
+
+private:
+    void updatePixmap()
+    {
+        if (mComposed.isNull())
+            return;
+        const int side = std::max(64, std::min(mImage->width(), mImage->height()));
+        mImage->setPixmap(QPixmap::fromImage(
+            mComposed.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+    }
+
+    QLabel* mTitle = nullptr;
+    QLabel* mBanner = nullptr;
+    QLabel* mImage = nullptr;
+    QProgressBar* mProgress = nullptr;
+    QLabel* mText = nullptr;
+    QImage mComposed;
+};
+
+namespace {
+
+const CamResult* findCam(const AnalysisResult& result, const QString& method, int classIndex)
+{
+    for (const CamResult& cam : result.cams)
+        if (cam.classIndex == classIndex && QString::fromStdString(cam.method) == method)
+            return &cam;
+    return nullptr;
+}
+
+}  // namespace
+
+CompareView::CompareView(QWidget* parent) : QWidget(parent)
+{
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(8, 8, 8, 8);
+    mHint = new QLabel(tr("Choose two or more models to compare (View ▸ Compare models…)."), this);
+    mHint->setAlignment(Qt::AlignCenter);
+    outer->addWidget(mHint);
+    mGrid = new QGridLayout;
+    mGrid->setSpacing(8);
+    outer->addLayout(mGrid, 1);
+}
+
+void CompareView::setModels(const std::vector<std::pair<QString, QString>>& idsAndNames)
+{
+    for (auto& [id, cell] : mCells) {
+        mGrid->removeWidget(cell);
+        cell->deleteLater();
+    }
+    mCells.clear();
+    mResults.clear();
+    mOrder.clear();
+    const int n = static_cast<int>(idsAndNames.size());
+    const int columns = n <= 2 ? std::max(n, 1) : (n <= 4 ? 2 : 3);
+    for (int i = 0; i < n; ++i) {
+        const auto& [id, name] = idsAndNames[static_cast<std::size_t>(i)];
+        auto* cell = new CompareCell(name, this);
+        mGrid->addWidget(cell, i / columns, i % columns);
+        mCells[id] = cell;
+        mOrder.push_back(id);
+    }
+    mHint->setVisible(n < 2);
+}
+
+QStringList CompareView::modelIds() const
+{
+    QStringList ids;
+    for (const QString& id : mOrder)
+        ids << id;
+    return ids;
+}
+
+void CompareView::setProgress(const QString& modelId, double fraction, const QString& stage)
+{
+    if (auto it = mCells.find(modelId); it != mCells.end())
+        it->second->setProgress(fraction, stage);
+}
+
+void CompareView::setResult(const QString& modelId, ResultPtr result)
+{
+    if (!mCells.count(modelId))
+        return;
+    mResults[modelId] = std::move(result);
+    refresh();
+}
+
+void CompareView::setError(const QString& modelId, const QString& message)
+{
+    mResults.erase(modelId);
+    if (auto it = mCells.find(modelId); it != mCells.end())
+        it->second->setError(message);
+    refresh();
+}
+
+void CompareView::setBanner(const QString& modelId, const QString& banner)
+{
+    if (auto it = mCells.find(modelId); it != mCells.end())
+        it->second->setBanner(banner);
+}
+
+void CompareView::setClass(int classIndex)
+{
+    mClass = classIndex;
+    refresh();
+}
+
+void CompareView::setMethod(const QString& method)
+{
+    mMethod = method;
+    refresh();
+}
+
+void CompareView::setColormap(Colormap map)
+{
+    mColormap = map;
+    refresh();
+}
+
+void CompareView::setOpacity(float opacity)
+{
+    mOpacity = opacity;
+    refresh();
+}
+
+void CompareView::setSharedScale(bool shared)
+{
+    mSharedScale = shared;
+    refresh();
+}
+
+bool CompareView::hasOverlay(const QString& modelId) const
+{
+    const auto result = mResults.find(modelId);
+    return result != mResults.end() && result->second &&
+           findCam(*result->second, mMethod, mClass >= 0 ? mClass : -1) != nullptr;
+}
+
+QImage CompareView::cellImage(const QString& modelId) const
+{
+    const auto it = mCells.find(modelId);
+    return it == mCells.end() ? QImage() : it->second->composed();
+}
+
+ResultPtr CompareView::result(const QString& modelId) const
+{
+    const auto it = mResults.find(modelId);
+    return it == mResults.end() ? nullptr : it->second;
+}
+
+void CompareView::refresh()
+{
+    // The class every cell explains: the chosen one, else the first model's top class.
+    int classIndex = mClass;
+    if (classIndex < 0)
+        for (const QString& id : mOrder)
+            if (auto it = mResults.find(id); it != mResults.end() && it->second && !it->second->prediction.top.empty()) {
+                classIndex = it->second->prediction.top.front().index;
+                break;
+            }
+
+    std::vector<const CamResult*> cams;
+    for (const QString& id : mOrder)
+        if (auto it = mResults.find(id); it != mResults.end() && it->second)
+            if (const CamResult* cam = findCam(*it->second, mMethod, classIndex))
+                cams.push_back(cam);
+    const CamScale shared = sharedCamScale(cams);
+
+    for (const QString& id : mOrder) {
+        const auto it = mResults.find(id);
+        if (it == mResults.end() || !it->second)
+            continue;
+        const AnalysisResult& result = *it->second;
+        QString html;
+        const auto& top = result.prediction.top;
+        for (std::size_t i = 0; i < top.size() && i < 3; ++i) {
+            const bool chosen = top[i].index == classIndex;
+            html += QStringLiteral("%1%2. %3 — %4%%5<br>")
+                        .arg(chosen ? QStringLiteral("<b>") : QString())
+                        .arg(i + 1)
+                        .arg(QString::fromStdString(top[i].label).toHtmlEscaped())
+                        .arg(top[i].probability * 100.0, 0, 'f', 1)
+                        .arg(chosen ? QStringLiteral("</b>") : QString());
+        }
+        QImage composed = result.input;
+        if (const CamResult* cam = findCam(result, mMethod, classIndex)) {
+            const std::vector<float> heatmap = mSharedScale ? scaledHeatmap(*cam, shared) : cam->heatmap;
+            composed = overlayHeatmap(result.input, heatmap, cam->heatmapSize, mColormap, mOpacity);
+            html += tr("<small>%1 at %2 · confidence drop %3</small>")
+                        .arg(mMethod, QString::fromStdString(cam->layer).toHtmlEscaped())
+                        .arg(cam->faithfulness.drop, 0, 'f', 3);
+        } else if (classIndex >= 0) {
+            html += tr("<small>No %1 map for class %2 in this result.</small>").arg(mMethod).arg(classIndex);
+        }
+        mCells[id]->show(composed, html);
+    }
+}
+
+}  // namespace convlens

@@ -1,0 +1,126 @@
+#include "ui/screenshottour.h"
+
+#include "ui/compareview.h"
+#include "ui/featuremapgrid.h"
+#include "ui/mainwindow.h"
+#include "ui/networkdiagram.h"
+
+#include <QGuiApplication>
+#include <QScreen>
+#include <QTimer>
+#include <QWindow>
+
+#include <cstdio>
+
+namespace convlens {
+
+namespace {
+constexpr int kPollMs = 100;
+constexpr int kStepTimeoutMs = 180'000;
+}  // namespace
+
+ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, const QString& layer,
+                               const QStringList& compareModels, QObject* parent)
+    : QObject(parent), mWindow(window), mDirectory(directory), mLayer(layer), mCompare(compareModels)
+{
+    mTimer = new QTimer(this);
+    mTimer->setInterval(kPollMs);
+    connect(mTimer, &QTimer::timeout, this, &ScreenshotTour::poll);
+
+    mSteps.push_back({QStringLiteral("main"), [] {},
+                      [this] { return mWindow->isReady() && mWindow->currentResult() != nullptr; }});
+    mSteps.push_back({QStringLiteral("diagram"),
+                      [this] {
+                          mWindow->showDock(mWindow->diagram());
+                          if (!mLayer.isEmpty())
+                              mWindow->selectLayer(mLayer);
+                      },
+                      [this] { return mWindow->diagram()->selectedBlock() == mWindow->currentLayer(); }});
+    mSteps.push_back({QStringLiteral("features"), [this] { mWindow->showDock(mWindow->featureGrid()); },
+                      [this] { return mWindow->featureGrid()->tileCount() > 0; }});
+    if (mCompare.size() >= 2)
+        mSteps.push_back({QStringLiteral("compare"), [this] { mWindow->setCompareModels(mCompare); },
+                          [this] {
+                              for (const QString& id : mCompare)
+                                  if (!mWindow->compareView()->result(id))
+                                      return false;
+                              return true;
+                          }});
+}
+
+void ScreenshotTour::start()
+{
+    if (!mDirectory.mkpath(QStringLiteral("."))) {
+        std::fprintf(stderr, "convlens: cannot create the screenshot folder %s\n",
+                     qPrintable(mDirectory.absolutePath()));
+        Q_EMIT finished(false);
+        return;
+    }
+    mIndex = 0;
+    runStep();
+}
+
+void ScreenshotTour::runStep()
+{
+    if (mIndex >= mSteps.size()) {
+        Q_EMIT finished(true);
+        return;
+    }
+    mWaitedMs = 0;
+    mQuietPolls = 0;
+    mSteps[mIndex].prepare();
+    mTimer->start();
+}
+
+bool ScreenshotTour::settled() const
+{
+    return mWindow->isReady() && !mWindow->isBusy();
+}
+
+void ScreenshotTour::poll()
+{
+    mWaitedMs += kPollMs;
+    const Step& step = mSteps[mIndex];
+    // Wait for the jobs, then a few quiet polls so the widgets have painted what arrived.
+    if (settled() && step.done())
+        ++mQuietPolls;
+    else
+        mQuietPolls = 0;
+    if (mQuietPolls >= 5) {
+        mTimer->stop();
+        if (!save(step.name)) {
+            Q_EMIT finished(false);
+            return;
+        }
+        ++mIndex;
+        runStep();
+        return;
+    }
+    if (mWaitedMs >= kStepTimeoutMs) {
+        mTimer->stop();
+        std::fprintf(stderr, "convlens: screenshot step '%s' did not finish within %d s\n", qPrintable(step.name),
+                     kStepTimeoutMs / 1000);
+        save(step.name + QStringLiteral("-timeout"));
+        Q_EMIT finished(false);
+    }
+}
+
+bool ScreenshotTour::save(const QString& name)
+{
+    // The screen's pixels when there is a real (X) screen, so what is saved is what a user would see.
+    QPixmap shot;
+    if (QScreen* screen = mWindow->screen(); screen && QGuiApplication::platformName() != QLatin1String("offscreen"))
+        shot = screen->grabWindow(mWindow->winId());
+    if (shot.isNull())
+        shot = mWindow->grab();
+    const QString path = mDirectory.filePath(name + QStringLiteral(".png"));
+    if (shot.isNull() || !shot.save(path, "PNG")) {
+        std::fprintf(stderr, "convlens: could not write %s\n", qPrintable(path));
+        return false;
+    }
+    std::fprintf(stdout, "%s\n", qPrintable(path));
+    std::fflush(stdout);
+    return true;
+}
+
+}  // namespace convlens

@@ -1,0 +1,59 @@
+#pragma once
+// ScreenshotTour: drives a MainWindow through the views a user sees and saves a screenshot of each, for the
+// README and for looking at the application as a user would (tests/ui/screenshots.sh runs it under Xvfb):
+//   main.png      the image with the CAM overlay, the predictions and the network diagram
+//   diagram.png   the network diagram with a selected block
+//   features.png  the feature-map grid of that block
+//   compare.png   compare mode with the given models
+// Each step waits until every job has finished. GUI thread only; finished(ok) is emitted once at the end (ok is
+// false when a step timed out or a screenshot could not be written, with the reason on stderr).
+
+#include <QDir>
+#include <QObject>
+#include <QStringList>
+
+#include <functional>
+#include <vector>
+
+class QTimer;
+
+namespace convlens {
+
+class MainWindow;
+
+class ScreenshotTour : public QObject {
+    Q_OBJECT
+
+public:
+    // `layer`: the block selected in the diagram step (empty: the model's CAM target);
+    // `compareModels`: two or more ids for the compare step (fewer: the step is skipped).
+    ScreenshotTour(MainWindow* window, const QString& directory, const QString& layer,
+                   const QStringList& compareModels, QObject* parent = nullptr);
+    void start();
+
+Q_SIGNALS:
+    void finished(bool ok);
+
+private:
+    struct Step {
+        QString name;
+        std::function<void()> prepare;
+        std::function<bool()> done;  // polled until true
+    };
+    void runStep();
+    void poll();
+    bool save(const QString& name);
+    bool settled() const;
+
+    MainWindow* mWindow = nullptr;
+    QDir mDirectory;
+    QString mLayer;
+    QStringList mCompare;
+    std::vector<Step> mSteps;
+    std::size_t mIndex = 0;
+    QTimer* mTimer = nullptr;
+    int mWaitedMs = 0;
+    int mQuietPolls = 0;
+};
+
+}  // namespace convlens
