@@ -71,8 +71,13 @@ case "$command" in
         if [ $# -eq 0 ]; then
             set -- "$ROOT/resources/samples/chelsea.jpg"
         fi
-        # Until the desktop viewer lands, `run` classifies the images on the command line.
-        exec "$BUILD_DIR/app/convlens-cli" predict --model resnet50 "$@"
+        # The desktop application on the sample photo (or on the images and folders given). Without a display,
+        # say so and classify on the command line instead.
+        if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ "${QT_QPA_PLATFORM:-}" != offscreen ]; then
+            say "no display (DISPLAY is unset): classifying with convlens-cli instead of opening the window"
+            exec "$BUILD_DIR/app/convlens-cli" predict --model resnet50 "$@"
+        fi
+        exec "$BUILD_DIR/app/convlens" "$@"
         ;;
     test)
         ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"

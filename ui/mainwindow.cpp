@@ -118,8 +118,10 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
     mMethod = mSettings.method;
 
     mJobs = new JobService(this);
-    auto cache = std::make_shared<ResultCache>(ResultCacheConfig::fromEnvironment(
-        mOptions.persistentCache && mSettings.diskCache));
+    ResultCacheConfig cacheConfig = ResultCacheConfig::fromEnvironment(mOptions.persistentCache && mSettings.diskCache);
+    if (!qEnvironmentVariableIsSet("CACHE_MAX_ITEMS"))
+        cacheConfig.maxItems = std::max(1, mSettings.cacheItems);
+    auto cache = std::make_shared<ResultCache>(cacheConfig);
     mEngine = std::make_shared<AnalysisEngine>(cache);
     connect(mJobs, &JobService::jobFinished, this, &MainWindow::onJobFinished);
     connect(mJobs, &JobService::jobProgress, this, &MainWindow::onJobProgress);
@@ -498,17 +500,35 @@ void MainWindow::openPaths(const QStringList& paths)
         auto* item = new QListWidgetItem(QFileInfo(image).fileName(), mImages);
         item->setData(Qt::UserRole, image);
         item->setToolTip(QDir::toNativeSeparators(image));
-        // Small thumbnails only; QImageReader scales while decoding, so a big photo costs little here.
-        QImageReader reader(image);
-        reader.setAutoTransform(true);
-        const QSize size = reader.size();
-        if (size.isValid() && static_cast<qint64>(size.width()) * size.height() < 60'000'000) {
-            reader.setScaledSize(size.scaled(48, 48, Qt::KeepAspectRatio));
-            const QImage thumb = reader.read();
-            if (!thumb.isNull())
-                item->setIcon(QPixmap::fromImage(thumb));
-        }
     }
+    // Thumbnails are decoded on a worker (QImageReader scales while decoding, so big photos cost little) and
+    // applied when they are all ready, unless another folder was opened meanwhile.
+    const int generation = ++mThumbnailGeneration;
+    auto* watcher = new QFutureWatcher<QList<QImage>>(this);
+    connect(watcher, &QFutureWatcher<QList<QImage>>::finished, this, [this, watcher, generation] {
+        const QList<QImage> thumbs = watcher->result();
+        watcher->deleteLater();
+        if (generation != mThumbnailGeneration)
+            return;
+        for (int i = 0; i < thumbs.size() && i < mImages->count(); ++i)
+            if (!thumbs[i].isNull())
+                mImages->item(i)->setIcon(QPixmap::fromImage(thumbs[i]));
+    });
+    watcher->setFuture(QtConcurrent::run([images] {
+        QList<QImage> thumbs;
+        for (const QString& image : images) {
+            QImageReader reader(image);
+            reader.setAutoTransform(true);
+            const QSize size = reader.size();
+            if (size.isValid() && static_cast<qint64>(size.width()) * size.height() < 100'000'000) {
+                reader.setScaledSize(size.scaled(48, 48, Qt::KeepAspectRatio));
+                thumbs << reader.read();
+            } else {
+                thumbs << QImage();
+            }
+        }
+        return thumbs;
+    }));
     mDocks[QStringLiteral("images")]->setVisible(images.size() > 1 || mDocks[QStringLiteral("images")]->isVisible());
     mImages->setCurrentRow(0);
     openImage(images.front());

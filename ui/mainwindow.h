@@ -164,6 +164,7 @@ private:
     ResultPtr mResult;
     QStringList mCompareModels;
     QStringList mPendingPaths;  // opened before the registry was ready
+    int mThumbnailGeneration = 0;
 
     // Jobs in flight.
     JobId mMainJob = 0;
