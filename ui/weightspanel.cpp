@@ -188,7 +188,7 @@ void WeightsPanel::addRow(int row, const ModelSpec& spec)
     idFont.setPointSizeF(idFont.pointSizeF() * 0.9);
     idLabel->setFont(idFont);
     auto* modelLayout = new QVBoxLayout(modelCell);
-    modelLayout->setContentsMargins(8, 3, 16, 3);
+    modelLayout->setContentsMargins(4, 3, 16, 3);  // the text lines up with the header's
     modelLayout->setSpacing(0);
     modelLayout->addStretch();
     modelLayout->addWidget(name);
@@ -299,7 +299,6 @@ void WeightsPanel::updateRow(int row)
     QTableWidgetItem* sourceItem = mTable->item(row, SourceColumn);
     sourceItem->setText(url.isEmpty() ? tr("—") : url);
     sourceItem->setToolTip(url.isEmpty() ? tr("No download URL in the registry and no mirror set") : url);
-    sourceItem->setForeground(palette().brush(url.isEmpty() ? QPalette::PlaceholderText : QPalette::Text));
 
     const bool present = officialWeightsPresent(spec);
     if (auto* download = mTable->findChild<QPushButton*>(widgetName("download", id))) {
