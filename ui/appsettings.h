@@ -5,23 +5,24 @@
 #include "core/registry/modelspec.h"
 
 #include <QMap>
+#include <QMetaType>
 #include <QString>
 #include <QStringList>
 
 namespace convlens {
 
 struct AppSettings {
-    int threads = 0;              // intra-op threads for inference; 0 = all cores
-    int cacheItems = 100;         // results kept in memory
-    bool diskCache = true;        // keep results on disk across restarts
+    int threads = 0;        // intra-op threads for inference; 0 = all cores
+    int cacheItems = 100;   // results kept in memory
+    bool diskCache = true;  // keep results on disk across restarts
     int topK = 5;
-    int tilesPerLayer = 16;       // 0 = all channels
+    int tilesPerLayer = 16;  // 0 = all channels
     QString colormap = QStringLiteral("jet");
     QString method = QStringLiteral("gradcam");
-    QString weightsDir;           // extra weights folder searched first (CONVLENS_WEIGHTS_DIR); empty = none
-    QString mirror;               // download base URL replacing download.pytorch.org; empty = none
-    QStringList recentFiles;      // most recent first, at most 10
-    QStringList selectedModels;   // model ids chosen in the model picker
+    QString weightsDir;                   // extra weights folder searched first (CONVLENS_WEIGHTS_DIR); empty = none
+    QString mirror;                       // download base URL replacing download.pytorch.org; empty = none
+    QStringList recentFiles;              // most recent first, at most 10
+    QStringList selectedModels;           // model ids chosen in the model picker
     QMap<QString, QString> weightsFiles;  // model id → a checkpoint the user loaded with "Load file…"
     QStringList untrainedAllowed;         // model ids the user chose to explore with untrained weights
 
@@ -45,3 +46,5 @@ struct WeightsStatus {
 WeightsStatus resolveWeights(const ModelSpec& spec, const AppSettings& settings);
 
 }  // namespace convlens
+
+Q_DECLARE_METATYPE(convlens::AppSettings)

@@ -23,6 +23,9 @@ public:
     AppSettings settings() const;
 
 private:
+    // Puts `settings` into the fields (construction, "Restore Defaults").
+    void showSettings(const AppSettings& settings);
+
     AppSettings mSettings;
     QSpinBox* mThreads = nullptr;
     QSpinBox* mCacheItems = nullptr;

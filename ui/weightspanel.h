@@ -7,16 +7,20 @@
 
 #include "ui/appsettings.h"
 
+#include <QMap>
+#include <QSet>
 #include <QWidget>
 
 #include <map>
 #include <vector>
 
+class QLabel;
 class QTableWidget;
 
 namespace convlens {
 
 class WeightDownloader;
+struct DownloadResult;
 
 class WeightsPanel : public QWidget {
     Q_OBJECT
@@ -32,6 +36,15 @@ public:
     // Starts downloading `modelId`'s checkpoint, as its Download button does. False when unknown or busy.
     bool startDownload(const QString& modelId);
     bool isDownloading(const QString& modelId) const;
+    // Aborts `modelId`'s download, as its Cancel button does: no file is left and downloadFailed is not emitted.
+    void cancelDownload(const QString& modelId);
+    // The "Load file…" choice without the file dialog: false (and the row says why) when `path` is not a
+    // readable file. A checkpoint that does not fit the architecture is found out when the analysis runs.
+    bool setUserFile(const QString& modelId, const QString& path);
+    // Drops the "Load file…" choice; the official weights are used again.
+    void forgetUserFile(const QString& modelId);
+    // The "Explore untrained" check box.
+    void setUntrainedAllowed(const QString& modelId, bool allowed);
     // The row's status text, for tests.
     QString statusText(const QString& modelId) const;
 
@@ -43,12 +56,25 @@ Q_SIGNALS:
     void downloadFailed(const QString& modelId, const QString& message);
 
 private:
+    enum Column { ModelColumn, StatusColumn, SourceColumn, ActionsColumn, ColumnCount };
+
     int rowOf(const QString& modelId) const;
+    void addRow(int row, const ModelSpec& spec);
+    // Status, source and buttons of one row from mSettings and the file system.
+    void updateRow(int row);
+    void updateSummary();
+    void chooseFile(const QString& modelId);
+    void onProgress(const QString& modelId, qint64 received, qint64 total, double bytesPerSecond);
+    void onFinished(const QString& modelId, const DownloadResult& result);
+    void settingsEdited(const QString& modelId);
 
     std::vector<ModelSpec> mModels;
     AppSettings mSettings;
+    QLabel* mSummary = nullptr;
     QTableWidget* mTable = nullptr;
     std::map<QString, WeightDownloader*> mDownloads;
+    QSet<QString> mCancelling;       // downloads the user cancelled: their failure is not an error
+    QMap<QString, QString> mErrors;  // model id → the last download or "Load file…" problem, shown in its row
 };
 
 }  // namespace convlens

@@ -6,15 +6,12 @@
 
 #include "core/weights/checkpoint.h"
 #include "core/weights/weightdownloader.h"
+#include "tests/weights/loopbackserver.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QTcpServer>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -25,114 +22,14 @@
 namespace convlens {
 namespace {
 
-const QString kFixtureDir = QStringLiteral(CONVLENS_FIXTURE_DIR "/download");
+using test::LoopbackServer;
 
-struct Fixture {
-    QString file;
-    QString sha256;
-    QByteArray bytes;
-};
+const QString kFixtureDir = test::downloadFixtureDir();
 
-const Fixture& fixture()
+const test::DownloadFixture& fixture()
 {
-    static const Fixture f = [] {
-        Fixture out;
-        QFile manifest(kFixtureDir + QStringLiteral("/manifest.json"));
-        if (!manifest.open(QIODevice::ReadOnly))
-            return out;
-        const QJsonObject json = QJsonDocument::fromJson(manifest.readAll()).object();
-        out.file = json.value(QStringLiteral("file")).toString();
-        out.sha256 = json.value(QStringLiteral("sha256")).toString();
-        QFile data(kFixtureDir + QLatin1Char('/') + out.file);
-        if (data.open(QIODevice::ReadOnly))
-            out.bytes = data.readAll();
-        return out;
-    }();
-    return f;
+    return test::downloadFixture();
 }
-
-// Answers GET /<mode>/<name>: ok and mirror serve the fixture, tampered flips one byte, drop sends the headers
-// and half the body then closes, stall sends a first chunk and then nothing, redirect answers 302 to /ok/...,
-// missing 404, broken 500.
-class LoopbackServer : public QObject {
-public:
-    LoopbackServer()
-    {
-        connect(&mServer, &QTcpServer::newConnection, this, &LoopbackServer::onConnection);
-        mListening = mServer.listen(QHostAddress::LocalHost, 0);
-    }
-    bool listening() const { return mListening; }
-    QString base() const { return QStringLiteral("http://127.0.0.1:%1").arg(mServer.serverPort()); }
-    QStringList requests;
-
-private:
-    void onConnection()
-    {
-        while (QTcpSocket* socket = mServer.nextPendingConnection()) {
-            connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onRequest(socket); });
-        }
-    }
-
-    void onRequest(QTcpSocket* socket)
-    {
-        mBuffers[socket] += socket->readAll();
-        const QByteArray& buffer = mBuffers[socket];
-        if (!buffer.contains("\r\n\r\n"))
-            return;
-        const QList<QByteArray> requestLine = buffer.left(buffer.indexOf("\r\n")).split(' ');
-        mBuffers.remove(socket);
-        const QString path = requestLine.size() >= 2 ? QString::fromLatin1(requestLine[1]) : QString();
-        requests.push_back(path);
-        const QStringList parts = path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
-        const QString mode = parts.value(0);
-        const QByteArray& body = fixture().bytes;
-
-        if (parts.size() != 2 || parts[1] != fixture().file || mode == QStringLiteral("missing"))
-            return answer(socket, "404 Not Found", "no such file\n");
-        if (mode == QStringLiteral("broken"))
-            return answer(socket, "500 Internal Server Error", "oops\n");
-        if (mode == QStringLiteral("redirect")) {
-            socket->write("HTTP/1.1 302 Found\r\nLocation: /ok/" + parts[1].toLatin1() +
-                          "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            socket->disconnectFromHost();
-            return;
-        }
-        if (mode == QStringLiteral("ok") || mode == QStringLiteral("mirror"))
-            return answer(socket, "200 OK", body);
-        if (mode == QStringLiteral("tampered")) {
-            QByteArray changed = body;
-            changed[changed.size() / 2] = char(changed[changed.size() / 2] ^ 0x01);
-            return answer(socket, "200 OK", changed);
-        }
-        if (mode == QStringLiteral("drop") || mode == QStringLiteral("stall")) {
-            socket->write(headers("200 OK", body.size()));
-            socket->write(body.left(body.size() / 2));
-            if (mode == QStringLiteral("drop"))
-                socket->disconnectFromHost();  // after the half body is written
-            return;
-        }
-        answer(socket, "404 Not Found", "unknown mode\n");
-    }
-
-    static QByteArray headers(const QByteArray& status, qint64 length)
-    {
-        return "HTTP/1.1 " + status +
-               "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + QByteArray::number(length) +
-               "\r\nConnection: close\r\n\r\n";
-    }
-
-    void answer(QTcpSocket* socket, const QByteArray& status, const QByteArray& body)
-    {
-        socket->write(headers(status, body.size()));
-        socket->write(body);
-        socket->disconnectFromHost();
-    }
-
-    QTcpServer mServer;
-    bool mListening = false;
-    QHash<QTcpSocket*, QByteArray> mBuffers;
-};
 
 class DownloadTest : public ::testing::Test {
 protected:
@@ -153,15 +50,7 @@ protected:
 
     QString mDownloads() const { return mDir.path() + QStringLiteral("/weights"); }
 
-    WeightsSpec spec(const QString& mode) const
-    {
-        WeightsSpec w;
-        w.file = fixture().file.toStdString();
-        w.url = (mServer.base() + QLatin1Char('/') + mode + QLatin1Char('/') + fixture().file).toStdString();
-        w.sha256Prefix = fixture().file.section(QLatin1Char('-'), -1).section(QLatin1Char('.'), 0, 0).toStdString();
-        w.serialization = "zip";
-        return w;
-    }
+    WeightsSpec spec(const QString& mode) const { return mServer.weights(mode); }
 
     // Every entry of the download folder (temporary files included).
     QStringList leftovers() const
