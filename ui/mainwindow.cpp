@@ -913,11 +913,8 @@ void MainWindow::showMissingWeights(const QString& modelId, const QString& messa
                           mWeightsPanel->startDownload(id);
                       }},
                      {tr("Explore Untrained"), [this, id] {
-                          if (!mSettings.untrainedAllowed.contains(id))
-                              mSettings.untrainedAllowed << id;
-                          mSettings.save();
-                          mWeightsPanel->refresh(mSettings);
-                          requestAnalysis();
+                          // The panel announces it: settingsChanged saves it, weightsChanged re-runs.
+                          mWeightsPanel->setUntrainedAllowed(id, true);
                       }}});
     if (!mResult)
         mOverlay->setPlaceholder(tr("%1 needs its weights: see the message above.").arg(modelName(modelId)));
