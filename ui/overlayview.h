@@ -47,9 +47,12 @@ public Q_SLOTS:
 protected:
     void wheelEvent(QWheelEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
     void recompose();
+    void zoomBy(double factor);  // clamped; stops fitting on resize
+    void applyPalette();
 
     QImage mImage;
     std::vector<float> mHeatmap;
