@@ -69,27 +69,29 @@ ChannelViewDialog::ChannelViewDialog(QWidget* parent) : QDialog(parent)
     mStats = new QLabel(this);
     mStats->setTextFormat(Qt::PlainText);
     mStats->setForegroundRole(QPalette::PlaceholderText);
-    mStats->setWordWrap(true);
-
-    auto* colourRow = new QHBoxLayout;
-    colourRow->setSpacing(10);
-    auto* mapLabel = new QLabel(tr("Colormap"), this);
-    mapLabel->setBuddy(mColormap);
-    colourRow->addWidget(mapLabel);
-    colourRow->addWidget(mColormap);
-    colourRow->addWidget(mBar, 1);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto* bottomRow = new QHBoxLayout;
+    bottomRow->setSpacing(8);
+    auto* mapLabel = new QLabel(tr("Colormap"), this);
+    mapLabel->setBuddy(mColormap);
+    bottomRow->addWidget(mapLabel);
+    bottomRow->addWidget(mColormap);
+    bottomRow->addStretch(1);
+    bottomRow->addWidget(buttons);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(16, 14, 16, 12);
-    layout->setSpacing(10);
+    layout->setSpacing(6);
     layout->addWidget(mTitle);
-    layout->addWidget(mImage, 1);
-    layout->addLayout(colourRow);
     layout->addWidget(mStats);
-    layout->addWidget(buttons);
+    layout->addSpacing(4);
+    layout->addWidget(mImage, 1);
+    layout->addSpacing(2);
+    layout->addWidget(mBar);
+    layout->addSpacing(6);
+    layout->addLayout(bottomRow);
 
     connect(mColormap, &QComboBox::currentIndexChanged, this, [this](int index) {
         mBar->setGrayscale(index <= 0);
@@ -148,15 +150,15 @@ void ChannelViewDialog::render()
     const ChannelStats stats = known ? mLayer->channels[static_cast<size_t>(tile.channel)] : ChannelStats{tile.mean};
     const QString low = TileModel::lowValueText(*mLayer, stats, mSharedScale);
     const QString high = TileModel::highValueText(*mLayer, stats, mSharedScale);
-    mBar->setLabels(low, mSharedScale ? tr("%1 (shared)").arg(high) : high);
-    QString text = tr("%1 × %2 · mean %3 · max %4 · sparsity %5 % · value range %6 … %7, %8")
+    mBar->setLabels(low, high);
+    mBar->setCaption(mSharedScale ? tr("value range shared by the layer") : tr("value range of this channel"));
+    QString text = tr("%1 × %2  ·  mean %3  ·  max %4  ·  sparsity %5 %")
                        .arg(tile.image.width())
                        .arg(tile.image.height())
                        .arg(TileModel::formatValue(stats.mean), TileModel::formatValue(stats.max))
-                       .arg(stats.sparsity * 100.0, 0, 'f', 1)
-                       .arg(low, high, mSharedScale ? tr("shared by the layer") : tr("per channel"));
+                       .arg(stats.sparsity * 100.0, 0, 'f', 1);
     if (stats.dead)
-        text += tr(" · dead channel (constant output)");
+        text += tr("  ·  dead channel (constant output)");
     mStats->setText(text);
 }
 

@@ -44,10 +44,18 @@ void ColorBarWidget::setLabels(const QString& low, const QString& high)
     update();
 }
 
+void ColorBarWidget::setCaption(const QString& caption)
+{
+    mCaption = caption;
+    updateGeometry();
+    update();
+}
+
 QSize ColorBarWidget::sizeHint() const
 {
     const QFontMetrics metrics(font());
-    const int labels = metrics.horizontalAdvance(mLow) + metrics.horizontalAdvance(mHigh);
+    const int labels =
+        metrics.horizontalAdvance(mLow) + metrics.horizontalAdvance(mHigh) + metrics.horizontalAdvance(mCaption);
     return {std::max(160, labels + 40), kBarHeight + kLabelGap + metrics.height() + 2};
 }
 
@@ -82,6 +90,10 @@ void ColorBarWidget::paintEvent(QPaintEvent*)
                         rect().height() - barRect.height() - kLabelGap);
     painter.drawText(labels, Qt::AlignLeft | Qt::AlignTop, mLow);
     painter.drawText(labels, Qt::AlignRight | Qt::AlignTop, mHigh);
+    if (!mCaption.isEmpty()) {
+        painter.setPen(palette().color(QPalette::PlaceholderText));
+        painter.drawText(labels, Qt::AlignHCenter | Qt::AlignTop, mCaption);
+    }
 }
 
 }  // namespace convlens

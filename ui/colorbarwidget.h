@@ -18,6 +18,8 @@ public:
     void setGrayscale(bool gray);
     // End labels, e.g. "0" and "1", or "0" and "0.83 (shared)".
     void setLabels(const QString& low, const QString& high);
+    // Optional text centred between the end labels, e.g. "per-channel scale".
+    void setCaption(const QString& caption);
     QSize sizeHint() const override;
 
 protected:
@@ -28,6 +30,7 @@ private:
     bool mGrayscale = false;
     QString mLow = QStringLiteral("low");
     QString mHigh = QStringLiteral("high");
+    QString mCaption;
 };
 
 }  // namespace convlens

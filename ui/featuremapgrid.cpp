@@ -7,12 +7,16 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
 #include <QSignalBlocker>
 #include <QStackedWidget>
+#include <QStyle>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace convlens {
 namespace {
@@ -57,7 +61,7 @@ FeatureMapGrid::FeatureMapGrid(QWidget* parent) : QWidget(parent)
     mView->setResizeMode(QListView::Adjust);
     mView->setWrapping(true);
     mView->setUniformItemSizes(true);
-    mView->setSpacing(2);
+    mView->installEventFilter(this);
     mView->setSelectionMode(QAbstractItemView::SingleSelection);
     mView->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
     mView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
@@ -85,7 +89,7 @@ FeatureMapGrid::FeatureMapGrid(QWidget* parent) : QWidget(parent)
 
     auto* page = new QWidget(this);
     auto* pageLayout = new QVBoxLayout(page);
-    pageLayout->setContentsMargins(0, 0, 0, 0);
+    pageLayout->setContentsMargins(8, 6, 8, 8);
     pageLayout->setSpacing(6);
     pageLayout->addLayout(header);
     pageLayout->addWidget(mSummary);
@@ -169,6 +173,26 @@ void FeatureMapGrid::setSharedScale(bool shared)
     const QSignalBlocker blocker(mShared);
     mShared->setChecked(shared);
     mModel->setSharedScale(shared);
+}
+
+bool FeatureMapGrid::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == mView && (event->type() == QEvent::Resize || event->type() == QEvent::FontChange))
+        spreadColumns();
+    return QWidget::eventFilter(watched, event);
+}
+
+void FeatureMapGrid::spreadColumns()
+{
+    // The scroll bar's width is always set aside, so its appearing does not change the grid and re-layout.
+    const QSize cell = TileDelegate::cellSize(mView->font());
+    const int scrollBar = mView->style()->pixelMetric(QStyle::PM_ScrollBarExtent, nullptr, mView);
+    const int available = mView->width() - 2 * mView->frameWidth() - scrollBar - 2;
+    const int minWidth = cell.width() + 4;
+    const int columns = std::max(1, available / minWidth);
+    const QSize grid(std::max(minWidth, available / columns), cell.height() + 6);
+    if (grid != mView->gridSize())
+        mView->setGridSize(grid);
 }
 
 ChannelViewDialog* FeatureMapGrid::channelDialog() const

@@ -37,8 +37,12 @@ Q_SIGNALS:
     void sharedScaleToggled(bool shared);
     void channelActivated(const QString& layer, int channel);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void openTile(const QModelIndex& index);
+    void spreadColumns();  // grid cells as wide as the view allows, so the columns fill it evenly
 
     ResultPtr mResult;
     QString mLayer;

@@ -5,6 +5,8 @@
 #include <QPainter>
 #include <QPixmap>
 
+#include <algorithm>
+
 namespace convlens {
 namespace {
 
@@ -24,8 +26,13 @@ TileDelegate::TileDelegate(QObject* parent) : QStyledItemDelegate(parent) {}
 
 QSize TileDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const
 {
+    return cellSize(option.font);
+}
+
+QSize TileDelegate::cellSize(const QFont& font)
+{
     const int side = TileModel::kTileSide + 2 * kPad;
-    return {side, side + kLabelGap + QFontMetrics(labelFont(option.font)).height()};
+    return {side, side + kLabelGap + QFontMetrics(labelFont(font)).height()};
 }
 
 void TileDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const
@@ -37,15 +44,19 @@ void TileDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option, 
     const bool selected = option.state & QStyle::State_Selected;
     const bool hovered = option.state & QStyle::State_MouseOver;
 
+    // The view may hand out grid cells wider than sizeHint (FeatureMapGrid spreads the columns); centre in them.
+    const QSize natural = sizeHint(option, index);
+    const QRect box(cell.left() + (cell.width() - natural.width()) / 2, cell.top(), natural.width(),
+                    std::min(cell.height(), natural.height()));
     if (selected || hovered) {
         QColor tint = palette.color(QPalette::Highlight);
         tint.setAlphaF(selected ? 0.25f : 0.10f);
         painter->setPen(selected ? QPen(palette.color(QPalette::Highlight), 1.0) : QPen(Qt::NoPen));
         painter->setBrush(tint);
-        painter->drawRoundedRect(QRectF(cell).adjusted(1.5, 1.5, -1.5, -1.5), 5, 5);
+        painter->drawRoundedRect(QRectF(box).adjusted(1.5, 1.5, -1.5, -1.5), 5, 5);
     }
 
-    const QRect tileArea(cell.left() + kPad, cell.top() + kPad, TileModel::kTileSide, TileModel::kTileSide);
+    const QRect tileArea(box.left() + kPad, box.top() + kPad, TileModel::kTileSide, TileModel::kTileSide);
     const QPixmap pixmap = index.data(Qt::DecorationRole).value<QPixmap>();
     const bool dead = index.data(TileModel::DeadRole).toBool();
     if (!pixmap.isNull()) {
@@ -65,7 +76,7 @@ void TileDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option, 
 
     const QFont font = labelFont(option.font);
     const QFontMetrics metrics(font);
-    const QRect labelRect(cell.left() + 2, tileArea.bottom() + 1 + kLabelGap, cell.width() - 4, metrics.height());
+    const QRect labelRect(box.left() + 2, tileArea.bottom() + 1 + kLabelGap, box.width() - 4, metrics.height());
     painter->setFont(font);
     painter->setPen(palette.color(dead ? QPalette::PlaceholderText : QPalette::Text));
     const QString label = dead ? tr("ch %1 · dead").arg(index.data(TileModel::ChannelRole).toInt())

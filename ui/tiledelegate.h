@@ -16,6 +16,8 @@ public:
 
     void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override;
     QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+    // The size of every cell for labels in `font` (what sizeHint returns).
+    static QSize cellSize(const QFont& font);
 };
 
 }  // namespace convlens
