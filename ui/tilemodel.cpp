@@ -84,7 +84,7 @@ QString TileModel::formatValue(float value)
     const double v = value;
     const double magnitude = std::fabs(v);
     if (magnitude != 0.0 && (magnitude < 0.01 || magnitude >= 10000.0))
-        return QString::number(v, 'e', 1);
+        return QString::number(v, 'g', 2);
     return QString::number(v, 'f', magnitude >= 100.0 ? 0 : magnitude >= 10.0 ? 1 : 2);
 }
 
