@@ -11,6 +11,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
+#include <QScrollBar>
 #include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QStyle>
@@ -109,6 +110,11 @@ FeatureMapGrid::FeatureMapGrid(QWidget* parent) : QWidget(parent)
 
 void FeatureMapGrid::setLayer(ResultPtr result, const QString& layer)
 {
+    // A new result for the same layer (another image, or the shared scale re-run) keeps the place in the grid.
+    const bool sameLayer = layer == mLayer && mModel->layer() != nullptr;
+    const int scrollPosition = mView->verticalScrollBar()->value();
+    const int currentChannel = mView->currentIndex().data(TileModel::ChannelRole).toInt();
+    const bool hadCurrent = mView->currentIndex().isValid();
     mLayer = layer;
     const LayerResult* found = nullptr;
     if (result) {
@@ -132,6 +138,18 @@ void FeatureMapGrid::setLayer(ResultPtr result, const QString& layer)
     }
     mResult = std::move(result);
     mModel->setLayer(mResult, found, sharedScale());
+    int currentRow = -1;
+    if (sameLayer && hadCurrent)
+        for (size_t i = 0; i < found->tiles.size() && currentRow < 0; ++i)
+            if (found->tiles[i].channel == currentChannel)
+                currentRow = static_cast<int>(i);
+    if (currentRow >= 0)
+        mView->setCurrentIndex(mModel->index(currentRow));
+    if (mDialog && mDialog->isVisible() && sameLayer) {
+        for (size_t i = 0; i < found->tiles.size(); ++i)
+            if (found->tiles[i].channel == mDialog->channel())
+                mDialog->setChannel(mResult, found, static_cast<int>(i), sharedScale());
+    }
     mHistogram->setHistogram(found->histogram, found->histogramMin, found->histogramMax);
 
     const int channels = found->shape.empty() ? 0 : static_cast<int>(found->shape.front());
@@ -149,8 +167,13 @@ void FeatureMapGrid::setLayer(ResultPtr result, const QString& layer)
     else
         facts << tr("all %1 channels, strongest first").arg(found->tiles.size());
     mSummary->setText(facts.join(QStringLiteral("  ·  ")));
-    mView->scrollToTop();
     mStack->setCurrentWidget(mStack->widget(1));
+    if (sameLayer) {
+        mView->doItemsLayout();  // so the scroll range exists before the position is restored
+        mView->verticalScrollBar()->setValue(scrollPosition);
+    } else {
+        mView->scrollToTop();
+    }
 }
 
 void FeatureMapGrid::clear()

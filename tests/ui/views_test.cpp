@@ -384,6 +384,27 @@ TEST(FeatureMapGrid, LargeLayerStaysVirtualised)
     EXPECT_TRUE(tileView(grid)->viewport()->rect().intersects(tileView(grid)->visualRect(model->index(2047))));
 }
 
+TEST(FeatureMapGrid, ANewResultForTheSameLayerKeepsTheScrollPosition)
+{
+    FeatureMapGrid grid;
+    grid.resize(720, 560);
+    grid.setLayer(syntheticResult(512, 7), QStringLiteral("layer4"));
+    grid.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&grid));
+    QScrollBar* bar = tileView(grid)->verticalScrollBar();
+    ASSERT_GT(bar->maximum(), 1000);
+    tileView(grid)->setCurrentIndex(tileModel(grid)->index(100));
+    bar->setValue(900);
+    const int channel = tileModel(grid)->index(100).data(TileModel::ChannelRole).toInt();
+
+    grid.setLayer(syntheticResult(512, 7), QStringLiteral("layer4"));  // e.g. re-run with the shared scale
+    EXPECT_EQ(bar->value(), 900);
+    EXPECT_EQ(tileView(grid)->currentIndex().data(TileModel::ChannelRole).toInt(), channel);
+
+    grid.setLayer(syntheticResult(512, 7), QStringLiteral("layer2"));  // another layer starts at the top
+    EXPECT_EQ(bar->value(), 0);
+}
+
 TEST(FeatureMapGrid, TilesShowChannelAndMeanAndTooltipsTheStatistics)
 {
     const ResultPtr result = syntheticResult(256, 14);
