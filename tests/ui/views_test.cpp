@@ -639,6 +639,34 @@ TEST(ViewsScreenshots, RenderEachWidget)
         EXPECT_TRUE(dialog.grab().save(dir + QStringLiteral("/channelview%1.png").arg(suffix)));
     }
 
+    OverlayView zoomed;
+    zoomed.resize(420, 320);
+    zoomed.setImage(crop);
+    zoomed.setHeatmap(heat, 224);
+    zoomed.setColormap(Colormap::Inferno);
+    zoomed.setOpacity(0.6f);
+    zoomed.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&zoomed));
+    zoomed.resetZoom();
+    zoomed.zoomIn();
+    zoomed.zoomIn();
+    zoomed.zoomIn();  // ~2×: the crop is smooth-scaled, not blocky
+    EXPECT_TRUE(zoomed.grab().save(dir + QStringLiteral("/overlay-zoomed.png")));
+
+    PredictionList narrow;
+    Prediction dogs;
+    dogs.top = {{235, "German shepherd, German shepherd dog, German police dog, alsatian", 0.91f},
+                {232, "Border collie", 0.05f},
+                {254, "pug, pug-dog", 0.00004f}};
+    narrow.setPrediction(dogs);
+    narrow.resize(240, 160);
+    narrow.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&narrow));
+    EXPECT_TRUE(narrow.grab().save(dir + QStringLiteral("/predictions-narrow.png")));
+    PredictionList none;
+    none.resize(240, 120);
+    EXPECT_TRUE(none.grab().save(dir + QStringLiteral("/predictions-empty.png")));
+
     OverlayView empty;
     empty.setPlaceholder(QStringLiteral("Drop an image here, or File ▸ Open"));
     empty.resize(400, 300);
