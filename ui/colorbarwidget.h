@@ -14,8 +14,12 @@ class ColorBarWidget : public QWidget {
 public:
     explicit ColorBarWidget(QWidget* parent = nullptr);
     void setColormap(Colormap map);
+    // A black-to-white bar instead of the colormap (for grayscale feature maps).
+    void setGrayscale(bool gray);
     // End labels, e.g. "0" and "1", or "0" and "0.83 (shared)".
     void setLabels(const QString& low, const QString& high);
+    // Optional text centred between the end labels, e.g. "per-channel scale".
+    void setCaption(const QString& caption);
     QSize sizeHint() const override;
 
 protected:
@@ -23,8 +27,10 @@ protected:
 
 private:
     Colormap mColormap = Colormap::Jet;
+    bool mGrayscale = false;
     QString mLow = QStringLiteral("low");
     QString mHigh = QStringLiteral("high");
+    QString mCaption;
 };
 
 }  // namespace convlens

@@ -11,6 +11,8 @@
 class QCheckBox;
 class QLabel;
 class QListView;
+class QModelIndex;
+class QStackedWidget;
 
 namespace convlens {
 
@@ -28,19 +30,31 @@ public:
     // Whether "shared scale" is checked (the caller re-runs the analysis with sharedTileScale).
     bool sharedScale() const;
     void setSharedScale(bool shared);  // does not emit
+    // The large channel view, once a tile has been opened (for tests); owned by this widget.
+    class ChannelViewDialog* channelDialog() const;
 
 Q_SIGNALS:
     void sharedScaleToggled(bool shared);
     void channelActivated(const QString& layer, int channel);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    void openTile(const QModelIndex& index);
+    void spreadColumns();  // grid cells as wide as the view allows, so the columns fill it evenly
+
     ResultPtr mResult;
     QString mLayer;
     QListView* mView = nullptr;
+    QLabel* mTitle = nullptr;
     QLabel* mSummary = nullptr;
+    QLabel* mHint = nullptr;
+    QStackedWidget* mStack = nullptr;
     QCheckBox* mShared = nullptr;
     class HistogramWidget* mHistogram = nullptr;
     class TileModel* mModel = nullptr;
+    class ChannelViewDialog* mDialog = nullptr;
 };
 
 }  // namespace convlens

@@ -1,7 +1,8 @@
 #pragma once
 // OverlayView: the image the network saw with a CAM heatmap blended over it (core/report overlayHeatmap),
-// zoomable (wheel, Ctrl+=/-, zoomToFit) and pannable (drag). Shows a placeholder text when empty.
-// GUI thread only. Torch-free.
+// zoomable (wheel, Ctrl+=/-, Ctrl+0 fit, Ctrl+1 actual pixels) and pannable (drag). The crop is smooth-scaled
+// both ways. It fits the window until the user zooms. Shows a placeholder text when empty. A heatmap whose size
+// differs from the image's is stretched over it. GUI thread only. Torch-free.
 
 #include "core/report/colormap.h"
 
@@ -47,9 +48,12 @@ public Q_SLOTS:
 protected:
     void wheelEvent(QWheelEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
     void recompose();
+    void zoomBy(double factor);  // clamped; stops fitting on resize
+    void applyPalette();
 
     QImage mImage;
     std::vector<float> mHeatmap;

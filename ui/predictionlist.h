@@ -6,7 +6,9 @@
 
 #include <QWidget>
 
+class QLabel;
 class QListWidget;
+class QStackedLayout;
 
 namespace convlens {
 
@@ -23,12 +25,16 @@ public:
     bool selectClass(int classIndex);
     int selectedClass() const;  // -1 when none
     int rowCount() const;
+    // Shown instead of the list while there is no prediction.
+    void setPlaceholderText(const QString& text);
 
 Q_SIGNALS:
     void classSelected(int classIndex);
 
 private:
     QListWidget* mList = nullptr;
+    QLabel* mPlaceholder = nullptr;
+    QStackedLayout* mStack = nullptr;
     Prediction mPrediction;
 };
 

@@ -1,0 +1,165 @@
+#include "ui/channelviewdialog.h"
+
+#include "ui/colorbarwidget.h"
+#include "ui/tilemodel.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPixmap>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace convlens {
+namespace {
+
+constexpr int kViewSide = 448;
+
+// Combo box order; index 0 is gray, the rest are Colormap values.
+const Colormap kMaps[] = {Colormap::Jet, Colormap::Turbo, Colormap::Viridis, Colormap::Inferno};
+
+QImage colourise(const QImage& gray, int mapIndex)
+{
+    const QImage source = gray.convertToFormat(QImage::Format_Grayscale8);
+    if (mapIndex <= 0)
+        return source.convertToFormat(QImage::Format_RGB32);
+    const Colormap map = kMaps[mapIndex - 1];
+    QRgb lut[256];
+    for (int v = 0; v < 256; ++v)
+        lut[v] = colormapColor(map, static_cast<float>(v) / 255.0f);
+    QImage out(source.size(), QImage::Format_RGB32);
+    for (int y = 0; y < source.height(); ++y) {
+        const uchar* in = source.constScanLine(y);
+        auto* row = reinterpret_cast<QRgb*>(out.scanLine(y));
+        for (int x = 0; x < source.width(); ++x)
+            row[x] = lut[in[x]];
+    }
+    return out;
+}
+
+}  // namespace
+
+ChannelViewDialog::ChannelViewDialog(QWidget* parent) : QDialog(parent)
+{
+    setWindowTitle(tr("Channel"));
+
+    mTitle = new QLabel(this);
+    QFont titleFont = mTitle->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.2);
+    titleFont.setWeight(QFont::DemiBold);
+    mTitle->setFont(titleFont);
+
+    mImage = new QLabel(this);
+    mImage->setAlignment(Qt::AlignCenter);
+    mImage->setMinimumSize(kViewSide, kViewSide);
+    mImage->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+
+    mColormap = new QComboBox(this);
+    mColormap->addItem(tr("Gray"));
+    for (Colormap map : kMaps) {
+        const QString name = colormapName(map);
+        mColormap->addItem(name.left(1).toUpper() + name.mid(1));
+    }
+    mBar = new ColorBarWidget(this);
+    mBar->setGrayscale(true);
+    mBar->setToolTip(tr("The values black and white (or the ends of the colormap) stand for"));
+
+    mStats = new QLabel(this);
+    mStats->setTextFormat(Qt::PlainText);
+    mStats->setForegroundRole(QPalette::PlaceholderText);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    auto* bottomRow = new QHBoxLayout;
+    bottomRow->setSpacing(8);
+    auto* mapLabel = new QLabel(tr("Colormap"), this);
+    mapLabel->setBuddy(mColormap);
+    bottomRow->addWidget(mapLabel);
+    bottomRow->addWidget(mColormap);
+    bottomRow->addStretch(1);
+    bottomRow->addWidget(buttons);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(16, 14, 16, 12);
+    layout->setSpacing(6);
+    layout->addWidget(mTitle);
+    layout->addWidget(mStats);
+    layout->addSpacing(4);
+    layout->addWidget(mImage, 1);
+    layout->addSpacing(2);
+    layout->addWidget(mBar);
+    layout->addSpacing(6);
+    layout->addLayout(bottomRow);
+
+    connect(mColormap, &QComboBox::currentIndexChanged, this, [this](int index) {
+        mBar->setGrayscale(index <= 0);
+        if (index > 0)
+            mBar->setColormap(kMaps[index - 1]);
+        render();
+    });
+}
+
+void ChannelViewDialog::setChannel(ResultPtr result, const LayerResult* layer, int tileIndex, bool sharedScale)
+{
+    const bool valid = layer && tileIndex >= 0 && tileIndex < static_cast<int>(layer->tiles.size());
+    mResult = valid ? std::move(result) : ResultPtr();
+    mLayer = valid ? layer : nullptr;
+    mTile = valid ? tileIndex : -1;
+    mSharedScale = sharedScale;
+    render();
+}
+
+int ChannelViewDialog::channel() const
+{
+    return mLayer ? mLayer->tiles[static_cast<size_t>(mTile)].channel : -1;
+}
+
+void ChannelViewDialog::setColormapIndex(int index)
+{
+    mColormap->setCurrentIndex(std::clamp(index, 0, mColormap->count() - 1));
+}
+
+void ChannelViewDialog::render()
+{
+    if (!mLayer) {
+        mTitle->setText(tr("No channel"));
+        mImage->clear();
+        mStats->clear();
+        mShown = QImage();
+        return;
+    }
+    const ChannelTile& tile = mLayer->tiles[static_cast<size_t>(mTile)];
+    const QString layerName = QString::fromStdString(mLayer->name);
+    setWindowTitle(tr("%1 · channel %2").arg(layerName).arg(tile.channel));
+    mTitle->setText(tr("%1 · channel %2").arg(layerName).arg(tile.channel));
+
+    const QImage coloured = colourise(tile.image, mColormap->currentIndex());
+    const int longest = std::max(1, std::max(coloured.width(), coloured.height()));
+    if (longest <= kViewSide) {
+        const int factor = kViewSide / longest;
+        mShown = coloured.scaled(coloured.width() * factor, coloured.height() * factor, Qt::IgnoreAspectRatio,
+                                 Qt::FastTransformation);
+    } else {
+        mShown = coloured.scaled(kViewSide, kViewSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    }
+    mImage->setPixmap(QPixmap::fromImage(mShown));
+
+    const bool known = tile.channel >= 0 && tile.channel < static_cast<int>(mLayer->channels.size());
+    const ChannelStats stats = known ? mLayer->channels[static_cast<size_t>(tile.channel)] : ChannelStats{tile.mean};
+    const QString low = TileModel::lowValueText(*mLayer, stats, mSharedScale);
+    const QString high = TileModel::highValueText(*mLayer, stats, mSharedScale);
+    mBar->setLabels(low, high);
+    mBar->setCaption(mSharedScale ? tr("value range shared by the layer") : tr("value range of this channel"));
+    QString text = tr("%1 × %2  ·  mean %3  ·  max %4  ·  sparsity %5 %")
+                       .arg(tile.image.width())
+                       .arg(tile.image.height())
+                       .arg(TileModel::formatValue(stats.mean), TileModel::formatValue(stats.max))
+                       .arg(stats.sparsity * 100.0, 0, 'f', 1);
+    if (stats.dead)
+        text += tr("  ·  dead channel (constant output)");
+    mStats->setText(text);
+}
+
+}  // namespace convlens

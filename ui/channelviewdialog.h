@@ -1,0 +1,46 @@
+#pragma once
+// ChannelViewDialog: one channel of a layer, large: the tile upscaled by a whole factor with nearest-neighbour
+// sampling (each activation a visible square), a colormap choice (gray or one of the heatmap maps), a colour bar
+// with the value range black and white stand for, and the channel's statistics. Non-modal; FeatureMapGrid keeps
+// one and reuses it. Holds the ResultPtr it shows. GUI thread only.
+
+#include "core/jobs/job.h"
+
+#include <QDialog>
+#include <QImage>
+
+class QComboBox;
+class QLabel;
+
+namespace convlens {
+
+class ColorBarWidget;
+
+class ChannelViewDialog : public QDialog {
+    Q_OBJECT
+
+public:
+    explicit ChannelViewDialog(QWidget* parent = nullptr);
+
+    // Shows tile `tileIndex` of `layer`, which must point into `*result`; `sharedScale` says how it was scaled.
+    void setChannel(ResultPtr result, const LayerResult* layer, int tileIndex, bool sharedScale);
+    int channel() const;                          // -1 when none
+    QImage shownImage() const { return mShown; }  // the upscaled, coloured image on screen (for tests)
+    void setColormapIndex(int index);             // 0 = gray, then jet, turbo, viridis, inferno
+
+private:
+    void render();
+
+    ResultPtr mResult;
+    const LayerResult* mLayer = nullptr;
+    int mTile = -1;
+    bool mSharedScale = false;
+    QImage mShown;
+    QLabel* mTitle = nullptr;
+    QLabel* mImage = nullptr;
+    QLabel* mStats = nullptr;
+    QComboBox* mColormap = nullptr;
+    ColorBarWidget* mBar = nullptr;
+};
+
+}  // namespace convlens
