@@ -249,10 +249,10 @@ void MainWindow::buildLayout()
     auto* images = addDock(QStringLiteral("images"), tr("Images"), mImages, Qt::LeftDockWidgetArea);
     splitDockWidget(left, images, Qt::Vertical);
     auto* diagram = addDock(QStringLiteral("diagram"), tr("Network"), mDiagram, Qt::RightDockWidgetArea);
-    auto* weights = addDock(QStringLiteral("weights"), tr("Weights"), mWeightsPanel, Qt::RightDockWidgetArea);
-    tabifyDockWidget(diagram, weights);
-    diagram->raise();
-    addDock(QStringLiteral("features"), tr("Feature maps"), mGrid, Qt::BottomDockWidgetArea);
+    auto* features = addDock(QStringLiteral("features"), tr("Feature maps"), mGrid, Qt::BottomDockWidgetArea);
+    auto* weights = addDock(QStringLiteral("weights"), tr("Weights"), mWeightsPanel, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(features, weights);
+    features->raise();
     resizeDocks({left, diagram}, {300, 380}, Qt::Horizontal);
     resizeDocks({mDocks[QStringLiteral("features")]}, {300}, Qt::Vertical);
 
