@@ -120,7 +120,7 @@ std::vector<std::string> modelIds()
     return ids;
 }
 
-INSTANTIATE_TEST_SUITE_P(Registry, EveryModel, ::testing::ValuesIn(modelIds()),
+INSTANTIATE_TEST_SUITE_P(NetworkDescriptionOf, EveryModel, ::testing::ValuesIn(modelIds()),
                          [](const auto& info) { return info.param; });
 
 TEST(NetworkDescription, EveryModelOfTheRegistryHasAReference)
