@@ -11,6 +11,7 @@
 #include <QKeyEvent>
 #include <QMenu>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QScrollBar>
 #include <QStyle>
 #include <QWheelEvent>
@@ -498,6 +499,17 @@ void NetworkDiagram::keyPressEvent(QKeyEvent* event)
         return;
     }
     QGraphicsView::keyPressEvent(event);
+}
+
+void NetworkDiagram::paintEvent(QPaintEvent* event)
+{
+    QGraphicsView::paintEvent(event);
+    if (!mDescription.blocks.empty())
+        return;
+    QPainter painter(viewport());
+    painter.setPen(secondaryText(palette()));
+    painter.drawText(viewport()->rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap,
+                     QStringLiteral("No network to show.\nChoose a model to see its blocks."));
 }
 
 void NetworkDiagram::resizeEvent(QResizeEvent* event)

@@ -85,6 +85,13 @@ struct ShownDiagram {
     }
 };
 
+QString screenshotPath(const QString& name)
+{
+    const QString dir = QStringLiteral(CONVLENS_FIXTURE_DIR "/../diagram-screenshots");
+    QDir().mkpath(dir);
+    return dir + QLatin1Char('/') + name;
+}
+
 QAction* actionNamed(QMenu* menu, const char* name)
 {
     return menu ? menu->findChild<QAction*>(QString::fromLatin1(name)) : nullptr;
@@ -257,6 +264,21 @@ TEST(NetworkDiagram, ArrowKeysMoveTheSelectionAlongTheDrawnNodes)
     EXPECT_EQ(press(Qt::Key_Up), QStringLiteral("layer1.2"));
 }
 
+TEST(NetworkDiagram, EmptyShowsAPlaceholder)
+{
+    NetworkDiagram view;
+    view.resize(340, 400);
+    const QImage empty = view.grab().toImage();
+    empty.save(screenshotPath(QStringLiteral("empty.png")));
+    const QColor background = empty.pixelColor(2, 2);
+    int inked = 0;
+    for (int y = 0; y < empty.height(); ++y)
+        for (int x = 0; x < empty.width(); ++x)
+            inked += empty.pixelColor(x, y) != background;
+    EXPECT_GT(inked, 100);  // the placeholder's text
+    EXPECT_TRUE(view.scene()->items().isEmpty());
+}
+
 TEST(NetworkDiagram, ALargeNetworkStaysFast)
 {
     const NetworkDescription large = sampleDescription(400);
@@ -279,7 +301,7 @@ TEST(NetworkDiagram, ALargeNetworkStaysFast)
 }
 
 // Real models from the registry, rendered for a person to look at (build tree: diagram-screenshots/).
-class RealModels : public ::testing::Test {
+class NetworkDiagramRealModels : public ::testing::Test {
 protected:
     static const ModelRegistry* registry()
     {
@@ -302,13 +324,6 @@ protected:
     }
 };
 
-QString screenshotPath(const QString& name)
-{
-    const QString dir = QStringLiteral(CONVLENS_FIXTURE_DIR "/../diagram-screenshots");
-    QDir().mkpath(dir);
-    return dir + QLatin1Char('/') + name;
-}
-
 // How many pixels of `image` are within a small distance of `color`.
 int pixelsNear(const QImage& image, const QColor& color)
 {
@@ -325,7 +340,7 @@ int pixelsNear(const QImage& image, const QColor& color)
     return count;
 }
 
-TEST_F(RealModels, RenderInTheCategoryColours)
+TEST_F(NetworkDiagramRealModels, RenderInTheCategoryColours)
 {
     for (const std::string id : {"resnet50", "densenet121", "efficientnet_b3"}) {
         const NetworkDescription description = describe(id);
