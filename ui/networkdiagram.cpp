@@ -72,6 +72,11 @@ void NetworkDiagram::setDescription(const NetworkDescription& description)
             mCamTarget = QString::fromStdString(block.name);
     mAutoFit = true;
     rebuild();
+    // A new network starts at its input, or at the block kept selected from the previous one.
+    if (!mSelected.isEmpty())
+        centerOn(blockPosition(mSelected));
+    else
+        verticalScrollBar()->setValue(verticalScrollBar()->minimum());
 }
 
 void NetworkDiagram::clear()

@@ -237,6 +237,21 @@ TEST(NetworkDiagram, SelectBlockExpandsItsStageWithoutEmitting)
     const QPoint pos = d.view.mapFromScene(d.view.blockPosition(QStringLiteral("layer2.1")));
     EXPECT_TRUE(d.view.viewport()->rect().contains(pos));
 
+    // A new description keeps a selection it also has, and shows it.
+    NetworkDescription other = sampleDescription(40);
+    d.view.setDescription(other);
+    EXPECT_EQ(d.view.selectedBlock(), QStringLiteral("layer2.1"));
+    EXPECT_TRUE(
+        d.view.viewport()->rect().contains(d.view.mapFromScene(d.view.blockPosition(QStringLiteral("layer2.1")))));
+    other.blocks.pop_back();
+    other.blocks.pop_back();
+    other.blocks.pop_back();
+    other.stages.pop_back();
+    other.stages.pop_back();
+    d.view.setDescription(other);  // without layer2: no selection, back at the top
+    EXPECT_TRUE(d.view.selectedBlock().isEmpty());
+    EXPECT_EQ(d.view.verticalScrollBar()->value(), d.view.verticalScrollBar()->minimum());
+
     d.view.clear();
     EXPECT_TRUE(d.view.selectedBlock().isEmpty());
     EXPECT_FALSE(d.view.selectBlock(QStringLiteral("layer1.1")));
