@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""torchvision's view of every registry model's blocks, the reference for describeNetwork (core/inspect).
+
+Test-time only (Debian's /usr/bin/python3). For every model of --registry, builds the torchvision network of its
+architecture, puts a forward hook on the module of every block of the ConvLens block chain (derived and verified
+by tests/registry/check_registry_blocks.py), runs torchvision's own forward() once on zeros of the model's crop
+size, and writes per block:
+  * the output shape without the batch dimension, as the chain passes it on: a hooked module's output, flattened
+    after `avgpool` where torchvision's forward() flattens; a functional step (relu, pool) applied to the output
+    of the block before it, as torchvision's forward() does
+  * the module's class name (type(module).__name__), or null for a functional step
+  * the number of parameters of the module (0 for a functional step)
+plus the model's total parameter count. Layout: --out/description.json, {"models": {id: {...}}}.
+"""
+import argparse
+import json
+import os
+import sys
+
+import torch
+import torchvision
+import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "registry"))
+import check_registry_blocks as chains  # noqa: E402  (the verified block chains)
+
+
+def describe(entry):
+    arch = entry["architecture"]
+    crop = entry["preprocess"]["crop"]
+    model = torchvision.models.get_model(arch, weights=None, num_classes=entry["num_classes"]).eval()
+    modules = dict(model.named_modules())
+    steps = chains.block_chain(arch, model)
+    functional = {name: fn for name, _, fn in chains.FUNCTIONAL.get(arch, [])}
+
+    hooked = {}
+    handles = []
+    for name, _ in steps:
+        if name in modules and name not in functional:
+            handles.append(modules[name].register_forward_hook(
+                lambda _m, _i, out, name=name: hooked.__setitem__(name, out.detach())))
+    with torch.no_grad():
+        logits = model(torch.zeros(1, 3, crop, crop))
+        blocks = []
+        previous = None
+        for name, _ in steps:
+            if name in functional:
+                out = functional[name](previous)
+                type_name, params = None, 0
+            else:
+                out = hooked[name]
+                if name == "avgpool" and arch not in chains.NO_FLATTEN:
+                    out = torch.flatten(out, 1)
+                module = modules[name]
+                type_name, params = type(module).__name__, sum(p.numel() for p in module.parameters())
+            blocks.append({"name": name, "type": type_name, "shape": list(out.shape[1:]), "parameters": params})
+            previous = out
+    for handle in handles:
+        handle.remove()
+    if blocks[-1]["shape"] != list(logits.shape[1:]):
+        sys.exit(f"{entry['id']}: the last block's output {blocks[-1]['shape']} is not the logits' "
+                 f"{list(logits.shape[1:])}")
+    return {"architecture": arch, "input": [3, crop, crop], "blocks": blocks,
+            "parameters": sum(p.numel() for p in model.parameters())}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--registry", required=True)
+    args = parser.parse_args()
+    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+    with open(args.registry) as f:
+        registry = yaml.safe_load(f)
+    models = {}
+    for entry in registry["models"]:
+        models[entry["id"]] = describe(entry)
+        print(f"{entry['id']}: {len(models[entry['id']]['blocks'])} blocks", flush=True)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "description.json"), "w") as f:
+        json.dump({"torchvision": torchvision.__version__, "models": models}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
