@@ -2,8 +2,9 @@
 
 #include "core/common/threads.h"
 #include "core/image/imagedecoder.h"
-#include "core/inspect/analyzer.h"
 #include "core/inspect/predictor.h"
+#include "core/jobs/analysisrequest.h"
+#include "core/jobs/resultcache.h"
 #include "core/registry/modelregistry.h"
 #include "core/report/colormap.h"
 #include "core/weights/weightdownloader.h"
@@ -23,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <optional>
 
 namespace convlens::cli {
@@ -283,11 +285,12 @@ std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const 
 struct ImageInput {
     QString path;
     QByteArray sha256;  // hex, of the file's bytes
-    QImage rgb;
+    QByteArray bytes;   // encoded
+    QImage rgb;         // decoded by readImage() only
 };
 
-// Reads and decodes one image; on failure prints the message and appends an error entry to `results`.
-std::optional<ImageInput> readImage(const QString& path, QJsonArray& results)
+// Reads one image file's bytes; on failure prints the message and appends an error entry to `results`.
+std::optional<ImageInput> readImageBytes(const QString& path, QJsonArray& results)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
@@ -297,9 +300,18 @@ std::optional<ImageInput> readImage(const QString& path, QJsonArray& results)
         results.append(QJsonObject{{QStringLiteral("image"), path}, {QStringLiteral("error"), message}});
         return std::nullopt;
     }
-    const QByteArray bytes = file.readAll();
-    ImageInput input{path, QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex(), {}};
-    auto decoded = decodeImageData(bytes, path);
+    QByteArray bytes = file.readAll();
+    return ImageInput{path, QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex(), std::move(bytes), {}};
+}
+
+// Reads and decodes one image; on failure prints the message and appends an error entry to `results`.
+std::optional<ImageInput> readImage(const QString& path, QJsonArray& results)
+{
+    auto read = readImageBytes(path, results);
+    if (!read)
+        return std::nullopt;
+    ImageInput input = std::move(*read);
+    auto decoded = decodeImageData(input.bytes, path);
     if (!decoded) {
         err() << "convlens-cli: " << q(decoded.message()) << Qt::endl;
         results.append(QJsonObject{{QStringLiteral("image"), path},
@@ -501,6 +513,10 @@ int commandAnalyze(const QStringList& arguments)
     parser.addOption({QStringLiteral("colormap"),
                       QStringLiteral("Colormap of the overlays: jet, turbo, viridis, inferno (default jet)."),
                       QStringLiteral("NAME"), QStringLiteral("jet")});
+    parser.addOption(
+        {QStringLiteral("no-cache"),
+         QStringLiteral("Neither use nor fill the result cache (by default results are kept in the cache "
+                        "folder and an identical analysis is served from there; also: CACHE_ENABLED=0).")});
     int exitCode = 0;
     if (!parseOrExit(parser, arguments, exitCode))
         return exitCode;
@@ -530,30 +546,42 @@ int commandAnalyze(const QStringList& arguments)
     if (!run)
         return 2;
     options.topK = run->topK;
-    auto analyzer = Analyzer::create(*run->spec, run->weightsPath);
-    if (!analyzer) {
-        err() << "convlens-cli: " << q(analyzer.message()) << Qt::endl;
-        return 2;
-    }
+    // The persistent cache (CACHE_* variables) serves an identical analysis of the same bytes, model, weights
+    // and options without loading the model; the model is loaded on the first miss.
+    std::shared_ptr<ResultCache> cache;
+    if (!parser.isSet(QStringLiteral("no-cache")))
+        cache = std::make_shared<ResultCache>(ResultCacheConfig::fromEnvironment(true));
+    const AnalysisEngine engine(cache);
+    bool modelChecked = false;
 
     QJsonArray results;
     int failures = 0;
     for (const QString& image : run->images) {
-        auto input = readImage(image, results);
+        auto input = readImageBytes(image, results);
         if (!input) {
             ++failures;
             continue;
         }
-        auto result = analyzer->analyze(input->rgb, options);
-        if (!result) {
-            // Options the analyzer refuses (unknown method or layer) fail every image alike: stop here.
-            err() << "convlens-cli: " << image << ": " << q(result.message()) << Qt::endl;
+        const AnalysisRequest request{image, input->bytes, *run->spec, run->weightsPath, options};
+        auto analysis = engine.run(request);
+        if (!analysis) {
+            // A model that cannot be loaded fails every image alike: report it once, as a usage error.
+            if (!modelChecked) {
+                auto loaded = engine.preload(*run->spec, run->weightsPath);
+                if (!loaded) {
+                    err() << "convlens-cli: " << q(loaded.message()) << Qt::endl;
+                    return 2;
+                }
+                modelChecked = true;
+            }
+            err() << "convlens-cli: " << q(analysis.message()) << Qt::endl;
             results.append(QJsonObject{{QStringLiteral("image"), image},
                                        {QStringLiteral("sha256"), QString::fromLatin1(input->sha256)},
-                                       {QStringLiteral("error"), q(result.message())}});
+                                       {QStringLiteral("error"), q(analysis.message())}});
             ++failures;
             continue;
         }
+        const ResultPtr& result = analysis->result;
         printPrediction(image, *run->spec, result->prediction);
         for (const CamResult& cam : result->cams)
             out() << QStringLiteral("  %1 at %2 for %3 (%4): confidence drop %5, increase %6\n")
@@ -563,6 +591,8 @@ int commandAnalyze(const QStringList& arguments)
                          .arg(cam.faithfulness.drop, 0, 'f', 4)
                          .arg(cam.faithfulness.increase, 0, 'f', 0);
         out() << QStringLiteral("  %1 layers summarised\n").arg(result->layers.size());
+        if (analysis->cached)
+            out() << "  (from the result cache)\n";
         out().flush();
 
         QJsonObject object = predictionJson(image, input->sha256, *run->spec, run->weightsPath, result->prediction,
@@ -579,6 +609,7 @@ int commandAnalyze(const QStringList& arguments)
         object.insert(QStringLiteral("layers"), layers);
         object.insert(QStringLiteral("cams"), cams);
         object.insert(QStringLiteral("timings_ms"), timings);
+        object.insert(QStringLiteral("cached"), analysis->cached);
         results.append(object);
 
         if (parser.isSet(QStringLiteral("out")) &&

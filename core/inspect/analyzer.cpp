@@ -147,6 +147,16 @@ const std::string& Analyzer::modelId() const
     return mState->spec.id;
 }
 
+std::size_t Analyzer::parameterBytes() const
+{
+    std::size_t bytes = 0;
+    for (const torch::Tensor& t : mState->net->parameters(/*recurse=*/true))
+        bytes += static_cast<std::size_t>(t.numel()) * t.element_size();
+    for (const torch::Tensor& t : mState->net->buffers(/*recurse=*/true))
+        bytes += static_cast<std::size_t>(t.numel()) * t.element_size();
+    return bytes;
+}
+
 Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOptions& options,
                                            const std::atomic<bool>* cancel,
                                            std::function<void(double, const std::string&)> progress) const

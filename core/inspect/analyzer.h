@@ -22,6 +22,7 @@
 #include <QString>
 
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -45,6 +46,10 @@ public:
         std::function<void(double fraction, const std::string& stage)> progress = {}) const;
 
     const std::string& modelId() const;
+
+    // Bytes held by the network's parameters and buffers (running statistics included): what keeping this
+    // model loaded costs, for the ModelPool's memory bound. Any thread.
+    std::size_t parameterBytes() const;
 
 private:
     struct State;

@@ -4,10 +4,13 @@
 // ResultCache (key: sha256 of the file's bytes + model + weights identity + options), otherwise acquires the
 // model's Analyzer from a ModelPool bounded by memory, analyses, sets result.imageSha256 and stores the result.
 //
-// Ownership: the engine is shared (std::shared_ptr) by every work it made, so it outlives them.
-// Threads: makeWork() from any thread; the work runs on the JobService worker. Failure: the work fails with a
-// message naming the image file (or "pasted image") and the problem: unreadable or corrupt image, missing or
-// unfitting weights, unknown layer or method; nothing throws.
+// Ownership: the engine is a cheap handle; every work it made shares its cache and model pool (std::shared_ptr),
+// so they outlive the engine while a job needs them.
+// Threads: makeWork() from any thread; the work runs on the JobService worker. run() is the same work without
+// a job, for callers without an event loop (the CLI). Analyses run one at a time (JobService has one worker):
+// two at once of the same model would share its loaded network.
+// Failure: the work fails with a message naming the image (request.imagePath as given, or "pasted image") and
+// the problem: unreadable or corrupt image, missing or unfitting weights, unknown layer or method; nothing throws.
 
 #include "core/jobs/job.h"
 #include "core/jobs/resultcache.h"
@@ -16,8 +19,11 @@
 #include <QByteArray>
 #include <QString>
 
+#include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <string>
 
 namespace convlens {
 
@@ -39,7 +45,28 @@ public:
     // Analyzer's stages.
     JobWork makeWork(AnalysisRequest request) const;
 
+    // What run() delivers: the result, and whether it came from the cache.
+    struct Run {
+        ResultPtr result;
+        bool cached = false;
+    };
+    using Progress = std::function<void(double fraction, const std::string& stage)>;
+
+    // The work of makeWork() on the calling thread. `cancel` (may be null) is polled between stages; a result
+    // computed while it became true is returned but not stored.
+    Expected<Run> run(const AnalysisRequest& request, const std::atomic<bool>* cancel = nullptr,
+                      const Progress& progress = {}) const;
+
+    // Loads the request's model into the pool (or finds it there), e.g. to tell a bad checkpoint apart from a bad
+    // image. The error is Analyzer::create's, naming the model and the checkpoint.
+    Expected<void> preload(const ModelSpec& spec, const QString& weightsPath) const;
+
     const std::shared_ptr<ResultCache>& cache() const { return mCache; }
+
+    // The model pool, observable for tests and a status bar: models held, bytes of their parameters, loads.
+    int loadedModels() const;
+    std::size_t loadedModelBytes() const;
+    long long modelLoads() const;
 
     struct Pool;  // ModelPool<Analyzer>, defined in the .cpp
 

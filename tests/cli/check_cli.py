@@ -49,6 +49,56 @@ def reference_logits(model_id, weights_path, image_path):
         return model(batch)[0]
 
 
+def check_analyze_cache(cli, photo, env_base):
+    """The persistent result cache: a second identical analyze (a new process) is served from the disk cache with
+    identical results, a changed option or --no-cache computes again. The cache lives in a test-local
+    XDG_CACHE_HOME, never the user's."""
+    cache_home = tempfile.mkdtemp(prefix="convlens-cache-")
+    work = tempfile.mkdtemp(prefix="convlens-cache-out-")
+    env = dict(env_base, XDG_CACHE_HOME=cache_home)
+
+    def analyze(name, extra, env_extra=None):
+        out = os.path.join(work, name + ".json")
+        result = run(cli, ["analyze", photo, "--model", "resnet18", "--methods", "gradcam,layercam", "--top-k", "2",
+                           "--tiles", "3", "--json", out, "--threads", "2"] + extra, dict(env, **(env_extra or {})))
+        check(result.returncode == 0, f"analyze ({name}) exits 0 ({result.stderr.strip()[:300]})")
+        if result.returncode != 0:
+            return None, result
+        with open(out) as f:
+            return json.load(f)[0], result
+
+    def without_cached(entry):
+        return {k: v for k, v in entry.items() if k != "cached"}
+
+    first, _ = analyze("first", [])
+    second, result = analyze("second", ["--out", os.path.join(work, "png")])
+    if first is None or second is None:
+        return
+    check(first["cached"] is False, "a first analyze is computed (cached: false)")
+    files = [f for _, _, names in os.walk(cache_home) for f in names]
+    check(len(files) == 1, f"one cache file under the test's XDG_CACHE_HOME: {files}")
+    check(second["cached"] is True, "a second identical analyze is served from the cache (cached: true)")
+    check(without_cached(second) == without_cached(first),
+          "the cached result is identical (predictions, layers, grids, timings)")
+    check([c["grid"] for c in second["cams"]] == [c["grid"] for c in first["cams"]] and len(second["cams"]) == 4,
+          "identical CAM grids from the cache")
+    check("from the result cache" in result.stdout, "the text output says the result came from the cache")
+    folder = os.path.join(work, "png", "chelsea")
+    check(os.path.isfile(os.path.join(folder, "input.png")) and
+          os.path.isfile(os.path.join(folder, "cam_layercam_%d.png" % second["cams"][0]["class_index"])),
+          "--out writes the images of a cached result")
+
+    changed, _ = analyze("changed", ["--top-k", "1"])
+    check(changed is not None and changed["cached"] is False and len(changed["cams"]) == 2,
+          "a changed option misses the cache")
+    for name, extra, env_extra in (("no-cache", ["--no-cache"], None), ("disabled", [], {"CACHE_ENABLED": "0"})):
+        entry, _ = analyze(name, extra, env_extra)
+        check(entry is not None and entry["cached"] is False and entry["cams"] == first["cams"],
+              f"{name}: computed again, same grids")
+    files = [f for _, _, names in os.walk(cache_home) for f in names]
+    check(len(files) == 2, f"--no-cache and CACHE_ENABLED=0 write no cache file: {files}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cli", required=True)
@@ -159,6 +209,8 @@ def main():
         check(all(os.path.isfile(os.path.join(folder, f)) for f in expected), f"--out wrote {expected}")
     result = run(args.cli, ["analyze", photo, "--model", "resnet18", "--methods", "gradkam"], only_fixtures)
     check(result.returncode == 1 and "gradkam" in result.stderr, f"unknown CAM method named: {result.stderr[:200]}")
+
+    check_analyze_cache(args.cli, photo, only_fixtures)
 
     # weights: list, path, verify (the fixtures carry the official names, not their own hashes), fetch from a
     # loopback mirror refuses the mismatching file and leaves nothing behind.

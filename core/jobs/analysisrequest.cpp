@@ -1,0 +1,179 @@
+#include "core/jobs/analysisrequest.h"
+
+#include "core/image/imagedecoder.h"
+#include "core/inspect/analyzer.h"
+#include "core/jobs/cachekey.h"
+#include "core/jobs/jobcontext.h"
+#include "core/jobs/modelpool.h"
+
+#include <QFile>
+
+#include <exception>
+#include <utility>
+
+namespace convlens {
+
+struct AnalysisEngine::Pool {
+    explicit Pool(std::size_t maxBytes)
+        : models(maxBytes, [](const Analyzer& analyzer) { return analyzer.parameterBytes(); })
+    {
+    }
+    ModelPool<Analyzer> models;
+};
+
+namespace {
+
+// Share of the progress bar before the Analyzer starts (reading, hashing, loading).
+constexpr double kPreparedFraction = 0.05;
+
+std::string nameOf(const AnalysisRequest& request)
+{
+    return request.imagePath.isEmpty() ? std::string("pasted image") : request.imagePath.toStdString();
+}
+
+bool cancelled(const std::atomic<bool>* cancel)
+{
+    return cancel && cancel->load();
+}
+
+// The encoded bytes of the request's image; the file is refused before reading when it is over the decoder's size
+// limit, so a huge file never lands in memory.
+Expected<QByteArray> readBytes(const AnalysisRequest& request, const std::string& name)
+{
+    if (!request.imageBytes.isEmpty())
+        return request.imageBytes;
+    if (request.imagePath.isEmpty())
+        return makeError("no image given: neither a file nor pasted image data (internal error)");
+    QFile file(request.imagePath);
+    if (!file.open(QIODevice::ReadOnly))
+        return makeError(name + ": cannot read the file (" + file.errorString().toStdString() +
+                         "); check that it exists and is readable");
+    const DecodeLimits limits;
+    if (file.size() > limits.maxFileBytes)
+        return makeError(name + ": the file is " + std::to_string(file.size() >> 20) + " MiB, over the " +
+                         std::to_string(limits.maxFileBytes >> 20) + " MiB limit for images; use a smaller image");
+    QByteArray bytes = file.readAll();
+    if (file.error() != QFileDevice::NoError)
+        return makeError(name + ": cannot read the file (" + file.errorString().toStdString() + ")");
+    if (bytes.isEmpty())
+        return makeError(name + ": the file is empty; choose an image file");
+    return bytes;
+}
+
+// Identifies a loaded network: the same id may name another architecture or class count in a user registry, and
+// a replaced checkpoint must be reloaded.
+std::string poolKey(const ModelSpec& spec, const QString& weightsPath)
+{
+    return spec.id + "|" + spec.architecture + "|" + std::to_string(spec.numClasses) + "|" +
+           CacheKey::identifyWeights(weightsPath);
+}
+
+Expected<std::shared_ptr<Analyzer>> acquireAnalyzer(ModelPool<Analyzer>& pool, const ModelSpec& spec,
+                                                    const QString& weightsPath)
+{
+    return pool.acquire(poolKey(spec, weightsPath), [&]() -> Expected<std::shared_ptr<Analyzer>> {
+        auto created = Analyzer::create(spec, weightsPath);
+        if (!created)
+            return created.error();
+        return std::make_shared<Analyzer>(std::move(*created));
+    });
+}
+
+}  // namespace
+
+AnalysisEngine::AnalysisEngine(std::shared_ptr<ResultCache> cache, std::size_t modelMemoryBytes)
+    : mCache(std::move(cache)), mPool(std::make_shared<Pool>(modelMemoryBytes))
+{
+}
+
+JobWork AnalysisEngine::makeWork(AnalysisRequest request) const
+{
+    // The work holds copies of the shared pointers, so the cache and the pool outlive the engine if need be.
+    AnalysisEngine engine = *this;
+    return [engine = std::move(engine), request = std::move(request)](JobContext& context) -> Expected<ResultPtr> {
+        auto run = engine.run(request, context.cancelFlag(), context.progressCallback());
+        if (!run)
+            return run.error();
+        return run->result;
+    };
+}
+
+Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request, const std::atomic<bool>* cancel,
+                                                  const Progress& progress) const
+{
+    const std::string name = nameOf(request);
+    auto report = [&](double fraction, const std::string& stage) {
+        if (progress)
+            progress(fraction, stage);
+    };
+    auto stopped = [&]() -> Error { return makeError(name + ": analysis cancelled"); };
+    try {
+        report(0.0, "reading image");
+        auto bytes = readBytes(request, name);
+        if (!bytes)
+            return bytes.error();
+        if (cancelled(cancel))
+            return stopped();
+
+        const CacheKey key = CacheKey::make(*bytes, request.spec.id, request.weightsPath, request.options.key());
+        if (mCache) {
+            if (ResultPtr hit = mCache->find(key)) {
+                report(1.0, "cached");
+                return Run{std::move(hit), true};
+            }
+        }
+
+        auto rgb = decodeImageData(*bytes, QString::fromStdString(name));
+        if (!rgb)
+            return rgb.error();
+        if (cancelled(cancel))
+            return stopped();
+
+        report(kPreparedFraction / 2, "loading " + request.spec.id);
+        auto analyzer = acquireAnalyzer(mPool->models, request.spec, request.weightsPath);
+        if (!analyzer)
+            return makeError(name + ": " + analyzer.message());
+        if (cancelled(cancel))
+            return stopped();
+
+        auto analyzed =
+            analyzer.value()->analyze(*rgb, request.options, cancel, [&](double fraction, const std::string& stage) {
+                report(kPreparedFraction + (1.0 - kPreparedFraction) * fraction, stage);
+            });
+        if (!analyzed)
+            return makeError(name + ": " + analyzed.message());
+        analyzed->imageSha256 = key.imageSha256;
+        ResultPtr result = std::make_shared<const AnalysisResult>(std::move(*analyzed));
+        // A result finished after a cancel may be incomplete; it is delivered to nobody, so it is not kept either.
+        if (mCache && !cancelled(cancel))
+            mCache->store(key, result);
+        return Run{std::move(result), false};
+    } catch (const std::exception& e) {
+        return makeError(name + ": analysis failed: " + e.what());
+    }
+}
+
+Expected<void> AnalysisEngine::preload(const ModelSpec& spec, const QString& weightsPath) const
+{
+    auto analyzer = acquireAnalyzer(mPool->models, spec, weightsPath);
+    if (!analyzer)
+        return analyzer.error();
+    return {};
+}
+
+int AnalysisEngine::loadedModels() const
+{
+    return mPool->models.size();
+}
+
+std::size_t AnalysisEngine::loadedModelBytes() const
+{
+    return mPool->models.bytes();
+}
+
+long long AnalysisEngine::modelLoads() const
+{
+    return mPool->models.loads();
+}
+
+}  // namespace convlens
