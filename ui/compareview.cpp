@@ -1,6 +1,7 @@
 #include "ui/compareview.h"
 
 #include "core/inspect/camscale.h"
+#include "core/inspect/guidedimage.h"
 
 #include <QFrame>
 #include <QGridLayout>
@@ -265,8 +266,12 @@ void CompareView::refresh()
         }
         QImage composed = result.input;
         if (const CamResult* cam = findCam(result, mMethod, classIndex)) {
-            const std::vector<float> heatmap = mSharedScale ? scaledHeatmap(*cam, shared) : cam->heatmap;
-            composed = overlayHeatmap(result.input, heatmap, cam->heatmapSize, mColormap, mOpacity);
+            if (!cam->guided.empty()) {
+                composed = guidedImage(*cam);
+            } else {
+                const std::vector<float> heatmap = mSharedScale ? scaledHeatmap(*cam, shared) : cam->heatmap;
+                composed = overlayHeatmap(result.input, heatmap, cam->heatmapSize, mColormap, mOpacity);
+            }
             html += tr("<small>%1 at %2 · confidence drop %3</small>")
                         .arg(mMethod, QString::fromStdString(cam->layer).toHtmlEscaped())
                         .arg(cam->faithfulness.drop, 0, 'f', 3);

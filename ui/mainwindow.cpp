@@ -1,6 +1,7 @@
 #include "ui/mainwindow.h"
 
 #include "core/common/datapaths.h"
+#include "core/inspect/guidedimage.h"
 #include "core/inspect/networkdescription.h"
 #include "core/jobs/analysisrequest.h"
 #include "core/jobs/jobservice.h"
@@ -837,13 +838,21 @@ void MainWindow::updateOverlay()
     }
     const CamResult* cam = findCam(*mResult, mMethod, mClass);
     if (!cam) {
+        mOverlay->setImage(mResult->input);
         mOverlay->setHeatmap({}, 0);
         mCamInfo->setText(tr("No %1 map for this class yet.").arg(methodName(mMethod)));
         if (!mMainJob)
             requestAnalysis();
         return;
     }
-    mOverlay->setHeatmap(cam->heatmap, cam->heatmapSize);
+    if (!cam->guided.empty()) {
+        // Input-space explanations are images of their own, shown instead of the photo and its overlay.
+        mOverlay->setImage(guidedImage(*cam));
+        mOverlay->setHeatmap({}, 0);
+    } else {
+        mOverlay->setImage(mResult->input);
+        mOverlay->setHeatmap(cam->heatmap, cam->heatmapSize);
+    }
     const Faithfulness& f = cam->faithfulness;
     mCamInfo->setText(tr("<b>%1</b> for <b>%2</b> at <code>%3</code> &nbsp;·&nbsp; confidence %4 → %5 on "
                          "image × map (%6)")

@@ -1,5 +1,7 @@
 #include "core/report/reportimage.h"
 
+#include "core/inspect/guidedimage.h"
+
 #include <QFont>
 #include <QFontMetrics>
 #include <QPainter>
@@ -102,7 +104,9 @@ QImage renderReport(const AnalysisResult& result, const ReportOptions& options)
     const QRect overlayRect(kMargin * 2 + kPanel, top, kPanel, kPanel);
     p.drawImage(inputRect, result.input);
     QImage overlay = result.input;
-    if (cam)
+    if (cam && !cam->guided.empty())
+        overlay = guidedImage(*cam);
+    else if (cam)
         overlay = overlayHeatmap(result.input, cam->heatmap, cam->heatmapSize, options.colormap, options.opacity);
     p.drawImage(overlayRect, overlay);
     p.setPen(kMuted);
