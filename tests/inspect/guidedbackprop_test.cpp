@@ -3,6 +3,7 @@
 // hooks that stay on their own graph; one batched pass equal to K separate passes on a real network.
 
 #include "core/inspect/guidedbackprop.h"
+#include "core/inspect/guidedimage.h"
 #include "core/models/network.h"
 #include "core/models/networkfactory.h"
 #include "core/weights/weightloader.h"
@@ -134,4 +135,23 @@ TEST(GuidedBackprop, OneBatchedPassEqualsSeparatePasses)
     EXPECT_FALSE(torch::GradMode::is_enabled()) << "the pass must restore the caller's grad mode";
     for (const auto& p : (*net)->parameters())
         EXPECT_FALSE(p.grad().defined()) << "parameters must not collect gradients";
+}
+
+// The display image (guidedimage.h): none for layer methods or a mismatched size; zero gradient is mid gray.
+TEST(GuidedImage, NullWithoutAnImageAndGrayAtZero)
+{
+    CamResult cam;
+    cam.heatmapSize = 4;
+    EXPECT_TRUE(guidedImage(cam).isNull()) << "a layer method has no guided image";
+    cam.guided.assign(3 * 16 - 1, 0.0f);
+    EXPECT_TRUE(guidedImage(cam).isNull()) << "size mismatch";
+    cam.guided.assign(3 * 16, 0.0f);
+    cam.guided[5] = 1.0f;  // red channel, pixel (1,1): brighter than gray; everything else slightly below it
+    const QImage image = guidedImage(cam);
+    ASSERT_EQ(image.format(), QImage::Format_RGB888);
+    ASSERT_EQ(image.size(), QSize(4, 4));
+    EXPECT_GT(qRed(image.pixel(1, 1)), 127);
+    EXPECT_EQ(qGreen(image.pixel(1, 1)), qGreen(image.pixel(0, 0)));
+    EXPECT_LT(qRed(image.pixel(0, 0)), 127);
+    EXPECT_GT(qRed(image.pixel(0, 0)), 120);
 }
