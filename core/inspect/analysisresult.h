@@ -63,6 +63,10 @@ struct Faithfulness {
     float increase = 0.0f;          // masked > confidence ? 1 : 0 (IncreaseInConfidence)
 };
 
+// One explanation of one class. Layer methods (Grad-CAM ... Score-CAM) fill grid and heatmap. The input-space
+// methods guided backprop ("guided") and guided Grad-CAM ("guidedgradcam") also fill `guided`, the explanation as
+// an image; their grid is its saliency max_c |guided| at the crop's resolution, and their layer is "input" (guided)
+// or the block of the Grad-CAM mask (guidedgradcam).
 struct CamResult {
     std::string method;
     int classIndex = 0;
@@ -73,6 +77,8 @@ struct CamResult {
     std::vector<float> grid;     // raw map at the layer's resolution (after ReLU, before normalisation)
     int heatmapSize = 0;         // the crop size
     std::vector<float> heatmap;  // min-max normalised to [0,1], bilinearly upsampled to heatmapSize²
+    std::vector<float> guided;   // input-space methods: 3×heatmapSize² (channels first, RGB), the raw gradient
+                                 // image in the normalised input's units; render with guidedImage(); else empty
     Faithfulness faithfulness;
 };
 

@@ -3,6 +3,7 @@
 #include "core/image/preprocess.h"
 #include "core/inspect/cammethod.h"
 #include "core/inspect/classgradients.h"
+#include "core/inspect/guidedbackprop.h"
 #include "core/models/network.h"
 #include "core/registry/modelspec.h"
 #include "core/weights/weightloader.h"
@@ -16,8 +17,6 @@
 #include <set>
 
 namespace convlens {
-
-namespace F = torch::nn::functional;
 
 struct Analyzer::State {
     std::shared_ptr<NetworkImpl> net;
@@ -108,20 +107,6 @@ LayerResult summariseLayer(const std::string& name, const torch::Tensor& t, cons
     return layer;
 }
 
-// pytorch-grad-cam's scale_cam_image for one map: (m - min) / (1e-7 + max(m - min)), then resized to the crop.
-// The reference resizes with cv2.resize (INTER_LINEAR, half-pixel centres); we use torch's bilinear interpolation
-// with align_corners=false, the same sampling for upscaling (no antialiasing), and so does the test's reference.
-torch::Tensor normalisedHeatmap(const torch::Tensor& grid, int64_t size)
-{
-    torch::Tensor m = grid - grid.min();
-    m = m / (1e-7 + m.max());
-    return F::interpolate(m.view({1, 1, m.size(0), m.size(1)}), F::InterpolateFuncOptions()
-                                                                    .size(std::vector<int64_t>{size, size})
-                                                                    .mode(torch::kBilinear)
-                                                                    .align_corners(false))
-        .view({size, size});
-}
-
 }  // namespace
 
 Analyzer::Analyzer(std::shared_ptr<State> state) : mState(std::move(state)) {}
@@ -185,9 +170,12 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
     std::vector<std::unique_ptr<CamMethod>> methods;
     for (const std::string& id : options.methods) {
         methods.push_back(createCamMethod(id));
-        if (!methods.back())
-            return makeError(spec.id + ": unknown CAM method '" + id + "' (known: gradcam, gradcampp, xgradcam, " +
-                             "layercam, hirescam, eigencam, scorecam)");
+        if (!methods.back()) {
+            std::string known;
+            for (const std::string& name : camMethodIds())
+                known += (known.empty() ? "" : ", ") + name;
+            return makeError(spec.id + ": unknown CAM method '" + id + "' (known: " + known + ")");
+        }
     }
     const std::string camName = options.camLayer.empty() ? spec.camTarget : options.camLayer;
     const std::string camBlock = methods.empty() ? std::string() : resolveBlock(spec, net, camName);
@@ -280,6 +268,14 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
             context.gradients = classGradients(net, blockIndex, activation, classes);
             result.timingsMs["gradients"] = msSince(start);
         }
+        if (std::any_of(methods.begin(), methods.end(), [](const auto& m) { return m->needsGuidedGradients(); })) {
+            if (cancelled())
+                return cancelledError();
+            start = Clock::now();
+            report(0.18, "guided backprop");
+            context.guidedGradients = guidedInputGradients(net, input, classes);
+            result.timingsMs["guided backprop"] = msSince(start);
+        }
 
         const int64_t size = input.size(2);
         std::vector<torch::Tensor> heatmaps;
@@ -292,17 +288,21 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
             const double span = 0.7 / static_cast<double>(methods.size());
             report(from, "cam " + id);
             context.progress = [&](double f) { report(from + span * f, "cam " + id); };
-            Expected<torch::Tensor> raw = methods[m]->compute(context);
+            Expected<CamMaps> raw = methods[m]->compute(context);
             if (!raw)
                 return raw.message() == "cancelled" ? cancelledError()
                                                     : makeError(spec.id + ": " + id + ": " + raw.message());
-            const torch::Tensor grids = torch::relu(*raw);
+            const torch::Tensor grids = torch::relu(raw->maps);
+            const bool inputSpace = raw->images.defined();
             for (int64_t i = 0; i < static_cast<int64_t>(classes.size()); ++i) {
                 CamResult cam;
                 cam.method = id;
                 cam.classIndex = static_cast<int>(classes[i]);
                 cam.label = classLabels[i];
-                cam.layer = camBlock;
+                // Guided backprop explains at the input; guided Grad-CAM also depends on its Grad-CAM layer.
+                cam.layer = inputSpace && !methods[m]->needsGradients() ? std::string("input") : camBlock;
+                if (inputSpace)
+                    cam.guided = toVector(raw->images[i]);
                 cam.gridHeight = static_cast<int>(grids.size(1));
                 cam.gridWidth = static_cast<int>(grids.size(2));
                 cam.grid = toVector(grids[i]);

@@ -5,7 +5,8 @@
 // One analysis = preprocessing per the spec; one forward pass recording the requested taps (and the CAM layer);
 // predictions (softmax top-K with labels, all logits); per tap the channel statistics, a histogram and the
 // strongest channels as 8-bit tiles; per CAM method one map for each of the top-K classes (gradient methods share
-// one backward pass of the network head for all K classes), each with its faithfulness (pytorch-grad-cam's
+// one backward pass of the network head for all K classes; guided backprop and guided Grad-CAM one guided backward
+// pass through the whole network for all K), each with its faithfulness (pytorch-grad-cam's
 // CamMultImageConfidenceChange); stage timings.
 //
 // Ownership: an Analyzer owns its network; copies share it (cheap). Threads: use one copy from one thread at a
@@ -39,8 +40,8 @@ public:
 
     // Analyses one image (any size and format; converted to RGB888). `progress`, when set, is called on this
     // thread with the fraction done in [0,1] and the stage being entered ("forward", "feature maps",
-    // "gradients", "cam gradcam", ..., "faithfulness", "done"). result.imageSha256 is left empty: the caller
-    // knows the file bytes.
+    // "gradients", "guided backprop", "cam gradcam", ..., "faithfulness", "done"). result.imageSha256 is left empty:
+    // the caller knows the file bytes.
     Expected<AnalysisResult> analyze(
         const QImage& rgb, const AnalysisOptions& options, const std::atomic<bool>* cancel = nullptr,
         std::function<void(double fraction, const std::string& stage)> progress = {}) const;

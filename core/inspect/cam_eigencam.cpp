@@ -14,7 +14,7 @@ class EigenCam : public CamMethod {
 public:
     bool needsGradients() const override { return false; }
 
-    Expected<torch::Tensor> compute(const CamContext& c) const override
+    Expected<CamMaps> compute(const CamContext& c) const override
     {
         const torch::Tensor a = torch::nan_to_num(c.activations[0], 0.0, 0.0, 0.0);  // [C,h,w]
         const int64_t h = a.size(1), w = a.size(2);
@@ -22,7 +22,7 @@ public:
         m = m - m.mean(0, /*keepdim=*/true);
         const auto [u, s, vt] = torch::linalg_svd(m, /*full_matrices=*/false, c10::nullopt);
         const torch::Tensor projection = torch::matmul(m, vt[0]).reshape({1, h, w});
-        return projection.expand({static_cast<int64_t>(c.classes.size()), h, w}).contiguous();
+        return CamMaps{projection.expand({static_cast<int64_t>(c.classes.size()), h, w}).contiguous()};
     }
 };
 

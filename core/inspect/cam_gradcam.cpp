@@ -8,10 +8,10 @@ namespace {
 
 class GradCam : public CamMethod {
 public:
-    Expected<torch::Tensor> compute(const CamContext& c) const override
+    Expected<CamMaps> compute(const CamContext& c) const override
     {
         const torch::Tensor weights = c.gradients.mean({2, 3});  // [K,C]
-        return weightedActivationSum(weights, c.activations);
+        return CamMaps{weightedActivationSum(weights, c.activations)};
     }
 };
 

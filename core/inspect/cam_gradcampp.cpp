@@ -9,7 +9,7 @@ namespace {
 
 class GradCamPlusPlus : public CamMethod {
 public:
-    Expected<torch::Tensor> compute(const CamContext& c) const override
+    Expected<CamMaps> compute(const CamContext& c) const override
     {
         const torch::Tensor& g = c.gradients;
         const torch::Tensor g2 = g * g;
@@ -18,7 +18,7 @@ public:
         torch::Tensor alpha = g2 / (2 * g2 + sumActivations * g3 + 1e-6);
         alpha = torch::where(g != 0, alpha, torch::zeros_like(alpha));
         const torch::Tensor weights = (torch::relu(g) * alpha).sum({2, 3});
-        return weightedActivationSum(weights, c.activations);
+        return CamMaps{weightedActivationSum(weights, c.activations)};
     }
 };
 

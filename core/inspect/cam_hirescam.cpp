@@ -7,7 +7,10 @@ namespace {
 
 class HiResCam : public CamMethod {
 public:
-    Expected<torch::Tensor> compute(const CamContext& c) const override { return (c.gradients * c.activations).sum(1); }
+    Expected<CamMaps> compute(const CamContext& c) const override
+    {
+        return CamMaps{(c.gradients * c.activations).sum(1)};
+    }
 };
 
 }  // namespace

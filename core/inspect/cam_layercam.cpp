@@ -7,9 +7,9 @@ namespace {
 
 class LayerCam : public CamMethod {
 public:
-    Expected<torch::Tensor> compute(const CamContext& c) const override
+    Expected<CamMaps> compute(const CamContext& c) const override
     {
-        return (torch::relu(c.gradients) * c.activations).sum(1);
+        return CamMaps{(torch::relu(c.gradients) * c.activations).sum(1)};
     }
 };
 

@@ -16,7 +16,7 @@ class ScoreCam : public CamMethod {
 public:
     bool needsGradients() const override { return false; }
 
-    Expected<torch::Tensor> compute(const CamContext& c) const override
+    Expected<CamMaps> compute(const CamContext& c) const override
     {
         torch::NoGradGuard noGrad;
         namespace F = torch::nn::functional;
@@ -43,7 +43,7 @@ public:
                 c.progress(static_cast<double>(end) / static_cast<double>(channels));
         }
         const torch::Tensor weights = torch::softmax(torch::cat(scores, 0).t(), -1);  // [K,C]
-        return weightedActivationSum(weights, c.activations);
+        return CamMaps{weightedActivationSum(weights, c.activations)};
     }
 };
 

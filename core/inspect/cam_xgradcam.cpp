@@ -7,11 +7,11 @@ namespace {
 
 class XGradCam : public CamMethod {
 public:
-    Expected<torch::Tensor> compute(const CamContext& c) const override
+    Expected<CamMaps> compute(const CamContext& c) const override
     {
         const torch::Tensor sumActivations = c.activations.sum({2, 3}, /*keepdim=*/true);
         const torch::Tensor weights = (c.gradients * c.activations / (sumActivations + 1e-7)).sum({2, 3});
-        return weightedActivationSum(weights, c.activations);
+        return CamMaps{weightedActivationSum(weights, c.activations)};
     }
 };
 

@@ -18,13 +18,17 @@ std::unique_ptr<CamMethod> createCamMethod(const std::string& id)
         return makeEigenCam();
     if (id == "scorecam")
         return makeScoreCam();
+    if (id == "guided")
+        return makeGuidedBackprop();
+    if (id == "guidedgradcam")
+        return makeGuidedGradCam();
     return nullptr;
 }
 
 const std::vector<std::string>& camMethodIds()
 {
-    static const std::vector<std::string> ids = {"gradcam",  "gradcampp", "xgradcam", "layercam",
-                                                 "hirescam", "eigencam",  "scorecam"};
+    static const std::vector<std::string> ids = {"gradcam",  "gradcampp", "xgradcam", "layercam",     "hirescam",
+                                                 "eigencam", "scorecam",  "guided",   "guidedgradcam"};
     return ids;
 }
 
@@ -32,6 +36,18 @@ torch::Tensor weightedActivationSum(const torch::Tensor& weights, const torch::T
 {
     // weights [K,C] · activations [1,C,h,w] → [K,h,w]
     return (weights.unsqueeze(-1).unsqueeze(-1) * activations).sum(1);
+}
+
+torch::Tensor normalisedHeatmap(const torch::Tensor& grid, int64_t size)
+{
+    namespace F = torch::nn::functional;
+    torch::Tensor m = grid - grid.min();
+    m = m / (1e-7 + m.max());
+    return F::interpolate(m.view({1, 1, m.size(0), m.size(1)}), F::InterpolateFuncOptions()
+                                                                    .size(std::vector<int64_t>{size, size})
+                                                                    .mode(torch::kBilinear)
+                                                                    .align_corners(false))
+        .view({size, size});
 }
 
 }  // namespace convlens

@@ -4,7 +4,9 @@
 //
 // A method turns the activations of the CAM layer (and, for gradient methods, the gradients of each target class
 // logit with respect to them) into one raw map per class, before ReLU and normalisation: the Analyzer applies
-// ReLU (pytorch-grad-cam's np.maximum(cam, 0)) and the min-max scaling itself.
+// ReLU (pytorch-grad-cam's np.maximum(cam, 0)) and the min-max scaling itself. Input-space methods (guided
+// backprop, guided Grad-CAM) also return one 3-channel image per class at the input's resolution; their map is
+// the image's saliency, max over the channels of |image|.
 //
 // Threads: methods are stateless; compute() runs on the caller's thread and uses the network given in the
 // context, which the caller must own for the duration. Failure: Score-CAM returns an error "cancelled" when the
@@ -19,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace convlens {
@@ -26,9 +29,11 @@ namespace convlens {
 class NetworkImpl;
 
 struct CamContext {
-    torch::Tensor activations;     // [1,C,h,w] output of the CAM layer, detached
-    torch::Tensor gradients;       // [K,C,h,w] d logits[classes[k]] / d activations; set when needsGradients()
-    std::vector<int64_t> classes;  // the K target classes
+    torch::Tensor activations;      // [1,C,h,w] output of the CAM layer, detached
+    torch::Tensor gradients;        // [K,C,h,w] d logits[classes[k]] / d activations; set when needsGradients()
+    torch::Tensor guidedGradients;  // [K,3,S,S] guided backprop of logits[classes[k]] to the input (guidedbackprop.h);
+                                    // set when needsGuidedGradients()
+    std::vector<int64_t> classes;   // the K target classes
     // For methods that run the network again (Score-CAM).
     NetworkImpl* network = nullptr;
     torch::Tensor input;  // [1,3,S,S] the normalised input image
@@ -37,21 +42,37 @@ struct CamContext {
     std::function<void(double fraction)> progress;  // fraction of this method done, may be empty
 };
 
+struct CamMaps {
+    explicit CamMaps(torch::Tensor rawMaps, torch::Tensor inputImages = {})
+        : maps(std::move(rawMaps)), images(std::move(inputImages))
+    {
+    }
+    torch::Tensor maps;    // [K,h,w] raw maps, before ReLU
+    torch::Tensor images;  // [K,3,S,S] input-space explanations (guided methods); undefined for the others
+};
+
 class CamMethod {
 public:
     virtual ~CamMethod() = default;
     virtual bool needsGradients() const { return true; }
-    // Raw maps [K,h,w] (before ReLU), one per class of the context.
-    virtual Expected<torch::Tensor> compute(const CamContext& context) const = 0;
+    virtual bool needsGuidedGradients() const { return false; }
+    // One raw map (and for input-space methods one image) per class of the context.
+    virtual Expected<CamMaps> compute(const CamContext& context) const = 0;
 };
 
-// The method with this id (gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam, scorecam), or nullptr.
+// The method with this id (gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam, scorecam, guided,
+// guidedgradcam), or nullptr.
 std::unique_ptr<CamMethod> createCamMethod(const std::string& id);
 // Every id createCamMethod knows, in display order.
 const std::vector<std::string>& camMethodIds();
 
 // pytorch-grad-cam's BaseCAM.get_cam_image: sum over channels of weights[k,c] * activations[c] → [K,h,w].
 torch::Tensor weightedActivationSum(const torch::Tensor& weights, const torch::Tensor& activations);
+
+// pytorch-grad-cam's scale_cam_image for one map [h,w] (after ReLU): (m - min) / (1e-7 + max(m - min)), then
+// resized to size×size. The reference resizes with cv2.resize (INTER_LINEAR, half-pixel centres); this is torch's
+// bilinear interpolation with align_corners=false, the same sampling for upscaling (no antialiasing).
+torch::Tensor normalisedHeatmap(const torch::Tensor& grid, int64_t size);
 
 std::unique_ptr<CamMethod> makeGradCam();
 std::unique_ptr<CamMethod> makeGradCamPlusPlus();
@@ -60,5 +81,7 @@ std::unique_ptr<CamMethod> makeLayerCam();
 std::unique_ptr<CamMethod> makeHiResCam();
 std::unique_ptr<CamMethod> makeEigenCam();
 std::unique_ptr<CamMethod> makeScoreCam();
+std::unique_ptr<CamMethod> makeGuidedBackprop();
+std::unique_ptr<CamMethod> makeGuidedGradCam();
 
 }  // namespace convlens

@@ -103,6 +103,7 @@ void put(QDataStream& s, const CamResult& v)
     put(s, v.grid);
     put(s, v.heatmapSize);
     put(s, v.heatmap);
+    put(s, v.guided);
     put(s, v.faithfulness.confidence);
     put(s, v.faithfulness.maskedConfidence);
     put(s, v.faithfulness.drop);
@@ -223,7 +224,7 @@ bool get(QDataStream& s, LayerResult& v)
 bool get(QDataStream& s, CamResult& v)
 {
     return get(s, v.method) && get(s, v.classIndex) && get(s, v.label) && get(s, v.layer) && get(s, v.gridHeight) &&
-           get(s, v.gridWidth) && get(s, v.grid) && get(s, v.heatmapSize) && get(s, v.heatmap) &&
+           get(s, v.gridWidth) && get(s, v.grid) && get(s, v.heatmapSize) && get(s, v.heatmap) && get(s, v.guided) &&
            get(s, v.faithfulness.confidence) && get(s, v.faithfulness.maskedConfidence) &&
            get(s, v.faithfulness.drop) && get(s, v.faithfulness.increase);
 }
@@ -325,7 +326,7 @@ std::size_t approximateBytes(const AnalysisResult& r)
     }
     for (const CamResult& c : r.cams)
         total += sizeof(CamResult) + c.method.capacity() + c.label.capacity() + c.layer.capacity() +
-                 vectorBytes(c.grid) + vectorBytes(c.heatmap);
+                 vectorBytes(c.grid) + vectorBytes(c.heatmap) + vectorBytes(c.guided);
     for (const auto& [stage, ms] : r.timingsMs)
         total += stage.capacity() + sizeof(double) + 64;  // map node overhead
     return total;

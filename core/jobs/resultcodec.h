@@ -15,7 +15,7 @@
 
 namespace convlens {
 
-inline constexpr quint32 kResultCodecVersion = 1;
+inline constexpr quint32 kResultCodecVersion = 2;  // 2: CamResult::guided
 
 QByteArray encodeResult(const AnalysisResult& result);
 Expected<AnalysisResult> decodeResult(const QByteArray& bytes);

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Writes the Analyzer's reference: class activation maps, layer statistics and faithfulness for two models,
-computed in PyTorch straight from the formulas pytorch-grad-cam documents (written here, not imported), on the
-seeded weights of the `models` fixture.
+"""Writes the Analyzer's reference: class activation maps, guided backprop, layer statistics and faithfulness for
+several cases (a model and a CAM layer), computed in PyTorch straight from the formulas pytorch-grad-cam documents
+(written here, not imported), on the seeded weights of the `models` fixture.
 
-Test-time only. Layout under --out:
+Test-time only. Layout under --out, per case:
   image.png              the test image (seeded noise over smooth gradients, 300 x 260)
-  <id>.input.f32         the normalised input the model sees, float32 [1,3,S,S] (torchvision's transforms)
-  <id>.acts.f32          the CAM layer's output [1,C,h,w]; <id>.grads.f32 the K class gradients [K,C,h,w]
-  <id>.json              top-K classes, logits, per-method raw CAM grids (after ReLU) and faithfulness,
+  <case>.input.f32       the normalised input the model sees, float32 [1,3,S,S] (torchvision's transforms)
+  <case>.acts.f32        the CAM layer's output [1,C,h,w]; <case>.grads.f32 the K class gradients [K,C,h,w]
+  <case>.json            model, top-K classes, logits, per-method raw CAM grids (after ReLU) and faithfulness,
                          and for resnet18 the statistics of one tap
+  <case>.<method>.images.f32   guided methods: the explanation images [K,3,S,S];
+  <case>.<method>.grids.f32    their maps (saliency max_c |image|) [K,S,S];
+  <case>.<method>.display.u8   class 0's image through pytorch-grad-cam's deprocess_image, uint8 [S,S,3]
 
 Conventions shared with the C++ Analyzer (core/inspect):
   * gradients: one backward pass per class (the C++ side uses one batched pass for all K; the test compares)
@@ -17,9 +20,15 @@ Conventions shared with the C++ Analyzer (core/inspect):
   * EigenCAM: torch.linalg.svd(full_matrices=False), sign as LAPACK returns it (pytorch-grad-cam does not fix it)
   * Score-CAM: UpsamplingBilinear2d (align_corners=True), batches of --scorecam-batch, softmax of the class logits
   * faithfulness: CamMultImageConfidenceChange with the softmax probability of the class as target
+  * guided backprop: pytorch-grad-cam's GuidedBackpropReLUModel (activation modules swapped for ones with a guided
+    backward, one backward pass per class) extended to every activation: the backward of f is f'(x) * max(g, 0)
+    with f' written out below (ReLU: x > 0, ReLU6: 0 < x < 6, Hardswish, SiLU, exact GELU); Sigmoid and
+    Hardsigmoid keep their plain derivative. Guided Grad-CAM = the Grad-CAM heatmap times the guided gradient.
 """
 import argparse
+import copy
 import json
+import math
 import os
 
 import numpy as np
@@ -30,12 +39,22 @@ import yaml
 from PIL import Image
 from torchvision import transforms
 
-# id: (weights file in the models fixture, CAM layer as the test names it, its torchvision module, K, stats tap)
-MODELS = {
-    "resnet18": ("resnet18-f37072fd.pth", "layer4", "layer4.1", 3, "layer2.0"),
-    "mobilenet_v3_large": ("mobilenet_v3_large-5c1a4163.pth", "stage5", "features.12", 3, None),
-}
 METHODS = ["gradcam", "gradcampp", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam"]
+GUIDED_METHODS = ["guided", "guidedgradcam"]
+# case: (model, CAM layer as the test names it, its torchvision module, K, stats tap, methods)
+CASES = {
+    "resnet18": ("resnet18", "layer4", "layer4.1", 3, "layer2.0", METHODS + GUIDED_METHODS),
+    # A stage name, mid-network; Grad-CAM++ is ill-conditioned here (see the C++ test).
+    "mobilenet_v3_large": ("mobilenet_v3_large", "stage5", "features.12", 3, None, METHODS),
+    # The model's default CAM target (Hardswish output), where Grad-CAM++ is well-conditioned; ReLU and Hardswish
+    # for guided backprop.
+    "mobilenet_v3_large.features.16": ("mobilenet_v3_large", "features.16", "features.16", 3, None,
+                                       ["gradcam", "gradcampp"] + GUIDED_METHODS),
+    # Guided backprop through ReLU6, SiLU (with sigmoid gates) and GELU networks.
+    "mobilenet_v2": ("mobilenet_v2", "features.18", "features.18", 2, None, ["guided"]),
+    "efficientnet_b0": ("efficientnet_b0", "features.8", "features.8", 2, None, ["guided"]),
+    "convnext_tiny": ("convnext_tiny", "features.7.2", "features.7.2", 2, None, ["guided"]),
+}
 HIST_BINS = 64
 TILES = 16
 
@@ -103,6 +122,88 @@ def cam_grids(method, acts, grads, model, x, classes, batch):
     raise ValueError(method)
 
 
+def _gelu_derivative(x):
+    return 0.5 * (1 + torch.erf(x / math.sqrt(2))) + x * torch.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+def _silu_derivative(x):
+    s = torch.sigmoid(x)
+    return s * (1 + x * (1 - s))
+
+
+def _hardswish_derivative(x):
+    return torch.where(x < -3, torch.zeros_like(x), torch.where(x <= 3, x / 3 + 0.5, torch.ones_like(x)))
+
+
+# Activation module type: (function, its derivative). Exact types: ReLU6 is a Hardtanh subclass, not a ReLU.
+GUIDED_ACTIVATIONS = {
+    torch.nn.ReLU: (F.relu, lambda x: (x > 0).to(x.dtype)),
+    torch.nn.ReLU6: (F.relu6, lambda x: ((x > 0) & (x < 6)).to(x.dtype)),
+    torch.nn.Hardswish: (F.hardswish, _hardswish_derivative),
+    torch.nn.SiLU: (F.silu, _silu_derivative),
+    torch.nn.GELU: (F.gelu, _gelu_derivative),
+}
+
+
+class GuidedActivationFunction(torch.autograd.Function):
+    """pytorch-grad-cam's GuidedBackpropReLU generalised: backward = f'(x) * max(grad, 0)."""
+
+    @staticmethod
+    def forward(ctx, x, function, derivative):
+        ctx.save_for_backward(x)
+        ctx.derivative = derivative
+        return function(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return ctx.derivative(x) * grad.clamp(min=0), None, None
+
+
+class GuidedActivation(torch.nn.Module):
+    def __init__(self, kind):
+        super().__init__()
+        self.function, self.derivative = GUIDED_ACTIVATIONS[kind]
+
+    def forward(self, x):
+        return GuidedActivationFunction.apply(x, self.function, self.derivative)
+
+
+def guided_model(model):
+    """A copy of `model` with every activation module replaced (pytorch-grad-cam's
+    replace_all_layer_type_recursive)."""
+    guided = copy.deepcopy(model)
+
+    def replace(module):
+        for name, child in module.named_children():
+            if type(child) in GUIDED_ACTIVATIONS:
+                setattr(module, name, GuidedActivation(type(child)))
+            else:
+                replace(child)
+    replace(guided)
+    return guided
+
+
+def guided_backprop(guided, x, classes):
+    """pytorch-grad-cam's GuidedBackpropReLUModel.__call__ per class: [K,3,S,S]."""
+    images = []
+    for c in classes:
+        leaf = x.detach().clone().requires_grad_(True)
+        guided(leaf)[0, c].backward()
+        images.append(leaf.grad.detach()[0])
+    return torch.stack(images)
+
+
+def deprocess_image(img):
+    """pytorch-grad-cam's deprocess_image on an HWC float32 array."""
+    img = img - np.mean(img)
+    img = img / (np.std(img) + 1e-5)
+    img = img * 0.1
+    img = img + 0.5
+    img = np.clip(img, 0, 1)
+    return np.uint8(img * 255)
+
+
 def heatmap(grid, size):
     m = grid - grid.min()
     m = m / (1e-7 + m.max())
@@ -150,15 +251,16 @@ def main():
     image = test_image()
     image.save(os.path.join(args.out, "image.png"))
 
-    for model_id, (weights, cam_layer, module_name, k, stats_tap) in MODELS.items():
-        spec = registry[model_id]["preprocess"]
+    for case, (model_id, cam_layer, module_name, k, stats_tap, methods) in CASES.items():
+        entry = registry[model_id]
+        spec = entry["preprocess"]
         model = torchvision.models.get_model(model_id, weights=None)
-        model.load_state_dict(torch.load(os.path.join(args.models_dir, weights)))
+        model.load_state_dict(torch.load(os.path.join(args.models_dir, entry["weights"]["file"])))
         model.eval()
         for p in model.parameters():
             p.requires_grad_(False)
         x = transform(spec)(image)[None]
-        x.numpy().astype("<f4").tofile(os.path.join(args.out, model_id + ".input.f32"))
+        x.numpy().astype("<f4").tofile(os.path.join(args.out, case + ".input.f32"))
 
         captured = {}
 
@@ -189,19 +291,30 @@ def main():
             grads.append(captured["cam"].grad.detach()[0])
         grads = torch.stack(grads)
         # The exact tensors the maps below are computed from, so the C++ methods can be checked on the same input.
-        acts.numpy().astype("<f4").tofile(os.path.join(args.out, model_id + ".acts.f32"))
-        grads.numpy().astype("<f4").tofile(os.path.join(args.out, model_id + ".grads.f32"))
+        acts.numpy().astype("<f4").tofile(os.path.join(args.out, case + ".acts.f32"))
+        grads.numpy().astype("<f4").tofile(os.path.join(args.out, case + ".grads.f32"))
         for h in handles:
             h.remove()
 
-        entry = {"id": model_id, "cam_layer": cam_layer, "cam_block": module_name, "classes": classes,
-                 "probabilities": top.values.tolist(), "logits": logits.tolist(),
-                 "grid_shape": list(acts.shape[2:]), "acts_shape": list(acts.shape),
-                 "grads_shape": list(grads.shape), "cams": {}}
+        result = {"id": case, "model": model_id, "cam_layer": cam_layer, "cam_block": module_name,
+                  "methods": methods, "classes": classes, "probabilities": top.values.tolist(),
+                  "logits": logits.tolist(), "grid_shape": list(acts.shape[2:]), "acts_shape": list(acts.shape),
+                  "grads_shape": list(grads.shape), "crop": x.shape[-1], "cams": {}}
         size = x.shape[-1]
+        gb = guided_backprop(guided_model(model), x, classes) if set(methods) & set(GUIDED_METHODS) else None
         with torch.no_grad():
-            for method in METHODS:
-                grids = torch.relu(cam_grids(method, acts, grads, model, x, classes, args.scorecam_batch))
+            for method in methods:
+                images = None
+                if method == "guided":
+                    images = gb
+                elif method == "guidedgradcam":
+                    masks = [heatmap(g, size) for g in torch.relu(cam_grids("gradcam", acts, grads, model, x,
+                                                                            classes, args.scorecam_batch))]
+                    images = torch.stack(masks)[:, None] * gb
+                if images is None:
+                    grids = torch.relu(cam_grids(method, acts, grads, model, x, classes, args.scorecam_batch))
+                else:
+                    grids = images.abs().amax(1)
                 maps = [heatmap(g, size) for g in grids]
                 masked_probs = torch.softmax(model(torch.stack([x[0] * m for m in maps])), 1)
                 faith = []
@@ -209,13 +322,23 @@ def main():
                     conf, masked = probs[c].item(), masked_probs[i, c].item()
                     faith.append({"confidence": conf, "masked": masked, "drop": max(0.0, conf - masked),
                                   "increase": 1.0 if masked - conf > 0 else 0.0})
-                entry["cams"][method] = {"grids": grids.reshape(len(classes), -1).tolist(), "faithfulness": faith}
+                if images is None:
+                    result["cams"][method] = {"grids": grids.reshape(len(classes), -1).tolist(),
+                                              "faithfulness": faith}
+                    continue
+                prefix = case + "." + method
+                images.numpy().astype("<f4").tofile(os.path.join(args.out, prefix + ".images.f32"))
+                grids.numpy().astype("<f4").tofile(os.path.join(args.out, prefix + ".grids.f32"))
+                deprocess_image(images[0].permute(1, 2, 0).numpy()).tofile(
+                    os.path.join(args.out, prefix + ".display.u8"))
+                result["cams"][method] = {"images_file": prefix + ".images.f32", "grids_file": prefix + ".grids.f32",
+                                          "display_file": prefix + ".display.u8", "faithfulness": faith}
         if tap is not None:
-            entry["stats_tap"] = stats_tap
-            entry["stats"] = layer_stats(tap.detach()[0])
-        with open(os.path.join(args.out, model_id + ".json"), "w") as f:
-            json.dump(entry, f)
-        print(f"{model_id}: classes {classes}, CAM grid {entry['grid_shape']}", flush=True)
+            result["stats_tap"] = stats_tap
+            result["stats"] = layer_stats(tap.detach()[0])
+        with open(os.path.join(args.out, case + ".json"), "w") as f:
+            json.dump(result, f)
+        print(f"{case}: classes {classes}, CAM grid {result['grid_shape']}, methods {methods}", flush=True)
 
 
 if __name__ == "__main__":

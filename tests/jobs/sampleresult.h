@@ -66,6 +66,11 @@ inline AnalysisResult sampleResult(unsigned seed, int layers = 2, int tiles = 3,
         cam.heatmap.push_back(uni(rng));
     cam.faithfulness = Faithfulness{0.9f, 0.4f, 0.55f, 0.0f};
     r.cams.push_back(cam);
+    cam.method = "guided";
+    cam.layer = "input";
+    for (int i = 0; i < 3 * 256; ++i)
+        cam.guided.push_back(uni(rng) - 0.5f);
+    r.cams.push_back(cam);
     r.timingsMs = {{"forward", 12.5 + seed}, {"cam", 3.0625}};
     return r;
 }
@@ -131,6 +136,7 @@ inline void expectSameResult(const AnalysisResult& a, const AnalysisResult& b)
         EXPECT_EQ(x.grid, y.grid);
         EXPECT_EQ(x.heatmapSize, y.heatmapSize);
         EXPECT_EQ(x.heatmap, y.heatmap);
+        EXPECT_EQ(x.guided, y.guided);
         EXPECT_EQ(x.faithfulness.confidence, y.faithfulness.confidence);
         EXPECT_EQ(x.faithfulness.maskedConfidence, y.faithfulness.maskedConfidence);
         EXPECT_EQ(x.faithfulness.drop, y.faithfulness.drop);

@@ -1,0 +1,129 @@
+// The shared heatmap scale (core/inspect/camscale.h): with a map's own minimum and maximum it reproduces the
+// Analyzer's heatmap; on one scale, maps keep their relative strength; the upsampling is torch's bilinear one.
+
+#include "core/inspect/camscale.h"
+#include "core/inspect/analyzer.h"
+#include "core/models/networkfactory.h"
+#include "core/registry/modelregistry.h"
+#include "tests/models/modelfixture.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+using namespace convlens;
+
+namespace {
+
+CamResult syntheticCam(int height, int width, int size, float factor)
+{
+    CamResult cam;
+    cam.gridHeight = height;
+    cam.gridWidth = width;
+    cam.heatmapSize = size;
+    for (int i = 0; i < height * width; ++i)
+        cam.grid.push_back(factor * static_cast<float>((i * 11) % (height * width)));  // 0 .. n-1, shuffled
+    return cam;
+}
+
+float maxOf(const std::vector<float>& v)
+{
+    return *std::max_element(v.begin(), v.end());
+}
+
+}  // namespace
+
+TEST(CamScale, OwnMinimumAndMaximumReproduceTheHeatmap)
+{
+    auto registry = ModelRegistry::loadFile(std::string(CONVLENS_SOURCE_DIR) + "/model_registry.yaml");
+    ASSERT_TRUE(registry) << registry.message();
+    auto fixture = test::readModelFixture("resnet18");
+    ASSERT_TRUE(fixture) << fixture.message();
+    auto analyzer = Analyzer::create(*registry->find("resnet18"), QString::fromStdString(fixture->weightsPath));
+    ASSERT_TRUE(analyzer) << analyzer.message();
+    QImage image(320, 240, QImage::Format_RGB888);
+    for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            image.setPixel(x, y, qRgb(x % 256, (y * 3) % 256, (x * y) % 256));
+    AnalysisOptions options;
+    options.taps = {"layer4.1"};
+    options.methods = {"gradcam", "layercam", "guided"};  // 7×7 grids and the 224×224 guided saliency
+    options.topK = 2;
+    auto result = analyzer->analyze(image, options);
+    ASSERT_TRUE(result) << result.message();
+    ASSERT_EQ(result->cams.size(), 6u);
+    for (const CamResult& cam : result->cams) {
+        SCOPED_TRACE(cam.method + " class " + std::to_string(cam.classIndex));
+        ASSERT_GT(maxOf(cam.grid), 0.0f) << "an empty map would prove nothing";
+        const CamScale own = sharedCamScale({&cam});
+        EXPECT_EQ(own.low, *std::min_element(cam.grid.begin(), cam.grid.end()));
+        EXPECT_EQ(own.high, maxOf(cam.grid));
+        const std::vector<float> scaled = scaledHeatmap(cam, own);
+        ASSERT_EQ(scaled.size(), cam.heatmap.size());
+        float worst = 0.0f;
+        for (size_t i = 0; i < scaled.size(); ++i)
+            worst = std::max(worst, std::abs(scaled[i] - cam.heatmap[i]));
+        EXPECT_LE(worst, 1e-5f);
+    }
+}
+
+TEST(CamScale, OneScaleKeepsMapsInProportion)
+{
+    const CamResult strong = syntheticCam(5, 5, 40, 1.0f);
+    const CamResult weak = syntheticCam(5, 5, 40, 0.25f);
+    const CamScale shared = sharedCamScale({&weak, nullptr, &strong});
+    EXPECT_EQ(shared.low, 0.0f);
+    EXPECT_EQ(shared.high, 24.0f);
+    const std::vector<float> a = scaledHeatmap(strong, shared), b = scaledHeatmap(weak, shared);
+    ASSERT_EQ(a.size(), 1600u);
+    ASSERT_EQ(b.size(), 1600u);
+    // Bilinear samples miss the cell centres, so the strongest pixel is a little under the grid's maximum.
+    EXPECT_GT(maxOf(a), 0.9f);
+    EXPECT_NEAR(maxOf(b), 0.25f * maxOf(a), 1e-6f);
+    for (size_t i = 0; i < a.size(); ++i)
+        ASSERT_NEAR(b[i], 0.25f * a[i], 1e-6f) << i;
+    // Each on its own scale, the weak map is stretched to look as strong as the other.
+    const std::vector<float> stretched = scaledHeatmap(weak, sharedCamScale({&weak}));
+    for (size_t i = 0; i < a.size(); ++i)
+        ASSERT_NEAR(stretched[i], a[i], 1e-5f) << i;
+    // Values beyond the scale are clamped.
+    for (float v : scaledHeatmap(strong, CamScale{6.0f, 12.0f}))
+        ASSERT_TRUE(v >= 0.0f && v <= 1.0f);
+}
+
+// Rectangular grids and downsampling too: the same sampling as torch's bilinear interpolate (align_corners false).
+TEST(CamScale, UpsamplesAsTorchBilinear)
+{
+    for (const auto& [h, w, size] : std::vector<std::tuple<int, int, int>>{{3, 5, 16}, {7, 7, 224}, {14, 9, 10}}) {
+        SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " -> " + std::to_string(size));
+        CamResult cam = syntheticCam(h, w, size, 1.0f);
+        const float n = static_cast<float>(h * w - 1);
+        namespace F = torch::nn::functional;
+        const torch::Tensor expected = F::interpolate(torch::tensor(cam.grid).view({1, 1, h, w}) / (1e-7f + n),
+                                                      F::InterpolateFuncOptions()
+                                                          .size(std::vector<int64_t>{size, size})
+                                                          .mode(torch::kBilinear)
+                                                          .align_corners(false))
+                                           .flatten();
+        const std::vector<float> scaled = scaledHeatmap(cam, sharedCamScale({&cam}));
+        ASSERT_EQ(scaled.size(), static_cast<size_t>(size * size));
+        EXPECT_LE((torch::tensor(scaled) - expected).abs().max().item<float>(), 1e-5f);
+    }
+}
+
+TEST(CamScale, NothingToScan)
+{
+    const CamScale none = sharedCamScale({});
+    EXPECT_EQ(none.low, 0.0f);
+    EXPECT_EQ(none.high, 1.0f);
+    CamResult empty;
+    const CamScale skipped = sharedCamScale({nullptr, &empty});
+    EXPECT_EQ(skipped.low, 0.0f);
+    EXPECT_EQ(skipped.high, 1.0f);
+    CamResult broken = syntheticCam(4, 4, 8, 1.0f);
+    broken.grid.pop_back();
+    EXPECT_TRUE(scaledHeatmap(broken, CamScale{}).empty());
+    EXPECT_TRUE(scaledHeatmap(empty, CamScale{}).empty());
+}
