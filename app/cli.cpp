@@ -2,6 +2,7 @@
 
 #include "core/common/threads.h"
 #include "core/image/imagedecoder.h"
+#include "core/inspect/guidedimage.h"
 #include "core/inspect/predictor.h"
 #include "core/jobs/analysisrequest.h"
 #include "core/jobs/resultcache.h"
@@ -480,6 +481,11 @@ bool writeImages(const QString& dir, const QString& image, const AnalysisResult&
     for (const CamResult& cam : result.cams) {
         const QImage overlay = overlayHeatmap(result.input, cam.heatmap, cam.heatmapSize, colormap, 0.5f);
         ok = overlay.save(QStringLiteral("%1/cam_%2_%3.png").arg(base, safeName(cam.method)).arg(cam.classIndex)) && ok;
+        // Input-space methods also have an image of their own (pytorch-grad-cam's deprocess_image).
+        if (!cam.guided.empty())
+            ok = guidedImage(cam).save(
+                     QStringLiteral("%1/guided_%2_%3.png").arg(base, safeName(cam.method)).arg(cam.classIndex)) &&
+                 ok;
     }
     for (const LayerResult& layer : result.layers) {
         const QImage sheet = contactSheet(layer);
@@ -499,7 +505,7 @@ int commandAnalyze(const QStringList& arguments)
     addModelRunOptions(parser, QStringLiteral("3"));
     parser.addOption({QStringLiteral("methods"),
                       QStringLiteral("CAM methods, comma-separated: gradcam, gradcampp, xgradcam, layercam, hirescam, "
-                                     "eigencam, scorecam (default gradcam; 'none' for no heatmaps)."),
+                                     "eigencam, scorecam, guided, guidedgradcam (default gradcam; 'none' for no heatmaps)."),
                       QStringLiteral("LIST"), QStringLiteral("gradcam")});
     parser.addOption({QStringLiteral("layer"),
                       QStringLiteral("Block or stage the heatmaps are computed at (default: the model's CAM target)."),
