@@ -10,6 +10,7 @@
 #include <QProgressBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace convlens {
@@ -272,9 +273,17 @@ void CompareView::refresh()
                 const std::vector<float> heatmap = mSharedScale ? scaledHeatmap(*cam, shared) : cam->heatmap;
                 composed = overlayHeatmap(result.input, heatmap, cam->heatmapSize, mColormap, mOpacity);
             }
-            html += tr("<small>%1 at %2 · confidence drop %3</small>")
-                        .arg(mMethod, QString::fromStdString(cam->layer).toHtmlEscaped())
-                        .arg(cam->faithfulness.drop, 0, 'f', 3);
+            html += tr("<small>%1 for <b>%2</b> at %3 · confidence %4 → %5")
+                        .arg(mMethod, QString::fromStdString(cam->label).toHtmlEscaped(),
+                             QString::fromStdString(cam->layer).toHtmlEscaped())
+                        .arg(cam->faithfulness.confidence, 0, 'f', 3)
+                        .arg(cam->faithfulness.maskedConfidence, 0, 'f', 3);
+            if (mSharedScale && cam->guided.empty() && shared.high > shared.low && !cam->grid.empty()) {
+                // How strong this map is on the shared scale: its peak as a share of the strongest map's.
+                const float peak = *std::max_element(cam->grid.begin(), cam->grid.end());
+                html += tr(" · peak %1% of the shared scale").arg(100.0 * (peak - shared.low) / (shared.high - shared.low), 0, 'f', 0);
+            }
+            html += QStringLiteral("</small>");
         } else if (classIndex >= 0) {
             html += tr("<small>No %1 map for class %2 in this result.</small>").arg(mMethod).arg(classIndex);
         }

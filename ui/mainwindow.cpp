@@ -254,8 +254,9 @@ void MainWindow::buildLayout()
     auto* weights = addDock(QStringLiteral("weights"), tr("Weights"), mWeightsPanel, Qt::BottomDockWidgetArea);
     tabifyDockWidget(features, weights);
     features->raise();
+    images->hide();  // shown when a folder or several images are opened
     resizeDocks({left, diagram}, {300, 380}, Qt::Horizontal);
-    resizeDocks({mDocks[QStringLiteral("features")]}, {300}, Qt::Vertical);
+    resizeDocks({features}, {340}, Qt::Vertical);
 
     mJobStatus = new JobStatusWidget(mJobs, this);
     mStatusText = new QLabel(this);
@@ -530,7 +531,8 @@ void MainWindow::openPaths(const QStringList& paths)
         }
         return thumbs;
     }));
-    mDocks[QStringLiteral("images")]->setVisible(images.size() > 1 || mDocks[QStringLiteral("images")]->isVisible());
+    if (images.size() > 1)
+        mDocks[QStringLiteral("images")]->show();
     mImages->setCurrentRow(0);
     openImage(images.front());
 }
@@ -669,6 +671,23 @@ void MainWindow::setCompareMode(bool on)
 {
     on = on && mCompareModels.size() >= 2;
     mCompareAction->setChecked(on);
+    if (on != compareMode()) {
+        // The grid needs the room; the single-model docks come back as they were when compare mode ends.
+        for (const QString& key : {QStringLiteral("features"), QStringLiteral("weights"), QStringLiteral("diagram")}) {
+            QDockWidget* dock = mDocks[key];
+            if (on) {
+                mDocksBeforeCompare[key] = dock->isVisible();
+                dock->hide();
+            } else if (mDocksBeforeCompare.count(key)) {
+                dock->setVisible(mDocksBeforeCompare[key]);
+            }
+        }
+        if (!on) {
+            for (const QString& key : {QStringLiteral("features"), QStringLiteral("diagram")})
+                if (mDocks[key]->isVisible())
+                    mDocks[key]->raise();
+        }
+    }
     mCentral->setCurrentWidget(on ? static_cast<QWidget*>(mCompare) : mCentral->widget(0));
     if (on)
         requestCompare();
@@ -899,7 +918,6 @@ void MainWindow::showDescription(const QString& modelId)
     mDiagram->setCamTarget(mCamTargets.count(modelId) ? mCamTargets[modelId] : QString::fromStdString(s->camTarget));
     if (!mLayer.isEmpty())
         mDiagram->selectBlock(mLayer);
-    mDiagram->zoomToFit();
     Q_EMIT descriptionShown(modelId);
 }
 
@@ -929,12 +947,15 @@ void MainWindow::showMissingWeights(const QString& modelId, const QString& messa
         mOverlay->setPlaceholder(tr("%1 needs its weights: see the message above.").arg(modelName(modelId)));
 }
 
-void MainWindow::showDock(QWidget* widget)
+void MainWindow::showDock(QWidget* widget, int size)
 {
     for (auto& [key, dock] : mDocks)
         if (dock->widget() == widget) {
             dock->show();
             dock->raise();
+            if (size > 0)
+                resizeDocks({dock}, {size}, dockWidgetArea(dock) == Qt::BottomDockWidgetArea ? Qt::Vertical
+                                                                                             : Qt::Horizontal);
         }
 }
 

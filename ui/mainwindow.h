@@ -98,8 +98,9 @@ public:
     WeightsPanel* weightsPanel() const { return mWeightsPanel; }
     JobStatusWidget* jobStatus() const { return mJobStatus; }
 
-    // Raises the dock holding `widget` (diagram, feature grid, weights panel) — for the screenshot tour.
-    void showDock(QWidget* widget);
+    // Shows and raises the dock holding `widget` (diagram, feature grid, weights panel), `size` pixels tall (bottom
+    // docks) or wide (side docks) when given.
+    void showDock(QWidget* widget, int size = 0);
 
 Q_SIGNALS:
     void ready();                                // the registry is loaded (or failed: see the message bar)
@@ -196,6 +197,7 @@ private:
     QAction* mSharedScaleAction = nullptr;
     QMenu* mRecentMenu = nullptr;
     std::map<QString, QDockWidget*> mDocks;
+    std::map<QString, bool> mDocksBeforeCompare;
 };
 
 }  // namespace convlens

@@ -36,7 +36,7 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
                               mWindow->selectLayer(mLayer);
                       },
                       [this] { return mWindow->diagram()->selectedBlock() == mWindow->currentLayer(); }});
-    mSteps.push_back({QStringLiteral("features"), [this] { mWindow->showDock(mWindow->featureGrid()); },
+    mSteps.push_back({QStringLiteral("features"), [this] { mWindow->showDock(mWindow->featureGrid(), 560); },
                       [this] { return mWindow->featureGrid()->tileCount() > 0; }});
     if (mCompare.size() >= 2)
         mSteps.push_back({QStringLiteral("compare"), [this] { mWindow->setCompareModels(mCompare); },

@@ -3,6 +3,7 @@
 // feature grid's layer; another method or class changes the overlay; compare fills one cell per model; a corrupt
 // file shows an error and the window stays usable; the event loop never stalls while analyses run.
 #include "core/jobs/jobservice.h"
+#include "ui/appsettings.h"
 #include "ui/compareview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/mainwindow.h"
@@ -42,13 +43,14 @@ class MainWindowTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        // The fixture checkpoints carry the official file names, so the WeightStore finds them there.
-        qputenv("CONVLENS_WEIGHTS_DIR", CONVLENS_FIXTURE_DIR "/models");
         qputenv("CACHE_DISK", "0");
         QSettings().clear();
-        QSettings settings;
-        settings.setValue(QStringLiteral("state/firstStartDone"), true);
-        settings.setValue(QStringLiteral("selectedModels"), QStringList{QStringLiteral("resnet18")});
+        QSettings().setValue(QStringLiteral("state/firstStartDone"), true);
+        // The fixture checkpoints carry the official file names: the settings' weights folder points there.
+        AppSettings settings = AppSettings::load();
+        settings.weightsDir = QStringLiteral(CONVLENS_FIXTURE_DIR "/models");
+        settings.selectedModels = QStringList{QStringLiteral("resnet18")};
+        settings.save();
         MainWindowOptions options;
         options.openSampleOnFirstStart = false;
         options.persistentCache = false;
