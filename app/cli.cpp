@@ -240,7 +240,7 @@ struct ModelRun {
 // returns nullopt when the command cannot run.
 std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const QString& command)
 {
-    ModelRun run{.registry = {}};
+    ModelRun run{.registry = {}, .spec = nullptr, .weightsPath = {}, .images = {}, .topK = 5};
     run.images = parser.positionalArguments();
     if (run.images.isEmpty() || !parser.isSet(QStringLiteral("model"))) {
         err() << "convlens-cli " << command << ": needs at least one IMAGE and --model ID\n\n" << parser.helpText();

@@ -57,7 +57,7 @@ int main(int argc, char* argv[])
             window.setMethod(parser.value(method));
         if (!parser.positionalArguments().isEmpty())
             window.openPaths(parser.positionalArguments());
-        if (parser.isSet(layer))
+        if (parser.isSet(layer) && !parser.isSet(screenshots))  // the tour selects it in its diagram step
             window.selectLayer(parser.value(layer));
         if (!parser.isSet(screenshots) && compareIds.size() >= 2)
             window.setCompareModels(compareIds);

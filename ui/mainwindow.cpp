@@ -1063,6 +1063,16 @@ void MainWindow::exportReport()
     const QString path = QFileDialog::getSaveFileName(this, tr("Export Report"), suggested, tr("PNG image (*.png)"));
     if (path.isEmpty())
         return;
+    if (!exportReportTo(path))
+        showError(tr("%1: the report could not be written.\nChoose a folder you can write to.").arg(path));
+    else
+        statusBar()->showMessage(tr("Report written to %1").arg(QDir::toNativeSeparators(path)), 6000);
+}
+
+bool MainWindow::exportReportTo(const QString& path) const
+{
+    if (!mResult)
+        return false;
     ReportOptions options;
     options.method = mMethod;
     options.classIndex = mClass;
@@ -1073,10 +1083,7 @@ void MainWindow::exportReport()
     options.imageName = QFileInfo(mImagePath).fileName();
     options.banner = mBanner->isVisible() ? mBanner->text() : QString();
     const QImage report = renderReport(*mResult, options);
-    if (report.isNull() || !report.save(path, "PNG"))
-        showError(tr("%1: the report could not be written.\nChoose a folder you can write to.").arg(path));
-    else
-        statusBar()->showMessage(tr("Report written to %1").arg(QDir::toNativeSeparators(path)), 6000);
+    return !report.isNull() && report.save(path, "PNG");
 }
 
 void MainWindow::about()

@@ -98,6 +98,10 @@ public:
     WeightsPanel* weightsPanel() const { return mWeightsPanel; }
     JobStatusWidget* jobStatus() const { return mJobStatus; }
 
+    // Writes the current analysis as a PNG report (core/report/reportimage.h); false when there is no result or
+    // the file cannot be written.
+    bool exportReportTo(const QString& path) const;
+
     // Shows and raises the dock holding `widget` (diagram, feature grid, weights panel), `size` pixels tall (bottom
     // docks) or wide (side docks) when given.
     void showDock(QWidget* widget, int size = 0);

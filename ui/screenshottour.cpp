@@ -31,13 +31,14 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
                       [this] { return mWindow->isReady() && mWindow->currentResult() != nullptr; }});
     mSteps.push_back({QStringLiteral("diagram"),
                       [this] {
-                          mWindow->showDock(mWindow->diagram());
+                          mWindow->showDock(mWindow->diagram(), 440);
                           if (!mLayer.isEmpty())
                               mWindow->selectLayer(mLayer);
                       },
                       [this] { return mWindow->diagram()->selectedBlock() == mWindow->currentLayer(); }});
     mSteps.push_back({QStringLiteral("features"), [this] { mWindow->showDock(mWindow->featureGrid(), 560); },
                       [this] { return mWindow->featureGrid()->tileCount() > 0; }});
+    mSteps.push_back({QStringLiteral("report"), [] {}, [] { return true; }});
     if (mCompare.size() >= 2)
         mSteps.push_back({QStringLiteral("compare"), [this] { mWindow->setCompareModels(mCompare); },
                           [this] {
@@ -107,6 +108,16 @@ void ScreenshotTour::poll()
 
 bool ScreenshotTour::save(const QString& name)
 {
+    if (name == QLatin1String("report")) {
+        // The exported report, as File ▸ Export Report writes it.
+        const QString path = mDirectory.filePath(QStringLiteral("report.png"));
+        if (!mWindow->exportReportTo(path)) {
+            std::fprintf(stderr, "convlens: could not write the report %s\n", qPrintable(path));
+            return false;
+        }
+        std::fprintf(stdout, "%s\n", qPrintable(path));
+        return true;
+    }
     // The screen's pixels when there is a real (X) screen, so what is saved is what a user would see.
     QPixmap shot;
     if (QScreen* screen = mWindow->screen(); screen && QGuiApplication::platformName() != QLatin1String("offscreen"))

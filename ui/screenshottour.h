@@ -4,6 +4,7 @@
 //   main.png      the image with the CAM overlay, the predictions and the network diagram
 //   diagram.png   the network diagram with a selected block
 //   features.png  the feature-map grid of that block
+//   report.png    the PNG report File ▸ Export Report writes
 //   compare.png   compare mode with the given models
 // Each step waits until every job has finished. GUI thread only; finished(ok) is emitted once at the end (ok is
 // false when a step timed out or a screenshot could not be written, with the reason on stderr).

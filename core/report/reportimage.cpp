@@ -148,7 +148,8 @@ QImage renderReport(const AnalysisResult& result, const ReportOptions& options)
                                                                 predWidth - 70);
         p.drawText(QRect(predLeft, y, predWidth - 70, 20), Qt::AlignLeft | Qt::AlignVCenter, label);
         p.drawText(QRect(predLeft + predWidth - 70, y, 70, 20), Qt::AlignRight | Qt::AlignVCenter,
-                   QStringLiteral("%1%").arg(score.probability * 100.0, 0, 'f', 1));
+                   score.probability < 0.001f ? QStringLiteral("<0.1%")
+                                              : QStringLiteral("%1%").arg(score.probability * 100.0, 0, 'f', 1));
         const QRectF track(predLeft, y + 24, predWidth, 8);
         p.setPen(Qt::NoPen);
         p.setBrush(kTrack);
