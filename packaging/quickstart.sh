@@ -9,6 +9,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${CONVLENS_BUILD_DIR:-$ROOT/build/release}"
 JOBS="${CONVLENS_JOBS:-$(nproc)}"
+# Paths relative to the checkout in ccache's keys, so another clone (CI's) reuses the same cache entries.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 
 # Build and runtime. libopenblas0-pthread: libtorch multiplies Linear layers through whatever libblas.so.3 is,
 # and Debian's reference BLAS makes ConvNeXt 14x slower.

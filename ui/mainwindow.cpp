@@ -19,6 +19,7 @@
 #include "ui/weightspanel.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QBuffer>
 #include <QClipboard>
@@ -42,7 +43,9 @@
 #include <QMimeData>
 #include <QSlider>
 #include <QStackedWidget>
+#include <QSettings>
 #include <QStatusBar>
+#include <QStyle>
 #include <QToolBar>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -164,11 +167,7 @@ void MainWindow::buildLayout()
     auto* mainLayout = new QVBoxLayout(mainPage);
     mainLayout->setContentsMargins(8, 8, 8, 8);
     mainLayout->setSpacing(6);
-    mBanner = new QLabel(mainPage);
-    mBanner->setAlignment(Qt::AlignCenter);
-    mBanner->setStyleSheet(QStringLiteral(
-        "QLabel { background: #c0392b; color: white; font-weight: bold; padding: 6px; border-radius: 4px; }"));
-    mBanner->hide();
+    mBanner = makeBanner(mainPage);
     mOverlay = new OverlayView(mainPage);
     mOverlay->setPlaceholder(tr("Drop a photo or a folder here, or use File ▸ Open."));
     auto* legend = new QHBoxLayout;
@@ -246,21 +245,93 @@ void MainWindow::buildLayout()
     connect(mWeightsPanel, &WeightsPanel::downloadFailed, this,
             [this](const QString&, const QString& message) { showError(message); });
 
-    auto* left = addDock(QStringLiteral("predictions"), tr("Predictions"), mPredictions, Qt::LeftDockWidgetArea);
+    auto* left = addDock(QStringLiteral("predictions"), tr("Predictions"), withBanner(mPredictions), Qt::LeftDockWidgetArea);
     auto* images = addDock(QStringLiteral("images"), tr("Images"), mImages, Qt::LeftDockWidgetArea);
     splitDockWidget(left, images, Qt::Vertical);
     auto* diagram = addDock(QStringLiteral("diagram"), tr("Network"), mDiagram, Qt::RightDockWidgetArea);
-    auto* features = addDock(QStringLiteral("features"), tr("Feature maps"), mGrid, Qt::BottomDockWidgetArea);
+    auto* features = addDock(QStringLiteral("features"), tr("Feature maps"), withBanner(mGrid), Qt::BottomDockWidgetArea);
     auto* weights = addDock(QStringLiteral("weights"), tr("Weights"), mWeightsPanel, Qt::BottomDockWidgetArea);
     tabifyDockWidget(features, weights);
     features->raise();
     images->hide();  // shown when a folder or several images are opened
     resizeDocks({left, diagram}, {300, 380}, Qt::Horizontal);
-    resizeDocks({features}, {340}, Qt::Vertical);
+    resizeDocks({features}, {370}, Qt::Vertical);
 
     mJobStatus = new JobStatusWidget(mJobs, this);
     mStatusText = new QLabel(this);
     statusBar()->addPermanentWidget(mJobStatus);
+}
+
+QLabel* MainWindow::makeBanner(QWidget* parent)
+{
+    auto* banner = new QLabel(tr("Untrained weights — predictions are meaningless"), parent);
+    banner->setAlignment(Qt::AlignCenter);
+    banner->setWordWrap(true);
+    banner->setStyleSheet(QStringLiteral(
+        "QLabel { background: #c0392b; color: white; font-weight: bold; padding: 6px; border-radius: 4px; }"));
+    banner->hide();
+    mBanners.push_back(banner);
+    return banner;
+}
+
+QWidget* MainWindow::withBanner(QWidget* content)
+{
+    auto* holder = new QWidget(this);
+    auto* layout = new QVBoxLayout(holder);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(4);
+    layout->addWidget(makeBanner(holder));
+    layout->addWidget(content, 1);
+    return holder;
+}
+
+void MainWindow::setUntrainedBanners(bool untrained)
+{
+    for (QLabel* banner : mBanners)
+        banner->setVisible(untrained);
+}
+
+bool MainWindow::untrainedBannerShown() const
+{
+    return !mBanners.empty() && std::all_of(mBanners.begin(), mBanners.end(),
+                                            [](const QLabel* banner) { return !banner->isHidden(); });
+}
+
+void MainWindow::applyTheme(const QString& theme)
+{
+    static const QString systemStyle = QApplication::style()->name();
+    static const QPalette systemPalette = QApplication::palette();
+    if (theme == QLatin1String("dark")) {
+        QApplication::setStyle(QStringLiteral("Fusion"));
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
+        dark.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
+        dark.setColor(QPalette::Base, QColor(0x1f, 0x20, 0x23));
+        dark.setColor(QPalette::AlternateBase, QColor(0x2f, 0x31, 0x36));
+        dark.setColor(QPalette::ToolTipBase, QColor(0x3a, 0x3c, 0x42));
+        dark.setColor(QPalette::ToolTipText, QColor(0xf0, 0xf0, 0xf0));
+        dark.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+        dark.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
+        dark.setColor(QPalette::Button, QColor(0x35, 0x37, 0x3c));
+        dark.setColor(QPalette::ButtonText, QColor(0xe6, 0xe6, 0xe6));
+        dark.setColor(QPalette::BrightText, Qt::white);
+        dark.setColor(QPalette::Highlight, QColor(0x3d, 0x8b, 0xd9));
+        dark.setColor(QPalette::HighlightedText, Qt::white);
+        dark.setColor(QPalette::Link, QColor(0x6c, 0xb0, 0xf0));
+        dark.setColor(QPalette::Mid, QColor(0x45, 0x47, 0x4d));
+        dark.setColor(QPalette::Dark, QColor(0x1a, 0x1b, 0x1e));
+        dark.setColor(QPalette::Disabled, QPalette::Text, QColor(0x80, 0x80, 0x80));
+        dark.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x80, 0x80, 0x80));
+        dark.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x80, 0x80, 0x80));
+        QApplication::setPalette(dark);
+    } else if (theme == QLatin1String("light")) {
+        QApplication::setStyle(QStringLiteral("Fusion"));
+        QApplication::setPalette(QApplication::style()->standardPalette());
+    } else {
+        QApplication::setStyle(systemStyle);
+        QApplication::setPalette(systemPalette);
+    }
+    QSettings().setValue(QStringLiteral("ui/theme"), theme);
 }
 
 void MainWindow::buildActions()
@@ -320,6 +391,20 @@ void MainWindow::buildActions()
     Q_UNUSED(expand);
     view->addAction(tr("Collapse All Stages"), mDiagram, &NetworkDiagram::collapseAll);
     view->addAction(tr("Fit Diagram"), mDiagram, &NetworkDiagram::zoomToFit);
+    view->addSeparator();
+    QMenu* theme = view->addMenu(tr("&Theme"));
+    auto* themes = new QActionGroup(this);
+    const QString current = QSettings().value(QStringLiteral("ui/theme"), QStringLiteral("system")).toString();
+    for (const auto& [id, name] : {std::pair{QStringLiteral("system"), tr("System")},
+                                   std::pair{QStringLiteral("light"), tr("Light")},
+                                   std::pair{QStringLiteral("dark"), tr("Dark")}}) {
+        QAction* action = theme->addAction(name, this, [this, id = id] { applyTheme(id); });
+        action->setCheckable(true);
+        action->setChecked(id == current);
+        themes->addAction(action);
+    }
+    if (current != QLatin1String("system"))
+        applyTheme(current);
     view->addSeparator();
     for (auto& [key, dock] : mDocks)
         view->addAction(dock->toggleViewAction());
@@ -585,6 +670,7 @@ void MainWindow::setModel(const QString& modelId)
     mLayer = mCamTargets.count(modelId) ? mCamTargets[modelId] : QString::fromStdString(s->camTarget);
     mClass = -1;
     mResult.reset();
+    setUntrainedBanners(false);
     mPredictions->clear();
     mGrid->clear();
     mOverlay->setHeatmap({}, 0);
@@ -749,8 +835,6 @@ void MainWindow::requestAnalysis()
         mMainJob = 0;
         return;
     }
-    mBanner->setText(r->banner);
-    mBanner->setVisible(!r->banner.isEmpty());
     const QString label =
         QStringLiteral("%1 · %2").arg(modelName(mModel), QFileInfo(mImagePath).fileName().isEmpty()
                                                               ? mImagePath
@@ -824,6 +908,7 @@ void MainWindow::onJobFinished(JobId id, const JobOutcome& outcome)
 void MainWindow::showResult(ResultPtr result)
 {
     mResult = std::move(result);
+    setUntrainedBanners(mResult->weights.empty());
     mPredictions->setPrediction(mResult->prediction);
     if (mClass < 0 || !mPredictions->selectClass(mClass))
         mClass = mResult->prediction.top.empty() ? -1 : mResult->prediction.top.front().index;
@@ -872,6 +957,7 @@ void MainWindow::updateOverlay()
         mOverlay->setImage(mResult->input);
         mOverlay->setHeatmap(cam->heatmap, cam->heatmapSize);
     }
+    mColorBar->setVisible(cam->guided.empty());
     const Faithfulness& f = cam->faithfulness;
     mCamInfo->setText(tr("<b>%1</b> for <b>%2</b> at <code>%3</code> &nbsp;·&nbsp; confidence %4 → %5 on "
                          "image × map (%6)")
@@ -950,7 +1036,7 @@ void MainWindow::showMissingWeights(const QString& modelId, const QString& messa
 void MainWindow::showDock(QWidget* widget, int size)
 {
     for (auto& [key, dock] : mDocks)
-        if (dock->widget() == widget) {
+        if (dock->widget() == widget || dock->widget()->isAncestorOf(widget)) {
             dock->show();
             dock->raise();
             if (size > 0)

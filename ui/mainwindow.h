@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <vector>
 
 class QAction;
 class QComboBox;
@@ -87,6 +88,8 @@ public:
     int currentClass() const { return mClass; }
     ResultPtr currentResult() const { return mResult; }
     bool compareMode() const;
+    // Whether the views show the "untrained weights" banner (the shown result has no checkpoint).
+    bool untrainedBannerShown() const;
 
     OverlayView* overlayView() const { return mOverlay; }
     PredictionList* predictionList() const { return mPredictions; }
@@ -119,6 +122,10 @@ protected:
 
 private:
     void buildActions();
+    QLabel* makeBanner(QWidget* parent);
+    QWidget* withBanner(QWidget* content);
+    void setUntrainedBanners(bool untrained);
+    void applyTheme(const QString& theme);  // "system", "light" or "dark"; remembered in QSettings
     void buildLayout();
     void onRegistryLoaded();
     void populateModels();
@@ -181,6 +188,7 @@ private:
     QStackedWidget* mCentral = nullptr;
     MessageBar* mMessages = nullptr;
     QLabel* mBanner = nullptr;
+    std::vector<QLabel*> mBanners;  // every view's "untrained weights" banner
     OverlayView* mOverlay = nullptr;
     ColorBarWidget* mColorBar = nullptr;
     QLabel* mCamInfo = nullptr;

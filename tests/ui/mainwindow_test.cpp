@@ -11,6 +11,7 @@
 #include "ui/networkdiagram.h"
 #include "ui/overlayview.h"
 #include "ui/predictionlist.h"
+#include "ui/weightspanel.h"
 
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -192,6 +193,28 @@ TEST_F(MainWindowTest, CorruptFileShowsAnErrorAndTheWindowStaysUsable)
     drop({samplePhoto()});
     ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
     EXPECT_GE(window->predictionList()->rowCount(), 1);
+}
+
+TEST_F(MainWindowTest, MissingWeightsSayWhatToDoAndUntrainedNeedsAnExplicitChoice)
+{
+    // No checkpoint anywhere: an empty weights folder, and torch's caches in an empty home.
+    QTemporaryDir empty;
+    qputenv("CONVLENS_WEIGHTS_DIR", empty.path().toLocal8Bit());
+    qputenv("TORCH_HOME", empty.path().toLocal8Bit());
+    qputenv("XDG_CACHE_HOME", empty.path().toLocal8Bit());
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->messageBar()->count() > 0; }, 10'000));
+    const QString message = window->messageBar()->texts().join(QLatin1Char('\n'));
+    EXPECT_TRUE(message.contains(QStringLiteral("resnet18-f37072fd.pth"))) << message.toStdString();
+    EXPECT_EQ(window->currentResult(), nullptr) << "a model without weights ran without the user's choice";
+    EXPECT_FALSE(window->untrainedBannerShown());
+
+    window->weightsPanel()->setUntrainedAllowed(QStringLiteral("resnet18"), true);
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    EXPECT_TRUE(window->currentResult()->weights.empty());
+    EXPECT_TRUE(window->untrainedBannerShown());
+    qunsetenv("TORCH_HOME");
+    qunsetenv("XDG_CACHE_HOME");
 }
 
 TEST_F(MainWindowTest, EventLoopNeverStallsWhileAnalysesRun)
