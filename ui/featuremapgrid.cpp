@@ -20,18 +20,6 @@
 #include <algorithm>
 
 namespace convlens {
-namespace {
-
-QString shapeText(const std::vector<int64_t>& shape)
-{
-    QStringList parts;
-    for (int64_t d : shape)
-        parts << QString::number(d);
-    return parts.join(QStringLiteral(" × "));
-}
-
-}  // namespace
-
 FeatureMapGrid::FeatureMapGrid(QWidget* parent) : QWidget(parent)
 {
     mTitle = new QLabel(this);
@@ -154,7 +142,7 @@ void FeatureMapGrid::setLayer(ResultPtr result, const QString& layer)
 
     const int channels = found->shape.empty() ? 0 : static_cast<int>(found->shape.front());
     mTitle->setText(
-        QStringLiteral("<b>%1</b>&nbsp;&nbsp;<span>%2</span>").arg(layer.toHtmlEscaped(), shapeText(found->shape)));
+        QStringLiteral("<b>%1</b>&nbsp;&nbsp;<span>%2</span>").arg(layer.toHtmlEscaped(), shapeText(found->shape, QStringLiteral(" × "))));
     QStringList facts;
     facts << tr("sparsity %1 %").arg(found->sparsity * 100.0, 0, 'f', 1);
     facts << (found->deadChannels == 1 ? tr("1 dead channel") : tr("%1 dead channels").arg(found->deadChannels));

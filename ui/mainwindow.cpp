@@ -1,6 +1,7 @@
 #include "ui/mainwindow.h"
 
 #include "core/common/datapaths.h"
+#include "core/inspect/camscale.h"
 #include "core/inspect/guidedimage.h"
 #include "core/inspect/networkdescription.h"
 #include "core/jobs/analysisrequest.h"
@@ -16,6 +17,7 @@
 #include "ui/predictionlist.h"
 #include "core/report/reportimage.h"
 #include "ui/settingsdialog.h"
+#include "ui/theme.h"
 #include "ui/weightspanel.h"
 
 #include <QAction>
@@ -299,38 +301,7 @@ bool MainWindow::untrainedBannerShown() const
 
 void MainWindow::applyTheme(const QString& theme)
 {
-    static const QString systemStyle = QApplication::style()->name();
-    static const QPalette systemPalette = QApplication::palette();
-    if (theme == QLatin1String("dark")) {
-        QApplication::setStyle(QStringLiteral("Fusion"));
-        QPalette dark;
-        dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
-        dark.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
-        dark.setColor(QPalette::Base, QColor(0x1f, 0x20, 0x23));
-        dark.setColor(QPalette::AlternateBase, QColor(0x2f, 0x31, 0x36));
-        dark.setColor(QPalette::ToolTipBase, QColor(0x3a, 0x3c, 0x42));
-        dark.setColor(QPalette::ToolTipText, QColor(0xf0, 0xf0, 0xf0));
-        dark.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
-        dark.setColor(QPalette::PlaceholderText, QColor(0x90, 0x90, 0x90));
-        dark.setColor(QPalette::Button, QColor(0x35, 0x37, 0x3c));
-        dark.setColor(QPalette::ButtonText, QColor(0xe6, 0xe6, 0xe6));
-        dark.setColor(QPalette::BrightText, Qt::white);
-        dark.setColor(QPalette::Highlight, QColor(0x3d, 0x8b, 0xd9));
-        dark.setColor(QPalette::HighlightedText, Qt::white);
-        dark.setColor(QPalette::Link, QColor(0x6c, 0xb0, 0xf0));
-        dark.setColor(QPalette::Mid, QColor(0x45, 0x47, 0x4d));
-        dark.setColor(QPalette::Dark, QColor(0x1a, 0x1b, 0x1e));
-        dark.setColor(QPalette::Disabled, QPalette::Text, QColor(0x80, 0x80, 0x80));
-        dark.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x80, 0x80, 0x80));
-        dark.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x80, 0x80, 0x80));
-        QApplication::setPalette(dark);
-    } else if (theme == QLatin1String("light")) {
-        QApplication::setStyle(QStringLiteral("Fusion"));
-        QApplication::setPalette(QApplication::style()->standardPalette());
-    } else {
-        QApplication::setStyle(systemStyle);
-        QApplication::setPalette(systemPalette);
-    }
+    convlens::applyTheme(theme);
     QSettings().setValue(QStringLiteral("ui/theme"), theme);
 }
 
@@ -382,6 +353,11 @@ void MainWindow::buildActions()
             setCompareMode(on);
     });
     view->addAction(tr("Choose Models to Compare…"), this, &MainWindow::chooseCompareModels);
+    mClassScaleAction = view->addAction(tr("One Heatmap Scale for All Classes"));
+    mClassScaleAction->setCheckable(true);
+    mClassScaleAction->setObjectName(QStringLiteral("classScaleAction"));
+    mClassScaleAction->setToolTip(tr("Normalise the maps of every top-K class together, so a weak class stays faint"));
+    connect(mClassScaleAction, &QAction::toggled, this, &MainWindow::updateOverlay);
     mSharedScaleAction = view->addAction(tr("Shared Heatmap Scale in Compare"));
     mSharedScaleAction->setCheckable(true);
     mSharedScaleAction->setChecked(true);
@@ -955,7 +931,16 @@ void MainWindow::updateOverlay()
         mOverlay->setHeatmap({}, 0);
     } else {
         mOverlay->setImage(mResult->input);
-        mOverlay->setHeatmap(cam->heatmap, cam->heatmapSize);
+        if (mClassScaleAction->isChecked()) {
+            // One scale over this method's maps of every explained class (core/inspect/camscale.h).
+            std::vector<const CamResult*> cams;
+            for (const CamResult& other : mResult->cams)
+                if (other.method == cam->method)
+                    cams.push_back(&other);
+            mOverlay->setHeatmap(scaledHeatmap(*cam, sharedCamScale(cams)), cam->heatmapSize);
+        } else {
+            mOverlay->setHeatmap(cam->heatmap, cam->heatmapSize);
+        }
     }
     mColorBar->setVisible(cam->guided.empty());
     const Faithfulness& f = cam->faithfulness;

@@ -207,6 +207,7 @@ private:
     QAction* mOverlayAction = nullptr;
     QAction* mCompareAction = nullptr;
     QAction* mSharedScaleAction = nullptr;
+    QAction* mClassScaleAction = nullptr;
     QMenu* mRecentMenu = nullptr;
     std::map<QString, QDockWidget*> mDocks;
     std::map<QString, bool> mDocksBeforeCompare;

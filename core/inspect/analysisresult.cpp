@@ -1,5 +1,7 @@
 #include "core/inspect/analysisresult.h"
 
+#include <QStringList>
+
 #include <sstream>
 
 namespace convlens {
@@ -16,6 +18,14 @@ void appendList(std::ostringstream& out, const char* name, const std::vector<std
 }
 
 }  // namespace
+
+QString shapeText(const std::vector<int64_t>& shape, const QString& separator)
+{
+    QStringList parts;
+    for (int64_t size : shape)
+        parts << QString::number(size);
+    return parts.join(separator);
+}
 
 std::string AnalysisOptions::key() const
 {

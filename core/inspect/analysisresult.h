@@ -6,6 +6,7 @@
 #include "core/inspect/predictor.h"
 
 #include <QImage>
+#include <QString>
 
 #include <cstdint>
 #include <map>
@@ -55,6 +56,9 @@ struct LayerResult {
     int deadChannels = 0;
     std::vector<ChannelTile> tiles;  // strongest channels by mean, strongest first
 };
+
+// "512×7×7": a tensor shape for display, its sizes joined by `separator`.
+QString shapeText(const std::vector<int64_t>& shape, const QString& separator = QStringLiteral("×"));
 
 struct Faithfulness {
     float confidence = 0.0f;        // the class's softmax probability on the image

@@ -35,14 +35,6 @@ const CamResult* findCam(const AnalysisResult& result, const QString& method, in
     return nullptr;
 }
 
-QString shapeText(const std::vector<int64_t>& shape)
-{
-    QStringList parts;
-    for (int64_t d : shape)
-        parts << QString::number(d);
-    return parts.join(QStringLiteral("×"));
-}
-
 }  // namespace
 
 QImage renderReport(const AnalysisResult& result, const ReportOptions& options)

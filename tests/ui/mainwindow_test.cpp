@@ -13,6 +13,7 @@
 #include "ui/predictionlist.h"
 #include "ui/weightspanel.h"
 
+#include <QAction>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
@@ -153,6 +154,31 @@ TEST_F(MainWindowTest, AnotherClassOrMethodChangesTheOverlay)
     ASSERT_TRUE(waitIdle());
     EXPECT_TRUE(window->overlayView()->hasHeatmap());
     EXPECT_NE(window->overlayView()->composedImage(), secondClass) << "the overlay did not change with the method";
+}
+
+TEST_F(MainWindowTest, OneScaleForAllClassesRescalesTheOverlay)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    auto* action = window->findChild<QAction*>(QStringLiteral("classScaleAction"));
+    ASSERT_NE(action, nullptr);
+    // Each map normalised on its own vs all on one scale: at least one class's overlay must change.
+    std::vector<QImage> own;
+    for (const ClassScore& score : window->currentResult()->prediction.top) {
+        window->selectClass(score.index);
+        own.push_back(window->overlayView()->composedImage());
+    }
+    action->setChecked(true);
+    int changed = 0;
+    for (std::size_t i = 0; i < own.size(); ++i) {
+        window->selectClass(window->currentResult()->prediction.top[i].index);
+        changed += window->overlayView()->composedImage() != own[i] ? 1 : 0;
+    }
+    EXPECT_GE(changed, 1);
+    action->setChecked(false);
+    window->selectClass(window->currentResult()->prediction.top.back().index);
+    EXPECT_EQ(window->overlayView()->composedImage(), own.back());
 }
 
 TEST_F(MainWindowTest, CompareWithTwoModelsFillsBothCells)

@@ -2,6 +2,7 @@
 // expand (and selecting a block inside a collapsed stage expands it), a large network lays out quickly, and the
 // real resnet50 / densenet121 / efficientnet_b3 descriptions render (PNGs in the build tree, light and dark).
 #include "ui/networkdiagram.h"
+#include "ui/theme.h"
 
 #include "core/registry/modelregistry.h"
 #include "ui/diagramstyle.h"
@@ -378,14 +379,7 @@ TEST_F(NetworkDiagramRealModels, RenderInTheCategoryColours)
         d.view.grab().save(screenshotPath(QString::fromStdString(id) + QStringLiteral("-collapsed.png")));
 
         d.view.expandAll();
-        QPalette dark;
-        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2e));
-        dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x21));
-        dark.setColor(QPalette::AlternateBase, QColor(0x33, 0x33, 0x37));
-        dark.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
-        dark.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
-        dark.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xe6));
-        d.view.setPalette(dark);
+        d.view.setPalette(darkPalette());
         d.view.verticalScrollBar()->setValue(0);
         const QImage darkImage = d.view.grab().toImage();
         darkImage.save(screenshotPath(QString::fromStdString(id) + QStringLiteral("-dark.png")));

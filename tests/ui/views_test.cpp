@@ -7,6 +7,7 @@
 #include "ui/histogramwidget.h"
 #include "ui/overlayview.h"
 #include "ui/predictionlist.h"
+#include "ui/theme.h"
 #include "ui/tilemodel.h"
 
 #include <QApplication>
@@ -546,23 +547,6 @@ QImage photoCrop()
     return resized.copy((resized.width() - 224) / 2, 16, 224, 224).convertToFormat(QImage::Format_RGB888);
 }
 
-QPalette darkPalette()
-{
-    QPalette p;
-    p.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x31));
-    p.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
-    p.setColor(QPalette::Base, QColor(0x1f, 0x20, 0x23));
-    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x28, 0x2b));
-    p.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
-    p.setColor(QPalette::Button, QColor(0x35, 0x37, 0x3b));
-    p.setColor(QPalette::ButtonText, QColor(0xe6, 0xe6, 0xe6));
-    p.setColor(QPalette::Highlight, QColor(0x3d, 0x8e, 0xe6));
-    p.setColor(QPalette::HighlightedText, Qt::white);
-    p.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9c, 0xa0));
-    p.setColor(QPalette::ToolTipBase, QColor(0x35, 0x37, 0x3b));
-    p.setColor(QPalette::ToolTipText, QColor(0xe6, 0xe6, 0xe6));
-    return p;
-}
 
 // The overlay, colour bar and predictions laid out as the main window will.
 std::unique_ptr<QWidget> mainViewMock(const QImage& crop, const std::vector<float>& heat)
