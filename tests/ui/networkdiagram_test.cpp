@@ -384,7 +384,7 @@ TEST_F(NetworkDiagramRealModels, RenderInTheCategoryColours)
         const QImage darkImage = d.view.grab().toImage();
         darkImage.save(screenshotPath(QString::fromStdString(id) + QStringLiteral("-dark.png")));
         // The background follows the palette.
-        EXPECT_EQ(darkImage.pixelColor(2, darkImage.height() / 2), dark.color(QPalette::Base)) << id;
+        EXPECT_EQ(darkImage.pixelColor(2, darkImage.height() / 2), darkPalette().color(QPalette::Base)) << id;
     }
 }
 
