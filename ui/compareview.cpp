@@ -101,18 +101,6 @@ private:
     QImage mComposed;
 };
 
-namespace {
-
-const CamResult* findCam(const AnalysisResult& result, const QString& method, int classIndex)
-{
-    for (const CamResult& cam : result.cams)
-        if (cam.classIndex == classIndex && QString::fromStdString(cam.method) == method)
-            return &cam;
-    return nullptr;
-}
-
-}  // namespace
-
 CompareView::CompareView(QWidget* parent) : QWidget(parent)
 {
     auto* outer = new QVBoxLayout(this);
@@ -216,7 +204,7 @@ bool CompareView::hasOverlay(const QString& modelId) const
 {
     const auto result = mResults.find(modelId);
     return result != mResults.end() && result->second &&
-           findCam(*result->second, mMethod, mClass >= 0 ? mClass : -1) != nullptr;
+           result->second->findCam(mMethod, mClass >= 0 ? mClass : -1) != nullptr;
 }
 
 QImage CompareView::cellImage(const QString& modelId) const
@@ -245,7 +233,7 @@ void CompareView::refresh()
     std::vector<const CamResult*> cams;
     for (const QString& id : mOrder)
         if (auto it = mResults.find(id); it != mResults.end() && it->second)
-            if (const CamResult* cam = findCam(*it->second, mMethod, classIndex))
+            if (const CamResult* cam = it->second->findCam(mMethod, classIndex))
                 cams.push_back(cam);
     const CamScale shared = sharedCamScale(cams);
 
@@ -266,7 +254,7 @@ void CompareView::refresh()
                         .arg(chosen ? QStringLiteral("</b>") : QString());
         }
         QImage composed = result.input;
-        if (const CamResult* cam = findCam(result, mMethod, classIndex)) {
+        if (const CamResult* cam = result.findCam(mMethod, classIndex)) {
             if (!cam->guided.empty()) {
                 composed = guidedImage(*cam);
             } else {

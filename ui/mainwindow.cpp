@@ -97,14 +97,6 @@ bool isImageFile(const QFileInfo& info)
     return info.isFile() && suffixes.contains(info.suffix().toLower());
 }
 
-const CamResult* findCam(const AnalysisResult& result, const QString& method, int classIndex)
-{
-    for (const CamResult& cam : result.cams)
-        if (cam.classIndex == classIndex && QString::fromStdString(cam.method) == method)
-            return &cam;
-    return nullptr;
-}
-
 constexpr int kMaxRecent = 10;
 
 }  // namespace
@@ -662,7 +654,7 @@ void MainWindow::setMethod(const QString& method)
     mMethod = method;
     mMethodBox->setCurrentIndex(std::max(0, mMethodBox->findData(method)));
     mCompare->setMethod(method);
-    if (mResult && findCam(*mResult, method, mClass >= 0 ? mClass : -2))
+    if (mResult && mResult->findCam(method, mClass >= 0 ? mClass : -2))
         updateOverlay();
     else
         requestAnalysis();
@@ -916,7 +908,7 @@ void MainWindow::updateOverlay()
         mCamInfo->clear();
         return;
     }
-    const CamResult* cam = findCam(*mResult, mMethod, mClass);
+    const CamResult* cam = mResult->findCam(mMethod, mClass);
     if (!cam) {
         mOverlay->setImage(mResult->input);
         mOverlay->setHeatmap({}, 0);

@@ -27,6 +27,15 @@ QString shapeText(const std::vector<int64_t>& shape, const QString& separator)
     return parts.join(separator);
 }
 
+const CamResult* AnalysisResult::findCam(const QString& method, int classIndex) const
+{
+    const std::string id = method.toStdString();
+    for (const CamResult& cam : cams)
+        if (cam.classIndex == classIndex && cam.method == id)
+            return &cam;
+    return nullptr;
+}
+
 std::string AnalysisOptions::key() const
 {
     // Field names keep the key readable in cache listings and make two lists of different fields unambiguous.

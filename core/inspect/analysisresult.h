@@ -95,6 +95,9 @@ struct AnalysisResult {
     std::vector<LayerResult> layers;
     std::vector<CamResult> cams;
     std::map<std::string, double> timingsMs;  // stage → milliseconds
+
+    // The map of `method` for `classIndex`, or nullptr when this result has none.
+    const CamResult* findCam(const QString& method, int classIndex) const;
 };
 
 }  // namespace convlens

@@ -27,14 +27,6 @@ QFont font(int pixelSize, bool bold = false)
     return f;
 }
 
-const CamResult* findCam(const AnalysisResult& result, const QString& method, int classIndex)
-{
-    for (const CamResult& cam : result.cams)
-        if (cam.classIndex == classIndex && QString::fromStdString(cam.method) == method)
-            return &cam;
-    return nullptr;
-}
-
 }  // namespace
 
 QImage renderReport(const AnalysisResult& result, const ReportOptions& options)
@@ -44,7 +36,7 @@ QImage renderReport(const AnalysisResult& result, const ReportOptions& options)
     const int classIndex = options.classIndex >= 0 ? options.classIndex
                            : result.prediction.top.empty() ? -1
                                                            : result.prediction.top.front().index;
-    const CamResult* cam = findCam(result, options.method, classIndex);
+    const CamResult* cam = result.findCam(options.method, classIndex);
     const LayerResult* layer = nullptr;
     for (const LayerResult& l : result.layers)
         if (QString::fromStdString(l.name) == options.layer)
