@@ -252,7 +252,6 @@ void MainWindow::buildLayout()
     resizeDocks({features}, {370}, Qt::Vertical);
 
     mJobStatus = new JobStatusWidget(mJobs, this);
-    mStatusText = new QLabel(this);
     statusBar()->addPermanentWidget(mJobStatus);
 }
 
@@ -355,8 +354,7 @@ void MainWindow::buildActions()
     mSharedScaleAction->setChecked(true);
     connect(mSharedScaleAction, &QAction::toggled, mCompare, &CompareView::setSharedScale);
     view->addSeparator();
-    QAction* expand = view->addAction(tr("Expand All Stages"), mDiagram, &NetworkDiagram::expandAll);
-    Q_UNUSED(expand);
+    view->addAction(tr("Expand All Stages"), mDiagram, &NetworkDiagram::expandAll);
     view->addAction(tr("Collapse All Stages"), mDiagram, &NetworkDiagram::collapseAll);
     view->addAction(tr("Fit Diagram"), mDiagram, &NetworkDiagram::zoomToFit);
     view->addSeparator();

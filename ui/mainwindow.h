@@ -199,7 +199,6 @@ private:
     WeightsPanel* mWeightsPanel = nullptr;
     QListWidget* mImages = nullptr;
     JobStatusWidget* mJobStatus = nullptr;
-    QLabel* mStatusText = nullptr;
     QComboBox* mModelBox = nullptr;
     QComboBox* mMethodBox = nullptr;
     QComboBox* mColormapBox = nullptr;
