@@ -879,8 +879,7 @@ void MainWindow::showResult(ResultPtr result)
     if (mClass < 0 || !mPredictions->selectClass(mClass))
         mClass = mResult->prediction.top.empty() ? -1 : mResult->prediction.top.front().index;
     mPredictions->selectClass(mClass);
-    mOverlay->setImage(mResult->input);
-    updateOverlay();
+    updateOverlay();  // sets the image: the photo, or a guided method's own image
 
     bool hasLayer = false;
     for (const LayerResult& layer : mResult->layers)

@@ -67,6 +67,18 @@ QJsonObject readReference(const std::string& id)
     return QJsonDocument::fromJson(file.readAll()).object();
 }
 
+// The reference's recorded tensor `name` of `caseId` ("acts", "grads"), shaped as its JSON says ("<name>_shape").
+torch::Tensor readReferenceTensor(const std::string& caseId, const QJsonObject& ref, const std::string& name)
+{
+    std::vector<int64_t> shape;
+    for (const auto& v : ref[QString::fromStdString(name + "_shape")].toArray())
+        shape.push_back(v.toInt());
+    auto tensor = test::readFloat32Tensor(kReferenceDir + "/" + caseId + "." + name + ".f32", shape);
+    if (!tensor)
+        throw std::runtime_error(tensor.message());
+    return *tensor;
+}
+
 QImage testImage()
 {
     QImage image(QString::fromStdString(kReferenceDir + "/image.png"));
@@ -355,18 +367,10 @@ TEST(AnalyzerReference, GradCamPlusPlusIsComparedWhereItIsWellConditioned)
 {
     auto margin = [](const std::string& caseId) {
         const QJsonObject ref = readReference(caseId);
-        auto shapeOf = [&](const char* key) {
-            std::vector<int64_t> shape;
-            for (const auto& v : ref[QLatin1String(key)].toArray())
-                shape.push_back(v.toInt());
-            return shape;
-        };
-        auto acts = test::readFloat32Tensor(kReferenceDir + "/" + caseId + ".acts.f32", shapeOf("acts_shape"));
-        auto grads = test::readFloat32Tensor(kReferenceDir + "/" + caseId + ".grads.f32", shapeOf("grads_shape"));
-        if (!acts || !grads)
-            throw std::runtime_error(acts ? grads.message() : acts.message());
-        const torch::Tensor factor = 2 + acts->sum({2, 3}, true) * *grads;
-        return factor.masked_select(*grads > 0).min().item<float>();
+        const torch::Tensor acts = readReferenceTensor(caseId, ref, "acts");
+        const torch::Tensor grads = readReferenceTensor(caseId, ref, "grads");
+        const torch::Tensor factor = 2 + acts.sum({2, 3}, true) * grads;
+        return factor.masked_select(grads > 0).min().item<float>();
     };
     EXPECT_GE(margin("resnet18"), 1.0f);
     EXPECT_GE(margin("mobilenet_v3_large.features.16"), 1.0f);
@@ -379,16 +383,8 @@ TEST(AnalyzerReference, CamMethodsOnTheReferenceTensors)
     for (const std::string caseId : {"resnet18", "mobilenet_v3_large", "mobilenet_v3_large.features.16"}) {
         const QJsonObject ref = readReference(caseId);
         const std::string id = ref[QLatin1String("model")].toString().toStdString();
-        auto shapeOf = [&](const char* key) {
-            std::vector<int64_t> shape;
-            for (const auto& v : ref[QLatin1String(key)].toArray())
-                shape.push_back(v.toInt());
-            return shape;
-        };
-        auto acts = test::readFloat32Tensor(kReferenceDir + "/" + caseId + ".acts.f32", shapeOf("acts_shape"));
-        auto grads = test::readFloat32Tensor(kReferenceDir + "/" + caseId + ".grads.f32", shapeOf("grads_shape"));
-        ASSERT_TRUE(acts) << acts.message();
-        ASSERT_TRUE(grads) << grads.message();
+        const torch::Tensor acts = readReferenceTensor(caseId, ref, "acts");
+        const torch::Tensor grads = readReferenceTensor(caseId, ref, "grads");
         const int crop = spec(id).preprocess.cropSize;
         auto input = test::readFloat32Tensor(kReferenceDir + "/" + caseId + ".input.f32", {1, 3, crop, crop});
         ASSERT_TRUE(input) << input.message();
@@ -399,8 +395,8 @@ TEST(AnalyzerReference, CamMethodsOnTheReferenceTensors)
         ASSERT_TRUE(loadWeights(**net, fixture->weightsPath));
 
         CamContext context;
-        context.activations = *acts;
-        context.gradients = *grads;
+        context.activations = acts;
+        context.gradients = grads;
         for (const auto& c : ref[QLatin1String("classes")].toArray())
             context.classes.push_back(c.toInt());
         context.network = net->get();
