@@ -1,14 +1,17 @@
 #include "app/cli.h"
 
-#include "core/common/threads.h"
 #include "core/image/imagedecoder.h"
+#include "core/image/imagefile.h"
 #include "core/inspect/guidedimage.h"
+#include "core/inspect/methodcatalogue.h"
 #include "core/inspect/predictor.h"
+#include "core/inspect/resultjson.h"
 #include "core/jobs/analysisrequest.h"
 #include "core/jobs/resultcache.h"
-#include "core/registry/modelregistry.h"
 #include "core/report/colormap.h"
+#include "core/session/analysissession.h"
 #include "core/weights/weightdownloader.h"
+#include "core/weights/weightsresolver.h"
 #include "core/weights/weightstore.h"
 
 #include <QCommandLineParser>
@@ -69,15 +72,25 @@ void addCommonOptions(QCommandLineParser& parser)
                       QStringLiteral("FILE")});
 }
 
-std::optional<ModelRegistry> loadRegistry(const QCommandLineParser& parser)
+// The session every command works in: the bundled models plus the user's own (--registry FILE, else models.yaml
+// in the config folder if present), analysed by `engine` (a cacheless one when null). Prints the problem and
+// returns null when the registry cannot be loaded.
+std::unique_ptr<AnalysisSession> openSession(const QCommandLineParser& parser,
+                                             std::shared_ptr<AnalysisEngine> engine = nullptr)
 {
-    // The bundled models plus the user's own: --registry FILE, else models.yaml in the config folder if present.
-    auto registry = ModelRegistry::loadWithUser(parser.value(QStringLiteral("registry")).toStdString());
-    if (!registry) {
-        err() << "convlens-cli: " << q(registry.message()) << Qt::endl;
-        return std::nullopt;
+    SessionOptions options;
+    options.userRegistry = parser.value(QStringLiteral("registry"));
+    options.openSampleOnFirstStart = false;
+    if (!engine)
+        engine = std::make_shared<AnalysisEngine>(nullptr);
+    // The command line keeps no settings of its own: its options say everything (defaults otherwise).
+    auto session = std::make_unique<AnalysisSession>(std::move(engine), AppSettings{}, options);
+    auto loaded = session->loadRegistryNow();
+    if (!loaded) {
+        err() << "convlens-cli: " << q(loaded.message()) << Qt::endl;
+        return nullptr;
     }
-    return std::move(*registry);
+    return session;
 }
 
 // Parses `arguments` (the command and its options); prints the error or help and returns false when the
@@ -97,28 +110,6 @@ bool parseOrExit(QCommandLineParser& parser, const QStringList& arguments, int& 
     return true;
 }
 
-// Where a model's checkpoint is: its local `path` from a user registry, else the first folder that holds its file.
-std::optional<QString> findWeights(const ModelSpec& spec)
-{
-    if (!spec.weights.path.empty()) {
-        const QString path = q(spec.weights.path);
-        return QFileInfo::exists(path) ? std::optional<QString>(path) : std::nullopt;
-    }
-    return WeightStore::find(q(spec.weights.file));
-}
-
-// findWeights(), or a message naming the file, where it can be downloaded and where it was looked for.
-Expected<QString> locateWeights(const ModelSpec& spec)
-{
-    if (!spec.weights.path.empty()) {
-        if (auto found = findWeights(spec))
-            return *found;
-        return makeError(spec.id + ": checkpoint " + spec.weights.path +
-                         " (weights.path in the registry) does not exist");
-    }
-    return WeightStore::locate(q(spec.weights.file), WeightDownloader::downloadUrl(spec.weights).toString());
-}
-
 int commandModels(const QStringList& arguments)
 {
     QCommandLineParser parser;
@@ -127,53 +118,35 @@ int commandModels(const QStringList& arguments)
     int exitCode = 0;
     if (!parseOrExit(parser, arguments, exitCode))
         return exitCode;
-    auto registry = loadRegistry(parser);
-    if (!registry)
+    auto session = openSession(parser);
+    if (!session)
         return 2;
+    const std::vector<ModelSpec>& models = session->registry()->models();
 
     int idWidth = 2;
     int nameWidth = 4;
-    for (const ModelSpec& spec : registry->models()) {
+    for (const ModelSpec& spec : models) {
         idWidth = std::max(idWidth, static_cast<int>(spec.id.size()));
         nameWidth = std::max(nameWidth, static_cast<int>(q(spec.displayName).size()));
     }
     out() << QStringLiteral("ID").leftJustified(idWidth + 2) << QStringLiteral("NAME").leftJustified(nameWidth + 2)
           << "WEIGHTS\n";
-    for (const ModelSpec& spec : registry->models()) {
-        const auto found = findWeights(spec);
+    bool anyFound = false;
+    for (const ModelSpec& spec : models) {
+        const WeightsStatus weights = resolveWeights(spec, {});
+        anyFound = anyFound || weights.kind == WeightsStatus::Kind::Found;
         out() << q(spec.id).leftJustified(idWidth + 2) << q(spec.displayName).leftJustified(nameWidth + 2)
-              << (found ? *found : QStringLiteral("missing (%1)").arg(q(spec.weights.file))) << '\n';
+              << (weights.kind == WeightsStatus::Kind::Found ? weights.path
+                                                             : QStringLiteral("missing (%1)").arg(q(spec.weights.file)))
+              << '\n';
     }
-    if (std::none_of(registry->models().begin(), registry->models().end(),
-                     [](const ModelSpec& spec) { return findWeights(spec).has_value(); })) {
+    if (!anyFound) {
         out() << "\nNo weights found. Looked in:\n";
         for (const QString& dir : WeightStore::searchDirs())
             out() << "  " << dir << '\n';
         out() << "Put the official .pth files there (see README: Weights).\n";
     }
     return 0;
-}
-
-QJsonObject predictionJson(const QString& image, const QByteArray& sha256, const ModelSpec& spec,
-                           const QString& weights, const Prediction& prediction, bool fullLogits)
-{
-    QJsonArray predictions;
-    for (const ClassScore& score : prediction.top)
-        predictions.append(QJsonObject{{QStringLiteral("index"), score.index},
-                                       {QStringLiteral("label"), q(score.label)},
-                                       {QStringLiteral("probability"), static_cast<double>(score.probability)}});
-    QJsonObject object{{QStringLiteral("image"), image},
-                       {QStringLiteral("sha256"), QString::fromLatin1(sha256)},
-                       {QStringLiteral("model"), q(spec.id)},
-                       {QStringLiteral("weights"), weights.isEmpty() ? QJsonValue() : QJsonValue(weights)},
-                       {QStringLiteral("predictions"), predictions}};
-    if (fullLogits) {
-        QJsonArray logits;
-        for (float v : prediction.logits)
-            logits.append(static_cast<double>(v));
-        object.insert(QStringLiteral("logits"), logits);
-    }
-    return object;
 }
 
 bool writeJson(const QString& path, const QJsonDocument& document)
@@ -229,18 +202,21 @@ std::optional<int> positiveOption(const QCommandLineParser& parser, const QStrin
 
 // What the model-running commands share once their options are checked.
 struct ModelRun {
-    ModelRegistry registry;
+    std::shared_ptr<AnalysisEngine> engine;
+    std::unique_ptr<AnalysisSession> session;
     const ModelSpec* spec = nullptr;
     QString weightsPath;  // empty: untrained
     QStringList images;
     int topK = 5;
 };
 
-// Checks the shared options, sets the thread count and finds the model and its weights. Prints the problem and
-// returns nullopt when the command cannot run.
-std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const QString& command)
+// Checks the shared options, sets the thread count and finds the model and its weights (the session's weights
+// resolver: --weights FILE, the registry's path, the search folders; --untrained when none is found). Prints the
+// problem and returns nullopt when the command cannot run.
+std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const QString& command,
+                                        std::shared_ptr<ResultCache> cache = nullptr)
 {
-    ModelRun run{.registry = {}, .spec = nullptr, .weightsPath = {}, .images = {}, .topK = 5};
+    ModelRun run;
     run.images = parser.positionalArguments();
     if (run.images.isEmpty() || !parser.isSet(QStringLiteral("model"))) {
         err() << "convlens-cli " << command << ": needs at least one IMAGE and --model ID\n\n" << parser.helpText();
@@ -251,35 +227,32 @@ std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const 
     if (!topK || !threads)
         return std::nullopt;
     run.topK = *topK;
-    setInferenceThreads(*threads);
 
-    auto registry = loadRegistry(parser);
-    if (!registry)
+    run.engine = std::make_shared<AnalysisEngine>(std::move(cache));
+    run.session = openSession(parser, run.engine);
+    if (!run.session)
         return std::nullopt;
-    run.registry = std::move(*registry);
-    const std::string modelId = parser.value(QStringLiteral("model")).toStdString();
-    run.spec = run.registry.find(modelId);
-    if (!run.spec) {
-        QStringList known;
-        for (const ModelSpec& m : run.registry.models())
-            known << q(m.id);
-        err() << "convlens-cli " << command << ": unknown model '" << q(modelId)
-              << "' (known: " << known.join(QStringLiteral(", ")) << ")" << Qt::endl;
+    AppSettings settings = run.session->settings();
+    settings.threads = *threads;
+    run.session->setSettings(settings);
+    auto spec = run.session->findModel(parser.value(QStringLiteral("model")));
+    if (!spec) {
+        err() << "convlens-cli " << command << ": " << q(spec.message()) << Qt::endl;
         return std::nullopt;
     }
-    if (parser.isSet(QStringLiteral("weights"))) {
-        run.weightsPath = parser.value(QStringLiteral("weights"));
-    } else if (!parser.isSet(QStringLiteral("untrained"))) {
-        auto located = locateWeights(*run.spec);
-        if (!located) {
-            err() << "convlens-cli: " << q(located.message()) << Qt::endl;
-            return std::nullopt;
-        }
-        run.weightsPath = *located;
-    } else {
+    run.spec = *spec;
+    // --untrained asks for no checkpoint at all, even where one is found.
+    const bool untrained = parser.isSet(QStringLiteral("untrained")) && !parser.isSet(QStringLiteral("weights"));
+    const WeightsStatus weights = untrained ? WeightsStatus{WeightsStatus::Kind::Untrained, {}, {}}
+                                            : resolveWeights(*run.spec, {parser.value(QStringLiteral("weights")), {}, false});
+    if (weights.kind == WeightsStatus::Kind::Missing) {
+        err() << "convlens-cli: " << weights.message << Qt::endl;
+        return std::nullopt;
+    }
+    if (weights.kind == WeightsStatus::Kind::Untrained)
         err() << "convlens-cli: warning: " << q(run.spec->id)
               << " runs with untrained weights; predictions are meaningless" << Qt::endl;
-    }
+    run.weightsPath = weights.path;
     return run;
 }
 
@@ -290,19 +263,18 @@ struct ImageInput {
     QImage rgb;         // decoded by readImage() only
 };
 
-// Reads one image file's bytes; on failure prints the message and appends an error entry to `results`.
+// Reads one image file's bytes (core/image/imagefile.h); on failure prints the message and appends an error entry
+// to `results`.
 std::optional<ImageInput> readImageBytes(const QString& path, QJsonArray& results)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        const QString message =
-            path + QStringLiteral(": cannot read the file (") + file.errorString() + QLatin1Char(')');
-        err() << "convlens-cli: " << message << Qt::endl;
-        results.append(QJsonObject{{QStringLiteral("image"), path}, {QStringLiteral("error"), message}});
+    Expected<QByteArray> bytes = readImageFile(path);
+    if (!bytes) {
+        err() << "convlens-cli: " << q(bytes.message()) << Qt::endl;
+        results.append(imageErrorJson(path, {}, bytes.message()));
         return std::nullopt;
     }
-    QByteArray bytes = file.readAll();
-    return ImageInput{path, QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex(), std::move(bytes), {}};
+    const QByteArray sha256 = QCryptographicHash::hash(*bytes, QCryptographicHash::Sha256).toHex();
+    return ImageInput{path, sha256, std::move(bytes.value()), {}};
 }
 
 // Reads and decodes one image; on failure prints the message and appends an error entry to `results`.
@@ -315,9 +287,7 @@ std::optional<ImageInput> readImage(const QString& path, QJsonArray& results)
     auto decoded = decodeImageData(input.bytes, path);
     if (!decoded) {
         err() << "convlens-cli: " << q(decoded.message()) << Qt::endl;
-        results.append(QJsonObject{{QStringLiteral("image"), path},
-                                   {QStringLiteral("sha256"), QString::fromLatin1(input.sha256)},
-                                   {QStringLiteral("error"), q(decoded.message())}});
+        results.append(imageErrorJson(path, input.sha256.toStdString(), decoded.message()));
         return std::nullopt;
     }
     input.rgb = std::move(*decoded);
@@ -363,80 +333,19 @@ int commandPredict(const QStringList& arguments)
         auto prediction = predictor->predict(input->rgb, run->topK);
         if (!prediction) {
             err() << "convlens-cli: " << q(prediction.message()) << Qt::endl;
-            results.append(QJsonObject{{QStringLiteral("image"), image},
-                                       {QStringLiteral("sha256"), QString::fromLatin1(input->sha256)},
-                                       {QStringLiteral("error"), q(prediction.message())}});
+            results.append(imageErrorJson(image, input->sha256.toStdString(), prediction.message()));
             ++failures;
             continue;
         }
         printPrediction(image, *run->spec, *prediction);
-        results.append(predictionJson(image, input->sha256, *run->spec, run->weightsPath, *prediction,
+        results.append(predictionJson(image, input->sha256.toStdString(), run->spec->id,
+                                      run->weightsPath.toStdString(), *prediction,
                                       parser.isSet(QStringLiteral("full-logits"))));
     }
     if (parser.isSet(QStringLiteral("json")) &&
         !writeJson(parser.value(QStringLiteral("json")), QJsonDocument(results)))
         return 2;
     return failures > 0 ? 1 : 0;
-}
-
-QJsonArray floatArray(const std::vector<float>& values)
-{
-    QJsonArray array;
-    for (float v : values)
-        array.append(static_cast<double>(v));
-    return array;
-}
-
-QJsonObject layerJson(const LayerResult& layer)
-{
-    QJsonArray shape;
-    for (int64_t d : layer.shape)
-        shape.append(static_cast<qint64>(d));
-    std::vector<float> means, maxima, sparsity;
-    for (const ChannelStats& c : layer.channels) {
-        means.push_back(c.mean);
-        maxima.push_back(c.max);
-        sparsity.push_back(c.sparsity);
-    }
-    QJsonArray top;
-    for (const ChannelTile& tile : layer.tiles)
-        top.append(QJsonObject{{QStringLiteral("channel"), tile.channel},
-                               {QStringLiteral("mean"), static_cast<double>(tile.mean)}});
-    const QJsonObject stats{
-        {QStringLiteral("sparsity"), static_cast<double>(layer.sparsity)},
-        {QStringLiteral("dead_channels"), layer.deadChannels},
-        {QStringLiteral("channel_mean"), floatArray(means)},
-        {QStringLiteral("channel_max"), floatArray(maxima)},
-        {QStringLiteral("channel_sparsity"), floatArray(sparsity)},
-        {QStringLiteral("histogram"), QJsonObject{{QStringLiteral("min"), static_cast<double>(layer.histogramMin)},
-                                                  {QStringLiteral("max"), static_cast<double>(layer.histogramMax)},
-                                                  {QStringLiteral("counts"), floatArray(layer.histogram)}}}};
-    return QJsonObject{{QStringLiteral("name"), q(layer.name)},
-                       {QStringLiteral("shape"), shape},
-                       {QStringLiteral("stats"), stats},
-                       {QStringLiteral("top_channels"), top}};
-}
-
-QJsonObject camJson(const CamResult& cam)
-{
-    QJsonArray rows;
-    for (int y = 0; y < cam.gridHeight; ++y) {
-        QJsonArray row;
-        for (int x = 0; x < cam.gridWidth; ++x)
-            row.append(static_cast<double>(cam.grid[static_cast<size_t>(y) * cam.gridWidth + x]));
-        rows.append(row);
-    }
-    const Faithfulness& f = cam.faithfulness;
-    return QJsonObject{{QStringLiteral("method"), q(cam.method)},
-                       {QStringLiteral("class_index"), cam.classIndex},
-                       {QStringLiteral("label"), q(cam.label)},
-                       {QStringLiteral("layer"), q(cam.layer)},
-                       {QStringLiteral("grid"), rows},
-                       {QStringLiteral("faithfulness"),
-                        QJsonObject{{QStringLiteral("confidence"), static_cast<double>(f.confidence)},
-                                    {QStringLiteral("masked_confidence"), static_cast<double>(f.maskedConfidence)},
-                                    {QStringLiteral("drop"), static_cast<double>(f.drop)},
-                                    {QStringLiteral("increase"), static_cast<double>(f.increase)}}}};
 }
 
 // File-name-safe form of a block or method name.
@@ -504,8 +413,8 @@ int commandAnalyze(const QStringList& arguments)
         QStringLiteral("Analyse images with one model: predictions, feature maps of every tap, CAM heatmaps."));
     addModelRunOptions(parser, QStringLiteral("3"));
     parser.addOption({QStringLiteral("methods"),
-                      QStringLiteral("CAM methods, comma-separated: gradcam, gradcampp, xgradcam, layercam, hirescam, "
-                                     "eigencam, scorecam, guided, guidedgradcam (default gradcam; 'none' for no heatmaps)."),
+                      QStringLiteral("Heatmap methods, comma-separated: %1 (default gradcam; 'none' for no heatmaps).")
+                          .arg(q(methodIdList())),
                       QStringLiteral("LIST"), QStringLiteral("gradcam")});
     parser.addOption({QStringLiteral("layer"),
                       QStringLiteral("Block or stage the heatmaps are computed at (default: the model's CAM target)."),
@@ -531,8 +440,15 @@ int commandAnalyze(const QStringList& arguments)
     AnalysisOptions options;
     const QString methods = parser.value(QStringLiteral("methods"));
     if (methods != QLatin1String("none"))
-        for (const QString& method : methods.split(QLatin1Char(','), Qt::SkipEmptyParts))
-            options.methods.push_back(method.trimmed().toLower().toStdString());
+        for (const QString& method : methods.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            const std::string id = method.trimmed().toLower().toStdString();
+            if (!findMethod(id)) {
+                err() << "convlens-cli analyze: unknown method '" << q(id) << "' (known: " << q(methodIdList())
+                      << ")" << Qt::endl;
+                return 2;
+            }
+            options.methods.push_back(id);
+        }
     options.camLayer = parser.value(QStringLiteral("layer")).toStdString();
     if (parser.value(QStringLiteral("tiles")) == QLatin1String("all")) {
         options.tilesPerLayer = 0;
@@ -548,17 +464,15 @@ int commandAnalyze(const QStringList& arguments)
               << "' (jet, turbo, viridis, inferno)" << Qt::endl;
         return 2;
     }
-    auto run = prepareModelRun(parser, command);
-    if (!run)
-        return 2;
-    options.topK = run->topK;
     // The persistent cache (CACHE_* variables) serves an identical analysis of the same bytes, model, weights
     // and options without loading the model; the model is loaded on the first miss.
     std::shared_ptr<ResultCache> cache;
     if (!parser.isSet(QStringLiteral("no-cache")))
         cache = std::make_shared<ResultCache>(ResultCacheConfig::fromEnvironment(true));
-    const AnalysisEngine engine(cache);
-    bool modelChecked = false;
+    auto run = prepareModelRun(parser, command, cache);
+    if (!run)
+        return 2;
+    options.topK = run->topK;
 
     QJsonArray results;
     int failures = 0;
@@ -569,21 +483,13 @@ int commandAnalyze(const QStringList& arguments)
             continue;
         }
         const AnalysisRequest request{image, input->bytes, *run->spec, run->weightsPath, options};
-        auto analysis = engine.run(request);
+        auto analysis = run->engine->run(request);
         if (!analysis) {
-            // A model that cannot be loaded fails every image alike: report it once, as a usage error.
-            if (!modelChecked) {
-                auto loaded = engine.preload(*run->spec, run->weightsPath);
-                if (!loaded) {
-                    err() << "convlens-cli: " << q(loaded.message()) << Qt::endl;
-                    return 2;
-                }
-                modelChecked = true;
-            }
             err() << "convlens-cli: " << q(analysis.message()) << Qt::endl;
-            results.append(QJsonObject{{QStringLiteral("image"), image},
-                                       {QStringLiteral("sha256"), QString::fromLatin1(input->sha256)},
-                                       {QStringLiteral("error"), q(analysis.message())}});
+            // A checkpoint that cannot be loaded fails every image alike: nothing more can run.
+            if (analysis.kind() == ErrorKind::Weights)
+                return 2;
+            results.append(imageErrorJson(image, input->sha256.toStdString(), analysis.message()));
             ++failures;
             continue;
         }
@@ -601,22 +507,7 @@ int commandAnalyze(const QStringList& arguments)
             out() << "  (from the result cache)\n";
         out().flush();
 
-        QJsonObject object = predictionJson(image, input->sha256, *run->spec, run->weightsPath, result->prediction,
-                                            parser.isSet(QStringLiteral("full-logits")));
-        QJsonArray layers;
-        for (const LayerResult& layer : result->layers)
-            layers.append(layerJson(layer));
-        QJsonArray cams;
-        for (const CamResult& cam : result->cams)
-            cams.append(camJson(cam));
-        QJsonObject timings;
-        for (const auto& [stage, ms] : result->timingsMs)
-            timings.insert(q(stage), ms);
-        object.insert(QStringLiteral("layers"), layers);
-        object.insert(QStringLiteral("cams"), cams);
-        object.insert(QStringLiteral("timings_ms"), timings);
-        object.insert(QStringLiteral("cached"), analysis->cached);
-        results.append(object);
+        results.append(analysisJson(image, *result, analysis->cached, parser.isSet(QStringLiteral("full-logits"))));
 
         if (parser.isSet(QStringLiteral("out")) &&
             !writeImages(parser.value(QStringLiteral("out")), image, *result, *colormap))
@@ -640,21 +531,21 @@ void printDownloadProgress(qint64 received, qint64 total, double bytesPerSecond)
 }
 
 // The models named in `ids` (all when empty), or nullopt after naming an unknown id.
-std::optional<std::vector<const ModelSpec*>> selectModels(const ModelRegistry& registry, const QStringList& ids)
+std::optional<std::vector<const ModelSpec*>> selectModels(const AnalysisSession& session, const QStringList& ids)
 {
     std::vector<const ModelSpec*> specs;
     if (ids.isEmpty()) {
-        for (const ModelSpec& spec : registry.models())
+        for (const ModelSpec& spec : session.registry()->models())
             specs.push_back(&spec);
         return specs;
     }
     for (const QString& id : ids) {
-        const ModelSpec* spec = registry.find(id.toStdString());
+        auto spec = session.findModel(id);
         if (!spec) {
-            err() << "convlens-cli weights: unknown model '" << id << "' (see 'convlens-cli models')" << Qt::endl;
+            err() << "convlens-cli weights: " << q(spec.message()) << Qt::endl;
             return std::nullopt;
         }
-        specs.push_back(spec);
+        specs.push_back(*spec);
     }
     return specs;
 }
@@ -690,28 +581,29 @@ int commandWeights(const QStringList& arguments)
               << " model ID" << Qt::endl;
         return 2;
     }
+    auto session = openSession(parser);
+    if (!session)
+        return 2;
     if (parser.isSet(QStringLiteral("mirror")))
         WeightDownloader::setMirror(parser.value(QStringLiteral("mirror")));
-    auto registry = loadRegistry(parser);
-    if (!registry)
-        return 2;
-    auto specs = selectModels(*registry, ids);
+    auto specs = selectModels(*session, ids);
     if (!specs)
         return 2;
 
     int failures = 0;
     for (const ModelSpec* spec : *specs) {
-        const auto found = findWeights(*spec);
+        const WeightsStatus weights = resolveWeights(*spec, {});
+        const std::optional<QString> found =
+            weights.kind == WeightsStatus::Kind::Found ? std::optional<QString>(weights.path) : std::nullopt;
         if (action == QLatin1String("list")) {
             out() << q(spec->id).leftJustified(20)
                   << (found ? *found : QStringLiteral("missing  ") + q(spec->weights.file)) << '\n';
         } else if (action == QLatin1String("path")) {
-            auto located = locateWeights(*spec);
-            if (!located) {
-                err() << "convlens-cli: " << q(located.message()) << Qt::endl;
+            if (!found) {
+                err() << "convlens-cli: " << weights.message << Qt::endl;
                 ++failures;
             } else {
-                out() << *located << '\n';
+                out() << *found << '\n';
             }
         } else if (action == QLatin1String("verify")) {
             if (!found) {
@@ -737,7 +629,7 @@ int commandWeights(const QStringList& arguments)
         } else {
             err() << q(spec->id) << ": downloading " << WeightDownloader::downloadUrl(spec->weights).toString()
                   << Qt::endl;
-            auto downloaded = downloadBlocking(spec->weights, printDownloadProgress);
+            auto downloaded = downloadBlocking(spec->weights, {}, printDownloadProgress);
             err() << '\n';
             if (downloaded) {
                 out() << q(spec->id) << ": saved " << *downloaded << '\n';

@@ -1,13 +1,15 @@
 #include "ui/mainwindow.h"
 
-#include "core/common/datapaths.h"
 #include "core/inspect/camscale.h"
 #include "core/inspect/guidedimage.h"
+#include "core/inspect/methodcatalogue.h"
 #include "core/inspect/networkdescription.h"
 #include "core/jobs/analysisrequest.h"
 #include "core/jobs/jobservice.h"
-#include "core/registry/modelregistry.h"
+#include "core/report/reportimage.h"
+#include "core/session/analysissession.h"
 #include "ui/colorbarwidget.h"
+#include "ui/comparemodelsdialog.h"
 #include "ui/compareview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/jobstatuswidget.h"
@@ -15,7 +17,6 @@
 #include "ui/networkdiagram.h"
 #include "ui/overlayview.h"
 #include "ui/predictionlist.h"
-#include "core/report/reportimage.h"
 #include "ui/settingsdialog.h"
 #include "ui/theme.h"
 #include "ui/weightspanel.h"
@@ -27,15 +28,12 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
-#include <QDialog>
-#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QImageReader>
 #include <QLabel>
@@ -43,14 +41,13 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QSettings>
 #include <QSlider>
 #include <QStackedWidget>
-#include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
 #include <QToolBar>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 #include <algorithm>
 
@@ -58,100 +55,42 @@ namespace convlens {
 
 namespace {
 
-struct MethodInfo {
-    const char* id;
-    const char* name;
-};
-
-// The engine's CAM methods in menu order (ids are core/inspect's).
-constexpr MethodInfo kMethods[] = {
-    {"gradcam", "Grad-CAM"},      {"gradcampp", "Grad-CAM++"},     {"xgradcam", "XGrad-CAM"},
-    {"layercam", "LayerCAM"},     {"hirescam", "HiResCAM"},        {"eigencam", "EigenCAM"},
-    {"scorecam", "Score-CAM"},    {"guided", "Guided backprop"}, {"guidedgradcam", "Guided Grad-CAM"},
-};
-
-QStringList methodIds()
+// A dropped or pasted picture as PNG bytes, the form the session analyses (and hashes for its cache).
+QByteArray encodePng(const QImage& image)
 {
-    QStringList ids;
-    for (const MethodInfo& method : kMethods)
-        ids << QString::fromLatin1(method.id);
-    return ids;
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    return bytes;
 }
-
-QString methodName(const QString& id)
-{
-    for (const MethodInfo& method : kMethods)
-        if (id == QLatin1String(method.id))
-            return QString::fromLatin1(method.name);
-    return id;
-}
-
-bool isImageFile(const QFileInfo& info)
-{
-    static const QStringList suffixes = [] {
-        QStringList list;
-        for (const QByteArray& format : QImageReader::supportedImageFormats())
-            list << QString::fromLatin1(format).toLower();
-        return list;
-    }();
-    return info.isFile() && suffixes.contains(info.suffix().toLower());
-}
-
-constexpr int kMaxRecent = 10;
 
 }  // namespace
 
-struct MainWindow::Request {
-    AnalysisRequest request;
-    QString banner;  // non-empty for untrained weights
-};
-
-MainWindow::MainWindow(MainWindowOptions options, QWidget* parent)
-    : QMainWindow(parent), mOptions(std::move(options)), mSettings(AppSettings::load())
+MainWindow::MainWindow(MainWindowOptions options, QWidget* parent) : QMainWindow(parent), mOptions(std::move(options))
 {
     setWindowTitle(QStringLiteral("ConvLens"));
     setWindowIcon(QIcon(QStringLiteral(":/convlens/convlens.png")));
     setAcceptDrops(true);
-    mSettings.apply();
-    mMethod = mSettings.method;
 
-    mJobs = new JobService(this);
-    ResultCacheConfig cacheConfig = ResultCacheConfig::fromEnvironment(mOptions.persistentCache && mSettings.diskCache);
+    const AppSettings settings = AppSettings::load();
+    ResultCacheConfig cacheConfig = ResultCacheConfig::fromEnvironment(mOptions.persistentCache && settings.diskCache);
     if (!qEnvironmentVariableIsSet("CACHE_MAX_ITEMS"))
-        cacheConfig.maxItems = std::max(1, mSettings.cacheItems);
-    auto cache = std::make_shared<ResultCache>(cacheConfig);
-    mEngine = std::make_shared<AnalysisEngine>(cache);
-    connect(mJobs, &JobService::jobFinished, this, &MainWindow::onJobFinished);
-    connect(mJobs, &JobService::jobProgress, this, &MainWindow::onJobProgress);
+        cacheConfig.maxItems = std::max(1, settings.cacheItems);
+    auto engine = std::make_shared<AnalysisEngine>(std::make_shared<ResultCache>(cacheConfig));
+    mSession = new AnalysisSession(engine, settings,
+                                   SessionOptions{mOptions.userRegistry, mOptions.openSampleOnFirstStart}, this);
 
     buildLayout();
     buildActions();
+    connectSession();
     resize(1440, 900);
 
-    // The registry builds every network once to validate the block names (about a second): off the GUI thread.
     statusBar()->showMessage(tr("Loading the model registry…"));
-    const std::string userPath = mOptions.userRegistry.toStdString();
-    auto* watcher = new QFutureWatcher<Expected<ModelRegistry>>(this);
-    connect(watcher, &QFutureWatcher<Expected<ModelRegistry>>::finished, this, [this, watcher] {
-        Expected<ModelRegistry> loaded = watcher->result();
-        watcher->deleteLater();
-        if (!loaded) {
-            showError(tr("The model registry could not be loaded.\n%1")
-                          .arg(QString::fromStdString(loaded.message())));
-            statusBar()->showMessage(tr("No models: fix the registry and restart."));
-            Q_EMIT ready();
-            return;
-        }
-        mRegistry = std::make_unique<ModelRegistry>(std::move(loaded.value()));
-        onRegistryLoaded();
-    });
-    watcher->setFuture(QtConcurrent::run([userPath] { return ModelRegistry::loadWithUser(userPath); }));
+    mSession->loadRegistry();
 }
 
-MainWindow::~MainWindow()
-{
-    mJobs->shutdown();
-}
+MainWindow::~MainWindow() = default;
 
 // ---------------------------------------------------------------------------------------------------- layout
 
@@ -220,22 +159,10 @@ void MainWindow::buildLayout()
     connect(mDiagram, &NetworkDiagram::blockSelected, this, &MainWindow::selectLayer);
     connect(mDiagram, &NetworkDiagram::camTargetRequested, this, &MainWindow::setCamTarget);
     mGrid = new FeatureMapGrid(this);
-    connect(mGrid, &FeatureMapGrid::sharedScaleToggled, this, [this](bool shared) {
-        mSharedTileScale = shared;
-        requestAnalysis();
-    });
+    connect(mGrid, &FeatureMapGrid::sharedScaleToggled, mSession, &AnalysisSession::setSharedTileScale);
     mWeightsPanel = new WeightsPanel(this);
-    connect(mWeightsPanel, &WeightsPanel::settingsChanged, this, [this](const AppSettings& settings) {
-        mSettings.weightsFiles = settings.weightsFiles;
-        mSettings.untrainedAllowed = settings.untrainedAllowed;
-        mSettings.save();
-    });
-    connect(mWeightsPanel, &WeightsPanel::weightsChanged, this, [this](const QString& modelId) {
-        if (modelId == mModel)
-            requestAnalysis();
-        if (compareMode() && mCompareModels.contains(modelId))
-            requestCompare();
-    });
+    // The panel edits the session's settings in place; the session saves them and re-runs what they affect.
+    connect(mWeightsPanel, &WeightsPanel::weightsChanged, mSession, &AnalysisSession::settingsEdited);
     connect(mWeightsPanel, &WeightsPanel::downloadFailed, this,
             [this](const QString&, const QString& message) { showError(message); });
 
@@ -251,7 +178,7 @@ void MainWindow::buildLayout()
     resizeDocks({left, diagram}, {300, 380}, Qt::Horizontal);
     resizeDocks({features}, {370}, Qt::Vertical);
 
-    mJobStatus = new JobStatusWidget(mJobs, this);
+    mJobStatus = new JobStatusWidget(mSession->jobs(), this);
     statusBar()->addPermanentWidget(mJobStatus);
 }
 
@@ -338,7 +265,7 @@ void MainWindow::buildActions()
     mCompareAction->setCheckable(true);
     mCompareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     connect(mCompareAction, &QAction::triggered, this, [this](bool on) {
-        if (on && mCompareModels.size() < 2)
+        if (on && mSession->compareModels().size() < 2)
             chooseCompareModels();
         else
             setCompareMode(on);
@@ -376,9 +303,9 @@ void MainWindow::buildActions()
         view->addAction(dock->toggleViewAction());
 
     QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
-    QAction* cancel = analysis->addAction(tr("&Cancel All Jobs"), mJobs, &JobService::cancelAll);
+    QAction* cancel = analysis->addAction(tr("&Cancel All Jobs"), mSession, &AnalysisSession::cancelAll);
     cancel->setShortcut(QKeySequence(Qt::Key_Escape));
-    QAction* rerun = analysis->addAction(tr("&Re-run"), this, &MainWindow::requestAnalysis);
+    QAction* rerun = analysis->addAction(tr("&Re-run"), mSession, &AnalysisSession::refresh);
     rerun->setShortcut(QKeySequence::Refresh);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -405,9 +332,11 @@ void MainWindow::buildActions()
             [this](int index) { setModel(mModelBox->itemData(index).toString()); });
     label(tr("Method"));
     mMethodBox = new QComboBox(bar);
-    for (const MethodInfo& method : kMethods)
-        mMethodBox->addItem(QString::fromLatin1(method.name), QString::fromLatin1(method.id));
-    mMethodBox->setCurrentIndex(std::max(0, mMethodBox->findData(mMethod)));
+    for (const MethodInfo& method : methodCatalogue()) {
+        mMethodBox->addItem(method.name, QString::fromStdString(method.id));
+        mMethodBox->setItemData(mMethodBox->count() - 1, method.description, Qt::ToolTipRole);
+    }
+    mMethodBox->setCurrentIndex(std::max(0, mMethodBox->findData(mSession->method())));
     connect(mMethodBox, &QComboBox::activated, this,
             [this](int index) { setMethod(mMethodBox->itemData(index).toString()); });
     bar->addWidget(mMethodBox);
@@ -415,7 +344,7 @@ void MainWindow::buildActions()
     mColormapBox = new QComboBox(bar);
     for (Colormap map : {Colormap::Jet, Colormap::Turbo, Colormap::Viridis, Colormap::Inferno})
         mColormapBox->addItem(colormapName(map), colormapName(map));
-    mColormapBox->setCurrentIndex(std::max(0, mColormapBox->findData(mSettings.colormap)));
+    mColormapBox->setCurrentIndex(std::max(0, mColormapBox->findData(mSession->settings().colormap)));
     auto applyColormap = [this] {
         const Colormap map = colormapFromName(mColormapBox->currentData().toString()).value_or(Colormap::Jet);
         mOverlay->setColormap(map);
@@ -444,40 +373,103 @@ void MainWindow::buildActions()
     bar->addAction(fit);
 }
 
-// ------------------------------------------------------------------------------------------------- registry
+// ---------------------------------------------------------------------------------------------------- session
+
+void MainWindow::connectSession()
+{
+    AnalysisSession* s = mSession;
+    connect(s, &AnalysisSession::registryLoaded, this, &MainWindow::onRegistryLoaded);
+    connect(s, &AnalysisSession::registryFailed, this, [this](const QString& message) {
+        showError(tr("The model registry could not be loaded.\n%1").arg(message));
+        statusBar()->showMessage(tr("No models: fix the registry and restart."));
+        Q_EMIT ready();
+    });
+    connect(s, &AnalysisSession::problem, this, &MainWindow::showError);
+    connect(s, &AnalysisSession::imagesOpened, this, [this](const QStringList& images) {
+        mImages->clear();
+        for (const QString& image : images) {
+            auto* item = new QListWidgetItem(QFileInfo(image).fileName(), mImages);
+            item->setData(Qt::UserRole, image);
+            item->setToolTip(QDir::toNativeSeparators(image));
+        }
+        if (images.size() > 1)
+            mDocks[QStringLiteral("images")]->show();
+        mImages->setCurrentRow(0);
+    });
+    connect(s, &AnalysisSession::thumbnailsReady, this, [this](const QList<QImage>& thumbs) {
+        for (int i = 0; i < thumbs.size() && i < mImages->count(); ++i)
+            if (!thumbs[i].isNull())
+                mImages->item(i)->setIcon(QPixmap::fromImage(thumbs[i]));
+    });
+    connect(s, &AnalysisSession::imageChanged, this,
+            [this](const QString& name) { setWindowTitle(QStringLiteral("%1 — ConvLens").arg(name)); });
+    connect(s, &AnalysisSession::recentFilesChanged, this, &MainWindow::rebuildRecentMenu);
+    connect(s, &AnalysisSession::modelChanged, this, &MainWindow::onModelChanged);
+    connect(s, &AnalysisSession::methodChanged, this, [this](const QString& method) {
+        mMethodBox->setCurrentIndex(std::max(0, mMethodBox->findData(method)));
+        mCompare->setMethod(method);
+        updateOverlay();
+    });
+    connect(s, &AnalysisSession::classChanged, this, [this](int classIndex) {
+        mPredictions->selectClass(classIndex);
+        mCompare->setClass(classIndex);
+        updateOverlay();
+    });
+    connect(s, &AnalysisSession::layerChanged, this, [this](const QString& block) {
+        mDiagram->selectBlock(block);
+        if (ResultPtr result = mSession->result())
+            for (const LayerResult& layer : result->layers)
+                if (QString::fromStdString(layer.name) == block)
+                    mGrid->setLayer(result, block);
+    });
+    connect(s, &AnalysisSession::camTargetChanged, this, [this](const QString&, const QString& block) {
+        mDiagram->setCamTarget(block);
+        statusBar()->showMessage(tr("Class activation maps now at %1").arg(block), 4000);
+    });
+    connect(s, &AnalysisSession::analysisStarted, this, [this](quint64 job, const QString& label) {
+        mJobStatus->track(job, label);
+        if (!mSession->result())
+            mOverlay->setPlaceholder(tr("Analysing %1 with %2…")
+                                         .arg(mSession->imageName(), mSession->modelName(mSession->model())));
+    });
+    connect(s, &AnalysisSession::resultChanged, this, &MainWindow::showResult);
+    connect(s, &AnalysisSession::analysisFailed, this, &MainWindow::showAnalysisError);
+    connect(s, &AnalysisSession::analysisCancelled, this, [this] {
+        if (!mSession->result())
+            mOverlay->setPlaceholder(tr("Cancelled. Press F5 to run again."));
+    });
+    connect(s, &AnalysisSession::weightsMissing, this, &MainWindow::showMissingWeights);
+    connect(s, &AnalysisSession::compareActiveChanged, this, &MainWindow::onCompareActiveChanged);
+    connect(s, &AnalysisSession::compareStarted, this, [this](const QStringList&) { updateCompareCells(); });
+    connect(s, &AnalysisSession::compareCellStarted, this,
+            [this](const QString& modelId, quint64 job, const QString& label, bool untrained) {
+                mCompare->setBanner(modelId, untrained ? tr("Untrained weights — predictions are meaningless")
+                                                       : QString());
+                mJobStatus->track(job, label);
+            });
+    connect(s, &AnalysisSession::compareCellProgress, mCompare, &CompareView::setProgress);
+    connect(s, &AnalysisSession::compareCellFinished, this,
+            [this](const QString& modelId, ResultPtr result, const QString& error) {
+                if (result)
+                    mCompare->setResult(modelId, result);
+                else
+                    mCompare->setError(modelId, error);
+                Q_EMIT compareCellFinished(modelId);
+            });
+    connect(s, &AnalysisSession::descriptionReady, this, [this](const QString& modelId) {
+        if (modelId == mSession->model())
+            showDescription(modelId);
+    });
+    connect(s, &AnalysisSession::descriptionFailed, this, [this](const QString& modelId, const QString& message) {
+        showError(tr("The network diagram of %1 could not be built.\n%2").arg(mSession->modelName(modelId), message));
+    });
+}
 
 void MainWindow::onRegistryLoaded()
 {
-    populateModels();
-    mWeightsPanel->setModels(mRegistry->models(), mSettings);
-    QString model = mSettings.selectedModels.value(0);
-    if (!spec(model))
-        model = spec(QStringLiteral("resnet50")) ? QStringLiteral("resnet50")
-                                                 : QString::fromStdString(mRegistry->models().front().id);
-    mModel.clear();
-    statusBar()->showMessage(tr("%1 models ready").arg(mRegistry->models().size()), 4000);
-    setModel(model);
-
-    QStringList pending = std::exchange(mPendingPaths, {});
-    if (pending.isEmpty() && mOptions.openSampleOnFirstStart && mImagePath.isEmpty()) {
-        QSettings settings;
-        if (!settings.value(QStringLiteral("state/firstStartDone"), false).toBool()) {
-            settings.setValue(QStringLiteral("state/firstStartDone"), true);
-            const QString sample = dataFile(QStringLiteral("resources/samples/chelsea.jpg"));
-            if (QFileInfo::exists(sample))
-                pending << sample;
-        }
-    }
-    if (!pending.isEmpty())
-        openPaths(pending);
-    Q_EMIT ready();
-}
-
-void MainWindow::populateModels()
-{
+    const ModelRegistry* registry = mSession->registry();
     mModelBox->clear();
-    QString family;
-    for (const ModelSpec& model : mRegistry->models()) {
+    for (const ModelSpec& model : registry->models()) {
         mModelBox->addItem(QString::fromStdString(model.displayName), QString::fromStdString(model.id));
         mModelBox->setItemData(mModelBox->count() - 1,
                                QStringLiteral("%1 · %2 classes · %3 px")
@@ -486,27 +478,57 @@ void MainWindow::populateModels()
                                    .arg(model.preprocess.cropSize),
                                Qt::ToolTipRole);
     }
+    mModelBox->setCurrentIndex(std::max(0, mModelBox->findData(mSession->model())));
+    mWeightsPanel->setModels(registry->models(), mSession->editableSettings());
+    statusBar()->showMessage(tr("%1 models ready").arg(registry->models().size()), 4000);
+    Q_EMIT ready();
 }
 
-const ModelSpec* MainWindow::spec(const QString& id) const
+void MainWindow::onModelChanged(const QString& modelId)
 {
-    return mRegistry ? mRegistry->find(id.toStdString()) : nullptr;
-}
-
-QString MainWindow::modelName(const QString& id) const
-{
-    const ModelSpec* s = spec(id);
-    return s ? QString::fromStdString(s->displayName) : id;
+    mModelBox->setCurrentIndex(std::max(0, mModelBox->findData(modelId)));
+    setUntrainedBanners(false);
+    mPredictions->clear();
+    mGrid->clear();
+    mOverlay->setHeatmap({}, 0);
+    mCamInfo->clear();
+    if (!mSession->description(modelId))
+        mDiagram->clear();
 }
 
 bool MainWindow::isReady() const
 {
-    return mRegistry != nullptr;
+    return mSession->isReady();
 }
 
 bool MainWindow::isBusy() const
 {
-    return !mJobs->isIdle() || !mDescribing.empty();
+    return mSession->isBusy();
+}
+
+QString MainWindow::currentModel() const
+{
+    return mSession->model();
+}
+
+QString MainWindow::currentMethod() const
+{
+    return mSession->method();
+}
+
+QString MainWindow::currentLayer() const
+{
+    return mSession->layer();
+}
+
+int MainWindow::currentClass() const
+{
+    return mSession->classIndex();
+}
+
+ResultPtr MainWindow::currentResult() const
+{
+    return mSession->result();
 }
 
 bool MainWindow::compareMode() const
@@ -514,94 +536,21 @@ bool MainWindow::compareMode() const
     return mCentral->currentWidget() == mCompare;
 }
 
+JobService* MainWindow::jobService() const
+{
+    return mSession->jobs();
+}
+
 // ---------------------------------------------------------------------------------------------- user actions
 
 void MainWindow::openPaths(const QStringList& paths)
 {
-    if (!isReady()) {
-        mPendingPaths << paths;
-        return;
-    }
-    QStringList images;
-    QStringList problems;
-    for (const QString& path : paths) {
-        const QFileInfo info(path);
-        if (info.isDir()) {
-            QDir dir(path);
-            const QFileInfoList entries = dir.entryInfoList(QDir::Files | QDir::Readable, QDir::Name);
-            int found = 0;
-            for (const QFileInfo& entry : entries)
-                if (isImageFile(entry)) {
-                    images << entry.absoluteFilePath();
-                    ++found;
-                }
-            if (found == 0)
-                problems << tr("%1: the folder holds no image files.").arg(QDir::toNativeSeparators(path));
-        } else if (info.exists()) {
-            images << info.absoluteFilePath();
-        } else {
-            problems << tr("%1: no such file.").arg(QDir::toNativeSeparators(path));
-        }
-    }
-    for (const QString& problem : problems)
-        showError(problem);
-    if (images.isEmpty())
-        return;
-
-    mImages->clear();
-    for (const QString& image : images) {
-        auto* item = new QListWidgetItem(QFileInfo(image).fileName(), mImages);
-        item->setData(Qt::UserRole, image);
-        item->setToolTip(QDir::toNativeSeparators(image));
-    }
-    // Thumbnails are decoded on a worker (QImageReader scales while decoding, so big photos cost little) and
-    // applied when they are all ready, unless another folder was opened meanwhile.
-    const int generation = ++mThumbnailGeneration;
-    auto* watcher = new QFutureWatcher<QList<QImage>>(this);
-    connect(watcher, &QFutureWatcher<QList<QImage>>::finished, this, [this, watcher, generation] {
-        const QList<QImage> thumbs = watcher->result();
-        watcher->deleteLater();
-        if (generation != mThumbnailGeneration)
-            return;
-        for (int i = 0; i < thumbs.size() && i < mImages->count(); ++i)
-            if (!thumbs[i].isNull())
-                mImages->item(i)->setIcon(QPixmap::fromImage(thumbs[i]));
-    });
-    watcher->setFuture(QtConcurrent::run([images] {
-        QList<QImage> thumbs;
-        for (const QString& image : images) {
-            QImageReader reader(image);
-            reader.setAutoTransform(true);
-            const QSize size = reader.size();
-            if (size.isValid() && static_cast<qint64>(size.width()) * size.height() < 100'000'000) {
-                reader.setScaledSize(size.scaled(48, 48, Qt::KeepAspectRatio));
-                thumbs << reader.read();
-            } else {
-                thumbs << QImage();
-            }
-        }
-        return thumbs;
-    }));
-    if (images.size() > 1)
-        mDocks[QStringLiteral("images")]->show();
-    mImages->setCurrentRow(0);
-    openImage(images.front());
+    mSession->openPaths(paths);
 }
 
 void MainWindow::openImage(const QString& path)
 {
-    if (!isReady()) {
-        mPendingPaths << path;
-        return;
-    }
-    mImagePath = path;
-    mPastedBytes.clear();
-    mClass = -1;
-    addRecent(path);
-    setWindowTitle(QStringLiteral("%1 — ConvLens").arg(QFileInfo(path).fileName()));
-    requestAnalysis();
-    if (compareMode())
-        requestCompare();
+    mSession->openImage(path);
 }
 
 void MainWindow::pasteImage()
@@ -611,117 +560,47 @@ void MainWindow::pasteImage()
         showError(tr("The clipboard holds no image.\nCopy an image in another program, then paste again."));
         return;
     }
-    QByteArray bytes;
-    QBuffer buffer(&bytes);
-    buffer.open(QIODevice::WriteOnly);
-    image.save(&buffer, "PNG");
-    mImagePath = tr("pasted image");
-    mPastedBytes = bytes;
-    mClass = -1;
-    setWindowTitle(tr("Pasted image — ConvLens"));
-    requestAnalysis();
-    if (compareMode())
-        requestCompare();
+    mSession->openImageBytes(encodePng(image), tr("pasted image"));
 }
 
 void MainWindow::setModel(const QString& modelId)
 {
-    const ModelSpec* s = spec(modelId);
-    if (!s || modelId == mModel)
-        return;
-    mModel = modelId;
-    mModelBox->setCurrentIndex(std::max(0, mModelBox->findData(modelId)));
-    mSettings.selectedModels = QStringList{modelId};
-    mSettings.save();
-    mLayer = mCamTargets.count(modelId) ? mCamTargets[modelId] : QString::fromStdString(s->camTarget);
-    mClass = -1;
-    mResult.reset();
-    setUntrainedBanners(false);
-    mPredictions->clear();
-    mGrid->clear();
-    mOverlay->setHeatmap({}, 0);
-    mCamInfo->clear();
-    requestDescription(modelId);
-    requestAnalysis();
+    mSession->setModel(modelId);
 }
 
 void MainWindow::setMethod(const QString& method)
 {
-    if (!methodIds().contains(method))
-        return;
-    mMethod = method;
-    mMethodBox->setCurrentIndex(std::max(0, mMethodBox->findData(method)));
-    mCompare->setMethod(method);
-    if (mResult && mResult->findCam(method, mClass >= 0 ? mClass : -2))
-        updateOverlay();
-    else
-        requestAnalysis();
-    if (compareMode())
-        requestCompare();
+    mSession->setMethod(method);
 }
 
 void MainWindow::selectClass(int classIndex)
 {
-    mClass = classIndex;
-    mPredictions->selectClass(classIndex);
-    mCompare->setClass(classIndex);
-    updateOverlay();
+    mSession->selectClass(classIndex);
 }
 
 void MainWindow::selectLayer(const QString& block)
 {
-    const ModelSpec* s = spec(mModel);
-    if (!s)
-        return;
-    mLayer = block;
-    mDiagram->selectBlock(block);
-    if (mResult) {
-        for (const LayerResult& layer : mResult->layers)
-            if (QString::fromStdString(layer.name) == block) {
-                mGrid->setLayer(mResult, block);
-                return;
-            }
-    }
-    // Not summarised yet: summarise it too (the forward pass is repeated; the cache key changes).
-    const auto& taps = s->taps;
-    if (std::find(taps.begin(), taps.end(), block.toStdString()) == taps.end())
-        mExtraTaps[mModel].insert(block);
-    requestAnalysis();
+    mSession->selectLayer(block);
 }
 
 void MainWindow::setCamTarget(const QString& block)
 {
-    if (!spec(mModel))
-        return;
-    mCamTargets[mModel] = block;
-    mDiagram->setCamTarget(block);
-    statusBar()->showMessage(tr("Class activation maps now at %1").arg(block), 4000);
-    requestAnalysis();
+    mSession->setCamTarget(block);
 }
 
 void MainWindow::setCompareModels(const QStringList& modelIds)
 {
-    QStringList ids;
-    for (const QString& id : modelIds)
-        if (spec(id) && !ids.contains(id))
-            ids << id;
-    mCompareModels = ids;
-    if (ids.size() < 2) {
-        setCompareMode(false);
-        return;
-    }
-    std::vector<std::pair<QString, QString>> cells;
-    for (const QString& id : ids)
-        cells.emplace_back(id, modelName(id));
-    mCompare->setModels(cells);
-    mCompare->setMethod(mMethod);
-    mCompare->setClass(mClass);
-    setCompareMode(true);
+    mSession->setCompareModels(modelIds);
 }
 
 void MainWindow::setCompareMode(bool on)
 {
-    on = on && mCompareModels.size() >= 2;
+    mSession->setCompareActive(on);
+    mCompareAction->setChecked(mSession->compareActive());
+}
+
+void MainWindow::onCompareActiveChanged(bool on)
+{
     mCompareAction->setChecked(on);
     if (on != compareMode()) {
         // The grid needs the room; the single-model docks come back as they were when compare mode ends.
@@ -740,158 +619,36 @@ void MainWindow::setCompareMode(bool on)
                     mDocks[key]->raise();
         }
     }
-    mCentral->setCurrentWidget(on ? static_cast<QWidget*>(mCompare) : mCentral->widget(0));
     if (on)
-        requestCompare();
+        updateCompareCells();
+    mCentral->setCurrentWidget(on ? static_cast<QWidget*>(mCompare) : mCentral->widget(0));
 }
 
-// ------------------------------------------------------------------------------------------------ analysis
-
-std::optional<MainWindow::Request> MainWindow::makeRequest(const QString& modelId, bool compare)
+void MainWindow::updateCompareCells()
 {
-    const ModelSpec* s = spec(modelId);
-    if (!s || (mImagePath.isEmpty() && mPastedBytes.isEmpty()))
-        return std::nullopt;
-    const WeightsStatus weights = resolveWeights(*s, mSettings);
-    if (weights.kind == WeightsStatus::Kind::Missing) {
-        if (compare)
-            mCompare->setError(modelId, weights.message);
-        else
-            showMissingWeights(modelId, weights.message);
-        return std::nullopt;
-    }
-    Request r;
-    r.request.imagePath = mImagePath;
-    r.request.imageBytes = mPastedBytes;
-    r.request.spec = *s;
-    r.request.weightsPath = weights.path;
-    AnalysisOptions& options = r.request.options;
-    options.topK = std::max(1, mSettings.topK);
-    options.tilesPerLayer = std::max(0, mSettings.tilesPerLayer);
-    options.sharedTileScale = mSharedTileScale;
-    options.methods = {mMethod.toStdString()};
-    if (compare) {
-        options.tilesPerLayer = 1;
-        options.topK = std::max(3, options.topK);
-        if (mClass >= 0)
-            options.camClasses = {mClass};
-    } else {
-        if (auto it = mCamTargets.find(modelId); it != mCamTargets.end())
-            options.camLayer = it->second.toStdString();
-        if (auto it = mExtraTaps.find(modelId); it != mExtraTaps.end() && !it->second.empty()) {
-            // The registry's taps plus the blocks the user opened, in forward order.
-            const std::vector<std::string> blocks = s->blocks();
-            for (const std::string& block : blocks)
-                if (std::find(s->taps.begin(), s->taps.end(), block) != s->taps.end() ||
-                    it->second.count(QString::fromStdString(block)))
-                    options.taps.push_back(block);
-        }
-    }
-    if (weights.kind == WeightsStatus::Kind::Untrained)
-        r.banner = tr("Untrained weights — predictions are meaningless");
-    return r;
-}
-
-void MainWindow::requestAnalysis()
-{
-    std::optional<Request> r = makeRequest(mModel, false);
-    if (!r) {
-        if (mMainJob)
-            mJobs->cancel(mMainJob);
-        mMainJob = 0;
-        return;
-    }
-    const QString label =
-        QStringLiteral("%1 · %2").arg(modelName(mModel), QFileInfo(mImagePath).fileName().isEmpty()
-                                                              ? mImagePath
-                                                              : QFileInfo(mImagePath).fileName());
-    mMainJob = mJobs->submitInteractive(QStringLiteral("main"), mEngine->makeWork(std::move(r->request)), label);
-    mJobStatus->track(mMainJob, label);
-    if (!mResult)
-        mOverlay->setPlaceholder(tr("Analysing %1 with %2…").arg(QFileInfo(mImagePath).fileName(), modelName(mModel)));
-}
-
-void MainWindow::requestCompare()
-{
-    if (mCompareModels.size() < 2 || (mImagePath.isEmpty() && mPastedBytes.isEmpty()))
-        return;
-    for (auto& [job, model] : mCompareJobs)
-        mJobs->cancel(job);
-    mCompareJobs.clear();
     std::vector<std::pair<QString, QString>> cells;
-    for (const QString& id : mCompareModels)
-        cells.emplace_back(id, modelName(id));
+    for (const QString& id : mSession->compareModels())
+        cells.emplace_back(id, mSession->modelName(id));
     mCompare->setModels(cells);
-    mCompare->setMethod(mMethod);
-    mCompare->setClass(mClass);
-    for (const QString& id : mCompareModels) {
-        std::optional<Request> r = makeRequest(id, true);
-        if (!r)
-            continue;
-        mCompare->setBanner(id, r->banner);
-        const QString label = tr("Compare · %1").arg(modelName(id));
-        const JobId job = mJobs->submitInteractive(QStringLiteral("compare-") + id,
-                                                   mEngine->makeWork(std::move(r->request)), label);
-        mCompareJobs[job] = id;
-        mJobStatus->track(job, label);
-    }
+    mCompare->setMethod(mSession->method());
+    mCompare->setClass(mSession->classIndex());
 }
 
-void MainWindow::onJobProgress(JobId id, double fraction, const QString& stage)
-{
-    if (auto it = mCompareJobs.find(id); it != mCompareJobs.end())
-        mCompare->setProgress(it->second, fraction, stage);
-}
+// ------------------------------------------------------------------------------------------------- results
 
-void MainWindow::onJobFinished(JobId id, const JobOutcome& outcome)
+void MainWindow::showResult(const ResultPtr& result)
 {
-    if (auto it = mCompareJobs.find(id); it != mCompareJobs.end()) {
-        const QString model = it->second;
-        mCompareJobs.erase(it);
-        if (outcome.state == JobState::Succeeded)
-            mCompare->setResult(model, outcome.result);
-        else if (outcome.state == JobState::Failed)
-            mCompare->setError(model, outcome.error);
-        else
-            mCompare->setError(model, tr("Cancelled."));
-        Q_EMIT compareCellFinished(model);
-        return;
-    }
-    if (id != mMainJob)
-        return;
-    mMainJob = 0;
-    if (outcome.state == JobState::Succeeded) {
-        showResult(outcome.result);
-    } else if (outcome.state == JobState::Failed) {
-        showError(outcome.error);
-        if (!mResult)
-            mOverlay->setPlaceholder(tr("No result. Open another image or choose another model."));
-    } else if (!mResult) {
-        mOverlay->setPlaceholder(tr("Cancelled. Press F5 to run again."));
-    }
-}
-
-void MainWindow::showResult(ResultPtr result)
-{
-    mResult = std::move(result);
-    setUntrainedBanners(mResult->weights.empty());
-    mPredictions->setPrediction(mResult->prediction);
-    if (mClass < 0 || !mPredictions->selectClass(mClass))
-        mClass = mResult->prediction.top.empty() ? -1 : mResult->prediction.top.front().index;
-    mPredictions->selectClass(mClass);
+    setUntrainedBanners(result->weights.empty());
+    mPredictions->setPrediction(result->prediction);
+    mPredictions->selectClass(mSession->classIndex());
     updateOverlay();  // sets the image: the photo, or a guided method's own image
 
-    bool hasLayer = false;
-    for (const LayerResult& layer : mResult->layers)
-        hasLayer = hasLayer || QString::fromStdString(layer.name) == mLayer;
-    if (!hasLayer && !mResult->layers.empty())
-        mLayer = QString::fromStdString(mResult->layers.back().name);
-    mGrid->setSharedScale(mSharedTileScale);
-    mGrid->setLayer(mResult, mLayer);
-    mDiagram->selectBlock(mLayer);
+    mGrid->setSharedScale(mSession->sharedTileScale());
+    mGrid->setLayer(result, mSession->layer());
+    mDiagram->selectBlock(mSession->layer());
 
-    const auto total = mResult->timingsMs.find("total");
-    statusBar()->showMessage(total == mResult->timingsMs.end()
+    const auto total = result->timingsMs.find("total");
+    statusBar()->showMessage(total == result->timingsMs.end()
                                  ? tr("Served from the cache")
                                  : tr("Analysed in %1 ms").arg(total->second, 0, 'f', 0),
                              6000);
@@ -900,18 +657,18 @@ void MainWindow::showResult(ResultPtr result)
 
 void MainWindow::updateOverlay()
 {
-    mCompare->setClass(mClass);
-    if (!mResult) {
+    const ResultPtr result = mSession->result();
+    if (!result) {
         mCamInfo->clear();
         return;
     }
-    const CamResult* cam = mResult->findCam(mMethod, mClass);
+    const QString method = mSession->method();
+    const CamResult* cam = result->findCam(method, mSession->classIndex());
     if (!cam) {
-        mOverlay->setImage(mResult->input);
+        // The session has asked for this method's maps; the photo shows meanwhile.
+        mOverlay->setImage(result->input);
         mOverlay->setHeatmap({}, 0);
-        mCamInfo->setText(tr("No %1 map for this class yet.").arg(methodName(mMethod)));
-        if (!mMainJob)
-            requestAnalysis();
+        mCamInfo->setText(tr("No %1 map for this class yet.").arg(methodName(method)));
         return;
     }
     if (!cam->guided.empty()) {
@@ -919,11 +676,11 @@ void MainWindow::updateOverlay()
         mOverlay->setImage(guidedImage(*cam));
         mOverlay->setHeatmap({}, 0);
     } else {
-        mOverlay->setImage(mResult->input);
+        mOverlay->setImage(result->input);
         if (mClassScaleAction->isChecked()) {
             // One scale over this method's maps of every explained class (core/inspect/camscale.h).
             std::vector<const CamResult*> cams;
-            for (const CamResult& other : mResult->cams)
+            for (const CamResult& other : result->cams)
                 if (other.method == cam->method)
                     cams.push_back(&other);
             mOverlay->setHeatmap(scaledHeatmap(*cam, sharedCamScale(cams)), cam->heatmapSize);
@@ -935,49 +692,22 @@ void MainWindow::updateOverlay()
     const Faithfulness& f = cam->faithfulness;
     mCamInfo->setText(tr("<b>%1</b> for <b>%2</b> at <code>%3</code> &nbsp;·&nbsp; confidence %4 → %5 on "
                          "image × map (%6)")
-                          .arg(methodName(mMethod), QString::fromStdString(cam->label).toHtmlEscaped(),
+                          .arg(methodName(method), QString::fromStdString(cam->label).toHtmlEscaped(),
                                QString::fromStdString(cam->layer).toHtmlEscaped())
                           .arg(f.confidence, 0, 'f', 3)
                           .arg(f.maskedConfidence, 0, 'f', 3)
                           .arg(f.increase > 0 ? tr("increase") : tr("drop %1").arg(f.drop, 0, 'f', 3)));
 }
 
-void MainWindow::requestDescription(const QString& modelId)
-{
-    if (mDescriptions.count(modelId)) {
-        showDescription(modelId);
-        return;
-    }
-    mDiagram->clear();
-    if (mDescribing.count(modelId) || !mRegistry)
-        return;
-    const ModelSpec* s = spec(modelId);
-    mDescribing.insert(modelId);
-    auto* watcher = new QFutureWatcher<Expected<NetworkDescription>>(this);
-    connect(watcher, &QFutureWatcher<Expected<NetworkDescription>>::finished, this, [this, watcher, modelId] {
-        Expected<NetworkDescription> description = watcher->result();
-        watcher->deleteLater();
-        mDescribing.erase(modelId);
-        if (!description) {
-            showError(tr("The network diagram of %1 could not be built.\n%2")
-                          .arg(modelName(modelId), QString::fromStdString(description.message())));
-            return;
-        }
-        mDescriptions[modelId] = std::make_shared<NetworkDescription>(std::move(description.value()));
-        if (modelId == mModel)
-            showDescription(modelId);
-    });
-    watcher->setFuture(QtConcurrent::run(
-        [spec = *s, categories = mRegistry->categories()] { return describeNetwork(spec, categories); }));
-}
-
 void MainWindow::showDescription(const QString& modelId)
 {
-    mDiagram->setDescription(*mDescriptions.at(modelId));
-    const ModelSpec* s = spec(modelId);
-    mDiagram->setCamTarget(mCamTargets.count(modelId) ? mCamTargets[modelId] : QString::fromStdString(s->camTarget));
-    if (!mLayer.isEmpty())
-        mDiagram->selectBlock(mLayer);
+    const auto description = mSession->description(modelId);
+    if (!description)
+        return;
+    mDiagram->setDescription(*description);
+    mDiagram->setCamTarget(mSession->camTarget(modelId));
+    if (!mSession->layer().isEmpty())
+        mDiagram->selectBlock(mSession->layer());
     Q_EMIT descriptionShown(modelId);
 }
 
@@ -988,23 +718,33 @@ void MainWindow::showError(const QString& text)
     mMessages->show(MessageBar::Level::Error, text);
 }
 
+void MainWindow::showAnalysisError(ErrorKind kind, const QString& message)
+{
+    if (kind == ErrorKind::Cancelled)
+        return;
+    showError(message);
+    if (!mSession->result())
+        mOverlay->setPlaceholder(kind == ErrorKind::BadInput
+                                     ? tr("This image cannot be analysed. Open another one.")
+                                     : tr("No result. Open another image or choose another model."));
+}
+
 void MainWindow::showMissingWeights(const QString& modelId, const QString& message)
 {
-    const QString id = modelId;
-    mMessages->show(MessageBar::Level::Warning,
-                    tr("%1 has no weights yet.\n%2").arg(modelName(modelId), message),
+    const QString name = mSession->modelName(modelId);
+    mMessages->show(MessageBar::Level::Warning, tr("%1 has no weights yet.\n%2").arg(name, message),
                     {{tr("Weights Panel…"), [this] { showDock(mWeightsPanel); }},
                      {tr("Download"),
-                      [this, id] {
+                      [this, modelId] {
                           showDock(mWeightsPanel);
-                          mWeightsPanel->startDownload(id);
+                          mWeightsPanel->startDownload(modelId);
                       }},
-                     {tr("Explore Untrained"), [this, id] {
-                          // The panel announces it: settingsChanged saves it, weightsChanged re-runs.
-                          mWeightsPanel->setUntrainedAllowed(id, true);
+                     {tr("Explore Untrained"), [this, modelId] {
+                          // The panel records it in the session's settings, whose re-run follows.
+                          mWeightsPanel->setUntrainedAllowed(modelId, true);
                       }}});
-    if (!mResult)
-        mOverlay->setPlaceholder(tr("%1 needs its weights: see the message above.").arg(modelName(modelId)));
+    if (!mSession->result())
+        mOverlay->setPlaceholder(tr("%1 needs its weights: see the message above.").arg(name));
 }
 
 void MainWindow::showDock(QWidget* widget, int size)
@@ -1019,22 +759,13 @@ void MainWindow::showDock(QWidget* widget, int size)
         }
 }
 
-void MainWindow::addRecent(const QString& path)
-{
-    mSettings.recentFiles.removeAll(path);
-    mSettings.recentFiles.prepend(path);
-    while (mSettings.recentFiles.size() > kMaxRecent)
-        mSettings.recentFiles.removeLast();
-    mSettings.save();
-    rebuildRecentMenu();
-}
-
 void MainWindow::rebuildRecentMenu()
 {
     mRecentMenu->clear();
-    for (const QString& path : mSettings.recentFiles)
+    const QStringList recent = mSession->settings().recentFiles;
+    for (const QString& path : recent)
         mRecentMenu->addAction(QDir::toNativeSeparators(path), this, [this, path] { openPaths({path}); });
-    mRecentMenu->setEnabled(!mSettings.recentFiles.isEmpty());
+    mRecentMenu->setEnabled(!recent.isEmpty());
 }
 
 void MainWindow::openFileDialog()
@@ -1043,7 +774,7 @@ void MainWindow::openFileDialog()
     for (const QByteArray& format : QImageReader::supportedImageFormats())
         filters << QStringLiteral("*.") + QString::fromLatin1(format);
     const QStringList files = QFileDialog::getOpenFileNames(
-        this, tr("Open Images"), QFileInfo(mImagePath).absolutePath(),
+        this, tr("Open Images"), QFileInfo(mSession->imagePath()).absolutePath(),
         tr("Images (%1);;All files (*)").arg(filters.join(QLatin1Char(' '))));
     if (!files.isEmpty())
         openPaths(files);
@@ -1051,75 +782,49 @@ void MainWindow::openFileDialog()
 
 void MainWindow::openFolderDialog()
 {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Folder"), QFileInfo(mImagePath).absolutePath());
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Open Folder"), QFileInfo(mSession->imagePath()).absolutePath());
     if (!dir.isEmpty())
         openPaths({dir});
 }
 
 void MainWindow::chooseCompareModels()
 {
-    if (!mRegistry)
+    if (!mSession->isReady())
         return;
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("Compare Models"));
-    auto* layout = new QVBoxLayout(&dialog);
-    layout->addWidget(new QLabel(tr("Analyse the image with each of these models, side by side:"), &dialog));
-    auto* list = new QListWidget(&dialog);
-    for (const ModelSpec& model : mRegistry->models()) {
-        auto* item = new QListWidgetItem(QString::fromStdString(model.displayName), list);
-        item->setData(Qt::UserRole, QString::fromStdString(model.id));
-        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-        const bool chosen = mCompareModels.isEmpty() ? QString::fromStdString(model.id) == mModel
-                                                     : mCompareModels.contains(QString::fromStdString(model.id));
-        item->setCheckState(chosen ? Qt::Checked : Qt::Unchecked);
-    }
-    layout->addWidget(list);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    layout->addWidget(buttons);
+    const QStringList current = mSession->compareModels();
+    CompareModelsDialog dialog(mSession->registry()->models(),
+                               current.isEmpty() ? QStringList{mSession->model()} : current, this);
     if (dialog.exec() != QDialog::Accepted) {
         mCompareAction->setChecked(compareMode());
         return;
     }
-    QStringList ids;
-    for (int i = 0; i < list->count(); ++i)
-        if (list->item(i)->checkState() == Qt::Checked)
-            ids << list->item(i)->data(Qt::UserRole).toString();
+    const QStringList ids = dialog.chosen();
     if (ids.size() < 2)
         mMessages->show(MessageBar::Level::Information, tr("Choose at least two models to compare."));
     setCompareModels(ids);
+    mCompareAction->setChecked(compareMode());
 }
 
 void MainWindow::editSettings()
 {
-    SettingsDialog dialog(mSettings, methodIds(), this);
+    SettingsDialog dialog(mSession->settings(), this);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    mSettings = dialog.settings();
-    mSettings.save();
-    applySettings();
-}
-
-void MainWindow::applySettings()
-{
-    mSettings.apply();
-    mColormapBox->setCurrentIndex(std::max(0, mColormapBox->findData(mSettings.colormap)));
-    if (mRegistry)
-        mWeightsPanel->refresh(mSettings);
-    requestAnalysis();
-    if (compareMode())
-        requestCompare();
+    mSession->setSettings(dialog.settings());
+    mColormapBox->setCurrentIndex(std::max(0, mColormapBox->findData(mSession->settings().colormap)));
+    if (mSession->isReady())
+        mWeightsPanel->refresh();
 }
 
 void MainWindow::exportReport()
 {
-    if (!mResult) {
+    if (!mSession->result()) {
         showError(tr("Nothing to export yet.\nOpen an image and wait for its analysis."));
         return;
     }
-    const QString suggested = QFileInfo(mImagePath).completeBaseName() + QStringLiteral("-") + mModel +
-                              QStringLiteral("-report.png");
+    const QString suggested = QFileInfo(mSession->imageName()).completeBaseName() + QStringLiteral("-") +
+                              mSession->model() + QStringLiteral("-report.png");
     const QString path = QFileDialog::getSaveFileName(this, tr("Export Report"), suggested, tr("PNG image (*.png)"));
     if (path.isEmpty())
         return;
@@ -1131,18 +836,19 @@ void MainWindow::exportReport()
 
 bool MainWindow::exportReportTo(const QString& path) const
 {
-    if (!mResult)
+    const ResultPtr result = mSession->result();
+    if (!result)
         return false;
     ReportOptions options;
-    options.method = mMethod;
-    options.classIndex = mClass;
+    options.method = mSession->method();
+    options.classIndex = mSession->classIndex();
     options.colormap = colormapFromName(mColormapBox->currentData().toString()).value_or(Colormap::Jet);
     options.opacity = static_cast<float>(mOpacity->value()) / 100.0f;
-    options.layer = mLayer;
-    options.modelName = modelName(mModel);
-    options.imageName = QFileInfo(mImagePath).fileName();
+    options.layer = mSession->layer();
+    options.modelName = mSession->modelName(mSession->model());
+    options.imageName = mSession->imageName();
     options.banner = mBanner->isVisible() ? mBanner->text() : QString();
-    const QImage report = renderReport(*mResult, options);
+    const QImage report = renderReport(*result, options);
     return !report.isNull() && report.save(path, "PNG");
 }
 
@@ -1175,9 +881,9 @@ void MainWindow::dropEvent(QDropEvent* event)
         event->acceptProposedAction();
         openPaths(paths);
     } else if (mime->hasImage()) {
+        // Analysed from its bytes; the system clipboard is the user's and stays as it was.
         event->acceptProposedAction();
-        QApplication::clipboard()->setImage(qvariant_cast<QImage>(mime->imageData()));
-        pasteImage();
+        mSession->openImageBytes(encodePng(qvariant_cast<QImage>(mime->imageData())), tr("dropped image"));
     } else {
         showError(tr("Only local files and folders can be dropped here."));
     }
@@ -1185,8 +891,8 @@ void MainWindow::dropEvent(QDropEvent* event)
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    mSettings.save();
-    mJobs->cancelAll();
+    mSession->settings().save();
+    mSession->cancelAll();
     QMainWindow::closeEvent(event);
 }
 

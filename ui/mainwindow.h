@@ -6,16 +6,15 @@
 // model × overlay grid), docks for the images opened, the top-K predictions, the network diagram, the feature-map
 // grid and the weights panel, and the job progress in the status bar.
 //
-// Everything heavy runs off the GUI thread: the registry loads on a worker at start-up, network descriptions
-// are built on a worker, analyses run through the JobService (one at a time, latest request per view wins) and
-// come from the ResultCache when the same image bytes, model, weights and options were analysed before.
-// Errors (an unreadable image, missing weights, a failed job) appear as non-modal messages naming the file and
-// what to do; what is already shown stays.
+// The window is wiring: what is looked at and how it becomes analyses is the AnalysisSession's
+// (core/session/analysissession.h); the window forwards the user's choices to it and shows what it announces.
+// Everything heavy runs off the GUI thread. Errors (an unreadable image, missing weights, a failed job) appear as
+// non-modal messages naming the file and what to do; what is already shown stays.
 //
 // GUI thread only. The public methods are what the menus do; tests and the screenshot tour drive them too.
 
+#include "core/common/expected.h"
 #include "core/jobs/job.h"
-#include "ui/appsettings.h"
 
 #include <QMainWindow>
 #include <QPointer>
@@ -24,8 +23,6 @@
 
 #include <map>
 #include <memory>
-#include <optional>
-#include <set>
 #include <vector>
 
 class QAction;
@@ -39,20 +36,17 @@ class QStackedWidget;
 
 namespace convlens {
 
-class AnalysisEngine;
+class AnalysisSession;
 class ColorBarWidget;
 class CompareView;
 class FeatureMapGrid;
 class JobService;
 class JobStatusWidget;
 class MessageBar;
-class ModelRegistry;
 class NetworkDiagram;
 class OverlayView;
 class PredictionList;
 class WeightsPanel;
-struct ModelSpec;
-struct NetworkDescription;
 
 struct MainWindowOptions {
     bool openSampleOnFirstStart = true;  // the bundled photo, when the settings say this is the first start
@@ -82,22 +76,23 @@ public:
 
     bool isReady() const;  // the registry is loaded
     bool isBusy() const;   // a job or a network description is pending
-    QString currentModel() const { return mModel; }
-    QString currentMethod() const { return mMethod; }
-    QString currentLayer() const { return mLayer; }
-    int currentClass() const { return mClass; }
-    ResultPtr currentResult() const { return mResult; }
+    QString currentModel() const;
+    QString currentMethod() const;
+    QString currentLayer() const;
+    int currentClass() const;
+    ResultPtr currentResult() const;
     bool compareMode() const;
     // Whether the views show the "untrained weights" banner (the shown result has no checkpoint).
     bool untrainedBannerShown() const;
 
+    AnalysisSession* session() const { return mSession; }
     OverlayView* overlayView() const { return mOverlay; }
     PredictionList* predictionList() const { return mPredictions; }
     FeatureMapGrid* featureGrid() const { return mGrid; }
     NetworkDiagram* diagram() const { return mDiagram; }
     CompareView* compareView() const { return mCompare; }
     MessageBar* messageBar() const { return mMessages; }
-    JobService* jobService() const { return mJobs; }
+    JobService* jobService() const;
     WeightsPanel* weightsPanel() const { return mWeightsPanel; }
     JobStatusWidget* jobStatus() const { return mJobStatus; }
 
@@ -122,32 +117,24 @@ protected:
 
 private:
     void buildActions();
+    void buildLayout();
+    void connectSession();
     QLabel* makeBanner(QWidget* parent);
     QWidget* withBanner(QWidget* content);
     void setUntrainedBanners(bool untrained);
     void applyTheme(const QString& theme);  // "system", "light" or "dark"; remembered in QSettings
-    void buildLayout();
-    void onRegistryLoaded();
-    void populateModels();
-    const ModelSpec* spec(const QString& id) const;
-    QString modelName(const QString& id) const;
 
-    // Starts the analysis of the current image with the current model and options (superseding any in flight).
-    void requestAnalysis();
-    void requestCompare();
-    struct Request;
-    std::optional<Request> makeRequest(const QString& modelId, bool compare);
-    void onJobFinished(JobId id, const JobOutcome& outcome);
-    void onJobProgress(JobId id, double fraction, const QString& stage);
-    void showResult(ResultPtr result);
-    void updateOverlay();
-    void updateBanner();
-    void requestDescription(const QString& modelId);
+    void onRegistryLoaded();
+    void onModelChanged(const QString& modelId);
+    void onCompareActiveChanged(bool active);
+    void showResult(const ResultPtr& result);
+    void showAnalysisError(ErrorKind kind, const QString& message);
+    void showMissingWeights(const QString& modelId, const QString& message);
     void showDescription(const QString& modelId);
+    void updateOverlay();
+    void updateCompareCells();
 
     void showError(const QString& text);
-    void showMissingWeights(const QString& modelId, const QString& message);
-    void addRecent(const QString& path);
     void rebuildRecentMenu();
     void openFileDialog();
     void openFolderDialog();
@@ -155,34 +142,9 @@ private:
     void editSettings();
     void exportReport();
     void about();
-    void applySettings();
 
     MainWindowOptions mOptions;
-    AppSettings mSettings;
-    std::unique_ptr<ModelRegistry> mRegistry;
-    std::shared_ptr<AnalysisEngine> mEngine;
-    JobService* mJobs = nullptr;
-
-    // What is shown.
-    QString mModel;
-    QString mMethod = QStringLiteral("gradcam");
-    int mClass = -1;  // -1: the top class
-    QString mLayer;   // block whose feature maps are shown; empty = the CAM target
-    QString mImagePath;
-    QByteArray mPastedBytes;
-    bool mSharedTileScale = false;
-    std::map<QString, QString> mCamTargets;          // model → block chosen in the diagram
-    std::map<QString, std::set<QString>> mExtraTaps;  // model → blocks shown that are not registry taps
-    ResultPtr mResult;
-    QStringList mCompareModels;
-    QStringList mPendingPaths;  // opened before the registry was ready
-    int mThumbnailGeneration = 0;
-
-    // Jobs in flight.
-    JobId mMainJob = 0;
-    std::map<JobId, QString> mCompareJobs;  // job → model
-    std::map<QString, std::shared_ptr<NetworkDescription>> mDescriptions;
-    std::set<QString> mDescribing;
+    AnalysisSession* mSession = nullptr;
 
     // Widgets.
     QStackedWidget* mCentral = nullptr;

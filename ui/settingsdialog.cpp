@@ -1,5 +1,6 @@
 #include "ui/settingsdialog.h"
 
+#include "core/inspect/methodcatalogue.h"
 #include "core/report/colormap.h"
 
 #include <QCheckBox>
@@ -26,21 +27,6 @@
 namespace convlens {
 
 namespace {
-
-// Display names of the engine's CAM method ids; an id not listed here is shown as it is.
-QString methodDisplayName(const QString& id)
-{
-    static const QMap<QString, QString> names = {
-        {QStringLiteral("gradcam"), QStringLiteral("Grad-CAM")},
-        {QStringLiteral("gradcampp"), QStringLiteral("Grad-CAM++")},
-        {QStringLiteral("xgradcam"), QStringLiteral("XGrad-CAM")},
-        {QStringLiteral("layercam"), QStringLiteral("LayerCAM")},
-        {QStringLiteral("hirescam"), QStringLiteral("HiResCAM")},
-        {QStringLiteral("eigencam"), QStringLiteral("Eigen-CAM")},
-        {QStringLiteral("scorecam"), QStringLiteral("Score-CAM")},
-    };
-    return names.value(id, id);
-}
 
 QString colormapDisplayName(Colormap map)
 {
@@ -79,7 +65,7 @@ QLabel* makeHint(QWidget* parent)
 
 }  // namespace
 
-SettingsDialog::SettingsDialog(const AppSettings& settings, const QStringList& methods, QWidget* parent)
+SettingsDialog::SettingsDialog(const AppSettings& settings, QWidget* parent)
     : QDialog(parent), mSettings(settings)
 {
     setWindowTitle(tr("ConvLens Settings"));
@@ -131,8 +117,10 @@ SettingsDialog::SettingsDialog(const AppSettings& settings, const QStringList& m
 
     mMethod = new QComboBox(this);
     mMethod->setObjectName(QStringLiteral("method"));
-    for (const QString& id : methods)
-        mMethod->addItem(methodDisplayName(id), id);
+    for (const MethodInfo& method : methodCatalogue()) {
+        mMethod->addItem(method.name, QString::fromStdString(method.id));
+        mMethod->setItemData(mMethod->count() - 1, method.description, Qt::ToolTipRole);
+    }
 
     auto* display = new QGroupBox(tr("Display"), this);
     auto* displayForm = new QFormLayout(display);

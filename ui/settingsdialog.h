@@ -2,7 +2,7 @@
 // SettingsDialog: edits AppSettings (threads, cache size and disk cache, top-K, tiles per layer, default
 // colormap and method, weights folder, download mirror). GUI thread only.
 
-#include "ui/appsettings.h"
+#include "core/session/appsettings.h"
 
 #include <QDialog>
 
@@ -17,8 +17,8 @@ class SettingsDialog : public QDialog {
     Q_OBJECT
 
 public:
-    // `methods`: the CAM method ids the engine offers, for the method combo box.
-    SettingsDialog(const AppSettings& settings, const QStringList& methods, QWidget* parent = nullptr);
+    // The method combo box lists core/inspect/methodcatalogue.h.
+    explicit SettingsDialog(const AppSettings& settings, QWidget* parent = nullptr);
     // The edited settings (the input's other fields unchanged).
     AppSettings settings() const;
 

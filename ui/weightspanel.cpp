@@ -83,15 +83,6 @@ QString rateText(double bytesPerSecond)
     return QStringLiteral("%1 KiB/s").arg(bytesPerSecond / 1024.0, 0, 'f', 0);
 }
 
-// True when the registry's own checkpoint is on disk (weights.path or the WeightStore), whatever the user chose.
-bool officialWeightsPresent(const ModelSpec& spec)
-{
-    const QFileInfo local(QString::fromStdString(spec.weights.path));
-    if (!spec.weights.path.empty() && local.isFile() && local.isReadable())
-        return true;
-    return WeightStore::find(QString::fromStdString(spec.weights.file)).has_value();
-}
-
 }  // namespace
 
 WeightsPanel::WeightsPanel(QWidget* parent) : QWidget(parent)
@@ -140,7 +131,7 @@ WeightsPanel::WeightsPanel(QWidget* parent) : QWidget(parent)
     layout->addWidget(mTable, 1);
 }
 
-void WeightsPanel::setModels(const std::vector<ModelSpec>& models, const AppSettings& settings)
+void WeightsPanel::setModels(const std::vector<ModelSpec>& models, AppSettings* settings)
 {
     for (auto& [id, downloader] : mDownloads) {
         mCancelling.insert(id);
@@ -162,12 +153,13 @@ void WeightsPanel::setModels(const std::vector<ModelSpec>& models, const AppSett
             if (QWidget* cell = mTable->cellWidget(row, column))
                 rowHeight = std::max(rowHeight, cell->sizeHint().height());
     mTable->verticalHeader()->setDefaultSectionSize(std::max(rowHeight, fontMetrics().height() * 2) + 6);
-    refresh(settings);
+    refresh();
 }
 
-void WeightsPanel::refresh(const AppSettings& settings)
+void WeightsPanel::refresh()
 {
-    mSettings = settings;
+    if (!mSettings)
+        return;
     for (int row = 0; row < mTable->rowCount(); ++row)
         updateRow(row);
     updateSummary();
@@ -247,12 +239,12 @@ void WeightsPanel::addRow(int row, const ModelSpec& spec)
 
 void WeightsPanel::updateRow(int row)
 {
-    if (row < 0 || row >= int(mModels.size()))
+    if (!mSettings || row < 0 || row >= int(mModels.size()))
         return;
     const ModelSpec& spec = mModels[std::size_t(row)];
     const QString id = QString::fromStdString(spec.id);
     const QString file = QString::fromStdString(spec.weights.file);
-    const WeightsStatus status = resolveWeights(spec, mSettings);
+    const WeightsStatus status = resolveWeights(spec, mSettings->weightsChoice(id));
     const bool downloading = isDownloading(id);
 
     QString text;
@@ -300,7 +292,9 @@ void WeightsPanel::updateRow(int row)
     sourceItem->setText(url.isEmpty() ? tr("—") : url);
     sourceItem->setToolTip(url.isEmpty() ? tr("No download URL in the registry and no mirror set") : url);
 
-    const bool present = officialWeightsPresent(spec);
+    // The registry's own checkpoint, whatever file the user chose instead.
+    const bool present = resolveWeights(spec, WeightsChoice{{}, mSettings->weightsDir, false}).kind ==
+                         WeightsStatus::Kind::Found;
     if (auto* download = mTable->findChild<QPushButton*>(widgetName("download", id))) {
         download->setText(downloading ? tr("Cancel") : tr("Download"));
         download->setEnabled(downloading || (!present && !url.isEmpty()));
@@ -310,10 +304,10 @@ void WeightsPanel::updateRow(int row)
                                              : tr("Download %1 from %2 (checked against its sha256)").arg(file, url));
     }
     if (auto* forget = mTable->findChild<QToolButton*>(widgetName("forget", id)))
-        forget->setVisible(mSettings.weightsFiles.contains(id));
+        forget->setVisible(mSettings->weightsFiles.contains(id));
     if (auto* untrained = mTable->findChild<QCheckBox*>(widgetName("untrained", id))) {
         const QSignalBlocker block(untrained);
-        untrained->setChecked(mSettings.untrainedAllowed.contains(id));
+        untrained->setChecked(mSettings->untrainedAllowed.contains(id));
         const bool haveWeights =
             status.kind == WeightsStatus::Kind::Found || status.kind == WeightsStatus::Kind::UserFile;
         untrained->setEnabled(!haveWeights);
@@ -326,15 +320,17 @@ void WeightsPanel::updateRow(int row)
 
 void WeightsPanel::updateSummary()
 {
+    if (!mSettings)
+        return;
     int ready = 0;
     for (const ModelSpec& spec : mModels) {
-        const WeightsStatus::Kind kind = resolveWeights(spec, mSettings).kind;
+        const WeightsStatus::Kind kind = resolveWeights(spec, mSettings->weightsChoice(QString::fromStdString(spec.id))).kind;
         ready += kind == WeightsStatus::Kind::Found || kind == WeightsStatus::Kind::UserFile;
     }
     QStringList dirs;
-    for (const QString& dir : WeightStore::searchDirs())
+    for (const QString& dir : WeightStore::searchDirs(mSettings->weightsDir))
         dirs.push_back(displayPath(dir));
-    const Expected<QString> destination = WeightDownloader::destinationDir();
+    const Expected<QString> destination = WeightDownloader::destinationDir(mSettings->weightsDir);
     QString text = tr("%1 of %2 models have weights. Looked in %3.")
                        .arg(ready)
                        .arg(mModels.size())
@@ -381,7 +377,7 @@ bool WeightsPanel::startDownload(const QString& modelId)
     connect(downloader, &WeightDownloader::finished, this,
             [this, modelId](const DownloadResult& result) { onFinished(modelId, result); });
     updateRow(row);
-    downloader->start(mModels[std::size_t(row)].weights);
+    downloader->start(mModels[std::size_t(row)].weights, mSettings->weightsDir);
     return true;
 }
 
@@ -443,9 +439,9 @@ void WeightsPanel::chooseFile(const QString& modelId)
     const int row = rowOf(modelId);
     if (row < 0)
         return;
-    QString start = mSettings.weightsFiles.value(modelId);
+    QString start = mSettings->weightsFiles.value(modelId);
     if (start.isEmpty())
-        start = mSettings.weightsDir.isEmpty() ? QDir::homePath() : mSettings.weightsDir;
+        start = mSettings->weightsDir.isEmpty() ? QDir::homePath() : mSettings->weightsDir;
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Checkpoint for %1").arg(QString::fromStdString(mModels[std::size_t(row)].displayName)), start,
         tr("PyTorch checkpoints (*.pth *.pt *.ckpt *.bin *.safetensors);;All files (*)"));
@@ -468,14 +464,14 @@ bool WeightsPanel::setUserFile(const QString& modelId, const QString& path)
         return false;
     }
     mErrors.remove(modelId);
-    mSettings.weightsFiles.insert(modelId, info.absoluteFilePath());
+    mSettings->weightsFiles.insert(modelId, info.absoluteFilePath());
     settingsEdited(modelId);
     return true;
 }
 
 void WeightsPanel::forgetUserFile(const QString& modelId)
 {
-    if (mSettings.weightsFiles.remove(modelId) == 0)
+    if (mSettings->weightsFiles.remove(modelId) == 0)
         return;
     mErrors.remove(modelId);
     settingsEdited(modelId);
@@ -483,12 +479,12 @@ void WeightsPanel::forgetUserFile(const QString& modelId)
 
 void WeightsPanel::setUntrainedAllowed(const QString& modelId, bool allowed)
 {
-    if (rowOf(modelId) < 0 || mSettings.untrainedAllowed.contains(modelId) == allowed)
+    if (rowOf(modelId) < 0 || mSettings->untrainedAllowed.contains(modelId) == allowed)
         return;
     if (allowed)
-        mSettings.untrainedAllowed.push_back(modelId);
+        mSettings->untrainedAllowed.push_back(modelId);
     else
-        mSettings.untrainedAllowed.removeAll(modelId);
+        mSettings->untrainedAllowed.removeAll(modelId);
     settingsEdited(modelId);
 }
 
@@ -496,7 +492,6 @@ void WeightsPanel::settingsEdited(const QString& modelId)
 {
     updateRow(rowOf(modelId));
     updateSummary();
-    Q_EMIT settingsChanged(mSettings);
     Q_EMIT weightsChanged(modelId);
 }
 

@@ -2,10 +2,10 @@
 // WeightsPanel: one row per registry model: its name, where its checkpoint was found (or that it is missing),
 // the download URL, a "Download" button with a progress bar (WeightDownloader: bytes, total, rate; cancel),
 // "Load file…" for a checkpoint of the user's own, and "Explore untrained" (an explicit choice; views then carry
-// a banner). Changes go into the AppSettings it was given and are announced with settingsChanged.
-// GUI thread only.
+// a banner). Changes go into the AppSettings it was given (the session's, edited in place: the settings are held
+// once) and are announced with weightsChanged. GUI thread only.
 
-#include "ui/appsettings.h"
+#include "core/session/appsettings.h"
 
 #include <QMap>
 #include <QSet>
@@ -28,10 +28,11 @@ class WeightsPanel : public QWidget {
 public:
     explicit WeightsPanel(QWidget* parent = nullptr);
 
-    void setModels(const std::vector<ModelSpec>& models, const AppSettings& settings);
+    // `settings` is not owned and must outlive the panel; the panel reads and edits its weights choices.
+    void setModels(const std::vector<ModelSpec>& models, AppSettings* settings);
     // Re-reads where each file is (after a download, a settings change).
-    void refresh(const AppSettings& settings);
-    const AppSettings& settings() const { return mSettings; }
+    void refresh();
+    const AppSettings& settings() const { return *mSettings; }
 
     // Starts downloading `modelId`'s checkpoint, as its Download button does. False when unknown or busy.
     bool startDownload(const QString& modelId);
@@ -49,8 +50,8 @@ public:
     QString statusText(const QString& modelId) const;
 
 Q_SIGNALS:
-    // weightsFiles / untrainedAllowed changed, or a download finished: re-resolve this model's weights.
-    void settingsChanged(const convlens::AppSettings& settings);
+    // weightsFiles / untrainedAllowed changed in the settings, or a download finished: save the settings and
+    // re-resolve this model's weights.
     void weightsChanged(const QString& modelId);
     // A download failed: the message names the file, the URL and what happened.
     void downloadFailed(const QString& modelId, const QString& message);
@@ -69,7 +70,7 @@ private:
     void settingsEdited(const QString& modelId);
 
     std::vector<ModelSpec> mModels;
-    AppSettings mSettings;
+    AppSettings* mSettings = nullptr;
     QLabel* mSummary = nullptr;
     QTableWidget* mTable = nullptr;
     std::map<QString, WeightDownloader*> mDownloads;

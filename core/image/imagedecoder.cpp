@@ -1,5 +1,7 @@
 #include "core/image/imagedecoder.h"
 
+#include "core/image/imagefile.h"
+
 #include <QBuffer>
 #include <QFile>
 #include <QFileInfo>
@@ -15,7 +17,7 @@ namespace {
 
 Error fail(const QString& name, const QString& problem)
 {
-    return makeError((name + QStringLiteral(": ") + problem).toStdString());
+    return makeError(ErrorKind::BadInput, (name + QStringLiteral(": ") + problem).toStdString());
 }
 
 QString fileSize(qint64 bytes)
@@ -202,19 +204,11 @@ Expected<QImage> decodeImageFile(const QString& path, const DecodeLimits& limits
 {
     const QFileInfo info(path);
     const QString name = info.fileName().isEmpty() ? path : info.fileName();
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        return fail(name, QStringLiteral("cannot open the file (%1)").arg(file.errorString()));
+    Expected<QByteArray> bytes = readImageFile(path, limits, name);
+    if (!bytes) {
+        return bytes.error();
     }
-    if (file.size() > limits.maxFileBytes) {
-        return fail(name, QStringLiteral("the file is %1, over the %2 limit")
-                              .arg(fileSize(file.size()), fileSize(limits.maxFileBytes)));
-    }
-    const QByteArray bytes = file.readAll();
-    if (file.error() != QFileDevice::NoError) {
-        return fail(name, QStringLiteral("cannot read the file (%1)").arg(file.errorString()));
-    }
-    return decodeImageData(bytes, name, limits);
+    return decodeImageData(*bytes, name, limits);
 }
 
 }  // namespace convlens

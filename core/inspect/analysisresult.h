@@ -2,8 +2,13 @@
 // AnalysisResult: everything ConvLens shows for one image and one model, as plain data (no torch types), so the
 // UI, reports, CLI and caches can hold it. Produced by the Analyzer on a worker thread, then shared read-only
 // (std::shared_ptr<const AnalysisResult>) across threads.
+//
+// Each result struct is described once, by the Fields<T> specialisation after it (resultfields.h): the disk codec,
+// the size estimate, the command line's JSON and the tests' equality all follow from that list, so a new field is
+// added to the struct and to its list, nothing else (the codec's version number is bumped, resultcodec.h).
 
 #include "core/inspect/predictor.h"
+#include "core/inspect/resultfields.h"
 
 #include <QImage>
 #include <QString>
@@ -32,6 +37,24 @@ struct AnalysisOptions {
     std::string key() const;
 };
 
+// ClassScore and Prediction are declared with the Predictor; they are described here with the other results.
+template <>
+struct Fields<ClassScore> {
+    static constexpr std::tuple list{
+        field("index", &ClassScore::index),
+        field("label", &ClassScore::label),
+        field("probability", &ClassScore::probability),
+    };
+};
+
+template <>
+struct Fields<Prediction> {
+    static constexpr std::tuple list{
+        field("predictions", &Prediction::top),
+        field("logits", &Prediction::logits).only(JsonScope::FullLogits),
+    };
+};
+
 struct ChannelStats {
     float mean = 0.0f;
     float max = 0.0f;
@@ -39,10 +62,29 @@ struct ChannelStats {
     bool dead = false;      // all values zero (or constant at the minimum)
 };
 
+template <>
+struct Fields<ChannelStats> {
+    static constexpr std::tuple list{
+        field("mean", &ChannelStats::mean),
+        field("max", &ChannelStats::max),
+        field("sparsity", &ChannelStats::sparsity),
+        field("dead", &ChannelStats::dead).omitted(),
+    };
+};
+
 struct ChannelTile {
     int channel = 0;
     float mean = 0.0f;
     QImage image;  // Format_Grayscale8, the channel's H×W
+};
+
+template <>
+struct Fields<ChannelTile> {
+    static constexpr std::tuple list{
+        field("channel", &ChannelTile::channel),
+        field("mean", &ChannelTile::mean),
+        field("image", &ChannelTile::image).omitted(),
+    };
 };
 
 struct LayerResult {
@@ -57,6 +99,21 @@ struct LayerResult {
     std::vector<ChannelTile> tiles;  // strongest channels by mean, strongest first
 };
 
+template <>
+struct Fields<LayerResult> {
+    static constexpr std::tuple list{
+        field("name", &LayerResult::name),
+        field("shape", &LayerResult::shape),
+        field("channel", &LayerResult::channels).columns().in("stats"),  // channel_mean, channel_max, ...
+        field("counts", &LayerResult::histogram).in("stats/histogram"),
+        field("min", &LayerResult::histogramMin).in("stats/histogram"),
+        field("max", &LayerResult::histogramMax).in("stats/histogram"),
+        field("sparsity", &LayerResult::sparsity).in("stats"),
+        field("dead_channels", &LayerResult::deadChannels).in("stats"),
+        field("top_channels", &LayerResult::tiles),
+    };
+};
+
 // "512×7×7": a tensor shape for display, its sizes joined by `separator`.
 QString shapeText(const std::vector<int64_t>& shape, const QString& separator = QStringLiteral("×"));
 
@@ -65,6 +122,16 @@ struct Faithfulness {
     float maskedConfidence = 0.0f;  // ... on image × heatmap
     float drop = 0.0f;              // max(0, confidence - masked), absolute (pytorch-grad-cam DropInConfidence)
     float increase = 0.0f;          // masked > confidence ? 1 : 0 (IncreaseInConfidence)
+};
+
+template <>
+struct Fields<Faithfulness> {
+    static constexpr std::tuple list{
+        field("confidence", &Faithfulness::confidence),
+        field("masked_confidence", &Faithfulness::maskedConfidence),
+        field("drop", &Faithfulness::drop),
+        field("increase", &Faithfulness::increase),
+    };
 };
 
 // One explanation of one class. Layer methods (Grad-CAM ... Score-CAM) fill grid and heatmap. The input-space
@@ -86,6 +153,23 @@ struct CamResult {
     Faithfulness faithfulness;
 };
 
+template <>
+struct Fields<CamResult> {
+    static constexpr std::tuple list{
+        field("method", &CamResult::method),
+        field("class_index", &CamResult::classIndex),
+        field("label", &CamResult::label),
+        field("layer", &CamResult::layer),
+        field("grid_height", &CamResult::gridHeight).omitted(),  // the JSON grid's rows show both
+        field("grid_width", &CamResult::gridWidth).omitted(),
+        field("grid", &CamResult::grid).rows(&CamResult::gridWidth),
+        field("heatmap_size", &CamResult::heatmapSize).omitted(),
+        field("heatmap", &CamResult::heatmap).omitted(),
+        field("guided", &CamResult::guided).omitted(),
+        field("faithfulness", &CamResult::faithfulness),
+    };
+};
+
 struct AnalysisResult {
     std::string imageSha256;
     std::string modelId;
@@ -98,6 +182,21 @@ struct AnalysisResult {
 
     // The map of `method` for `classIndex`, or nullptr when this result has none.
     const CamResult* findCam(const QString& method, int classIndex) const;
+};
+
+// The JSON object also holds "image" (the path given) and, for `analyze`, "cached" (resultjson.h).
+template <>
+struct Fields<AnalysisResult> {
+    static constexpr std::tuple list{
+        field("sha256", &AnalysisResult::imageSha256),
+        field("model", &AnalysisResult::modelId),
+        field("weights", &AnalysisResult::weights).nullWhenEmpty(),
+        field("input", &AnalysisResult::input).omitted(),
+        field("prediction", &AnalysisResult::prediction).inlined(),
+        field("layers", &AnalysisResult::layers).only(JsonScope::Analyze),
+        field("cams", &AnalysisResult::cams).only(JsonScope::Analyze),
+        field("timings_ms", &AnalysisResult::timingsMs).only(JsonScope::Analyze),
+    };
 };
 
 }  // namespace convlens

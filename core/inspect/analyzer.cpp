@@ -1,10 +1,13 @@
 #include "core/inspect/analyzer.h"
 
+#include "core/common/threads.h"
 #include "core/image/preprocess.h"
 #include "core/inspect/cammethod.h"
 #include "core/inspect/classgradients.h"
 #include "core/inspect/guidedbackprop.h"
+#include "core/inspect/topk.h"
 #include "core/models/network.h"
+#include "core/models/networkfactory.h"
 #include "core/registry/modelspec.h"
 #include "core/weights/weightloader.h"
 
@@ -14,7 +17,10 @@
 #include <chrono>
 #include <cstring>
 #include <numeric>
-#include <set>
+#include <exception>
+#include <new>
+#include <string_view>
+#include <utility>
 
 namespace convlens {
 
@@ -33,14 +39,11 @@ double msSince(Clock::time_point start)
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// A block name, or a stage name meaning the stage's last block; "" when neither names a block of `net`.
-std::string resolveBlock(const ModelSpec& spec, const NetworkImpl& net, const std::string& name)
+// A block name, or a stage name meaning the stage's last block; "" when neither names a block of `net`. The
+// spec's stages list exactly the blocks of `net` (checked in Analyzer::create), so the spec alone decides.
+std::string resolveBlock(const ModelSpec& spec, const NetworkImpl& /*net*/, const std::string& name)
 {
-    if (net.blockIndex(name) >= 0)
-        return name;
-    if (const StageSpec* stage = spec.findStage(name); stage && !stage->blocks.empty())
-        return stage->blocks.back();
-    return {};
+    return spec.resolveBlock(name);
 }
 
 std::vector<float> toVector(const torch::Tensor& t)
@@ -107,6 +110,385 @@ LayerResult summariseLayer(const std::string& name, const torch::Tensor& t, cons
     return layer;
 }
 
+// ---- The stages of one analysis ----
+//
+// analyze() resolves every name first (planAnalysis), then runs the stages in order (Stage): preprocess, forward
+// with taps, predictions, layer summaries, gradients, guided backprop, one stage per CAM method, faithfulness. Each
+// stage reads what the earlier ones left in the Pass and returns an Error (with its kind) to stop.
+
+using ProgressFn = std::function<void(double, const std::string&)>;
+
+// Progress weights: the expected cost of each stage in units of the stage "forward" (one forward pass recording
+// the taps, = 1), so each stage's share of the progress bar follows from what this analysis runs. Measured with
+// /tmp-only tooling on this repo's Release build (Debian 12, LibTorch 1.13.1, 2 cores, 1 intra-op thread):
+// Analyzer::analyze on resources/samples/chelsea.jpg with every method, the default options (top-5, the spec's
+// taps, 16 tiles, Score-CAM batch 32) and untrained weights, median of 3 runs after a warm-up, for resnet18,
+// mobilenet_v3_large and convnext_tiny; each weight is the mean over the three models of stage time / forward
+// time, divided by what it scales with.
+constexpr double kPreprocessCost = 1.0;            // per analysis (resize and crop a 480×360 photo, normalise)
+constexpr double kPredictionsCost = 0.0;           // softmax and top-K of 1000 logits: below the clock's noise
+constexpr double kFeatureMapsCostPerTap = 1.0;     // statistics, histogram and 16 tiles of one tap
+constexpr double kGradientsCostPerClass = 1.0;     // head-only backward from the CAM layer
+constexpr double kGuidedCostPerClass = 1.0;       // guided backward through the whole network
+constexpr double kFaithfulnessCostPerMap = 1.0;   // one masked image through the network
+constexpr double kScoreCamCostPerChannel = 1.0;   // Score-CAM: one masked image per channel of the CAM layer
+// The other methods combine the stored activations and gradients (id, cost per class).
+constexpr std::pair<std::string_view, double> kCamCostPerClass[] = {
+    {"gradcam", 1.0},  {"gradcampp", 1.0}, {"xgradcam", 1.0},       {"layercam", 1.0},
+    {"hirescam", 1.0}, {"eigencam", 1.0},    {"guided", 1.0}, {"guidedgradcam", 1.0},
+};
+
+// The three measured models' CAM layers have 512, 960 and 768 channels: the estimate for Score-CAM's share until
+// the forward pass has told the real count.
+constexpr int64_t kEstimatedCamChannels = 768;
+
+double camCost(const std::string& id, int64_t classes, int64_t channels)
+{
+    if (id == "scorecam")
+        return kScoreCamCostPerChannel * static_cast<double>(channels);
+    for (const auto& [method, cost] : kCamCostPerClass)
+        if (method == id)
+            return cost * static_cast<double>(classes);
+    return 0.0;
+}
+
+// Progress through the stages of one analysis: stage i covers [sum of costs before i, + cost i] / total cost.
+// The costs are given again on entering each stage (they become exact once the forward pass has run); a report
+// never goes back, so the fraction is monotonic in [0,1].
+class StageProgress {
+public:
+    explicit StageProgress(ProgressFn report) : mReport(std::move(report)) {}
+
+    // Enters stage `index` of stages costing `costs`, reporting its start under `label`.
+    void enter(const std::vector<double>& costs, size_t index, const std::string& label)
+    {
+        mTotal = 0.0;
+        mStart = 0.0;
+        for (size_t i = 0; i < costs.size(); ++i) {
+            const double cost = std::max(0.0, costs[i]);
+            mTotal += cost;
+            if (i < index)
+                mStart += cost;
+        }
+        mCost = index < costs.size() ? std::max(0.0, costs[index]) : 0.0;
+        mLabel = label;
+        report(mStart, label);
+    }
+
+    // `fraction` of the current stage done.
+    void within(double fraction) { report(mStart + mCost * std::clamp(fraction, 0.0, 1.0), mLabel); }
+
+    void done()
+    {
+        mLast = 1.0;
+        if (mReport)
+            mReport(1.0, "done");
+    }
+
+private:
+    void report(double cost, const std::string& label)
+    {
+        const double fraction = mTotal > 0.0 ? std::clamp(cost / mTotal, 0.0, 1.0) : 0.0;
+        mLast = std::max(mLast, fraction);
+        if (mReport)
+            mReport(mLast, label);
+    }
+
+    ProgressFn mReport;
+    double mTotal = 0.0;
+    double mStart = 0.0;
+    double mCost = 0.0;
+    double mLast = 0.0;
+    std::string mLabel;
+};
+
+// What an analysis does, resolved from the options before any work, so a bad name fails first.
+struct Plan {
+    std::vector<std::string> taps;                    // blocks whose outputs are summarised
+    std::vector<std::string> methodIds;               // as asked, in order
+    std::vector<std::unique_ptr<CamMethod>> methods;  // one per id
+    std::string camName;                              // the CAM layer as asked (block or stage)
+    std::string camBlock;                             // its block; empty without methods
+    bool needGradients = false;
+    bool needGuidedGradients = false;
+};
+
+Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const AnalysisOptions& options)
+{
+    Plan plan;
+    for (const std::string& name : options.taps.empty() ? spec.taps : options.taps) {
+        const std::string block = resolveBlock(spec, net, name);
+        if (block.empty())
+            return makeError(ErrorKind::BadInput,
+                             spec.id + ": tap '" + name + "' is not a block or stage of " + spec.id);
+        plan.taps.push_back(block);
+    }
+    for (const std::string& id : options.methods) {
+        plan.methods.push_back(createCamMethod(id));
+        if (!plan.methods.back()) {
+            std::string known;
+            for (const std::string& name : camMethodIds())
+                known += (known.empty() ? "" : ", ") + name;
+            return makeError(ErrorKind::BadInput,
+                             spec.id + ": unknown CAM method '" + id + "' (known: " + known + ")");
+        }
+        plan.methodIds.push_back(id);
+        plan.needGradients |= plan.methods.back()->needsGradients();
+        plan.needGuidedGradients |= plan.methods.back()->needsGuidedGradients();
+    }
+    plan.camName = options.camLayer.empty() ? spec.camTarget : options.camLayer;
+    if (!plan.methods.empty()) {
+        plan.camBlock = resolveBlock(spec, net, plan.camName);
+        if (plan.camBlock.empty())
+            return makeError(ErrorKind::BadInput,
+                             spec.id + ": CAM layer '" + plan.camName + "' is not a block or stage of " + spec.id);
+    }
+    return plan;
+}
+
+// One analysis in progress: the stages fill it in order.
+struct Pass {
+    Pass(const ModelSpec& spec, NetworkImpl& net, const AnalysisOptions& options, const Plan& plan,
+         const std::atomic<bool>* cancel)
+        : spec(spec), net(net), options(options), plan(plan), cancel(cancel)
+    {
+    }
+
+    const ModelSpec& spec;
+    NetworkImpl& net;
+    const AnalysisOptions& options;
+    const Plan& plan;
+    const std::atomic<bool>* cancel;
+    AnalysisResult result;
+    torch::Tensor input;                           // [1,3,S,S] normalised (preprocess)
+    std::map<std::string, torch::Tensor> outputs;  // recorded block outputs, batch dimension kept (forward)
+    torch::Tensor logits;                          // [numClasses] (forward)
+    torch::Tensor probs;                           // softmax of logits (predictions)
+    std::vector<int64_t> classes;                  // the classes explained: top-K, then options.camClasses
+    std::vector<std::string> classLabels;          // their labels
+    torch::Tensor gradients;                       // [K,C,h,w] at the CAM layer (gradients)
+    torch::Tensor guidedGradients;                 // [K,3,S,S] at the input (guided backprop)
+    std::vector<torch::Tensor> heatmaps;           // [S,S] per CAM result, in result.cams order
+
+    // The classes explained and the CAM layer's channels: exact after the predictions and the forward pass,
+    // estimated before.
+    int64_t classCount() const
+    {
+        if (!classes.empty())
+            return static_cast<int64_t>(classes.size());
+        return std::max(1, options.topK) + static_cast<int64_t>(options.camClasses.size());
+    }
+    int64_t camChannels() const
+    {
+        const auto found = outputs.find(plan.camBlock);
+        return found != outputs.end() && found->second.dim() > 1 ? found->second.size(1) : kEstimatedCamChannels;
+    }
+
+    bool cancelled() const { return cancel && cancel->load(); }
+    Error cancelledError() const { return makeError(ErrorKind::Cancelled, spec.id + ": analysis cancelled"); }
+};
+
+Expected<void> preprocessStage(Pass& pass, const QImage& rgb)
+{
+    pass.result.input = resizeAndCrop(rgb.convertToFormat(QImage::Format_RGB888), pass.spec.preprocess);
+    const PreprocessedImage pre = normalize(pass.result.input, pass.spec.preprocess);
+    pass.input = torch::from_blob(const_cast<float*>(pre.chw.data()), {1, pre.channels, pre.height, pre.width},
+                                  torch::kFloat32)
+                     .clone();
+    return {};
+}
+
+// One forward pass recording the taps and the CAM layer.
+Expected<void> forwardStage(Pass& pass)
+{
+    std::vector<std::string> recorded = pass.plan.taps;
+    if (!pass.plan.camBlock.empty())
+        recorded.push_back(pass.plan.camBlock);
+    pass.logits = pass.net.forwardRecording(pass.input, recorded, pass.outputs)[0];
+    pass.result.prediction.logits = toVector(pass.logits);
+    if (!pass.plan.camBlock.empty() && pass.outputs.at(pass.plan.camBlock).dim() != 4)
+        return makeError(ErrorKind::BadInput, pass.spec.id + ": CAM layer '" + pass.plan.camName +
+                                                  "' has no spatial map (output shape " +
+                                                  std::to_string(pass.outputs.at(pass.plan.camBlock).dim()) + "-D)");
+    return {};
+}
+
+// Softmax, top-K with labels, and the classes to explain.
+Expected<void> predictionsStage(Pass& pass)
+{
+    pass.probs = torch::softmax(pass.logits, 0);
+    pass.result.prediction.top = topClasses(toVector(pass.probs), pass.options.topK, pass.spec.labels);
+    for (const ClassScore& score : pass.result.prediction.top) {
+        pass.classes.push_back(score.index);
+        pass.classLabels.push_back(score.label);
+    }
+    // Classes asked for explicitly (compare mode) are explained after the top-K ones.
+    for (int extra : pass.options.camClasses) {
+        if (extra < 0 || extra >= pass.logits.size(0) ||
+            std::find(pass.classes.begin(), pass.classes.end(), extra) != pass.classes.end())
+            continue;
+        pass.classes.push_back(extra);
+        pass.classLabels.push_back(classLabel(extra, pass.spec.labels));
+    }
+    return {};
+}
+
+Expected<void> featureMapsStage(Pass& pass)
+{
+    for (const std::string& tap : pass.plan.taps)
+        pass.result.layers.push_back(summariseLayer(tap, pass.outputs.at(tap)[0], pass.options));
+    return {};
+}
+
+// Gradients of the K class logits at the CAM layer: one batched backward of the network head.
+Expected<void> gradientsStage(Pass& pass)
+{
+    const int block = pass.net.blockIndex(pass.plan.camBlock);
+    pass.gradients = classGradients(pass.net, block, pass.outputs.at(pass.plan.camBlock), pass.classes);
+    return {};
+}
+
+// Guided backprop of the K class logits to the input: one batched guided backward of the whole network.
+Expected<void> guidedBackpropStage(Pass& pass)
+{
+    pass.guidedGradients = guidedInputGradients(pass.net, pass.input, pass.classes);
+    return {};
+}
+
+// One CAM method: a raw map per class, then ReLU, the grid, and the heatmap at the input's size.
+Expected<void> camStage(Pass& pass, size_t m, StageProgress& progress)
+{
+    const std::string& id = pass.plan.methodIds[m];
+    const CamMethod& method = *pass.plan.methods[m];
+    CamContext context;
+    context.activations = pass.outputs.at(pass.plan.camBlock);
+    context.gradients = pass.gradients;
+    context.guidedGradients = pass.guidedGradients;
+    context.classes = pass.classes;
+    context.network = &pass.net;
+    context.input = pass.input;
+    context.batchSize = pass.options.scoreCamBatch;
+    context.cancel = pass.cancel;
+    context.progress = [&](double fraction) { progress.within(fraction); };
+    Expected<CamMaps> raw = method.compute(context);
+    if (!raw)
+        return raw.kind() == ErrorKind::Cancelled ? pass.cancelledError()
+                                                  : raw.error().withContext(pass.spec.id + ": " + id);
+    const torch::Tensor grids = torch::relu(raw->maps);
+    const bool inputSpace = raw->images.defined();
+    const int64_t size = pass.input.size(2);
+    for (size_t i = 0; i < pass.classes.size(); ++i) {
+        CamResult cam;
+        cam.method = id;
+        cam.classIndex = static_cast<int>(pass.classes[i]);
+        cam.label = pass.classLabels[i];
+        // Guided backprop explains at the input; guided Grad-CAM also depends on its Grad-CAM layer.
+        cam.layer = inputSpace && !method.needsGradients() ? std::string("input") : pass.plan.camBlock;
+        const auto row = static_cast<int64_t>(i);
+        if (inputSpace)
+            cam.guided = toVector(raw->images[row]);
+        cam.gridHeight = static_cast<int>(grids.size(1));
+        cam.gridWidth = static_cast<int>(grids.size(2));
+        cam.grid = toVector(grids[row]);
+        cam.heatmapSize = static_cast<int>(size);
+        pass.heatmaps.push_back(normalisedHeatmap(grids[row], size));
+        cam.heatmap = toVector(pass.heatmaps.back());
+        pass.result.cams.push_back(std::move(cam));
+    }
+    return {};
+}
+
+// Faithfulness, as pytorch-grad-cam's CamMultImageConfidenceChange with ClassifierOutputSoftmaxTarget: the class's
+// softmax probability on (normalised input × heatmap) minus that on the input; DropInConfidence = max(0, -change),
+// IncreaseInConfidence = change > 0 ? 1 : 0. The masked images run in batches of options.scoreCamBatch.
+Expected<void> faithfulnessStage(Pass& pass, StageProgress& progress)
+{
+    const int64_t batch = std::max(1, pass.options.scoreCamBatch);
+    const auto count = static_cast<int64_t>(pass.heatmaps.size());
+    for (int64_t first = 0; first < count; first += batch) {
+        if (pass.cancelled())
+            return pass.cancelledError();
+        const int64_t end = std::min(count, first + batch);
+        std::vector<torch::Tensor> masked;
+        for (int64_t i = first; i < end; ++i)
+            masked.push_back(pass.input[0] * pass.heatmaps[static_cast<size_t>(i)]);
+        const torch::Tensor p = torch::softmax(pass.net.forward(torch::stack(masked)), 1);
+        for (int64_t i = first; i < end; ++i) {
+            CamResult& cam = pass.result.cams[static_cast<size_t>(i)];
+            Faithfulness& f = cam.faithfulness;
+            f.confidence = pass.probs[cam.classIndex].item<float>();
+            f.maskedConfidence = p[i - first][cam.classIndex].item<float>();
+            const float change = f.maskedConfidence - f.confidence;
+            f.drop = std::max(0.0f, -change);
+            f.increase = change > 0 ? 1.0f : 0.0f;
+        }
+        progress.within(static_cast<double>(end) / static_cast<double>(count));
+    }
+    return {};
+}
+
+// A stage as analyze() runs it: its progress label, the timing it adds to (result.timingsMs), its expected cost
+// (in units of the forward pass, from the table above).
+struct Stage {
+    std::string label;
+    std::string timing;
+    std::function<double(const Pass&)> cost;
+    std::function<Expected<void>(Pass&)> run;
+};
+
+// The stages `plan` needs, in order.
+std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& progress)
+{
+    auto fixed = [](double cost) { return [cost](const Pass&) { return cost; }; };
+    auto perClass = [](double cost) {
+        return [cost](const Pass& p) { return cost * static_cast<double>(p.classCount()); };
+    };
+    std::vector<Stage> stages = {
+        {"preprocess", "preprocess", fixed(kPreprocessCost), [&rgb](Pass& p) { return preprocessStage(p, rgb); }},
+        {"forward", "forward", fixed(1.0), forwardStage},
+        // The predictions are timed with the forward pass they finish (timingsMs has no entry of their own).
+        {"forward", "forward", fixed(kPredictionsCost), predictionsStage},
+        {"feature maps", "feature maps", fixed(kFeatureMapsCostPerTap * static_cast<double>(plan.taps.size())),
+         featureMapsStage},
+    };
+    if (plan.methods.empty())
+        return stages;
+    if (plan.needGradients)
+        stages.push_back({"gradients", "gradients", perClass(kGradientsCostPerClass), gradientsStage});
+    if (plan.needGuidedGradients)
+        stages.push_back({"guided backprop", "guided backprop", perClass(kGuidedCostPerClass), guidedBackpropStage});
+    for (size_t m = 0; m < plan.methods.size(); ++m) {
+        const std::string label = "cam " + plan.methodIds[m];
+        stages.push_back({label, label,
+                          [m](const Pass& p) { return camCost(p.plan.methodIds[m], p.classCount(), p.camChannels()); },
+                          [m, &progress](Pass& p) { return camStage(p, m, progress); }});
+    }
+    const auto maps = static_cast<double>(plan.methods.size());
+    stages.push_back({"faithfulness", "faithfulness",
+                      [maps](const Pass& p) { return kFaithfulnessCostPerMap * maps * static_cast<double>(p.classCount()); },
+                      [&progress](Pass& p) { return faithfulnessStage(p, progress); }});
+    return stages;
+}
+
+// Runs `stages` in order; the cancel flag is checked before each.
+Expected<void> runStages(Pass& pass, const std::vector<Stage>& stages, StageProgress& progress)
+{
+    std::vector<double> costs(stages.size());
+    for (size_t i = 0; i < stages.size(); ++i) {
+        if (pass.cancelled())
+            return pass.cancelledError();
+        for (size_t j = 0; j < stages.size(); ++j)
+            costs[j] = stages[j].cost(pass);
+        progress.enter(costs, i, stages[i].label);
+        const auto start = Clock::now();
+        Expected<void> done = stages[i].run(pass);
+        pass.result.timingsMs[stages[i].timing] += msSince(start);
+        if (!done)
+            return done;
+    }
+    return {};
+}
+
 }  // namespace
 
 Analyzer::Analyzer(std::shared_ptr<State> state) : mState(std::move(state)) {}
@@ -117,13 +499,16 @@ Expected<Analyzer> Analyzer::create(const ModelSpec& spec, const QString& weight
         auto net = createNetworkWithWeights(spec.id, spec.architecture, spec.numClasses, weightsPath.toStdString());
         if (!net)
             return net.error();
+        // A user registry may list blocks its network does not have; refuse it here rather than mid-analysis.
+        if (Expected<void> checked = checkBlocks(spec, **net); !checked)
+            return checked.error();
         auto state = std::make_shared<State>();
         state->net = std::move(*net);
         state->spec = spec;
         state->weights = weightsPath.toStdString();
         return Analyzer(std::move(state));
     } catch (const c10::Error& e) {
-        return makeError(spec.id + ": cannot build the network: " + e.what_without_backtrace());
+        return makeError(ErrorKind::Internal, spec.id + ": cannot build the network: " + e.what_without_backtrace());
     }
 }
 
@@ -143,209 +528,40 @@ std::size_t Analyzer::parameterBytes() const
 }
 
 Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOptions& options,
-                                           const std::atomic<bool>* cancel,
-                                           std::function<void(double, const std::string&)> progress) const
+                                           const std::atomic<bool>* cancel, ProgressFn progress) const
 {
     const ModelSpec& spec = mState->spec;
-    NetworkImpl& net = *mState->net;
-    const auto totalStart = Clock::now();
-    auto report = [&](double fraction, const std::string& stage) {
-        if (progress)
-            progress(fraction, stage);
-    };
-    auto cancelled = [&] { return cancel && cancel->load(); };
-    auto cancelledError = [&] { return makeError(spec.id + ": analysis cancelled"); };
-
-    if (rgb.isNull())
-        return makeError(spec.id + ": cannot analyse an empty image");
-
-    // Resolve every name first, so a bad option fails before any work.
-    std::vector<std::string> taps;
-    for (const std::string& name : options.taps.empty() ? spec.taps : options.taps) {
-        const std::string block = resolveBlock(spec, net, name);
-        if (block.empty())
-            return makeError(spec.id + ": tap '" + name + "' is not a block or stage of " + spec.id);
-        taps.push_back(block);
-    }
-    std::vector<std::unique_ptr<CamMethod>> methods;
-    for (const std::string& id : options.methods) {
-        methods.push_back(createCamMethod(id));
-        if (!methods.back()) {
-            std::string known;
-            for (const std::string& name : camMethodIds())
-                known += (known.empty() ? "" : ", ") + name;
-            return makeError(spec.id + ": unknown CAM method '" + id + "' (known: " + known + ")");
-        }
-    }
-    const std::string camName = options.camLayer.empty() ? spec.camTarget : options.camLayer;
-    const std::string camBlock = methods.empty() ? std::string() : resolveBlock(spec, net, camName);
-    if (!methods.empty() && camBlock.empty())
-        return makeError(spec.id + ": CAM layer '" + camName + "' is not a block or stage of " + spec.id);
-
-    AnalysisResult result;
-    result.modelId = spec.id;
-    result.weights = mState->weights;
+    // Nothing throws out: torch's errors, out of memory and any other exception become an Error with a kind.
     try {
-        auto start = Clock::now();
-        report(0.0, "preprocess");
-        result.input = resizeAndCrop(rgb.convertToFormat(QImage::Format_RGB888), spec.preprocess);
-        const PreprocessedImage pre = normalize(result.input, spec.preprocess);
-        const torch::Tensor input = torch::from_blob(const_cast<float*>(pre.chw.data()),
-                                                     {1, pre.channels, pre.height, pre.width}, torch::kFloat32)
-                                        .clone();
-        result.timingsMs["preprocess"] = msSince(start);
-        if (cancelled())
-            return cancelledError();
+        applyInferenceThreads();
+        const auto totalStart = Clock::now();
+        if (rgb.isNull())
+            return makeError(ErrorKind::BadInput, spec.id + ": cannot analyse an empty image");
+        Expected<Plan> plan = planAnalysis(spec, *mState->net, options);
+        if (!plan)
+            return plan.error();
 
-        start = Clock::now();
-        report(0.05, "forward");
-        torch::NoGradGuard noGrad;
-        std::vector<std::string> recorded = taps;
-        if (!camBlock.empty())
-            recorded.push_back(camBlock);
-        std::map<std::string, torch::Tensor> outputs;
-        const torch::Tensor logits = net.forwardRecording(input, recorded, outputs)[0];
-        const torch::Tensor probs = torch::softmax(logits, 0);
-        const int64_t k = std::clamp<int64_t>(options.topK, 1, logits.size(0));
-        const auto [topValues, topIndices] = probs.topk(k);
-        result.prediction.logits = toVector(logits);
-        std::vector<int64_t> classes;
-        for (int64_t i = 0; i < k; ++i) {
-            ClassScore score;
-            score.index = static_cast<int>(topIndices[i].item<int64_t>());
-            score.probability = topValues[i].item<float>();
-            score.label = score.index < static_cast<int>(spec.labels.size()) ? spec.labels[score.index]
-                                                                             : "class " + std::to_string(score.index);
-            classes.push_back(score.index);
-            result.prediction.top.push_back(std::move(score));
-        }
-        // Classes asked for explicitly (compare mode) are explained after the top-K ones.
-        std::vector<std::string> classLabels;
-        for (const ClassScore& score : result.prediction.top)
-            classLabels.push_back(score.label);
-        for (int extra : options.camClasses) {
-            if (extra < 0 || extra >= logits.size(0) ||
-                std::find(classes.begin(), classes.end(), extra) != classes.end())
-                continue;
-            classes.push_back(extra);
-            classLabels.push_back(extra < static_cast<int>(spec.labels.size()) ? spec.labels[extra]
-                                                                               : "class " + std::to_string(extra));
-        }
-        result.timingsMs["forward"] = msSince(start);
-        if (cancelled())
-            return cancelledError();
-
-        start = Clock::now();
-        report(0.1, "feature maps");
-        for (const std::string& tap : taps)
-            result.layers.push_back(summariseLayer(tap, outputs.at(tap)[0], options));
-        result.timingsMs["feature maps"] = msSince(start);
-        if (methods.empty()) {
-            result.timingsMs["total"] = msSince(totalStart);
-            report(1.0, "done");
-            return result;
-        }
-        if (cancelled())
-            return cancelledError();
-
-        const int blockIndex = net.blockIndex(camBlock);
-        const torch::Tensor activation = outputs.at(camBlock);
-        if (activation.dim() != 4)
-            return makeError(spec.id + ": CAM layer '" + camName + "' has no spatial map (output shape " +
-                             std::to_string(activation.dim()) + "-D)");
-        CamContext context;
-        context.activations = activation;
-        context.classes = classes;
-        context.network = &net;
-        context.input = input;
-        context.batchSize = options.scoreCamBatch;
-        context.cancel = cancel;
-        const bool needGradients =
-            std::any_of(methods.begin(), methods.end(), [](const auto& m) { return m->needsGradients(); });
-        if (needGradients) {
-            start = Clock::now();
-            report(0.15, "gradients");
-            context.gradients = classGradients(net, blockIndex, activation, classes);
-            result.timingsMs["gradients"] = msSince(start);
-        }
-        if (std::any_of(methods.begin(), methods.end(), [](const auto& m) { return m->needsGuidedGradients(); })) {
-            if (cancelled())
-                return cancelledError();
-            start = Clock::now();
-            report(0.18, "guided backprop");
-            context.guidedGradients = guidedInputGradients(net, input, classes);
-            result.timingsMs["guided backprop"] = msSince(start);
-        }
-
-        const int64_t size = input.size(2);
-        std::vector<torch::Tensor> heatmaps;
-        for (size_t m = 0; m < methods.size(); ++m) {
-            if (cancelled())
-                return cancelledError();
-            start = Clock::now();
-            const std::string& id = options.methods[m];
-            const double from = 0.2 + 0.7 * static_cast<double>(m) / static_cast<double>(methods.size());
-            const double span = 0.7 / static_cast<double>(methods.size());
-            report(from, "cam " + id);
-            context.progress = [&](double f) { report(from + span * f, "cam " + id); };
-            Expected<CamMaps> raw = methods[m]->compute(context);
-            if (!raw)
-                return raw.message() == "cancelled" ? cancelledError()
-                                                    : makeError(spec.id + ": " + id + ": " + raw.message());
-            const torch::Tensor grids = torch::relu(raw->maps);
-            const bool inputSpace = raw->images.defined();
-            for (int64_t i = 0; i < static_cast<int64_t>(classes.size()); ++i) {
-                CamResult cam;
-                cam.method = id;
-                cam.classIndex = static_cast<int>(classes[i]);
-                cam.label = classLabels[i];
-                // Guided backprop explains at the input; guided Grad-CAM also depends on its Grad-CAM layer.
-                cam.layer = inputSpace && !methods[m]->needsGradients() ? std::string("input") : camBlock;
-                if (inputSpace)
-                    cam.guided = toVector(raw->images[i]);
-                cam.gridHeight = static_cast<int>(grids.size(1));
-                cam.gridWidth = static_cast<int>(grids.size(2));
-                cam.grid = toVector(grids[i]);
-                cam.heatmapSize = static_cast<int>(size);
-                heatmaps.push_back(normalisedHeatmap(grids[i], size));
-                cam.heatmap = toVector(heatmaps.back());
-                result.cams.push_back(std::move(cam));
-            }
-            result.timingsMs["cam " + id] = msSince(start);
-        }
-
-        // Faithfulness, as pytorch-grad-cam's CamMultImageConfidenceChange with ClassifierOutputSoftmaxTarget:
-        // the class's softmax probability on (normalised input × heatmap) minus that on the input;
-        // DropInConfidence = max(0, -change), IncreaseInConfidence = change > 0 ? 1 : 0.
-        start = Clock::now();
-        report(0.9, "faithfulness");
-        const int64_t batch = std::max(1, options.scoreCamBatch);
-        const auto count = static_cast<int64_t>(heatmaps.size());
-        for (int64_t first = 0; first < count; first += batch) {
-            if (cancelled())
-                return cancelledError();
-            const int64_t end = std::min(count, first + batch);
-            std::vector<torch::Tensor> masked;
-            for (int64_t i = first; i < end; ++i)
-                masked.push_back(input[0] * heatmaps[i]);
-            const torch::Tensor p = torch::softmax(net.forward(torch::stack(masked)), 1);
-            for (int64_t i = first; i < end; ++i) {
-                CamResult& cam = result.cams[i];
-                Faithfulness& f = cam.faithfulness;
-                f.confidence = probs[cam.classIndex].item<float>();
-                f.maskedConfidence = p[i - first][cam.classIndex].item<float>();
-                const float change = f.maskedConfidence - f.confidence;
-                f.drop = std::max(0.0f, -change);
-                f.increase = change > 0 ? 1.0f : 0.0f;
-            }
-        }
-        result.timingsMs["faithfulness"] = msSince(start);
+        Pass pass(spec, *mState->net, options, *plan, cancel);
+        pass.result.modelId = spec.id;
+        pass.result.weights = mState->weights;
+        StageProgress stageProgress(std::move(progress));
+        const std::vector<Stage> stages = stagesOf(*plan, rgb, stageProgress);
+        torch::NoGradGuard noGrad;  // the gradient stages switch it on for their own backward passes
+        if (Expected<void> run = runStages(pass, stages, stageProgress); !run)
+            return run.error();
+        pass.result.timingsMs["total"] = msSince(totalStart);
+        stageProgress.done();
+        return std::move(pass.result);
     } catch (const c10::Error& e) {
-        return makeError(spec.id + ": analysis failed: " + e.what_without_backtrace());
+        return makeError(ErrorKind::Internal, spec.id + ": analysis failed: " + e.what_without_backtrace());
+    } catch (const std::bad_alloc&) {
+        return makeError(ErrorKind::Internal, spec.id + ": out of memory during the analysis; close other models, "
+                                                        "use fewer taps or methods, or a smaller Score-CAM batch");
+    } catch (const std::exception& e) {
+        return makeError(ErrorKind::Internal, spec.id + ": analysis failed: " + e.what());
+    } catch (...) {
+        return makeError(ErrorKind::Internal, spec.id + ": analysis failed with an unknown exception");
     }
-    result.timingsMs["total"] = msSince(totalStart);
-    report(1.0, "done");
-    return result;
 }
 
 }  // namespace convlens

@@ -2,19 +2,22 @@
 // Analyzer: everything ConvLens computes for one image with one model, into a plain AnalysisResult. Torch stays
 // behind this header (pimpl).
 //
-// One analysis = preprocessing per the spec; one forward pass recording the requested taps (and the CAM layer);
-// predictions (softmax top-K with labels, all logits); per tap the channel statistics, a histogram and the
-// strongest channels as 8-bit tiles; per CAM method one map for each of the top-K classes (gradient methods share
-// one backward pass of the network head for all K classes; guided backprop and guided Grad-CAM one guided backward
-// pass through the whole network for all K), each with its faithfulness (pytorch-grad-cam's
-// CamMultImageConfidenceChange); stage timings.
+// One analysis runs in named stages (analyzer.cpp): preprocessing per the spec; one forward pass recording the
+// requested taps (and the CAM layer); predictions (softmax top-K with labels, all logits); per tap the channel
+// statistics, a histogram and the strongest channels as 8-bit tiles; per CAM method one map for each of the top-K
+// classes (gradient methods share one backward pass of the network head for all K classes; guided backprop and
+// guided Grad-CAM one guided backward pass through the whole network for all K), each with its faithfulness
+// (pytorch-grad-cam's CamMultImageConfidenceChange); stage timings. Progress is weighted by each stage's measured
+// cost.
 //
 // Ownership: an Analyzer owns its network; copies share it (cheap). Threads: use one copy from one thread at a
-// time (a worker thread; analyze() takes seconds). It uses torch's intra-op threads.
+// time (a worker thread; analyze() takes seconds). analyze() first applies the configured intra-op thread count
+// on its thread (core/common/threads.h), whichever thread that is.
 // Failure: create() fails when the architecture is unknown or the weights cannot be read or do not fit.
-// analyze() fails on an unknown tap, CAM layer or method id, on an internal inference error, and with a message
-// ending in "cancelled" when `cancel` becomes true (checked between stages and between Score-CAM batches).
-// Messages name the model and the problem; nothing throws.
+// analyze() fails with ErrorKind::BadInput on an empty image or an unknown tap, CAM layer (or one without a
+// spatial map) or method id; with ErrorKind::Cancelled when `cancel` becomes true (checked between stages and
+// between Score-CAM and faithfulness batches); with ErrorKind::Internal on an inference error, out of memory or any
+// other exception. Messages name the model and the problem; nothing throws.
 
 #include "core/common/expected.h"
 #include "core/inspect/analysisresult.h"
@@ -39,9 +42,9 @@ public:
     static Expected<Analyzer> create(const ModelSpec& spec, const QString& weightsPath);
 
     // Analyses one image (any size and format; converted to RGB888). `progress`, when set, is called on this
-    // thread with the fraction done in [0,1] and the stage being entered ("forward", "feature maps",
-    // "gradients", "guided backprop", "cam gradcam", ..., "faithfulness", "done"). result.imageSha256 is left empty:
-    // the caller knows the file bytes.
+    // thread with the fraction done (non-decreasing, in [0,1], ending at 1) and the stage being entered or
+    // advanced ("preprocess", "forward", "feature maps", "gradients", "guided backprop", "cam gradcam", ...,
+    // "faithfulness", "done"). result.imageSha256 is left empty: the caller knows the file bytes.
     Expected<AnalysisResult> analyze(
         const QImage& rgb, const AnalysisOptions& options, const std::atomic<bool>* cancel = nullptr,
         std::function<void(double fraction, const std::string& stage)> progress = {}) const;

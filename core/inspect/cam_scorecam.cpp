@@ -34,7 +34,7 @@ public:
         std::vector<torch::Tensor> scores;  // per batch [b,K]
         for (int64_t start = 0; start < channels; start += batch) {
             if (c.cancel && c.cancel->load())
-                return makeError("cancelled");
+                return makeError(ErrorKind::Cancelled, "cancelled");
             const int64_t end = std::min(channels, start + batch);
             const torch::Tensor masked = c.input * masks.slice(0, start, end).unsqueeze(1);  // [b,3,S,S]
             const torch::Tensor logits = c.network->forward(masked);

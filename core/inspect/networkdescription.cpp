@@ -1,5 +1,6 @@
 #include "core/inspect/networkdescription.h"
 
+#include "core/common/threads.h"
 #include "core/models/network.h"
 #include "core/models/networkfactory.h"
 
@@ -62,22 +63,6 @@ std::string functionalType(const std::string& blockName)
     return "Function";
 }
 
-// A stage name used as a block reference means the stage's last block (model_registry.yaml).
-std::string resolveBlock(const ModelSpec& spec, const std::string& name)
-{
-    if (const StageSpec* stage = spec.findStage(name); stage && !stage->blocks.empty())
-        return stage->blocks.back();
-    return name;
-}
-
-std::string joined(const std::vector<std::string>& names)
-{
-    std::string text;
-    for (const std::string& name : names)
-        text += (text.empty() ? "" : ", ") + name;
-    return text;
-}
-
 }  // namespace
 
 int NetworkDescription::indexOf(const std::string& name) const
@@ -93,18 +78,15 @@ int NetworkDescription::indexOf(const std::string& name) const
 
 Expected<NetworkDescription> describeNetwork(const ModelSpec& spec, const std::vector<CategorySpec>& categories)
 {
-    auto created = createNetwork(spec.architecture, spec.numClasses, Initialisation::Skip);
+    // Also checks that the registry's stages list the network's blocks, so the description's stages are its own.
+    auto created = createNetwork(spec, Initialisation::Skip);
     if (!created)
-        return makeError(spec.id + ": cannot build the network: " + created.message());
+        return created.error();
     const std::shared_ptr<NetworkImpl>& net = *created;
-
     const std::vector<std::string> names = net->blockNames();
-    if (names != spec.blocks())
-        return makeError(spec.id + ": the registry's stages (" + joined(spec.blocks()) +
-                         ") do not list the blocks of the " + spec.architecture + " network (" + joined(names) +
-                         ") in order");
     if (spec.preprocess.cropSize < 1)
-        return makeError(spec.id + ": the crop size " + std::to_string(spec.preprocess.cropSize) + " is not positive");
+        return makeError(ErrorKind::BadInput,
+                         spec.id + ": the crop size " + std::to_string(spec.preprocess.cropSize) + " is not positive");
 
     NetworkDescription description;
     description.modelId = spec.id;
@@ -113,12 +95,14 @@ Expected<NetworkDescription> describeNetwork(const ModelSpec& spec, const std::v
 
     std::map<std::string, torch::Tensor> outputs;
     try {
+        applyInferenceThreads();
         torch::NoGradGuard noGrad;
         const torch::Tensor input = torch::zeros({1, 3, spec.preprocess.cropSize, spec.preprocess.cropSize});
         net->forwardRecording(input, names, outputs);
     } catch (const c10::Error& e) {
-        return makeError(spec.id + ": the forward pass at " + std::to_string(spec.preprocess.cropSize) + "x" +
-                         std::to_string(spec.preprocess.cropSize) + " failed: " + e.what_without_backtrace());
+        return makeError(ErrorKind::Internal,
+                         spec.id + ": the forward pass at " + std::to_string(spec.preprocess.cropSize) + "x" +
+                             std::to_string(spec.preprocess.cropSize) + " failed: " + e.what_without_backtrace());
     }
 
     std::map<std::string, std::shared_ptr<torch::nn::Module>> modules;
@@ -131,8 +115,8 @@ Expected<NetworkDescription> describeNetwork(const ModelSpec& spec, const std::v
 
     std::set<std::string> taps;
     for (const std::string& tap : spec.taps)
-        taps.insert(resolveBlock(spec, tap));
-    const std::string camTarget = resolveBlock(spec, spec.camTarget);
+        taps.insert(spec.resolveBlock(tap));
+    const std::string camTarget = spec.resolveBlock(spec.camTarget);
 
     for (const StageSpec& stageSpec : spec.stages) {
         StageDescription stage;
@@ -156,7 +140,8 @@ Expected<NetworkDescription> describeNetwork(const ModelSpec& spec, const std::v
             }
             const auto output = outputs.find(name);
             if (output == outputs.end())
-                return makeError(spec.id + ": the forward pass recorded no output for block '" + name + "'");
+                return makeError(ErrorKind::Internal,
+                                 spec.id + ": the forward pass recorded no output for block '" + name + "'");
             const auto sizes = output->second.sizes();
             block.outputShape.assign(sizes.begin() + std::min<size_t>(1, sizes.size()), sizes.end());
             block.isTap = taps.count(name) > 0;

@@ -2,8 +2,10 @@
 // Predictor: one model with its weights, ready to classify images. Torch stays behind this header.
 //
 // Ownership: a Predictor owns its network; copy it cheaply (shared) but use one copy from one thread at a time.
+// Threads: predict() first applies the configured intra-op thread count on its thread (core/common/threads.h).
 // Errors: create() fails when the architecture is unknown or the weights file cannot be read or does not fit;
-// predict() fails only on an internal inference error. Messages name the file and the problem.
+// predict() fails only on an internal inference error (ErrorKind::Internal; out of memory included). Messages name
+// the file and the problem; nothing throws.
 
 #include "core/common/expected.h"
 #include "core/image/preprocessspec.h"
@@ -36,7 +38,8 @@ public:
     // weightsPath keeps torchvision's random initialisation (untrained: predictions are meaningless).
     static Expected<Predictor> create(const ModelSpec& spec, const QString& weightsPath);
 
-    // Classifies one RGB888 image (any size): preprocessing per the spec, one forward pass, softmax, top-K.
+    // Classifies one RGB888 image (any size): preprocessing per the spec, one forward pass, softmax, top-K
+    // (topClasses(), core/inspect/topk.h).
     Expected<Prediction> predict(const QImage& rgb, int topK) const;
 
     const std::string& modelId() const;

@@ -1,12 +1,12 @@
 #include "core/jobs/analysisrequest.h"
 
+#include "core/common/threads.h"
 #include "core/image/imagedecoder.h"
+#include "core/image/imagefile.h"
 #include "core/inspect/analyzer.h"
 #include "core/jobs/cachekey.h"
 #include "core/jobs/jobcontext.h"
 #include "core/jobs/modelpool.h"
-
-#include <QFile>
 
 #include <exception>
 #include <utility>
@@ -36,28 +36,14 @@ bool cancelled(const std::atomic<bool>* cancel)
     return cancel && cancel->load();
 }
 
-// The encoded bytes of the request's image; the file is refused before reading when it is over the decoder's size
-// limit, so a huge file never lands in memory.
+// The encoded bytes of the request's image (core/image/imagefile.h checks the file before reading it).
 Expected<QByteArray> readBytes(const AnalysisRequest& request, const std::string& name)
 {
     if (!request.imageBytes.isEmpty())
         return request.imageBytes;
     if (request.imagePath.isEmpty())
-        return makeError("no image given: neither a file nor pasted image data (internal error)");
-    QFile file(request.imagePath);
-    if (!file.open(QIODevice::ReadOnly))
-        return makeError(name + ": cannot read the file (" + file.errorString().toStdString() +
-                         "); check that it exists and is readable");
-    const DecodeLimits limits;
-    if (file.size() > limits.maxFileBytes)
-        return makeError(name + ": the file is " + std::to_string(file.size() >> 20) + " MiB, over the " +
-                         std::to_string(limits.maxFileBytes >> 20) + " MiB limit for images; use a smaller image");
-    QByteArray bytes = file.readAll();
-    if (file.error() != QFileDevice::NoError)
-        return makeError(name + ": cannot read the file (" + file.errorString().toStdString() + ")");
-    if (bytes.isEmpty())
-        return makeError(name + ": the file is empty; choose an image file");
-    return bytes;
+        return makeError(ErrorKind::Internal, "no image given: neither a file nor pasted image data (internal error)");
+    return readImageFile(request.imagePath, DecodeLimits{}, QString::fromStdString(name));
 }
 
 // Identifies a loaded network: the same id may name another architecture or class count in a user registry, and
@@ -106,8 +92,9 @@ Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request
         if (progress)
             progress(fraction, stage);
     };
-    auto stopped = [&]() -> Error { return makeError(name + ": analysis cancelled"); };
+    auto stopped = [&]() -> Error { return makeError(ErrorKind::Cancelled, name + ": analysis cancelled"); };
     try {
+        applyInferenceThreads();  // OpenMP keeps the count per thread; this runs on a JobService pool thread
         report(0.0, "reading image");
         auto bytes = readBytes(request, name);
         if (!bytes)
@@ -132,7 +119,7 @@ Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request
         report(kPreparedFraction / 2, "loading " + request.spec.id);
         auto analyzer = acquireAnalyzer(mPool->models, request.spec, request.weightsPath);
         if (!analyzer)
-            return makeError(name + ": " + analyzer.message());
+            return analyzer.error().withContext(name);
         if (cancelled(cancel))
             return stopped();
 
@@ -141,7 +128,7 @@ Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request
                 report(kPreparedFraction + (1.0 - kPreparedFraction) * fraction, stage);
             });
         if (!analyzed)
-            return makeError(name + ": " + analyzed.message());
+            return analyzed.error().withContext(name);
         analyzed->imageSha256 = key.imageSha256;
         ResultPtr result = std::make_shared<const AnalysisResult>(std::move(*analyzed));
         // A result finished after a cancel may be incomplete; it is delivered to nobody, so it is not kept either.
@@ -149,8 +136,19 @@ Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request
             mCache->store(key, result);
         return Run{std::move(result), false};
     } catch (const std::exception& e) {
-        return makeError(name + ": analysis failed: " + e.what());
+        return makeError(ErrorKind::Internal, name + ": analysis failed: " + e.what());
     }
+}
+
+Expected<NetworkDescription> AnalysisEngine::describe(const ModelSpec& spec,
+                                                     const std::vector<CategorySpec>& categories) const
+{
+    return describeNetwork(spec, categories);
+}
+
+void AnalysisEngine::setThreads(int count) const
+{
+    setInferenceThreads(count);
 }
 
 Expected<void> AnalysisEngine::preload(const ModelSpec& spec, const QString& weightsPath) const

@@ -1,5 +1,9 @@
 #pragma once
-// AnalysisEngine: turns "this image, this model, these options" into a JobWork for JobService, shared by the
+// AnalysisRequest: "this image, this model, these weights, these options", as the session makes it.
+// AnalysisBackend: what the session (core/session) needs from the engine — the work for a request, a network's
+// description, the thread count — so the session stays torch-free and can be tested with a stand-in.
+//
+// AnalysisEngine: the real backend; turns "this image, this model, these options" into a JobWork for JobService, shared by the
 // desktop application and the CLI. The work decodes the image safely (core/image), looks the result up in the
 // ResultCache (key: sha256 of the file's bytes + model + weights identity + options), otherwise acquires the
 // model's Analyzer from a ModelPool bounded by memory, analyses, sets result.imageSha256 and stores the result.
@@ -12,6 +16,7 @@
 // Failure: the work fails with a message naming the image (request.imagePath as given, or "pasted image") and
 // the problem: unreadable or corrupt image, missing or unfitting weights, unknown layer or method; nothing throws.
 
+#include "core/inspect/networkdescription.h"
 #include "core/jobs/job.h"
 #include "core/jobs/resultcache.h"
 #include "core/registry/modelspec.h"
@@ -35,7 +40,20 @@ struct AnalysisRequest {
     AnalysisOptions options;
 };
 
-class AnalysisEngine {
+class AnalysisBackend {
+public:
+    virtual ~AnalysisBackend() = default;
+    // The work for one request, to run on a JobService worker.
+    virtual JobWork makeWork(AnalysisRequest request) const = 0;
+    // The network diagram's data for `spec` (builds the network once, off the GUI thread: the session calls this
+    // from a QtConcurrent worker).
+    virtual Expected<NetworkDescription> describe(const ModelSpec& spec,
+                                                  const std::vector<CategorySpec>& categories) const = 0;
+    // Intra-op threads for every inference from now on, on whichever thread it runs; <= 0 means all cores.
+    virtual void setThreads(int count) const = 0;
+};
+
+class AnalysisEngine : public AnalysisBackend {
 public:
     // `cache` may be null (no caching). Loaded models are kept until their parameters exceed `modelMemoryBytes`
     // (the most recently used model is always kept).
@@ -43,7 +61,10 @@ public:
 
     // The work for one request. Progress stages: "reading image", "cached" or "loading <model>", then the
     // Analyzer's stages.
-    JobWork makeWork(AnalysisRequest request) const;
+    JobWork makeWork(AnalysisRequest request) const override;
+    Expected<NetworkDescription> describe(const ModelSpec& spec,
+                                          const std::vector<CategorySpec>& categories) const override;
+    void setThreads(int count) const override;
 
     // What run() delivers: the result, and whether it came from the cache.
     struct Run {

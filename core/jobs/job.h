@@ -49,10 +49,12 @@ inline const char* jobStateName(JobState state)
 }
 
 // What jobFinished carries: exactly one of result (Succeeded) or error (Failed); neither for Cancelled.
+// errorKind says what failed (Cancelled for a cancelled job); it means nothing for a Succeeded one.
 struct JobOutcome {
     JobState state = JobState::Failed;
     ResultPtr result;
     QString error;
+    ErrorKind errorKind = ErrorKind::Internal;
 };
 
 // Runs on the inference worker thread. Return a result, or an Error whose message a person can act on.

@@ -34,6 +34,8 @@ void runWork(QPromise<JobOutcome>& promise, const JobWork& work, std::shared_ptr
     try {
         Expected<ResultPtr> result = work(context);
         if (!result) {
+            outcome.state = result.kind() == ErrorKind::Cancelled ? JobState::Cancelled : JobState::Failed;
+            outcome.errorKind = result.kind();
             outcome.error = withLabel(label, QString::fromStdString(result.message()));
         } else if (!result.value()) {
             outcome.error = withLabel(label, QStringLiteral("the analysis returned no result (internal error)"));
@@ -47,7 +49,7 @@ void runWork(QPromise<JobOutcome>& promise, const JobWork& work, std::shared_ptr
         outcome.error = withLabel(label, QStringLiteral("internal error: unknown exception"));
     }
     if (context.isCancelled())
-        outcome = JobOutcome{JobState::Cancelled, nullptr, {}};
+        outcome = JobOutcome{JobState::Cancelled, nullptr, {}, ErrorKind::Cancelled};
     promise.addResult(outcome);  // ignored by Qt once the future is cancelled; onWorkFinished handles that
 }
 
@@ -97,7 +99,8 @@ JobId JobService::enqueue(const QString& view, JobWork work, const QString& labe
     if (mShutdown || !job.work) {
         finish(id,
                JobOutcome{mShutdown ? JobState::Cancelled : JobState::Failed, nullptr,
-                          mShutdown ? QString() : withLabel(label, QStringLiteral("no work to run (internal error)"))});
+                          mShutdown ? QString() : withLabel(label, QStringLiteral("no work to run (internal error)")),
+                          mShutdown ? ErrorKind::Cancelled : ErrorKind::Internal});
         return id;
     }
     (view.isEmpty() ? mBatchQueue : mInteractiveQueue).push_back(id);
@@ -114,7 +117,7 @@ bool JobService::cancel(JobId id)
     if (job.state == JobState::Queued) {
         std::erase(mInteractiveQueue, id);
         std::erase(mBatchQueue, id);
-        finish(id, JobOutcome{JobState::Cancelled, nullptr, {}});
+        finish(id, JobOutcome{JobState::Cancelled, nullptr, {}, ErrorKind::Cancelled});
     } else {
         requestCancel(job);
     }
@@ -212,6 +215,7 @@ void JobService::onWorkFinished(JobId id)
     JobOutcome outcome;
     if (job.cancelFlag->load() || job.future.isCanceled()) {
         outcome.state = JobState::Cancelled;
+        outcome.errorKind = ErrorKind::Cancelled;
     } else if (job.future.resultCount() > 0) {
         outcome = job.future.resultAt(0);
     } else {

@@ -62,13 +62,13 @@ public:
             try {
                 return factory();
             } catch (const std::exception& e) {
-                return makeError("loading " + key + " failed: " + e.what());
+                return makeError(ErrorKind::Internal, "loading " + key + " failed: " + e.what());
             }
         }();
         if (!loaded)
             return loaded;
         if (!loaded.value())
-            return makeError("loading " + key + " produced no model (internal error)");
+            return makeError(ErrorKind::Internal, "loading " + key + " produced no model (internal error)");
         std::size_t bytes = 0;
         if (mCost) {
             try {

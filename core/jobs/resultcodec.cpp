@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <concepts>
+#include <map>
+#include <string>
+#include <vector>
 
 namespace convlens {
 
@@ -58,57 +62,17 @@ void put(QDataStream& s, const QImage& image)
         s.writeRawData(reinterpret_cast<const char*>(img.constScanLine(y)), static_cast<int>(rowBytes));
 }
 
-template <typename T>
-void put(QDataStream& s, const std::vector<T>& v);
+void put(QDataStream& s, const std::map<std::string, double>& v)
+{
+    s << static_cast<quint64>(v.size());
+    for (const auto& [key, value] : v) {
+        put(s, key);
+        put(s, value);
+    }
+}
 
-void put(QDataStream& s, const ClassScore& v)
-{
-    put(s, v.index);
-    put(s, v.label);
-    put(s, v.probability);
-}
-void put(QDataStream& s, const ChannelStats& v)
-{
-    put(s, v.mean);
-    put(s, v.max);
-    put(s, v.sparsity);
-    put(s, v.dead);
-}
-void put(QDataStream& s, const ChannelTile& v)
-{
-    put(s, v.channel);
-    put(s, v.mean);
-    put(s, v.image);
-}
-void put(QDataStream& s, const LayerResult& v)
-{
-    put(s, v.name);
-    put(s, v.shape);
-    put(s, v.channels);
-    put(s, v.histogram);
-    put(s, v.histogramMin);
-    put(s, v.histogramMax);
-    put(s, v.sparsity);
-    put(s, v.deadChannels);
-    put(s, v.tiles);
-}
-void put(QDataStream& s, const CamResult& v)
-{
-    put(s, v.method);
-    put(s, v.classIndex);
-    put(s, v.label);
-    put(s, v.layer);
-    put(s, v.gridHeight);
-    put(s, v.gridWidth);
-    put(s, v.grid);
-    put(s, v.heatmapSize);
-    put(s, v.heatmap);
-    put(s, v.guided);
-    put(s, v.faithfulness.confidence);
-    put(s, v.faithfulness.maskedConfidence);
-    put(s, v.faithfulness.drop);
-    put(s, v.faithfulness.increase);
-}
+template <Described T>
+void put(QDataStream& s, const T& v);
 
 template <typename T>
 void put(QDataStream& s, const std::vector<T>& v)
@@ -116,6 +80,14 @@ void put(QDataStream& s, const std::vector<T>& v)
     s << static_cast<quint64>(v.size());
     for (const T& item : v)
         put(s, item);
+}
+
+// A described struct is its fields in order, with nothing between them (a nested struct inline, so the bytes are
+// the same as when Faithfulness and Prediction were written field by field).
+template <Described T>
+void put(QDataStream& s, const T& v)
+{
+    forEachField<T>([&](const auto& f) { put(s, v.*f.member); });
 }
 
 // --- reading -----------------------------------------------------------------------------------------------
@@ -201,33 +173,25 @@ bool get(QDataStream& s, QImage& image)
     return ok(s);
 }
 
-template <typename T>
-bool get(QDataStream& s, std::vector<T>& v);
+bool get(QDataStream& s, std::map<std::string, double>& v)
+{
+    quint64 count = 0;
+    s >> count;
+    if (!ok(s) || !countFits(s, count, 1))
+        return false;
+    v.clear();
+    for (quint64 i = 0; i < count; ++i) {
+        std::string key;
+        double value = 0.0;
+        if (!get(s, key) || !get(s, value))
+            return false;
+        v[key] = value;
+    }
+    return true;
+}
 
-bool get(QDataStream& s, ClassScore& v)
-{
-    return get(s, v.index) && get(s, v.label) && get(s, v.probability);
-}
-bool get(QDataStream& s, ChannelStats& v)
-{
-    return get(s, v.mean) && get(s, v.max) && get(s, v.sparsity) && get(s, v.dead);
-}
-bool get(QDataStream& s, ChannelTile& v)
-{
-    return get(s, v.channel) && get(s, v.mean) && get(s, v.image);
-}
-bool get(QDataStream& s, LayerResult& v)
-{
-    return get(s, v.name) && get(s, v.shape) && get(s, v.channels) && get(s, v.histogram) && get(s, v.histogramMin) &&
-           get(s, v.histogramMax) && get(s, v.sparsity) && get(s, v.deadChannels) && get(s, v.tiles);
-}
-bool get(QDataStream& s, CamResult& v)
-{
-    return get(s, v.method) && get(s, v.classIndex) && get(s, v.label) && get(s, v.layer) && get(s, v.gridHeight) &&
-           get(s, v.gridWidth) && get(s, v.grid) && get(s, v.heatmapSize) && get(s, v.heatmap) && get(s, v.guided) &&
-           get(s, v.faithfulness.confidence) && get(s, v.faithfulness.maskedConfidence) &&
-           get(s, v.faithfulness.drop) && get(s, v.faithfulness.increase);
-}
+template <Described T>
+bool get(QDataStream& s, T& v);
 
 template <typename T>
 bool get(QDataStream& s, std::vector<T>& v)
@@ -246,18 +210,60 @@ bool get(QDataStream& s, std::vector<T>& v)
     return true;
 }
 
-std::size_t bytesOf(const std::string& v)
+template <Described T>
+bool get(QDataStream& s, T& v)
 {
-    return v.capacity() + sizeof(std::string);
+    bool good = true;
+    forEachField<T>([&](const auto& f) { good = good && get(s, v.*f.member); });
+    return good;
 }
-std::size_t bytesOf(const QImage& v)
+
+// --- size estimate -----------------------------------------------------------------------------------------
+// heapBytes: memory a value owns beyond its own sizeof.
+
+std::size_t heapBytes(const std::string& v)
 {
-    return static_cast<std::size_t>(v.sizeInBytes()) + sizeof(QImage);
+    return v.capacity();
 }
+std::size_t heapBytes(const QImage& v)
+{
+    return static_cast<std::size_t>(v.sizeInBytes());
+}
+std::size_t heapBytes(std::integral auto)
+{
+    return 0;
+}
+std::size_t heapBytes(std::floating_point auto)
+{
+    return 0;
+}
+std::size_t heapBytes(const std::map<std::string, double>& v)
+{
+    constexpr std::size_t kNodeOverhead = 64;  // a red-black tree node's pointers, colour and allocator rounding
+    std::size_t total = 0;
+    for (const auto& [key, value] : v)
+        total += sizeof(std::pair<const std::string, double>) + kNodeOverhead + heapBytes(key);
+    return total;
+}
+
+template <Described T>
+std::size_t heapBytes(const T& v);
+
 template <typename T>
-std::size_t vectorBytes(const std::vector<T>& v)
+std::size_t heapBytes(const std::vector<T>& v)
 {
-    return v.capacity() * sizeof(T);
+    std::size_t total = v.capacity() * sizeof(T);
+    for (const T& item : v)
+        total += heapBytes(item);
+    return total;
+}
+
+template <Described T>
+std::size_t heapBytes(const T& v)
+{
+    std::size_t total = 0;
+    forEachField<T>([&](const auto& f) { total += heapBytes(v.*f.member); });
+    return total;
 }
 
 }  // namespace
@@ -267,19 +273,7 @@ QByteArray encodeResult(const AnalysisResult& r)
     QByteArray bytes;
     QDataStream s(&bytes, QIODevice::WriteOnly);
     s.setVersion(kStreamVersion);
-    put(s, r.imageSha256);
-    put(s, r.modelId);
-    put(s, r.weights);
-    put(s, r.input);
-    put(s, r.prediction.top);
-    put(s, r.prediction.logits);
-    put(s, r.layers);
-    put(s, r.cams);
-    s << static_cast<quint64>(r.timingsMs.size());
-    for (const auto& [stage, ms] : r.timingsMs) {
-        put(s, stage);
-        put(s, ms);
-    }
+    put(s, r);
     return bytes;
 }
 
@@ -288,48 +282,19 @@ Expected<AnalysisResult> decodeResult(const QByteArray& bytes)
     QDataStream s(bytes);
     s.setVersion(kStreamVersion);
     AnalysisResult r;
-    bool good = get(s, r.imageSha256) && get(s, r.modelId) && get(s, r.weights) && get(s, r.input) &&
-                get(s, r.prediction.top) && get(s, r.prediction.logits) && get(s, r.layers) && get(s, r.cams);
-    if (good) {
-        quint64 count = 0;
-        s >> count;
-        good = ok(s) && countFits(s, count, 1);
-        for (quint64 i = 0; good && i < count; ++i) {
-            std::string stage;
-            double ms = 0.0;
-            good = get(s, stage) && get(s, ms);
-            if (good)
-                r.timingsMs[stage] = ms;
-        }
-    }
-    if (!good)
-        return makeError("cached result is truncated or malformed (read stopped at byte " +
-                         std::to_string(s.device()->pos()) + " of " + std::to_string(bytes.size()) + ")");
+    if (!get(s, r))
+        return makeError(ErrorKind::Internal, "cached result is truncated or malformed (read stopped at byte " +
+                                                  std::to_string(s.device()->pos()) + " of " +
+                                                  std::to_string(bytes.size()) + ")");
     if (!s.atEnd())
-        return makeError("cached result has " + std::to_string(s.device()->bytesAvailable()) +
-                         " unexpected trailing bytes");
+        return makeError(ErrorKind::Internal, "cached result has " + std::to_string(s.device()->bytesAvailable()) +
+                                                  " unexpected trailing bytes");
     return r;
 }
 
 std::size_t approximateBytes(const AnalysisResult& r)
 {
-    std::size_t total =
-        sizeof(AnalysisResult) + bytesOf(r.imageSha256) + bytesOf(r.modelId) + bytesOf(r.weights) + bytesOf(r.input);
-    for (const ClassScore& c : r.prediction.top)
-        total += sizeof(ClassScore) + c.label.capacity();
-    total += vectorBytes(r.prediction.logits);
-    for (const LayerResult& l : r.layers) {
-        total += sizeof(LayerResult) + l.name.capacity() + vectorBytes(l.shape) + vectorBytes(l.channels) +
-                 vectorBytes(l.histogram);
-        for (const ChannelTile& t : l.tiles)
-            total += sizeof(ChannelTile) + static_cast<std::size_t>(t.image.sizeInBytes());
-    }
-    for (const CamResult& c : r.cams)
-        total += sizeof(CamResult) + c.method.capacity() + c.label.capacity() + c.layer.capacity() +
-                 vectorBytes(c.grid) + vectorBytes(c.heatmap) + vectorBytes(c.guided);
-    for (const auto& [stage, ms] : r.timingsMs)
-        total += stage.capacity() + sizeof(double) + 64;  // map node overhead
-    return total;
+    return sizeof(AnalysisResult) + heapBytes(r);
 }
 
 }  // namespace convlens

@@ -1,8 +1,6 @@
 #include "core/registry/modelregistry.h"
 
 #include "core/common/datapaths.h"
-#include "core/models/networkfactory.h"
-#include "core/registry/networkblocknames.h"
 
 #include <QStandardPaths>
 
@@ -34,8 +32,6 @@ constexpr int kMaxImageSide = 4096;
 struct LoadFailure {
     std::string message;
 };
-
-using BlockLookup = std::function<Expected<std::vector<std::string>>(const std::string&, int)>;
 
 std::string joined(const std::vector<std::string>& items)
 {
@@ -82,8 +78,8 @@ std::string lowered(std::string s)
 class Reader {
 public:
     // `baseCategories`, when given, are known before the file's own (a user registry on top of the built-in one).
-    Reader(std::string path, BlockLookup lookup, const std::vector<CategorySpec>* baseCategories = nullptr)
-        : mPath(std::move(path)), mLookup(std::move(lookup)), mBaseCategories(baseCategories)
+    explicit Reader(std::string path, const std::vector<CategorySpec>* baseCategories = nullptr)
+        : mPath(std::move(path)), mBaseCategories(baseCategories)
     {
         std::error_code ec;
         const fs::path absolute = fs::absolute(fs::path(mPath), ec);
@@ -122,11 +118,9 @@ public:
 private:
     std::string mPath;
     fs::path mDir;
-    BlockLookup mLookup;
     const std::vector<CategorySpec>* mBaseCategories = nullptr;
     std::map<std::string, int> mIdLines;
     std::map<std::string, std::vector<std::string>> mLabelFiles;
-    std::map<std::pair<std::string, int>, std::vector<std::string>> mBlockLists;
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& what, const std::string& problem) const
     {
@@ -279,23 +273,25 @@ private:
         spec.taps = texts(taps, label("taps", owner));
         spec.camTarget = text(f.at("cam_target"), label("cam_target", owner));
 
-        // Only now, with every field well formed, is the network built to check the block names.
-        const std::vector<std::string>& chain = blockNames(f.at("architecture"), owner, spec);
-        checkStages(f.at("stages"), owner, spec, chain);
+        // Only now, with every field well formed, the references between them. Whether the stages list the
+        // real network's blocks is checked where a network is built (checkBlocks, core/models/networkfactory.h).
+        checkStages(f.at("stages"), owner, spec);
         std::set<std::string> seen;
         for (std::size_t i = 0; i < spec.taps.size(); ++i) {
-            checkBlock(taps[i], label("taps", owner), spec, chain, spec.taps[i]);
+            checkBlock(taps[i], label("taps", owner), owner, spec, spec.taps[i]);
             if (!seen.insert(spec.taps[i]).second)
                 fail(taps[i], label("taps", owner), "'" + spec.taps[i] + "' is listed twice");
         }
-        checkBlock(f.at("cam_target"), label("cam_target", owner), spec, chain, spec.camTarget);
+        checkBlock(f.at("cam_target"), label("cam_target", owner), owner, spec, spec.camTarget);
 
         models.push_back(std::move(spec));
     }
 
     WeightsSpec readWeights(const YAML::Node& node, const std::string& owner) const
     {
-        const auto f = fields(node, "weights.", owner, {"serialization"}, {"file", "url", "sha256", "path"});
+        // `serialization` is accepted and ignored (see modelregistry.h): the checkpoint reader recognises the
+        // format from the file itself.
+        const auto f = fields(node, "weights.", owner, {}, {"file", "url", "sha256", "path", "serialization"});
         WeightsSpec weights;
 
         // A local checkpoint (weights.path, resolved like labels) needs no download name: `file` defaults to its
@@ -323,11 +319,6 @@ private:
                      "torchvision's are, e.g. resnet18-f37072fd.pth");
         else if (weights.file.empty() || weights.file.find('/') != std::string::npos)
             fail(file != f.end() ? file->second : path->second, fileWhat, "'" + weights.file + "' is not a file name");
-
-        const std::string serialWhat = label("weights.serialization", owner);
-        weights.serialization = text(f.at("serialization"), serialWhat);
-        if (weights.serialization != "zip" && weights.serialization != "legacy")
-            fail(f.at("serialization"), serialWhat, "expected zip or legacy, got '" + weights.serialization + "'");
 
         if (auto url = f.find("url"); url != f.end()) {
             const std::string what = label("weights.url", owner);
@@ -473,108 +464,62 @@ private:
         }
     }
 
-    const std::vector<std::string>& blockNames(const YAML::Node& architectureNode, const std::string& owner,
-                                               const ModelSpec& spec)
+    // Taps and the CAM target name blocks that the stages list (not stage names: the window shows them as
+    // blocks).
+    void checkBlock(const YAML::Node& at, const std::string& what, const std::string& owner, const ModelSpec& spec,
+                    const std::string& block) const
     {
-        const auto key = std::make_pair(spec.architecture, spec.numClasses);
-        auto cached = mBlockLists.find(key);
-        if (cached == mBlockLists.end()) {
-            Expected<std::vector<std::string>> names = mLookup(spec.architecture, spec.numClasses);
-            if (!names)
-                fail(architectureNode, label("architecture", owner),
-                     "cannot check the block names: " + names.message());
-            if (names->empty())
-                fail(architectureNode, label("architecture", owner),
-                     "cannot check the block names: network '" + spec.architecture + "' has no blocks");
-            cached = mBlockLists.emplace(key, std::move(names.value())).first;
-        }
-        return cached->second;
+        if (!spec.stageOfBlock(block).empty())
+            return;
+        const std::string resolved = spec.resolveBlock(block);
+        if (!resolved.empty())
+            fail(at, what, "'" + block + "' is a stage, not a block (its last block is '" + resolved + "')");
+        fail(at, what,
+             "'" + block + "' is not a block of any stage of " + owner + " (blocks: " + joined(spec.blocks()) + ")");
     }
 
-    void checkBlock(const YAML::Node& at, const std::string& what, const ModelSpec& spec,
-                    const std::vector<std::string>& chain, const std::string& block) const
+    // No block is listed twice, and a stage named after a block ends with it: a stage name used as a block
+    // reference means the stage's last block (ModelSpec::resolveBlock), so both readings must agree.
+    void checkStages(const YAML::Node& node, const std::string& owner, const ModelSpec& spec) const
     {
-        if (std::find(chain.begin(), chain.end(), block) == chain.end())
-            fail(at, what,
-                 "'" + block + "' is not a block of " + spec.architecture + " (blocks: " + joined(chain) + ")");
-    }
-
-    // The stages must list the chain exactly: every block once, in forward order. A stage named like a block
-    // must end with that block, since a stage name used as a reference means its last block.
-    void checkStages(const YAML::Node& node, const std::string& owner, const ModelSpec& spec,
-                     const std::vector<std::string>& chain) const
-    {
-        std::set<std::string> listed;
-        for (const StageSpec& stage : spec.stages)
-            listed.insert(stage.blocks.begin(), stage.blocks.end());
-
-        std::size_t next = 0;  // index in the chain of the block the stages should list next
         std::map<std::string, std::string> stageOf;
         for (std::size_t s = 0; s < spec.stages.size(); ++s) {
             const StageSpec& stage = spec.stages[s];
-            const std::string prefix = "stages[" + std::to_string(s) + "].";
             const YAML::Node& blocksNode = node[s]["blocks"];
             for (std::size_t b = 0; b < stage.blocks.size(); ++b) {
                 const std::string& block = stage.blocks[b];
-                const std::string what = label(prefix + "blocks", owner);
-                checkBlock(blocksNode[b], what, spec, chain, block);
                 if (auto other = stageOf.find(block); other != stageOf.end())
-                    fail(blocksNode[b], what, "'" + block + "' is listed twice (also in stage " + other->second + ")");
+                    fail(blocksNode[b], label("stages[" + std::to_string(s) + "].blocks", owner),
+                         "'" + block + "' is listed twice (also in stage " + other->second + ")");
                 stageOf[block] = stage.name;
-                // Every block before `next` is listed already, so `block` comes later in the chain.
-                if (chain[next] != block) {
-                    if (listed.count(chain[next]))
-                        fail(blocksNode[b], what,
-                             "'" + block + "' is out of order: " + spec.architecture + " runs '" + chain[next] +
-                                 "' before it (the stages must list every block once, in forward order)");
-                    fail(blocksNode[b], what,
-                         "'" + chain[next] + "' is in no stage; " + spec.architecture + " runs it before '" + block +
-                             "' (the stages must list every block once, in forward order)");
-                }
-                ++next;
             }
-            const bool namesBlock = std::find(chain.begin(), chain.end(), stage.name) != chain.end();
-            if (namesBlock && stage.blocks.back() != stage.name)
-                fail(node[s]["name"], label(prefix + "name", owner),
+        }
+        for (std::size_t s = 0; s < spec.stages.size(); ++s) {
+            const StageSpec& stage = spec.stages[s];
+            if (spec.resolveBlock(stage.name) != stage.blocks.back())
+                fail(node[s]["name"], label("stages[" + std::to_string(s) + "].name", owner),
                      "stage '" + stage.name + "' is named after a block but does not end with it (a stage name " +
                          "used as a block means the stage's last block)");
         }
-        if (next < chain.size())
-            fail(node, label("stages", owner),
-                 "block '" + chain[next] + "' of " + spec.architecture +
-                     " is in no stage (the stages must list every block once, in forward order)");
     }
 };
 
 }  // namespace
 
-Expected<ModelRegistry> ModelRegistry::loadFile(const std::string& path, BlockNamesProvider provider)
+Expected<ModelRegistry> ModelRegistry::loadFile(const std::string& path)
 {
-    return load(path, std::move(provider), nullptr);
+    return load(path, nullptr);
 }
 
-Expected<ModelRegistry> ModelRegistry::load(const std::string& path, BlockNamesProvider provider,
-                                            const std::vector<CategorySpec>* baseCategories)
+Expected<ModelRegistry> ModelRegistry::load(const std::string& path, const std::vector<CategorySpec>* baseCategories)
 {
-    BlockLookup lookup;
-    if (provider) {
-        lookup = [provider](const std::string& architecture, int numClasses) -> Expected<std::vector<std::string>> {
-            std::optional<std::vector<std::string>> names = provider(architecture, numClasses);
-            if (!names)
-                return makeError("network '" + architecture + "' could not be built");
-            return std::move(*names);
-        };
-    } else {
-        lookup = networkBlockNames;
-    }
-
     std::error_code ec;
     if (!fs::is_regular_file(fs::path(path), ec))
-        return makeError(path + ": model registry file does not exist");
+        return makeError(ErrorKind::BadInput, path + ": model registry file does not exist");
 
     try {
         const YAML::Node root = YAML::LoadFile(path);
-        Reader reader(path, std::move(lookup), baseCategories);
+        Reader reader(path, baseCategories);
         reader.read(root);
         ModelRegistry registry;
         registry.mPath = path;
@@ -582,16 +527,17 @@ Expected<ModelRegistry> ModelRegistry::load(const std::string& path, BlockNamesP
         registry.mModels = std::move(reader.models);
         return registry;
     } catch (const LoadFailure& failure) {
-        return makeError(failure.message);
+        return makeError(ErrorKind::BadInput, failure.message);
     } catch (const YAML::ParserException& e) {
-        return makeError(path + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
+        return makeError(ErrorKind::BadInput,
+                         path + ":" + std::to_string(e.mark.line + 1) + ": malformed YAML: " + e.msg);
     } catch (const YAML::BadFile&) {
-        return makeError(path + ": cannot read the model registry file");
+        return makeError(ErrorKind::BadInput, path + ": cannot read the model registry file");
     } catch (const YAML::Exception& e) {
         const std::string where = e.mark.is_null() ? path : path + ":" + std::to_string(e.mark.line + 1);
-        return makeError(where + ": " + e.msg);
+        return makeError(ErrorKind::BadInput, where + ": " + e.msg);
     } catch (const std::exception& e) {
-        return makeError(path + ": " + e.what());
+        return makeError(ErrorKind::BadInput, path + ": " + e.what());
     }
 }
 
@@ -616,10 +562,9 @@ Expected<ModelRegistry> ModelRegistry::loadWithUser(const std::string& userPath)
     return loadMerged(defaultRegistryPath(), userPath);
 }
 
-Expected<ModelRegistry> ModelRegistry::loadMerged(const std::string& builtinPath, const std::string& userPath,
-                                                  BlockNamesProvider provider)
+Expected<ModelRegistry> ModelRegistry::loadMerged(const std::string& builtinPath, const std::string& userPath)
 {
-    Expected<ModelRegistry> builtin = loadFile(builtinPath, provider);
+    Expected<ModelRegistry> builtin = loadFile(builtinPath);
     if (!builtin)
         return builtin;
 
@@ -631,15 +576,15 @@ Expected<ModelRegistry> ModelRegistry::loadMerged(const std::string& builtinPath
         if (user.empty() || !fs::exists(fs::path(user), ec))
             return builtin;
     }
-    Expected<ModelRegistry> added = load(user, std::move(provider), &builtin->mCategories);
+    Expected<ModelRegistry> added = load(user, &builtin->mCategories);
     if (!added)
-        return makeError(added.message() + " (user model registry)");
+        return makeError(added.kind(), added.message() + " (user model registry)");
 
     ModelRegistry merged = std::move(builtin.value());
     for (const ModelSpec& model : added->mModels) {
         if (merged.find(model.id))
-            return makeError(user + ": id '" + model.id + "' is already a built-in model in " + builtinPath +
-                             "; give the user model another id");
+            return makeError(ErrorKind::BadInput, user + ": id '" + model.id + "' is already a built-in model in " +
+                                                      builtinPath + "; give the user model another id");
     }
     merged.mCategories = std::move(added->mCategories);  // the built-in ones first, then the user's own
     for (ModelSpec& model : added->mModels)

@@ -1,21 +1,27 @@
 #pragma once
 // ModelRegistry: model_registry.yaml (or a user registry of the same shape) loaded into validated ModelSpecs.
 //
-// Validation is complete: every field is checked for presence, type and value, unknown fields are rejected,
-// label files are read and counted, and the stages, taps and CAM target of each model are checked against the
-// block names of its real network. The first problem found is the error; its message names the file, the
-// 1-based line and the field, e.g.
-//   model_registry.yaml:123: taps of resnet18: 'layer5.0' is not a block of resnet18 (blocks: conv1, ...)
+// A schema parser and nothing else: it builds no network and links nothing of torch, so reading the registry is
+// cheap (`convlens-cli models` starts in milliseconds). Every field is checked for presence, type and value,
+// unknown fields are rejected, label files are read and counted, and each model is checked for consistency:
+// the architecture is one of architectureIds(), no block is listed in two stages, a stage named after a block
+// ends with it, and taps and the CAM target are blocks the stages list. The first problem found is the error
+// (kind BadInput); its message names the file, the 1-based line and the field, e.g.
+//   model_registry.yaml:123: taps of resnet18: 'layer5.0' is not a block of any stage of resnet18 (blocks: ...)
+// Whether the stages list exactly the blocks of the real network is checked where a network is built anyway
+// (checkBlocks in core/models/networkfactory.h, used by the analyzer and the network description).
 //
-// Ownership: a loaded registry is a value; copy or move it freely. Threads: loading touches only its own
-// data (and builds networks when the default block-name provider is used), so any thread may load; a loaded
-// registry may be read from any thread. Failure: load* return an Error, they never throw.
+// `weights.serialization` (zip | legacy) is accepted and ignored: the checkpoint reader recognises the format
+// from the file's own bytes (and also reads safetensors), so nothing ever read the field. Registries written
+// for earlier versions still load.
+//
+// Ownership: a loaded registry is a value; copy or move it freely. Threads: loading touches only its own data,
+// so any thread may load; a loaded registry may be read from any thread. Failure: load* return an Error, they
+// never throw.
 
 #include "core/common/expected.h"
 #include "core/registry/modelspec.h"
 
-#include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,16 +29,10 @@ namespace convlens {
 
 class ModelRegistry {
 public:
-    // The block names of the network `architecture` with `numClasses` outputs, in forward order, or nullopt
-    // when that network cannot be built. Called once per distinct (architecture, numClasses) during a load.
-    using BlockNamesProvider =
-        std::function<std::optional<std::vector<std::string>>(const std::string& architecture, int numClasses)>;
+    // Loads and validates the registry at `path`.
+    static Expected<ModelRegistry> loadFile(const std::string& path);
 
-    // Loads and validates the registry at `path`. An empty provider builds the real networks
-    // (createNetwork(architecture, numClasses)->blockNames()); tests inject torchvision's block lists.
-    static Expected<ModelRegistry> loadFile(const std::string& path, BlockNamesProvider provider = {});
-
-    // loadFile(defaultRegistryPath()) with the real networks.
+    // loadFile(defaultRegistryPath()).
     static Expected<ModelRegistry> loadDefault();
 
     // The bundled registry: convlens::dataFile("model_registry.yaml") (core/common/datapaths.h).
@@ -45,9 +45,8 @@ public:
     // models come after the built-in ones. Error: either file is invalid (the message names it), an explicitly
     // given user file does not exist, or a user id is also a built-in id (the message names both files).
     static Expected<ModelRegistry> loadWithUser(const std::string& userPath);
-    // loadWithUser() with an explicit built-in registry and block-name provider (tests).
-    static Expected<ModelRegistry> loadMerged(const std::string& builtinPath, const std::string& userPath,
-                                              BlockNamesProvider provider = {});
+    // loadWithUser() with an explicit built-in registry (tests).
+    static Expected<ModelRegistry> loadMerged(const std::string& builtinPath, const std::string& userPath);
     // QStandardPaths::AppConfigLocation + "/models.yaml", or "" when there is no such location.
     static std::string userRegistryPath();
 
@@ -67,8 +66,7 @@ public:
     const std::string& userPath() const { return mUserPath; }
 
 private:
-    static Expected<ModelRegistry> load(const std::string& path, BlockNamesProvider provider,
-                                        const std::vector<CategorySpec>* baseCategories);
+    static Expected<ModelRegistry> load(const std::string& path, const std::vector<CategorySpec>* baseCategories);
 
     std::string mPath;
     std::string mUserPath;

@@ -46,4 +46,23 @@ const StageSpec* ModelSpec::findStage(const std::string& name) const
     return nullptr;
 }
 
+std::string ModelSpec::resolveBlock(const std::string& name) const
+{
+    if (stageListing(stages, name))
+        return name;
+    if (const StageSpec* stage = findStage(name); stage && !stage->blocks.empty())
+        return stage->blocks.back();
+    return {};
+}
+
+const std::vector<std::string>& architectureIds()
+{
+    static const std::vector<std::string> ids = {
+        "resnet18",           "resnet50",        "mobilenet_v2",       "mobilenet_v3_small",
+        "mobilenet_v3_large", "efficientnet_b0", "efficientnet_b2",    "efficientnet_b3",
+        "densenet121",        "convnext_tiny",   "shufflenet_v2_x1_0",
+    };
+    return ids;
+}
+
 }  // namespace convlens

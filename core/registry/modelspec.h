@@ -10,12 +10,11 @@
 namespace convlens {
 
 struct WeightsSpec {
-    std::string file;           // checkpoint file name, "<name>-<sha256Prefix>.pth" (with `path`: its file name)
-    std::string url;            // download location; empty when the entry has none
-    std::string sha256Prefix;   // the hex digits of the file name after its last '-' (lower case); may be empty
-                                // only for an entry with a local `path` whose file name has none
-    std::string sha256;         // the full digest (64 hex digits, lower case) when the registry gives one, else empty
-    std::string serialization;  // "zip" (torch.save since 1.6) or "legacy" (the older pickle format)
+    std::string file;          // checkpoint file name, "<name>-<sha256Prefix>.pth" (with `path`: its file name)
+    std::string url;           // download location; empty when the entry has none
+    std::string sha256Prefix;  // the hex digits of the file name after its last '-' (lower case); may be empty
+                               // only for an entry with a local `path` whose file name has none
+    std::string sha256;        // the full digest (64 hex digits, lower case) when the registry gives one, else empty
     std::string path;  // a local checkpoint (weights.path, absolute, resolved against the registry file's folder;
                        // user registries); empty when the entry has none and the file comes from the WeightStore
 };
@@ -36,7 +35,7 @@ struct ModelSpec {
     std::string id;            // unique in the registry; the built-in ids are torchvision's model names
     std::string displayName;   // "ResNet-50"
     std::string family;        // "ResNet"
-    std::string architecture;  // one of architectureIds() (core/models/networkfactory.h)
+    std::string architecture;  // one of architectureIds()
     WeightsSpec weights;
     int numClasses = 0;
     std::string labelsFile;           // absolute (resolved against the registry file's folder)
@@ -54,6 +53,14 @@ struct ModelSpec {
     std::vector<std::string> blocks() const;
     // The stage called `name`, or nullptr.
     const StageSpec* findStage(const std::string& name) const;
+    // The block that `name` refers to: `name` itself when a stage lists it, else the last block of the stage
+    // called `name` (a stage name used as a block reference means its last block); "" when it is neither. This is
+    // the one place that rule is written: the analyzer, the network description and the registry's checks use it.
+    std::string resolveBlock(const std::string& name) const;
 };
+
+// The architectures a registry entry may name, in display order. core/models/networkfactory builds each of them
+// (tests/models prove it); the registry only checks that an entry names one.
+const std::vector<std::string>& architectureIds();
 
 }  // namespace convlens

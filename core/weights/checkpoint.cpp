@@ -37,11 +37,11 @@ Expected<std::string> readWholeFile(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        return makeError("cannot open " + describe(path) + " (does it exist, is it readable?)");
+        return makeError(ErrorKind::Weights, "cannot open " + describe(path) + " (does it exist, is it readable?)");
     }
     std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) {
-        return makeError("error while reading " + describe(path));
+        return makeError(ErrorKind::Weights, "error while reading " + describe(path));
     }
     return data;
 }
@@ -70,7 +70,7 @@ Expected<int64_t> storageBytes(const std::string& path, const StorageRef& ref)
 {
     int64_t bytes = 0;
     if (!mulAdd(ref.numel, static_cast<int64_t>(c10::elementSize(ref.dtype)), 0, bytes)) {
-        return makeError(describe(path) + " declares an impossibly large storage '" + ref.key + "'");
+        return makeError(ErrorKind::Weights, describe(path) + " declares an impossibly large storage '" + ref.key + "'");
     }
     return bytes;
 }
@@ -82,15 +82,15 @@ Expected<torch::Tensor> makeTensor(const std::string& path, const std::string& n
     const std::string what = describe(path) + ": tensor '" + name + "'";
     const auto it = storages.find(ref.storage.key);
     if (it == storages.end()) {
-        return makeError(what + " uses storage '" + ref.storage.key + "', which the file does not hold");
+        return makeError(ErrorKind::Weights, what + " uses storage '" + ref.storage.key + "', which the file does not hold");
     }
     if (ref.sizes.size() != ref.strides.size() || ref.sizes.size() > 64) {
-        return makeError(what + " has sizes " + shapeText(ref.sizes) + " and strides " + shapeText(ref.strides) +
+        return makeError(ErrorKind::Weights, what + " has sizes " + shapeText(ref.sizes) + " and strides " + shapeText(ref.strides) +
                          " of different or absurd lengths");
     }
     int64_t base = 0;
     if (ref.storageOffset < 0 || !mulAdd(1, ref.storageOffset, ref.storage.viewOffset, base)) {
-        return makeError(what + " has invalid storage offset " + std::to_string(ref.storageOffset));
+        return makeError(ErrorKind::Weights, what + " has invalid storage offset " + std::to_string(ref.storageOffset));
     }
     const int64_t limit =
         ref.storage.viewNumel >= 0 ? ref.storage.viewOffset + ref.storage.viewNumel : ref.storage.numel;
@@ -98,19 +98,19 @@ Expected<torch::Tensor> makeTensor(const std::string& path, const std::string& n
     int64_t last = base;
     for (size_t d = 0; d < ref.sizes.size(); ++d) {
         if (ref.sizes[d] < 0 || ref.strides[d] < 0) {
-            return makeError(what + " has negative sizes or strides " + shapeText(ref.sizes) + " / " +
+            return makeError(ErrorKind::Weights, what + " has negative sizes or strides " + shapeText(ref.sizes) + " / " +
                              shapeText(ref.strides));
         }
         if (!mulAdd(numel, ref.sizes[d], 0, numel)) {
-            return makeError(what + " has an impossibly large shape " + shapeText(ref.sizes));
+            return makeError(ErrorKind::Weights, what + " has an impossibly large shape " + shapeText(ref.sizes));
         }
         if (ref.sizes[d] > 0 && !mulAdd(ref.sizes[d] - 1, ref.strides[d], last, last)) {
-            return makeError(what + " has impossibly large strides " + shapeText(ref.strides));
+            return makeError(ErrorKind::Weights, what + " has impossibly large strides " + shapeText(ref.strides));
         }
     }
     const bool fits = numel == 0 ? base <= limit : last < limit;
     if (!fits) {
-        return makeError(what + " of shape " + shapeText(ref.sizes) + ", strides " + shapeText(ref.strides) +
+        return makeError(ErrorKind::Weights, what + " of shape " + shapeText(ref.sizes) + ", strides " + shapeText(ref.strides) +
                          " and offset " + std::to_string(ref.storageOffset) + " reaches outside its storage '" +
                          ref.storage.key + "' of " + std::to_string(limit) + " elements (corrupted file)");
     }
@@ -124,7 +124,7 @@ Expected<PickleValuePtr> unwrapStateDict(const std::string& path, PickleValuePtr
 {
     for (int depth = 0; depth < 4; ++depth) {
         if (value->kind != Kind::Dict) {
-            return makeError(describe(path) + " holds a " +
+            return makeError(ErrorKind::Weights, describe(path) + " holds a " +
                              std::string(value->kind == Kind::Tensor ? "single tensor" : "non-dict object") +
                              ", not a state_dict");
         }
@@ -150,10 +150,10 @@ Expected<StateDict> stateDictFromPickle(const std::string& path, const PickleVal
     StateDict result;
     for (const auto& [key, value] : (*dict)->entries) {
         if (key->kind != Kind::String) {
-            return makeError(describe(path) + " has a state_dict key that is not a string");
+            return makeError(ErrorKind::Weights, describe(path) + " has a state_dict key that is not a string");
         }
         if (value->kind != Kind::Tensor) {
-            return makeError(describe(path) + ": state_dict entry '" + key->text + "' is not a tensor");
+            return makeError(ErrorKind::Weights, describe(path) + ": state_dict entry '" + key->text + "' is not a tensor");
         }
         auto tensor = makeTensor(path, key->text, value->tensor, storages);
         if (!tensor) {
@@ -176,7 +176,7 @@ Expected<StateDict> readZip(const std::string& path)
 {
     caffe2::serialize::PyTorchStreamReader reader(path);
     if (!reader.hasRecord("data.pkl")) {
-        return makeError(describe(path) +
+        return makeError(ErrorKind::Weights, describe(path) +
                          " is a zip archive without data.pkl: not a torch.save file (a TorchScript archive or "
                          "another zip?)");
     }
@@ -191,7 +191,7 @@ Expected<StateDict> readZip(const std::string& path)
         auto [order, orderSize] = reader.getRecord("byteorder");
         const std::string text(static_cast<const char*>(order.get()), orderSize);
         if (text != "little" && text != "big") {
-            return makeError(describe(path) + " has an unknown byteorder '" + text + "'");
+            return makeError(ErrorKind::Weights, describe(path) + " has an unknown byteorder '" + text + "'");
         }
         bigEndian = text == "big";
     }
@@ -199,7 +199,7 @@ Expected<StateDict> readZip(const std::string& path)
     for (const auto& [key, ref] : unpickler.storages()) {
         const std::string record = "data/" + key;
         if (!reader.hasRecord(record)) {
-            return makeError(describe(path) + " lacks the storage record " + record + " that its tensors use");
+            return makeError(ErrorKind::Weights, describe(path) + " lacks the storage record " + record + " that its tensors use");
         }
         auto needed = storageBytes(path, ref);
         if (!needed) {
@@ -207,7 +207,7 @@ Expected<StateDict> readZip(const std::string& path)
         }
         auto [data, size] = reader.getRecord(record);
         if (size < static_cast<size_t>(*needed)) {
-            return makeError(describe(path) + ": storage " + record + " holds " + std::to_string(size) +
+            return makeError(ErrorKind::Weights, describe(path) + ": storage " + record + " holds " + std::to_string(size) +
                              " bytes, but declares " + std::to_string(ref.numel) + " " +
                              std::string(c10::toString(ref.dtype)) + " elements (" + std::to_string(*needed) +
                              " bytes); the file is corrupted");
@@ -236,25 +236,25 @@ Expected<StateDict> readLegacy(const std::string& path)
     }
     if ((*magic)->kind != Kind::BigInt ||
         (*magic)->text != std::string(std::begin(kLegacyMagic), std::end(kLegacyMagic))) {
-        return makeError(describe(path) + " does not start with torch's magic number: not a legacy checkpoint");
+        return makeError(ErrorKind::Weights, describe(path) + " does not start with torch's magic number: not a legacy checkpoint");
     }
     auto protocol = unpickler.load();
     if (!protocol) {
         return protocol.error();
     }
     if ((*protocol)->kind != Kind::Int || (*protocol)->integer != kLegacyProtocolVersion) {
-        return makeError(describe(path) + " has an unsupported legacy protocol version");
+        return makeError(ErrorKind::Weights, describe(path) + " has an unsupported legacy protocol version");
     }
     auto sysInfo = unpickler.load();
     if (!sysInfo) {
         return sysInfo.error();
     }
     if ((*sysInfo)->kind != Kind::Dict) {
-        return makeError(describe(path) + " has no system info dict after its protocol version");
+        return makeError(ErrorKind::Weights, describe(path) + " has no system info dict after its protocol version");
     }
     const auto littleEndian = (*sysInfo)->find("little_endian");
     if (littleEndian && littleEndian->kind == Kind::Bool && !littleEndian->boolean) {
-        return makeError(describe(path) + " was saved on a big-endian machine; re-save it on a little-endian one");
+        return makeError(ErrorKind::Weights, describe(path) + " was saved on a big-endian machine; re-save it on a little-endian one");
     }
     auto root = unpickler.load();
     if (!root) {
@@ -265,31 +265,31 @@ Expected<StateDict> readLegacy(const std::string& path)
         return keys.error();
     }
     if ((*keys)->kind != Kind::List) {
-        return makeError(describe(path) + " has no list of storage keys after its object pickle");
+        return makeError(ErrorKind::Weights, describe(path) + " has no list of storage keys after its object pickle");
     }
     std::map<std::string, c10::Storage> storages;
     size_t pos = unpickler.position();
     for (const auto& keyValue : (*keys)->items) {
         if (keyValue->kind != Kind::String) {
-            return makeError(describe(path) + " has a storage key that is not a string");
+            return makeError(ErrorKind::Weights, describe(path) + " has a storage key that is not a string");
         }
         const std::string& key = keyValue->text;
         const auto ref = unpickler.storages().find(key);
         if (ref == unpickler.storages().end()) {
-            return makeError(describe(path) + " stores storage '" + key + "', which no tensor declares");
+            return makeError(ErrorKind::Weights, describe(path) + " stores storage '" + key + "', which no tensor declares");
         }
         if (storages.count(key)) {
-            return makeError(describe(path) + " stores storage '" + key + "' twice");
+            return makeError(ErrorKind::Weights, describe(path) + " stores storage '" + key + "' twice");
         }
         if (data.size() - pos < 8) {
-            return makeError(describe(path) + " is truncated: storage '" + key + "' should start at byte " +
+            return makeError(ErrorKind::Weights, describe(path) + " is truncated: storage '" + key + "' should start at byte " +
                              std::to_string(pos) + ", the file has " + std::to_string(data.size()) + " bytes");
         }
         int64_t numel = 0;
         std::memcpy(&numel, data.data() + pos, 8);  // little-endian, checked above
         pos += 8;
         if (numel != ref->second.numel) {
-            return makeError(describe(path) + ": storage '" + key + "' holds " + std::to_string(numel) +
+            return makeError(ErrorKind::Weights, describe(path) + ": storage '" + key + "' holds " + std::to_string(numel) +
                              " elements, but its tensors declare " + std::to_string(ref->second.numel) +
                              "; the file is corrupted");
         }
@@ -298,7 +298,7 @@ Expected<StateDict> readLegacy(const std::string& path)
             return needed.error();
         }
         if (data.size() - pos < static_cast<size_t>(*needed)) {
-            return makeError(describe(path) + " is truncated: storage '" + key + "' needs " + std::to_string(*needed) +
+            return makeError(ErrorKind::Weights, describe(path) + " is truncated: storage '" + key + "' needs " + std::to_string(*needed) +
                              " bytes at byte " + std::to_string(pos) + ", only " + std::to_string(data.size() - pos) +
                              " remain");
         }
@@ -316,7 +316,7 @@ Expected<int64_t> jsonCount(const QJsonValue& value)
     const double number = value.toDouble(-1.0);
     if (!value.isDouble() || number < 0 || number > 9007199254740992.0 ||
         number != static_cast<double>(static_cast<int64_t>(number))) {
-        return makeError("not a non-negative integer");
+        return makeError(ErrorKind::Weights, "not a non-negative integer");
     }
     return static_cast<int64_t>(number);
 }
@@ -330,20 +330,20 @@ Expected<StateDict> readSafetensors(const std::string& path)
     const std::string& data = *file;
     const std::string bad = describe(path) + " is not a valid safetensors file: ";
     if (data.size() < 8) {
-        return makeError(bad + "shorter than its 8-byte header length");
+        return makeError(ErrorKind::Weights, bad + "shorter than its 8-byte header length");
     }
     uint64_t headerSize = 0;
     for (int i = 7; i >= 0; --i) {
         headerSize = (headerSize << 8) | static_cast<uint8_t>(data[static_cast<size_t>(i)]);
     }
     if (headerSize > kMaxSafetensorsHeader || headerSize > data.size() - 8) {
-        return makeError(bad + "header length " + std::to_string(headerSize) + " exceeds the file");
+        return makeError(ErrorKind::Weights, bad + "header length " + std::to_string(headerSize) + " exceeds the file");
     }
     QJsonParseError parseError;
     const QJsonDocument header =
         QJsonDocument::fromJson(QByteArray(data.data() + 8, static_cast<qsizetype>(headerSize)), &parseError);
     if (parseError.error != QJsonParseError::NoError || !header.isObject()) {
-        return makeError(bad + "header is not a JSON object (" + parseError.errorString().toStdString() + ")");
+        return makeError(ErrorKind::Weights, bad + "header is not a JSON object (" + parseError.errorString().toStdString() + ")");
     }
     const size_t dataStart = 8 + headerSize;
     const int64_t dataSize = static_cast<int64_t>(data.size() - dataStart);
@@ -372,7 +372,7 @@ Expected<StateDict> readSafetensors(const std::string& path)
         const QJsonObject info = it.value().toObject();
         const auto dtype = kDtypes.find(info.value(QStringLiteral("dtype")).toString());
         if (dtype == kDtypes.end()) {
-            return makeError(where + "has an unsupported dtype '" +
+            return makeError(ErrorKind::Weights, where + "has an unsupported dtype '" +
                              info.value(QStringLiteral("dtype")).toString().toStdString() + "'");
         }
         entry.dtype = dtype->second;
@@ -381,19 +381,19 @@ Expected<StateDict> readSafetensors(const std::string& path)
         for (const auto& dim : shape) {
             auto size = jsonCount(dim);
             if (!size || !mulAdd(bytes, *size, 0, bytes)) {
-                return makeError(where + "has an invalid shape");
+                return makeError(ErrorKind::Weights, where + "has an invalid shape");
             }
             entry.shape.push_back(*size);
         }
         const QJsonArray offsets = info.value(QStringLiteral("data_offsets")).toArray();
-        auto begin = offsets.size() == 2 ? jsonCount(offsets[0]) : Expected<int64_t>(makeError(""));
-        auto end = offsets.size() == 2 ? jsonCount(offsets[1]) : Expected<int64_t>(makeError(""));
+        auto begin = offsets.size() == 2 ? jsonCount(offsets[0]) : Expected<int64_t>(makeError(ErrorKind::Weights, ""));
+        auto end = offsets.size() == 2 ? jsonCount(offsets[1]) : Expected<int64_t>(makeError(ErrorKind::Weights, ""));
         if (!begin || !end || *begin > *end || *end > dataSize) {
-            return makeError(where + "has data_offsets outside the " + std::to_string(dataSize) +
+            return makeError(ErrorKind::Weights, where + "has data_offsets outside the " + std::to_string(dataSize) +
                              " bytes of tensor data");
         }
         if (*end - *begin != bytes) {
-            return makeError(where + "of shape " + shapeText(entry.shape) + " needs " + std::to_string(bytes) +
+            return makeError(ErrorKind::Weights, where + "of shape " + shapeText(entry.shape) + " needs " + std::to_string(bytes) +
                              " bytes, its data_offsets span " + std::to_string(*end - *begin));
         }
         entry.begin = *begin;
@@ -405,7 +405,7 @@ Expected<StateDict> readSafetensors(const std::string& path)
     for (size_t i = 0; i < entries.size(); ++i) {
         const Entry& entry = entries[i];
         if (i > 0 && entry.begin < entries[i - 1].end) {
-            return makeError(bad + "tensors '" + entries[i - 1].name + "' and '" + entry.name + "' overlap");
+            return makeError(ErrorKind::Weights, bad + "tensors '" + entries[i - 1].name + "' and '" + entry.name + "' overlap");
         }
         auto tensor = torch::empty(entry.shape, torch::TensorOptions().dtype(entry.dtype));
         std::memcpy(tensor.data_ptr(), data.data() + dataStart + entry.begin,
@@ -425,7 +425,7 @@ Expected<StateDict> stripModulePrefix(const std::string& path, StateDict stateDi
             name.erase(0, kPrefix.size());
         }
         if (!seen.insert(name).second) {
-            return makeError(describe(path) + " holds '" + name + "' twice (with and without 'module.')");
+            return makeError(ErrorKind::Weights, describe(path) + " holds '" + name + "' twice (with and without 'module.')");
         }
     }
     return stateDict;
@@ -473,10 +473,10 @@ Expected<StateDict> readCheckpoint(const std::string& path)
 {
     std::error_code error;
     if (!std::filesystem::is_regular_file(path, error)) {
-        return makeError(describe(path) + " does not exist or is not a file");
+        return makeError(ErrorKind::Weights, describe(path) + " does not exist or is not a file");
     }
     try {
-        Expected<StateDict> stateDict = makeError("");
+        Expected<StateDict> stateDict = makeError(ErrorKind::Weights, "");
         switch (detectCheckpointFormat(path)) {
             case CheckpointFormat::Zip:
                 stateDict = readZip(path);
@@ -488,11 +488,11 @@ Expected<StateDict> readCheckpoint(const std::string& path)
                 stateDict = readSafetensors(path);
                 break;
             case CheckpointFormat::Tar:
-                return makeError(describe(path) +
+                return makeError(ErrorKind::Weights, describe(path) +
                                  " is in PyTorch's old tar format: tar format not supported, re-save with "
                                  "torch.save (load it in Python, then torch.save(state_dict, path))");
             case CheckpointFormat::Unknown:
-                return makeError(describe(path) +
+                return makeError(ErrorKind::Weights, describe(path) +
                                  " is not a PyTorch checkpoint: neither a torch.save zip, a legacy torch.save "
                                  "pickle nor a safetensors file");
         }
@@ -501,9 +501,9 @@ Expected<StateDict> readCheckpoint(const std::string& path)
         }
         return stripModulePrefix(path, std::move(*stateDict));
     } catch (const c10::Error& e) {
-        return makeError(describe(path) + " could not be read: " + e.what_without_backtrace());
+        return makeError(ErrorKind::Weights, describe(path) + " could not be read: " + e.what_without_backtrace());
     } catch (const std::exception& e) {
-        return makeError(describe(path) + " could not be read: " + e.what());
+        return makeError(ErrorKind::Weights, describe(path) + " could not be read: " + e.what());
     }
 }
 

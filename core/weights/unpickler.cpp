@@ -155,7 +155,7 @@ Expected<PickleValuePtr> Unpickler::load()
     try {
         return run();
     } catch (const UnpickleFailure& failure) {
-        return makeError(failure.what());
+        return makeError(ErrorKind::Weights, failure.what());
     }
 }
 

@@ -88,9 +88,9 @@ QUrl WeightDownloader::downloadUrl(const WeightsSpec& weights)
     return QUrl(q(weights.url));
 }
 
-Expected<QString> WeightDownloader::destinationDir()
+Expected<QString> WeightDownloader::destinationDir(const QString& settingsDir)
 {
-    const QStringList dirs = WeightStore::searchDirs();
+    const QStringList dirs = WeightStore::searchDirs(settingsDir);
     for (const QString& dir : dirs) {
         if (!QDir().mkpath(dir))
             continue;
@@ -98,12 +98,12 @@ Expected<QString> WeightDownloader::destinationDir()
         if (info.isDir() && info.isWritable())
             return info.absoluteFilePath();
     }
-    return makeError(
+    return makeError(ErrorKind::Weights,
         "no writable folder for downloaded weights; tried: " + dirs.join(QStringLiteral(", ")).toStdString() +
         ". Set CONVLENS_WEIGHTS_DIR to a writable folder.");
 }
 
-void WeightDownloader::start(const WeightsSpec& weights)
+void WeightDownloader::start(const WeightsSpec& weights, const QString& settingsDir)
 {
     if (mReply) {
         finish({false, {}, QStringLiteral("%1: a download is already running").arg(q(weights.file))});
@@ -124,7 +124,7 @@ void WeightDownloader::start(const WeightsSpec& weights)
         fail(QStringLiteral("no download URL in the registry and no mirror set (CONVLENS_WEIGHTS_MIRROR)"));
         return;
     }
-    Expected<QString> dir = destinationDir();
+    Expected<QString> dir = destinationDir(settingsDir);
     if (!dir) {
         fail(q(dir.message()));
         return;
@@ -246,17 +246,17 @@ Expected<void> verifyWeightsFile(const QString& path, const WeightsSpec& weights
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return makeError((path + QStringLiteral(": cannot read: ") + file.errorString()).toStdString());
+        return makeError(ErrorKind::Weights, (path + QStringLiteral(": cannot read: ") + file.errorString()).toStdString());
     QCryptographicHash hash(QCryptographicHash::Sha256);
     if (!hash.addData(&file))
-        return makeError((path + QStringLiteral(": cannot read: ") + file.errorString()).toStdString());
+        return makeError(ErrorKind::Weights, (path + QStringLiteral(": cannot read: ") + file.errorString()).toStdString());
     const QString problem = digestProblem(QString::fromLatin1(hash.result().toHex()), weights);
     if (!problem.isEmpty())
-        return makeError((path + QStringLiteral(": ") + problem).toStdString());
+        return makeError(ErrorKind::Weights, (path + QStringLiteral(": ") + problem).toStdString());
     return {};
 }
 
-Expected<QString> downloadBlocking(const WeightsSpec& weights,
+Expected<QString> downloadBlocking(const WeightsSpec& weights, const QString& settingsDir,
                                    std::function<void(qint64 received, qint64 total, double bytesPerSecond)> progress)
 {
     WeightDownloader downloader;
@@ -273,11 +273,11 @@ Expected<QString> downloadBlocking(const WeightsSpec& weights,
         done = true;
         loop.quit();
     });
-    downloader.start(weights);
+    downloader.start(weights, settingsDir);
     if (!done)  // start() may have finished at once
         loop.exec();
     if (!result.ok)
-        return makeError(result.error.toStdString());
+        return makeError(ErrorKind::Weights, result.error.toStdString());
     return result.path;
 }
 

@@ -52,7 +52,8 @@ public:
     // Starts downloading `weights` (file + url, or a mirror). Emits finished() exactly once per start(), from
     // the event loop (never before start() returns), also when it fails before any network traffic (no URL, no
     // writable folder, already running).
-    void start(const WeightsSpec& weights);
+    // The file goes to destinationDir(settingsDir).
+    void start(const WeightsSpec& weights, const QString& settingsDir = {});
     // Aborts the running download; finished() reports "cancelled" and no file is left. No-op when idle.
     void cancel();
     bool isRunning() const { return mReply != nullptr; }
@@ -62,9 +63,9 @@ public:
     static QString mirror();
     // Where `weights` is fetched from: mirror() + "/" + file when a mirror is set, else weights.url (may be empty).
     static QUrl downloadUrl(const WeightsSpec& weights);
-    // The folder downloads go to: the first of WeightStore::searchDirs() that exists or can be created and is
-    // writable; an Error listing the folders tried otherwise.
-    static Expected<QString> destinationDir();
+    // The folder downloads go to: the first of WeightStore::searchDirs(settingsDir) that exists or can be created
+    // and is writable; an Error listing the folders tried otherwise.
+    static Expected<QString> destinationDir(const QString& settingsDir = {});
 
 Q_SIGNALS:
     // bytesTotal is -1 while unknown; bytesPerSecond averages since the first byte. bytesReceived never decreases.
@@ -96,8 +97,8 @@ Expected<void> verifyWeightsFile(const QString& path, const WeightsSpec& weights
 
 // For the command-line tool only, never the GUI thread: runs a WeightDownloader in a local QEventLoop until it
 // finishes and returns the file's path or the error. Needs a QCoreApplication. `progress` may be empty.
-Expected<QString> downloadBlocking(const WeightsSpec& weights,
-                                   std::function<void(qint64 received, qint64 total, double bytesPerSecond)> progress);
+Expected<QString> downloadBlocking(const WeightsSpec& weights, const QString& settingsDir,
+                                   std::function<void(qint64 received, qint64 total, double bytesPerSecond)> progress = {});
 
 }  // namespace convlens
 

@@ -108,7 +108,7 @@ Expected<LoadReport> applyStateDict(NetworkImpl& net, const StateDict& sd, const
             for (size_t i = 0; i < parts.size(); ++i) {
                 message += (i ? ", " : "") + parts[i];
             }
-            return makeError(message);
+            return makeError(ErrorKind::Weights, message);
         }
 
         torch::NoGradGuard noGrad;
@@ -117,7 +117,7 @@ Expected<LoadReport> applyStateDict(NetworkImpl& net, const StateDict& sd, const
         }
         return report;
     } catch (const c10::Error& e) {
-        return makeError("cannot load " + fileName + " into " + net.architecture() + ": " + e.what_without_backtrace());
+        return makeError(ErrorKind::Weights, "cannot load " + fileName + " into " + net.architecture() + ": " + e.what_without_backtrace());
     }
 }
 
@@ -142,7 +142,7 @@ Expected<std::shared_ptr<NetworkImpl>> createNetworkWithWeights(const std::strin
     auto net = createNetwork(architecture, numClasses,
                              weightsPath.empty() ? Initialisation::Torchvision : Initialisation::Skip);
     if (!net)
-        return makeError(name + ": " + net.message());
+        return makeError(ErrorKind::Weights, name + ": " + net.message());
     if (!weightsPath.empty()) {
         auto report = loadWeights(**net, weightsPath);
         if (!report)

@@ -14,7 +14,7 @@ QString env(const char* name)
 
 }  // namespace
 
-QStringList WeightStore::searchDirs()
+QStringList WeightStore::searchDirs(const QString& settingsDir)
 {
     QStringList dirs;
     auto add = [&dirs](const QString& dir) {
@@ -36,15 +36,16 @@ QStringList WeightStore::searchDirs()
     const QString torchHome = env("TORCH_HOME");
     add((torchHome.isEmpty() ? defaultTorchHome : torchHome) + QStringLiteral("/hub/checkpoints"));
     add(defaultTorchHome + QStringLiteral("/hub/checkpoints"));
+    add(settingsDir);
     return dirs;
 }
 
-std::optional<QString> WeightStore::find(const QString& fileName)
+std::optional<QString> WeightStore::find(const QString& fileName, const QString& settingsDir)
 {
     if (fileName.isEmpty() || fileName.contains(QLatin1Char('/'))) {
         return std::nullopt;
     }
-    for (const QString& dir : searchDirs()) {
+    for (const QString& dir : searchDirs(settingsDir)) {
         const QFileInfo info(QDir(dir).filePath(fileName));
         if (info.isFile() && info.isReadable()) {
             return info.absoluteFilePath();
@@ -53,18 +54,18 @@ std::optional<QString> WeightStore::find(const QString& fileName)
     return std::nullopt;
 }
 
-Expected<QString> WeightStore::locate(const QString& fileName, const QString& url)
+Expected<QString> WeightStore::locate(const QString& fileName, const QString& url, const QString& settingsDir)
 {
-    if (auto path = find(fileName)) {
+    if (auto path = find(fileName, settingsDir)) {
         return *path;
     }
-    const QStringList dirs = searchDirs();
+    const QStringList dirs = searchDirs(settingsDir);
     const QString message =
         QStringLiteral(
             "weights file %1 not found; looked in: %2. Download it from %3 into one of these folders "
             "(or set CONVLENS_WEIGHTS_DIR to the folder that holds it).")
             .arg(fileName, dirs.join(QStringLiteral(", ")), url);
-    return makeError(message.toStdString());
+    return makeError(ErrorKind::Weights, message.toStdString());
 }
 
 }  // namespace convlens

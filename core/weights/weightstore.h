@@ -17,15 +17,17 @@ namespace convlens {
 class WeightStore {
 public:
     // Folders searched, in order: $CONVLENS_WEIGHTS_DIR, $TORCH_HOME/hub/checkpoints (TORCH_HOME defaulting to
-    // ${XDG_CACHE_HOME:-~/.cache}/torch, as in torch.hub), ${XDG_CACHE_HOME:-~/.cache}/torch/hub/checkpoints.
-    // Unset or empty variables are skipped; duplicates are listed once.
-    static QStringList searchDirs();
+    // ${XDG_CACHE_HOME:-~/.cache}/torch, as in torch.hub), ${XDG_CACHE_HOME:-~/.cache}/torch/hub/checkpoints, then
+    // `settingsDir` (the weights folder chosen in the application's settings). Unset or empty variables and an
+    // empty `settingsDir` are skipped; duplicates are listed once.
+    static QStringList searchDirs(const QString& settingsDir = {});
 
-    // Absolute path of the first readable file called `fileName` in searchDirs(), if any.
-    static std::optional<QString> find(const QString& fileName);
+    // Absolute path of the first regular, readable file called `fileName` in searchDirs(settingsDir), if any.
+    static std::optional<QString> find(const QString& fileName, const QString& settingsDir = {});
 
-    // find(), or an Error that says which file is missing, the URL to download it from and where to put it.
-    static Expected<QString> locate(const QString& fileName, const QString& url);
+    // find(), or an Error (kind Weights) that says which file is missing, the URL to download it from and where
+    // to put it.
+    static Expected<QString> locate(const QString& fileName, const QString& url, const QString& settingsDir = {});
 };
 
 }  // namespace convlens

@@ -1,14 +1,17 @@
 // Analyzer against a PyTorch reference written from pytorch-grad-cam's formulas (make_cam_reference.py, run as
 // the ctest fixture `inspect` on the seeded weights of the `models` fixture): raw CAM grids of every method for
 // the top-K classes, guided backprop and guided Grad-CAM images, faithfulness, layer statistics and tiles; the
-// batched head-only backward against K separate backward passes; cancellation inside Score-CAM.
+// batched head-only backward against K separate backward passes; cancellation inside Score-CAM; the error kinds;
+// progress weighted by stage cost; the intra-op thread count applied on the analysing thread.
 // A reference case is a model at one CAM layer; its files are named after the case ("mobilenet_v3_large.features.16").
 
 #include "core/inspect/analyzer.h"
+#include "core/common/threads.h"
 #include "core/image/preprocess.h"
 #include "core/inspect/cammethod.h"
 #include "core/inspect/classgradients.h"
 #include "core/inspect/guidedimage.h"
+#include "core/inspect/predictor.h"
 #include "core/models/network.h"
 #include "core/models/networkfactory.h"
 #include "core/registry/modelregistry.h"
@@ -19,13 +22,16 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QThreadPool>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <set>
+#include <thread>
 
 using namespace convlens;
 
@@ -295,21 +301,92 @@ TEST(Analyzer, RejectsUnknownNames)
     options.taps = {"layer5.0"};
     auto r = analyzer->analyze(image, options);
     ASSERT_FALSE(r);
+    EXPECT_EQ(r.kind(), ErrorKind::BadInput);
     EXPECT_NE(r.message().find("layer5.0"), std::string::npos) << r.message();
 
     options.taps = {};
     options.methods = {"gradcam", "nosuchcam"};
     r = analyzer->analyze(image, options);
     ASSERT_FALSE(r);
+    EXPECT_EQ(r.kind(), ErrorKind::BadInput);
     EXPECT_NE(r.message().find("nosuchcam"), std::string::npos) << r.message();
 
     options.methods = {"gradcam"};
     options.camLayer = "layer9";
     r = analyzer->analyze(image, options);
     ASSERT_FALSE(r);
+    EXPECT_EQ(r.kind(), ErrorKind::BadInput);
     EXPECT_NE(r.message().find("layer9"), std::string::npos) << r.message();
 
-    EXPECT_FALSE(analyzer->analyze(QImage(), AnalysisOptions()));
+    // A block without a spatial map (avgpool flattens) cannot carry a class activation map.
+    options.camLayer = "avgpool";
+    r = analyzer->analyze(image, options);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.kind(), ErrorKind::BadInput);
+    EXPECT_NE(r.message().find("avgpool"), std::string::npos) << r.message();
+
+    r = analyzer->analyze(QImage(), AnalysisOptions());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.kind(), ErrorKind::BadInput);
+}
+
+TEST(Analyzer, ALibraryErrorInsideAStageIsAnInternalError)
+{
+    // A crop size of 0 gives an empty input tensor; the first convolution raises c10::Error inside the forward
+    // stage, which analyze() returns instead of throwing.
+    ModelSpec broken = spec("resnet18");
+    broken.preprocess.cropSize = 0;
+    auto analyzer = Analyzer::create(broken, QString());
+    ASSERT_TRUE(analyzer) << analyzer.message();
+    Expected<AnalysisResult> r = makeError(ErrorKind::BadInput, "not run");
+    EXPECT_NO_THROW(r = analyzer->analyze(testImage(), AnalysisOptions()));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.kind(), ErrorKind::Internal) << r.message();
+    EXPECT_NE(r.message().find("resnet18"), std::string::npos) << r.message();
+}
+
+TEST(Analyzer, ProgressFollowsTheStagesWeightedByTheirCost)
+{
+    auto analyzer = Analyzer::create(spec("resnet18"), QString());
+    ASSERT_TRUE(analyzer) << analyzer.message();
+    AnalysisOptions options;
+    options.methods = {"gradcam", "scorecam", "guided"};
+    options.topK = 2;
+    options.taps = {"layer4.1"};
+    std::vector<std::pair<double, std::string>> reports;
+    auto r = analyzer->analyze(testImage(), options, nullptr,
+                               [&](double f, const std::string& stage) { reports.emplace_back(f, stage); });
+    ASSERT_TRUE(r) << r.message();
+
+    // Each stage is entered once, in order (the predictions report under "forward", the pass they finish).
+    std::vector<std::string> entered;
+    for (const auto& [f, stage] : reports) {
+        EXPECT_GE(f, 0.0);
+        EXPECT_LE(f, 1.0);
+        if (entered.empty() || entered.back() != stage)
+            entered.push_back(stage);
+    }
+    EXPECT_EQ(entered, (std::vector<std::string>{"preprocess", "forward", "feature maps", "gradients",
+                                                 "guided backprop", "cam gradcam", "cam scorecam", "cam guided",
+                                                 "faithfulness", "done"}));
+    for (size_t i = 1; i < reports.size(); ++i)
+        EXPECT_LE(reports[i - 1].first, reports[i].first) << reports[i].second;
+    EXPECT_EQ(reports.front().first, 0.0);
+    EXPECT_EQ(reports.back().first, 1.0);
+
+    // The share of the bar each stage gets follows its measured cost: Score-CAM runs the network once per channel
+    // of layer4.1 (512), so it takes most of the bar, Grad-CAM (a weighted sum) almost none.
+    auto enteredAt = [&](const std::string& stage) {
+        for (const auto& [f, s] : reports)
+            if (s == stage)
+                return f;
+        return -1.0;
+    };
+    const double scoreCam = enteredAt("cam guided") - enteredAt("cam scorecam");
+    const double gradCam = enteredAt("cam scorecam") - enteredAt("cam gradcam");
+    EXPECT_GT(scoreCam, 0.5);
+    EXPECT_LT(gradCam, 0.05);
+    EXPECT_GT(scoreCam, 10 * gradCam);
 }
 
 TEST(Analyzer, DefaultsToAllTapsAndTheSpecCamTarget)
@@ -538,6 +615,64 @@ TEST(Analyzer, CancelDuringScoreCamStops)
             cancel = true;
     });
     ASSERT_FALSE(result);
+    EXPECT_EQ(result.kind(), ErrorKind::Cancelled);
     EXPECT_NE(result.message().find("cancelled"), std::string::npos) << result.message();
     EXPECT_EQ(batchesDone, 3) << "Score-CAM must stop at the next batch after the flag is raised";
+}
+
+// OpenMP keeps the intra-op thread count per thread, and the JobService runs analyses on a reused pool thread: a
+// count set on another thread after that pool thread's first inference must still apply to its next ones.
+TEST(InferenceThreads, AnalysisAndPredictionApplyTheCountOnTheirOwnThread)
+{
+    auto analyzer = Analyzer::create(spec("resnet18"), QString());
+    auto predictor = Predictor::create(spec("resnet18"), QString());
+    ASSERT_TRUE(analyzer) << analyzer.message();
+    ASSERT_TRUE(predictor) << predictor.message();
+    QImage image(64, 48, QImage::Format_RGB888);
+    image.fill(Qt::gray);
+    AnalysisOptions options;
+    options.taps = {"layer4.1"};
+
+    QThreadPool pool;
+    pool.setMaxThreadCount(1);
+    pool.setExpiryTimeout(-1);  // one pool thread for every task, as the JobService reuses its threads
+    struct Observed {
+        std::thread::id thread;
+        int threads = 0;  // at::get_num_threads() on that thread: inside analyze(), or after predict()
+    };
+    auto onPool = [&](std::function<int()> work) {
+        auto done = std::make_shared<std::promise<Observed>>();
+        std::future<Observed> observed = done->get_future();
+        pool.start([work = std::move(work), done] { done->set_value({std::this_thread::get_id(), work()}); });
+        return observed.get();
+    };
+    auto analyse = [&] {
+        int during = 0;
+        auto r = analyzer->analyze(image, options, nullptr, [&](double, const std::string& stage) {
+            if (stage == "forward")
+                during = at::get_num_threads();
+        });
+        EXPECT_TRUE(r) << r.message();
+        return during;
+    };
+    auto predict = [&] {
+        auto p = predictor->predict(image, 3);
+        EXPECT_TRUE(p) << p.message();
+        return at::get_num_threads();
+    };
+
+    setInferenceThreads(1);
+    const Observed first = onPool(analyse);
+    EXPECT_EQ(first.threads, 1);
+
+    setInferenceThreads(3);  // on this thread, after the pool thread has run an analysis
+    const Observed analysed = onPool(analyse);
+    EXPECT_EQ(analysed.thread, first.thread) << "the pool did not reuse its thread; the test would prove nothing";
+    EXPECT_EQ(analysed.threads, 3);
+
+    setInferenceThreads(2);
+    const Observed predicted = onPool(predict);
+    EXPECT_EQ(predicted.thread, first.thread);
+    EXPECT_EQ(predicted.threads, 2);
+    EXPECT_EQ(inferenceThreads(), 2);
 }

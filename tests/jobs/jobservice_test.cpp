@@ -88,7 +88,7 @@ JobWork batchedWork(std::atomic<int>& batchesDone, int batches = 2000, int batch
     return [&batchesDone, batches, batchMs](JobContext& context) -> Expected<ResultPtr> {
         for (int b = 0; b < batches; ++b) {
             if (context.isCancelled())
-                return makeError("cancelled");
+                return makeError(ErrorKind::Internal, "cancelled");
             QThread::msleep(batchMs);
             ++batchesDone;
             context.setProgress(double(b + 1) / batches, "Score-CAM batch " + std::to_string(b + 1));
@@ -239,7 +239,7 @@ TEST(JobServiceTest, AFailingJobFailsAloneWithItsMessage)
     const JobId a = service.submitBatch(quickWork("a"));
     const JobId b = service.submitBatch(
         [](JobContext&) -> Expected<ResultPtr> {
-            return makeError("/weights/resnet50.pth: truncated zip archive; delete it and download again");
+            return makeError(ErrorKind::Internal, "/weights/resnet50.pth: truncated zip archive; delete it and download again");
         },
         QStringLiteral("resnet50"));
     const JobId c = service.submitBatch(quickWork("c"));

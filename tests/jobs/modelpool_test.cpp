@@ -64,7 +64,7 @@ TEST(ModelPoolTest, FailedLoadsAreReportedAndRetried)
     int attempts = 0;
     auto failing = [&attempts]() -> Expected<std::shared_ptr<FakeModel>> {
         ++attempts;
-        return makeError("/weights/x.pth: not a checkpoint");
+        return makeError(ErrorKind::Internal, "/weights/x.pth: not a checkpoint");
     };
     auto r = pool.acquire("x", failing);
     ASSERT_FALSE(r);

@@ -1,12 +1,18 @@
 #pragma once
-// A fully populated AnalysisResult for cache tests, with every field set to a value derived from `seed`, and a
-// field-by-field comparison.
+// A fully populated AnalysisResult for cache and JSON tests, with every field set to a value derived from `seed`,
+// and a field-by-field comparison.
 
 #include "core/inspect/analysisresult.h"
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <cstring>
+#include <map>
 #include <random>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 namespace convlens::testing {
 
@@ -85,64 +91,62 @@ inline void expectSameImage(const QImage& a, const QImage& b)
         ASSERT_EQ(0, memcmp(a.constScanLine(y), b.constScanLine(y), rowBytes)) << "row " << y;
 }
 
+// Field-by-field equality, driven by the Fields<T> descriptions (analysisresult.h): numbers compared exactly,
+// images pixel by pixel. A failure names the field's path, e.g. "layers[1].top_channels[0].image".
+template <typename T>
+concept ComparedWhole = std::is_arithmetic_v<T> || std::is_same_v<T, std::string>;
+
+template <ComparedWhole T>
+void expectSame(const T& a, const T& b, const std::string& path);
+inline void expectSame(const QImage& a, const QImage& b, const std::string& path);
+inline void expectSame(const std::map<std::string, double>& a, const std::map<std::string, double>& b,
+                       const std::string& path);
+template <typename T>
+void expectSame(const std::vector<T>& a, const std::vector<T>& b, const std::string& path);
+template <Described T>
+void expectSame(const T& a, const T& b, const std::string& path);
+
+template <ComparedWhole T>
+void expectSame(const T& a, const T& b, const std::string& path)
+{
+    EXPECT_EQ(a, b) << path;
+}
+
+inline void expectSame(const QImage& a, const QImage& b, const std::string& path)
+{
+    SCOPED_TRACE(path);
+    expectSameImage(a, b);
+}
+
+inline void expectSame(const std::map<std::string, double>& a, const std::map<std::string, double>& b,
+                       const std::string& path)
+{
+    EXPECT_EQ(a, b) << path;
+}
+
+template <typename T>
+void expectSame(const std::vector<T>& a, const std::vector<T>& b, const std::string& path)
+{
+    if constexpr (ComparedWhole<T>) {
+        EXPECT_EQ(a, b) << path;
+    } else {
+        ASSERT_EQ(a.size(), b.size()) << path;
+        for (std::size_t i = 0; i < a.size(); ++i)
+            expectSame(a[i], b[i], path + "[" + std::to_string(i) + "]");
+    }
+}
+
+template <Described T>
+void expectSame(const T& a, const T& b, const std::string& path)
+{
+    forEachField<T>([&](const auto& f) {
+        expectSame(a.*f.member, b.*f.member, path.empty() ? std::string(f.name) : path + "." + f.name);
+    });
+}
+
 inline void expectSameResult(const AnalysisResult& a, const AnalysisResult& b)
 {
-    EXPECT_EQ(a.imageSha256, b.imageSha256);
-    EXPECT_EQ(a.modelId, b.modelId);
-    EXPECT_EQ(a.weights, b.weights);
-    expectSameImage(a.input, b.input);
-    ASSERT_EQ(a.prediction.top.size(), b.prediction.top.size());
-    for (size_t i = 0; i < a.prediction.top.size(); ++i) {
-        EXPECT_EQ(a.prediction.top[i].index, b.prediction.top[i].index);
-        EXPECT_EQ(a.prediction.top[i].label, b.prediction.top[i].label);
-        EXPECT_EQ(a.prediction.top[i].probability, b.prediction.top[i].probability);
-    }
-    EXPECT_EQ(a.prediction.logits, b.prediction.logits);
-    ASSERT_EQ(a.layers.size(), b.layers.size());
-    for (size_t i = 0; i < a.layers.size(); ++i) {
-        const LayerResult& x = a.layers[i];
-        const LayerResult& y = b.layers[i];
-        EXPECT_EQ(x.name, y.name);
-        EXPECT_EQ(x.shape, y.shape);
-        ASSERT_EQ(x.channels.size(), y.channels.size());
-        for (size_t c = 0; c < x.channels.size(); ++c) {
-            EXPECT_EQ(x.channels[c].mean, y.channels[c].mean);
-            EXPECT_EQ(x.channels[c].max, y.channels[c].max);
-            EXPECT_EQ(x.channels[c].sparsity, y.channels[c].sparsity);
-            EXPECT_EQ(x.channels[c].dead, y.channels[c].dead);
-        }
-        EXPECT_EQ(x.histogram, y.histogram);
-        EXPECT_EQ(x.histogramMin, y.histogramMin);
-        EXPECT_EQ(x.histogramMax, y.histogramMax);
-        EXPECT_EQ(x.sparsity, y.sparsity);
-        EXPECT_EQ(x.deadChannels, y.deadChannels);
-        ASSERT_EQ(x.tiles.size(), y.tiles.size());
-        for (size_t t = 0; t < x.tiles.size(); ++t) {
-            EXPECT_EQ(x.tiles[t].channel, y.tiles[t].channel);
-            EXPECT_EQ(x.tiles[t].mean, y.tiles[t].mean);
-            expectSameImage(x.tiles[t].image, y.tiles[t].image);
-        }
-    }
-    ASSERT_EQ(a.cams.size(), b.cams.size());
-    for (size_t i = 0; i < a.cams.size(); ++i) {
-        const CamResult& x = a.cams[i];
-        const CamResult& y = b.cams[i];
-        EXPECT_EQ(x.method, y.method);
-        EXPECT_EQ(x.classIndex, y.classIndex);
-        EXPECT_EQ(x.label, y.label);
-        EXPECT_EQ(x.layer, y.layer);
-        EXPECT_EQ(x.gridHeight, y.gridHeight);
-        EXPECT_EQ(x.gridWidth, y.gridWidth);
-        EXPECT_EQ(x.grid, y.grid);
-        EXPECT_EQ(x.heatmapSize, y.heatmapSize);
-        EXPECT_EQ(x.heatmap, y.heatmap);
-        EXPECT_EQ(x.guided, y.guided);
-        EXPECT_EQ(x.faithfulness.confidence, y.faithfulness.confidence);
-        EXPECT_EQ(x.faithfulness.maskedConfidence, y.faithfulness.maskedConfidence);
-        EXPECT_EQ(x.faithfulness.drop, y.faithfulness.drop);
-        EXPECT_EQ(x.faithfulness.increase, y.faithfulness.increase);
-    }
-    EXPECT_EQ(a.timingsMs, b.timingsMs);
+    expectSame(a, b, std::string());
 }
 
 }  // namespace convlens::testing

@@ -32,11 +32,11 @@ Expected<ModelFixture> readModelFixture(const std::string& id)
     const std::string path = dir + "/" + id + ".json";
     QFile file(QString::fromStdString(path));
     if (!file.open(QIODevice::ReadOnly))
-        return makeError(path + ": cannot open the manifest (run the ctest fixture step fixture.models)");
+        return makeError(ErrorKind::Internal, path + ": cannot open the manifest (run the ctest fixture step fixture.models)");
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
     if (!doc.isObject())
-        return makeError(path + ": not a JSON object: " + parseError.errorString().toStdString());
+        return makeError(ErrorKind::Internal, path + ": not a JSON object: " + parseError.errorString().toStdString());
     const QJsonObject root = doc.object();
 
     ModelFixture fixture;
@@ -49,11 +49,11 @@ Expected<ModelFixture> readModelFixture(const std::string& id)
     for (const QJsonValue& entry : root.value(QStringLiteral("state_dict")).toArray()) {
         const QJsonArray pair = entry.toArray();
         if (pair.size() != 2 || !pair[0].isString() || !pair[1].isArray())
-            return makeError(path + ": a state_dict entry is not [key, shape]");
+            return makeError(ErrorKind::Internal, path + ": a state_dict entry is not [key, shape]");
         fixture.stateDict[pair[0].toString().toStdString()] = toShape(pair[1].toArray());
     }
     if (fixture.stateDict.empty() || fixture.inputShape.size() != 4 || fixture.logitsShape.size() != 2)
-        return makeError(path + ": missing state_dict, input_shape or logits_shape");
+        return makeError(ErrorKind::Internal, path + ": missing state_dict, input_shape or logits_shape");
     return fixture;
 }
 
@@ -61,12 +61,12 @@ Expected<torch::Tensor> readFloat32Tensor(const std::string& path, const std::ve
 {
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        return makeError(path + ": cannot open");
+        return makeError(ErrorKind::Internal, path + ": cannot open");
     torch::Tensor tensor = torch::empty(shape, torch::kFloat32);
     const auto bytes = static_cast<std::streamsize>(tensor.numel() * sizeof(float));
     in.read(static_cast<char*>(tensor.data_ptr()), bytes);
     if (in.gcount() != bytes || in.peek() != std::char_traits<char>::eof())
-        return makeError(path + ": size does not match shape " + c10::str(c10::IntArrayRef(shape)));
+        return makeError(ErrorKind::Internal, path + ": size does not match shape " + c10::str(c10::IntArrayRef(shape)));
     return tensor;
 }
 

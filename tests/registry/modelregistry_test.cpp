@@ -1,8 +1,8 @@
 // ModelRegistry: the bundled model_registry.yaml against torchvision (the fixture written by
-// check_registry_blocks.py), a user registry, and one invalid registry per file in failures/.
+// check_registry_blocks.py), a user registry, ModelSpec::resolveBlock, and one invalid registry per file in
+// failures/. The registry builds no network: the real networks' blocks are compared in networkblocks_test.cpp.
 
 #include "core/registry/modelregistry.h"
-#include "core/models/networkfactory.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -55,15 +55,6 @@ std::string str(const QJsonObject& object, const char* key)
     return object.value(QLatin1String(key)).toString().toStdString();
 }
 
-// The test's stand-in for the real networks: torchvision's block chain of each architecture.
-std::optional<std::vector<std::string>> torchvisionBlocks(const std::string& architecture, int)
-{
-    const QJsonObject model = torchvisionModel(architecture);
-    if (model.isEmpty())
-        return std::nullopt;
-    return strings(model.value(QStringLiteral("blocks")));
-}
-
 TEST(ModelRegistryFixture, HasAllElevenModels)
 {
     ASSERT_FALSE(torchvision().isEmpty()) << "fixture missing: " CONVLENS_FIXTURE_DIR "/registry/torchvision.json";
@@ -74,7 +65,7 @@ TEST(ModelRegistryFixture, HasAllElevenModels)
 TEST(ModelRegistry, BundledRegistryMatchesTorchvision)
 {
     const std::string path = (kSourceDir / "model_registry.yaml").string();
-    auto registry = ModelRegistry::loadFile(path, torchvisionBlocks);
+    auto registry = ModelRegistry::loadFile(path);
     ASSERT_TRUE(registry) << registry.message();
     EXPECT_EQ(registry->path(), path);
 
@@ -98,7 +89,6 @@ TEST(ModelRegistry, BundledRegistryMatchesTorchvision)
 
         EXPECT_EQ(spec->weights.file, str(tv, "file"));
         EXPECT_EQ(spec->weights.url, str(tv, "url"));
-        EXPECT_EQ(spec->weights.serialization, str(tv, "serialization"));
         const std::string& file = spec->weights.file;
         EXPECT_EQ(spec->weights.sha256Prefix, file.substr(file.rfind('-') + 1, file.size() - file.rfind('-') - 5));
         EXPECT_TRUE(spec->weights.sha256.empty() || spec->weights.sha256.rfind(spec->weights.sha256Prefix, 0) == 0);
@@ -151,7 +141,7 @@ TEST(ModelRegistry, BundledRegistryMatchesTorchvision)
 
 TEST(ModelRegistry, CategoriesHaveColours)
 {
-    auto registry = ModelRegistry::loadFile((kSourceDir / "model_registry.yaml").string(), torchvisionBlocks);
+    auto registry = ModelRegistry::loadFile((kSourceDir / "model_registry.yaml").string());
     ASSERT_TRUE(registry) << registry.message();
     ASSERT_FALSE(registry->categories().empty());
     std::set<std::string> used;
@@ -167,7 +157,7 @@ TEST(ModelRegistry, CategoriesHaveColours)
 
 TEST(ModelRegistry, StageHelpers)
 {
-    auto registry = ModelRegistry::loadFile((kSourceDir / "model_registry.yaml").string(), torchvisionBlocks);
+    auto registry = ModelRegistry::loadFile((kSourceDir / "model_registry.yaml").string());
     ASSERT_TRUE(registry) << registry.message();
     const ModelSpec* resnet = registry->find("resnet50");
     ASSERT_NE(resnet, nullptr);
@@ -191,18 +181,13 @@ TEST(ModelRegistry, DefaultPathIsTheBundledRegistry)
 TEST(ModelRegistry, UserRegistryWithFineTunedModel)
 {
     const std::string path = (kInputDir / "finetuned.yaml").string();
-    std::vector<std::pair<std::string, int>> asked;
-    auto registry = ModelRegistry::loadFile(path, [&](const std::string& architecture, int numClasses) {
-        asked.emplace_back(architecture, numClasses);
-        return torchvisionBlocks(architecture, numClasses);
-    });
+    auto registry = ModelRegistry::loadFile(path);
     ASSERT_TRUE(registry) << registry.message();
     ASSERT_EQ(registry->models().size(), 1u);
     const ModelSpec& spec = registry->models()[0];
     EXPECT_EQ(spec.id, "pets-resnet50");
     EXPECT_EQ(spec.architecture, "resnet50");
     EXPECT_EQ(spec.numClasses, 3);
-    EXPECT_EQ(asked, (std::vector<std::pair<std::string, int>>{{"resnet50", 3}}));
     EXPECT_EQ(spec.labels, (std::vector<std::string>{"alpha", "beta", "gamma"}));
     EXPECT_EQ(fs::path(spec.labelsFile), (kInputDir / "labels3.txt").lexically_normal());
     EXPECT_EQ(spec.weights.file, "pets_resnet50-0123abcd.pth");
@@ -221,21 +206,48 @@ TEST(ModelRegistry, UserRegistryWithFineTunedModel)
     EXPECT_EQ(registry->categories()[1].color, "#22AA44");
 }
 
-TEST(ModelRegistry, NetworkThatCannotBeBuiltIsReported)
+// weights.serialization is no longer read: it may be left out, and a value is not checked.
+TEST(ModelRegistry, WeightsSerializationIsOptionalAndIgnored)
 {
-    const std::string path = (kInputDir / "finetuned.yaml").string();
-    auto registry = ModelRegistry::loadFile(path, [](const std::string&, int) { return std::nullopt; });
-    ASSERT_FALSE(registry);
-    EXPECT_NE(registry.message().find("finetuned.yaml:11: architecture of pets-resnet50: cannot check the block "
-                                      "names: network 'resnet50' could not be built"),
-              std::string::npos)
-        << registry.message();
+    const fs::path path = kInputDir / "serialization_ignored.yaml";
+    auto registry = ModelRegistry::loadFile(path.string());
+    ASSERT_TRUE(registry) << registry.message();
+    ASSERT_EQ(registry->models().size(), 2u);
+    EXPECT_EQ(registry->models()[0].weights.file, "without-0123abcd.pth");
+    EXPECT_EQ(registry->models()[1].weights.file, "other-4567abcd.pth");
+}
+
+// One stage-name resolution: a block is itself, a stage name means the stage's last block, and a stage named
+// after a block means that block (the registry makes it the stage's last one).
+TEST(ModelSpec, ResolveBlock)
+{
+    ModelSpec spec;
+    spec.stages = {{"stem", "stem", {"conv1", "bn1", "relu", "maxpool"}},
+                   {"layer1", "residual", {"layer1.0", "layer1.1"}},
+                   {"avgpool", "head", {"fc", "avgpool"}}};
+    EXPECT_EQ(spec.resolveBlock("bn1"), "bn1");
+    EXPECT_EQ(spec.resolveBlock("layer1.0"), "layer1.0");
+    EXPECT_EQ(spec.resolveBlock("stem"), "maxpool");
+    EXPECT_EQ(spec.resolveBlock("layer1"), "layer1.1");
+    EXPECT_EQ(spec.resolveBlock("avgpool"), "avgpool");
+    EXPECT_EQ(spec.resolveBlock("layer2"), "");
+    EXPECT_EQ(spec.resolveBlock(""), "");
+
+    auto registry = ModelRegistry::loadFile((kSourceDir / "model_registry.yaml").string());
+    ASSERT_TRUE(registry) << registry.message();
+    for (const ModelSpec& model : registry->models()) {
+        for (const StageSpec& stage : model.stages) {
+            EXPECT_EQ(model.resolveBlock(stage.name), stage.blocks.back()) << model.id << " " << stage.name;
+            for (const std::string& block : stage.blocks)
+                EXPECT_EQ(model.resolveBlock(block), block) << model.id;
+        }
+    }
 }
 
 TEST(ModelRegistry, MissingFileIsReported)
 {
     const std::string path = (kInputDir / "no_such_registry.yaml").string();
-    auto registry = ModelRegistry::loadFile(path, torchvisionBlocks);
+    auto registry = ModelRegistry::loadFile(path);
     ASSERT_FALSE(registry);
     EXPECT_EQ(registry.message(), path + ": model registry file does not exist");
 }
@@ -264,7 +276,7 @@ TEST_P(RegistryFailure, IsReportedWithFileLineAndField)
         fragments.push_back(line.substr(10));
     ASSERT_FALSE(fragments.empty()) << path << " has no '# expect: ' line";
 
-    auto registry = ModelRegistry::loadFile(path.string(), torchvisionBlocks);
+    auto registry = ModelRegistry::loadFile(path.string());
     ASSERT_FALSE(registry) << path << " loaded";
     const std::string& message = registry.message();
     EXPECT_EQ(message.rfind(path.string(), 0), 0u) << message;  // starts with the file

@@ -3,7 +3,8 @@
 // feature grid's layer; another method or class changes the overlay; compare fills one cell per model; a corrupt
 // file shows an error and the window stays usable; the event loop never stalls while analyses run.
 #include "core/jobs/jobservice.h"
-#include "ui/appsettings.h"
+#include "core/session/analysissession.h"
+#include "core/session/appsettings.h"
 #include "ui/compareview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/mainwindow.h"
@@ -223,7 +224,10 @@ TEST_F(MainWindowTest, CorruptFileShowsAnErrorAndTheWindowStaysUsable)
 
 TEST_F(MainWindowTest, MissingWeightsSayWhatToDoAndUntrainedNeedsAnExplicitChoice)
 {
-    // No checkpoint anywhere: an empty weights folder, and torch's caches in an empty home.
+    // No checkpoint anywhere: no settings folder, an empty weights folder, and torch's caches in an empty home.
+    AppSettings settings = window->session()->settings();
+    settings.weightsDir.clear();
+    window->session()->setSettings(settings);
     QTemporaryDir empty;
     qputenv("CONVLENS_WEIGHTS_DIR", empty.path().toLocal8Bit());
     qputenv("TORCH_HOME", empty.path().toLocal8Bit());

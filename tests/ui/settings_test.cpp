@@ -1,10 +1,11 @@
 // AppSettings through QSettings (the test main gives the tests their own organisation, so the user's settings are
-// never touched), AppSettings::apply, resolveWeights' order of choices, and SettingsDialog's fields both ways.
+// never touched), resolveWeights' order of choices as the settings express them, and SettingsDialog's fields both
+// ways.
 
-#include "core/common/threads.h"
-#include "core/weights/weightdownloader.h"
+#include "core/inspect/methodcatalogue.h"
+#include "core/session/appsettings.h"
+#include "core/weights/weightsresolver.h"
 #include "tests/ui/scopedenv.h"
-#include "ui/appsettings.h"
 #include "ui/settingsdialog.h"
 
 #include <QCheckBox>
@@ -25,7 +26,6 @@
 namespace convlens {
 namespace {
 
-const QStringList kMethods = {QStringLiteral("gradcam"), QStringLiteral("gradcampp"), QStringLiteral("scorecam")};
 
 // Every field away from its default.
 AppSettings unusualSettings()
@@ -113,6 +113,7 @@ TEST_F(SettingsTest, OutOfRangeOrForeignValuesFallBackToDefaults)
         store.setValue(QStringLiteral("view/tilesPerLayer"), -1);
         store.setValue(QStringLiteral("view/colormap"), QStringLiteral("plaid"));
         store.setValue(QStringLiteral("cache/items"), 12);
+        store.setValue(QStringLiteral("view/method"), QStringLiteral("removedcam"));
     }
     const AppSettings loaded = AppSettings::load();
     const AppSettings defaults;
@@ -120,6 +121,7 @@ TEST_F(SettingsTest, OutOfRangeOrForeignValuesFallBackToDefaults)
     EXPECT_EQ(loaded.topK, defaults.topK);
     EXPECT_EQ(loaded.tilesPerLayer, defaults.tilesPerLayer);
     EXPECT_EQ(loaded.colormap, defaults.colormap);
+    EXPECT_EQ(loaded.method, defaults.method);
     EXPECT_EQ(loaded.cacheItems, 12);  // a valid value is kept
 }
 
@@ -136,42 +138,6 @@ TEST_F(SettingsTest, RecentFilesAreUniqueNewestFirstAndAtMostTen)
     ASSERT_EQ(s.recentFiles.size(), 10);
     EXPECT_EQ(s.recentFiles.first(), QStringLiteral("/photos/5.jpg"));
     EXPECT_EQ(s.recentFiles.count(QStringLiteral("/photos/5.jpg")), 1);
-}
-
-TEST_F(SettingsTest, ApplySetsWeightsFolderMirrorAndThreads)
-{
-    qputenv("CONVLENS_WEIGHTS_DIR", "/from/the/environment");
-    AppSettings s;
-    s.weightsDir = QStringLiteral("/data/weights/");
-    s.mirror = QStringLiteral("https://mirror.example.org/models");
-    s.threads = 1;
-    s.apply();
-    EXPECT_EQ(qEnvironmentVariable("CONVLENS_WEIGHTS_DIR"), QStringLiteral("/data/weights"));
-    EXPECT_EQ(WeightDownloader::mirror(), s.mirror);
-    EXPECT_EQ(inferenceThreads(), 1);
-
-    s.threads = 2;
-    s.mirror.clear();
-    s.apply();
-    EXPECT_EQ(inferenceThreads(), 2);
-    EXPECT_EQ(WeightDownloader::mirror(), QString());
-}
-
-TEST_F(SettingsTest, ClearingTheWeightsFolderRestoresTheStartupEnvironment)
-{
-    // Every test restores the environment it found, so what this test finds is what the process started with.
-    const bool hadStartup = qEnvironmentVariableIsSet("CONVLENS_WEIGHTS_DIR");
-    const QByteArray startup = qgetenv("CONVLENS_WEIGHTS_DIR");
-    AppSettings s;
-    s.weightsDir = QStringLiteral("/elsewhere");
-    s.apply();
-    EXPECT_EQ(qEnvironmentVariable("CONVLENS_WEIGHTS_DIR"), QStringLiteral("/elsewhere"));
-    s.weightsDir.clear();
-    s.apply();
-    if (hadStartup)
-        EXPECT_EQ(qgetenv("CONVLENS_WEIGHTS_DIR"), startup);
-    else
-        EXPECT_FALSE(qEnvironmentVariableIsSet("CONVLENS_WEIGHTS_DIR"));
 }
 
 // resolveWeights: "Load file…" choice, else weights.path, else the WeightStore, else Untrained if allowed, else
@@ -210,7 +176,7 @@ protected:
 
 TEST_F(ResolveWeightsTest, MissingSaysWhichFileWhereAndFromWhere)
 {
-    const WeightsStatus status = resolveWeights(mSpec, AppSettings{});
+    const WeightsStatus status = resolveWeights(mSpec, AppSettings{}.weightsChoice(QStringLiteral("resnet18")));
     EXPECT_EQ(status.kind, WeightsStatus::Kind::Missing);
     EXPECT_TRUE(status.path.isEmpty());
     EXPECT_TRUE(status.message.contains(QStringLiteral("resnet18-f37072fd.pth"))) << status.message.toStdString();
@@ -222,9 +188,9 @@ TEST_F(ResolveWeightsTest, UntrainedOnlyWhenAllowed)
 {
     AppSettings s;
     s.untrainedAllowed = {QStringLiteral("alexnet")};
-    EXPECT_EQ(resolveWeights(mSpec, s).kind, WeightsStatus::Kind::Missing);
+    EXPECT_EQ(resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18"))).kind, WeightsStatus::Kind::Missing);
     s.untrainedAllowed.push_back(QStringLiteral("resnet18"));
-    const WeightsStatus status = resolveWeights(mSpec, s);
+    const WeightsStatus status = resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18")));
     EXPECT_EQ(status.kind, WeightsStatus::Kind::Untrained);
     EXPECT_TRUE(status.path.isEmpty());
 }
@@ -234,7 +200,7 @@ TEST_F(ResolveWeightsTest, StoreFileBeatsUntrained)
     const QString path = write(store() + QStringLiteral("/resnet18-f37072fd.pth"));
     AppSettings s;
     s.untrainedAllowed = {QStringLiteral("resnet18")};
-    const WeightsStatus status = resolveWeights(mSpec, s);
+    const WeightsStatus status = resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18")));
     EXPECT_EQ(status.kind, WeightsStatus::Kind::Found);
     EXPECT_EQ(status.path, path);
 }
@@ -244,15 +210,31 @@ TEST_F(ResolveWeightsTest, LocalPathBeatsStore)
     write(store() + QStringLiteral("/resnet18-f37072fd.pth"));
     const QString local = write(mDir.path() + QStringLiteral("/local.pth"));
     mSpec.weights.path = local.toStdString();
-    EXPECT_EQ(resolveWeights(mSpec, AppSettings{}).path, local);
+    EXPECT_EQ(resolveWeights(mSpec, AppSettings{}.weightsChoice(QStringLiteral("resnet18"))).path, local);
 
     // An unreadable weights.path falls back to the store, and without one the message names the path.
     mSpec.weights.path = (mDir.path() + QStringLiteral("/gone.pth")).toStdString();
-    EXPECT_EQ(resolveWeights(mSpec, AppSettings{}).kind, WeightsStatus::Kind::Found);
+    EXPECT_EQ(resolveWeights(mSpec, AppSettings{}.weightsChoice(QStringLiteral("resnet18"))).kind, WeightsStatus::Kind::Found);
     QFile::remove(store() + QStringLiteral("/resnet18-f37072fd.pth"));
-    const WeightsStatus missing = resolveWeights(mSpec, AppSettings{});
+    const WeightsStatus missing = resolveWeights(mSpec, AppSettings{}.weightsChoice(QStringLiteral("resnet18")));
     EXPECT_EQ(missing.kind, WeightsStatus::Kind::Missing);
     EXPECT_TRUE(missing.message.contains(QStringLiteral("gone.pth"))) << missing.message.toStdString();
+}
+
+TEST_F(ResolveWeightsTest, SettingsFolderIsSearchedLastAndTheEnvironmentIsNeverChanged)
+{
+    const QByteArray environment = qgetenv("CONVLENS_WEIGHTS_DIR");
+    const QString folder = mDir.path() + QStringLiteral("/settings folder");
+    ASSERT_TRUE(QDir().mkpath(folder));
+    AppSettings s;
+    s.weightsDir = folder;
+    EXPECT_EQ(resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18"))).kind, WeightsStatus::Kind::Missing);
+    EXPECT_TRUE(resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18"))).message.contains(folder));
+    const QString inSettings = write(folder + QStringLiteral("/resnet18-f37072fd.pth"));
+    EXPECT_EQ(resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18"))).path, inSettings);
+    const QString inStore = write(store() + QStringLiteral("/resnet18-f37072fd.pth"));
+    EXPECT_EQ(resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18"))).path, inStore);
+    EXPECT_EQ(qgetenv("CONVLENS_WEIGHTS_DIR"), environment);
 }
 
 TEST_F(ResolveWeightsTest, UserFileBeatsEverything)
@@ -262,7 +244,7 @@ TEST_F(ResolveWeightsTest, UserFileBeatsEverything)
     AppSettings s;
     s.weightsFiles.insert(QStringLiteral("resnet18"), mine);
     s.weightsFiles.insert(QStringLiteral("alexnet"), QStringLiteral("/nowhere.pth"));  // another model's choice
-    const WeightsStatus status = resolveWeights(mSpec, s);
+    const WeightsStatus status = resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18")));
     EXPECT_EQ(status.kind, WeightsStatus::Kind::UserFile);
     EXPECT_EQ(status.path, mine);
 }
@@ -273,13 +255,13 @@ TEST_F(ResolveWeightsTest, UnreadableUserFileIsMissingNotASilentFallback)
     AppSettings s;
     const QString gone = mDir.path() + QStringLiteral("/deleted.pth");
     s.weightsFiles.insert(QStringLiteral("resnet18"), gone);
-    const WeightsStatus status = resolveWeights(mSpec, s);
+    const WeightsStatus status = resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18")));
     EXPECT_EQ(status.kind, WeightsStatus::Kind::Missing);
     EXPECT_TRUE(status.message.contains(gone)) << status.message.toStdString();
     EXPECT_TRUE(status.message.contains(QStringLiteral("no longer exists"))) << status.message.toStdString();
 
     s.weightsFiles.insert(QStringLiteral("resnet18"), mDir.path());
-    EXPECT_TRUE(resolveWeights(mSpec, s).message.contains(QStringLiteral("is a folder")));
+    EXPECT_TRUE(resolveWeights(mSpec, s.weightsChoice(QStringLiteral("resnet18"))).message.contains(QStringLiteral("is a folder")));
 }
 
 template <typename T>
@@ -293,7 +275,7 @@ T* field(QWidget& parent, const char* name)
 TEST(SettingsDialogTest, ShowsTheSettings)
 {
     const AppSettings s = unusualSettings();
-    SettingsDialog dialog(s, kMethods);
+    SettingsDialog dialog(s);
     EXPECT_EQ(field<QSpinBox>(dialog, "threads")->value(), 3);
     EXPECT_EQ(field<QSpinBox>(dialog, "cacheItems")->value(), 250);
     EXPECT_FALSE(field<QCheckBox>(dialog, "diskCache")->isChecked());
@@ -302,7 +284,13 @@ TEST(SettingsDialogTest, ShowsTheSettings)
     EXPECT_EQ(field<QSpinBox>(dialog, "tilesPerLayer")->text(), QStringLiteral("All channels"));
     EXPECT_EQ(field<QComboBox>(dialog, "colormap")->currentData().toString(), QStringLiteral("viridis"));
     EXPECT_EQ(field<QComboBox>(dialog, "method")->currentData().toString(), QStringLiteral("scorecam"));
-    EXPECT_EQ(field<QComboBox>(dialog, "method")->count(), kMethods.size());
+    QComboBox* methods = field<QComboBox>(dialog, "method");
+    ASSERT_EQ(methods->count(), 9);
+    for (int i = 0; i < methods->count(); ++i) {
+        EXPECT_EQ(methods->itemData(i).toString(), methodIds().at(i));
+        EXPECT_EQ(methods->itemText(i), methodName(methodIds().at(i)));
+    }
+    EXPECT_EQ(methods->itemText(methods->findData(QStringLiteral("guidedgradcam"))), QStringLiteral("Guided Grad-CAM"));
     EXPECT_EQ(field<QLineEdit>(dialog, "weightsDir")->text(), QDir::toNativeSeparators(s.weightsDir));
     EXPECT_EQ(field<QLineEdit>(dialog, "mirror")->text(), s.mirror);
     // Untouched fields come back unchanged.
@@ -312,7 +300,7 @@ TEST(SettingsDialogTest, ShowsTheSettings)
 TEST(SettingsDialogTest, EditedFieldsComeBackAndTheRestIsKept)
 {
     const AppSettings s = unusualSettings();
-    SettingsDialog dialog(s, kMethods);
+    SettingsDialog dialog(s);
     field<QSpinBox>(dialog, "threads")->setValue(0);
     field<QSpinBox>(dialog, "cacheItems")->setValue(40);
     QTest::mouseClick(field<QCheckBox>(dialog, "diskCache"), Qt::LeftButton);
@@ -347,14 +335,14 @@ TEST(SettingsDialogTest, UnknownMethodFallsBackToTheFirstOffered)
 {
     AppSettings s;
     s.method = QStringLiteral("removedcam");
-    SettingsDialog dialog(s, kMethods);
-    EXPECT_EQ(dialog.settings().method, kMethods.first());
+    SettingsDialog dialog(s);
+    EXPECT_EQ(dialog.settings().method, methodIds().first());
 }
 
 TEST(SettingsDialogTest, RestoreDefaultsKeepsTheWeightsFolder)
 {
     const AppSettings s = unusualSettings();
-    SettingsDialog dialog(s, kMethods);
+    SettingsDialog dialog(s);
     auto* buttons = dialog.findChild<QDialogButtonBox*>();
     ASSERT_NE(buttons, nullptr);
     QTest::mouseClick(buttons->button(QDialogButtonBox::RestoreDefaults), Qt::LeftButton);
@@ -370,7 +358,7 @@ TEST(SettingsDialogTest, RestoreDefaultsKeepsTheWeightsFolder)
 
 TEST(SettingsDialogTest, AMalformedMirrorHoldsOkBack)
 {
-    SettingsDialog dialog(AppSettings{}, kMethods);
+    SettingsDialog dialog(AppSettings{});
     auto* buttons = dialog.findChild<QDialogButtonBox*>();
     ASSERT_NE(buttons, nullptr);
     QPushButton* ok = buttons->button(QDialogButtonBox::Ok);
@@ -390,7 +378,7 @@ TEST(SettingsDialogTest, AMalformedMirrorHoldsOkBack)
 // Every field is visible, inside the dialog and wide enough to read; the dialog is saved for a look.
 TEST(SettingsDialogTest, FieldsFitAndRender)
 {
-    SettingsDialog dialog(unusualSettings(), kMethods);
+    SettingsDialog dialog(unusualSettings());
     dialog.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&dialog));
     for (const char* name : {"threads", "cacheItems", "diskCache", "topK", "tilesPerLayer", "colormap", "method",

@@ -97,6 +97,7 @@ protected:
     test::LoopbackServer mServer;
     QTemporaryDir mDir;
     test::ScopedEnv mEnv;
+    AppSettings mSettings;  // the session's settings in the application: the panel edits them in place
     WeightsPanel mPanel;
 };
 
@@ -104,7 +105,7 @@ TEST_F(WeightsPanelTest, RowsSayWhereEachFileIsAndWhereItComesFrom)
 {
     ASSERT_TRUE(QDir().mkpath(store()));
     ASSERT_TRUE(QFile::copy(test::downloadFixtureDir() + QLatin1Char('/') + downloadFixture().file, storedFile()));
-    mPanel.setModels(models(QStringLiteral("ok")), AppSettings{});
+    mPanel.setModels(models(QStringLiteral("ok")), &mSettings);
 
     const QString found = mPanel.statusText(QStringLiteral("tiny"));
     EXPECT_TRUE(found.startsWith(QStringLiteral("Found"))) << found.toStdString();
@@ -131,7 +132,7 @@ TEST_F(WeightsPanelTest, RowsSayWhereEachFileIsAndWhereItComesFrom)
 
     // A mirror changes where the file comes from, once the panel re-reads.
     mEnv.set("CONVLENS_WEIGHTS_MIRROR", (mServer.base() + QStringLiteral("/mirror")).toLocal8Bit());
-    mPanel.refresh(mPanel.settings());
+    mPanel.refresh();
     EXPECT_EQ(table->item(0, 2)->text(), mServer.url(QStringLiteral("mirror")));
 }
 
@@ -139,7 +140,7 @@ TEST_F(WeightsPanelTest, DownloadShowsMonotonicProgressThenTheFileIsFound)
 {
     // The registry URL would 404: the mirror serves the file.
     mEnv.set("CONVLENS_WEIGHTS_MIRROR", (mServer.base() + QStringLiteral("/mirror")).toLocal8Bit());
-    mPanel.setModels(models(QStringLiteral("missing")), AppSettings{});
+    mPanel.setModels(models(QStringLiteral("missing")), &mSettings);
     mPanel.show();
     ASSERT_TRUE(mPanel.statusText(QStringLiteral("tiny")).startsWith(QStringLiteral("Missing")));
     ASSERT_TRUE(downloadButton()->isEnabled());
@@ -189,7 +190,7 @@ TEST_F(WeightsPanelTest, DownloadShowsMonotonicProgressThenTheFileIsFound)
 
 TEST_F(WeightsPanelTest, TamperedDownloadIsAnErrorAndLeavesNoFile)
 {
-    mPanel.setModels(models(QStringLiteral("tampered")), AppSettings{});
+    mPanel.setModels(models(QStringLiteral("tampered")), &mSettings);
     QSignalSpy changed(&mPanel, &WeightsPanel::weightsChanged);
     QSignalSpy failed(&mPanel, &WeightsPanel::downloadFailed);
     ASSERT_TRUE(mPanel.startDownload(QStringLiteral("tiny")));
@@ -214,11 +215,10 @@ TEST_F(WeightsPanelTest, TamperedDownloadIsAnErrorAndLeavesNoFile)
 
 TEST_F(WeightsPanelTest, CancelLeavesNoFileAndIsNoError)
 {
-    AppSettings settings;
-    settings.untrainedAllowed = {QStringLiteral("other")};
-    settings.weightsFiles.insert(QStringLiteral("other"),
-                                 test::downloadFixtureDir() + QLatin1Char('/') + downloadFixture().file);
-    mPanel.setModels(models(QStringLiteral("stall")), settings);
+    mSettings.untrainedAllowed = {QStringLiteral("other")};
+    mSettings.weightsFiles.insert(QStringLiteral("other"),
+                                  test::downloadFixtureDir() + QLatin1Char('/') + downloadFixture().file);
+    mPanel.setModels(models(QStringLiteral("stall")), &mSettings);
     mPanel.show();
     QSignalSpy changed(&mPanel, &WeightsPanel::weightsChanged);
     QSignalSpy failed(&mPanel, &WeightsPanel::downloadFailed);
@@ -247,7 +247,7 @@ TEST_F(WeightsPanelTest, CancelLeavesNoFileAndIsNoError)
 
 TEST_F(WeightsPanelTest, StartDownloadRefusesUnknownModelsAndASecondStart)
 {
-    mPanel.setModels(models(QStringLiteral("stall")), AppSettings{});
+    mPanel.setModels(models(QStringLiteral("stall")), &mSettings);
     EXPECT_FALSE(mPanel.startDownload(QStringLiteral("nonexistent")));
     EXPECT_TRUE(mPanel.startDownload(QStringLiteral("tiny")));
     EXPECT_FALSE(mPanel.startDownload(QStringLiteral("tiny")));
@@ -260,24 +260,22 @@ TEST_F(WeightsPanelTest, StartDownloadRefusesUnknownModelsAndASecondStart)
 
 TEST_F(WeightsPanelTest, LoadFileIsRecordedInTheSettingsAndCanBeForgotten)
 {
-    mPanel.setModels(models(QStringLiteral("ok")), AppSettings{});
-    QSignalSpy settingsSpy(&mPanel, &WeightsPanel::settingsChanged);
+    mPanel.setModels(models(QStringLiteral("ok")), &mSettings);
     QSignalSpy changed(&mPanel, &WeightsPanel::weightsChanged);
 
     const QString absent = mDir.path() + QStringLiteral("/absent.pth");
     EXPECT_FALSE(mPanel.setUserFile(QStringLiteral("tiny"), absent));
-    EXPECT_TRUE(settingsSpy.isEmpty());
-    EXPECT_TRUE(mPanel.settings().weightsFiles.isEmpty());
+    EXPECT_TRUE(changed.isEmpty());
+    EXPECT_TRUE(mSettings.weightsFiles.isEmpty());
     EXPECT_TRUE(mPanel.statusText(QStringLiteral("tiny")).contains(absent));
     EXPECT_FALSE(mPanel.setUserFile(QStringLiteral("tiny"), mDir.path()));  // a folder
     EXPECT_FALSE(mPanel.setUserFile(QStringLiteral("nonexistent"), absent));
 
     const QString mine = test::downloadFixtureDir() + QLatin1Char('/') + downloadFixture().file;
     ASSERT_TRUE(mPanel.setUserFile(QStringLiteral("tiny"), mine));
-    ASSERT_EQ(settingsSpy.size(), 1);
-    const auto emitted = settingsSpy.first().first().value<AppSettings>();
-    EXPECT_EQ(emitted.weightsFiles.value(QStringLiteral("tiny")), QFileInfo(mine).absoluteFilePath());
-    EXPECT_EQ(mPanel.settings().weightsFiles, emitted.weightsFiles);
+    // Recorded in the one settings object the panel was given, not in a copy of its own.
+    EXPECT_EQ(mSettings.weightsFiles.value(QStringLiteral("tiny")), QFileInfo(mine).absoluteFilePath());
+    EXPECT_EQ(&mPanel.settings(), &mSettings);
     ASSERT_EQ(changed.size(), 1);
     EXPECT_EQ(changed.first().first().toString(), QStringLiteral("tiny"));
     const QString status = mPanel.statusText(QStringLiteral("tiny"));
@@ -288,17 +286,17 @@ TEST_F(WeightsPanelTest, LoadFileIsRecordedInTheSettingsAndCanBeForgotten)
     EXPECT_TRUE(widget<QToolButton>("forget", QStringLiteral("other"))->isHidden());
 
     QTest::mouseClick(forget, Qt::LeftButton);
-    EXPECT_EQ(settingsSpy.size(), 2);
-    EXPECT_TRUE(mPanel.settings().weightsFiles.isEmpty());
+    EXPECT_EQ(changed.size(), 2);
+    EXPECT_TRUE(mSettings.weightsFiles.isEmpty());
     EXPECT_TRUE(mPanel.statusText(QStringLiteral("tiny")).startsWith(QStringLiteral("Missing")));
     EXPECT_TRUE(forget->isHidden());
 }
 
 TEST_F(WeightsPanelTest, ExploringUntrainedIsAnExplicitChoice)
 {
-    mPanel.setModels(models(QStringLiteral("ok")), AppSettings{});
+    mPanel.setModels(models(QStringLiteral("ok")), &mSettings);
     mPanel.show();
-    QSignalSpy settingsSpy(&mPanel, &WeightsPanel::settingsChanged);
+    QSignalSpy settingsSpy(&mPanel, &WeightsPanel::weightsChanged);
     auto* box = widget<QCheckBox>("untrained", QStringLiteral("other"));
     ASSERT_NE(box, nullptr);
     EXPECT_FALSE(box->isChecked());
@@ -306,19 +304,18 @@ TEST_F(WeightsPanelTest, ExploringUntrainedIsAnExplicitChoice)
 
     QTest::mouseClick(box, Qt::LeftButton, {}, QPoint(8, box->height() / 2));
     ASSERT_EQ(settingsSpy.size(), 1);
-    EXPECT_EQ(mPanel.settings().untrainedAllowed, QStringList{QStringLiteral("other")});
+    EXPECT_EQ(mSettings.untrainedAllowed, QStringList{QStringLiteral("other")});
     EXPECT_TRUE(mPanel.statusText(QStringLiteral("other")).startsWith(QStringLiteral("Untrained")));
     EXPECT_TRUE(mPanel.statusText(QStringLiteral("tiny")).startsWith(QStringLiteral("Missing")));
 
     QTest::mouseClick(box, Qt::LeftButton, {}, QPoint(8, box->height() / 2));
     EXPECT_EQ(settingsSpy.size(), 2);
-    EXPECT_TRUE(mPanel.settings().untrainedAllowed.isEmpty());
+    EXPECT_TRUE(mSettings.untrainedAllowed.isEmpty());
     EXPECT_TRUE(mPanel.statusText(QStringLiteral("other")).startsWith(QStringLiteral("Missing")));
 
-    // refresh() with settings from elsewhere (e.g. the settings dialog) shows them.
-    AppSettings outside;
-    outside.untrainedAllowed = {QStringLiteral("other")};
-    mPanel.refresh(outside);
+    // refresh() after the settings changed elsewhere (e.g. the settings dialog) shows them.
+    mSettings.untrainedAllowed = {QStringLiteral("other")};
+    mPanel.refresh();
     EXPECT_TRUE(box->isChecked());
     EXPECT_TRUE(mPanel.statusText(QStringLiteral("other")).startsWith(QStringLiteral("Untrained")));
     EXPECT_EQ(settingsSpy.size(), 2);  // not an edit of the user's
@@ -347,11 +344,10 @@ TEST_F(WeightsPanelTest, RendersEveryKindOfRow)
     QFile present(store() + QStringLiteral("/resnet50-11ad3fa6.pth"));
     ASSERT_TRUE(present.open(QIODevice::WriteOnly));
     present.close();
-    AppSettings settings;
-    settings.weightsFiles.insert(QStringLiteral("mobilenet_v3_large"),
-                                 test::downloadFixtureDir() + QLatin1Char('/') + downloadFixture().file);
-    settings.untrainedAllowed = {QStringLiteral("densenet121")};
-    mPanel.setModels(models, settings);
+    mSettings.weightsFiles.insert(QStringLiteral("mobilenet_v3_large"),
+                                  test::downloadFixtureDir() + QLatin1Char('/') + downloadFixture().file);
+    mSettings.untrainedAllowed = {QStringLiteral("densenet121")};
+    mPanel.setModels(models, &mSettings);
     mPanel.resize(1180, 330);
     mPanel.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&mPanel));
@@ -386,7 +382,7 @@ TEST_F(WeightsPanelTest, RendersEveryKindOfRow)
     dark.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9a, 0xa0));
     dark.setColor(QPalette::Highlight, QColor(0x3d, 0x7a, 0xd6));
     mPanel.setPalette(dark);
-    mPanel.refresh(mPanel.settings());
+    mPanel.refresh();
     ASSERT_TRUE(mPanel.grab().save(screenshotDir() + QStringLiteral("/weightspanel-dark.png")));
 }
 

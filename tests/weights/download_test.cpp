@@ -75,7 +75,7 @@ TEST_F(DownloadTest, DownloadsVerifiesAndReportsMonotonicProgress)
 {
     std::vector<std::pair<qint64, qint64>> steps;
     const Expected<QString> path =
-        downloadBlocking(spec(QStringLiteral("ok")), [&](qint64 got, qint64 total, double speed) {
+        downloadBlocking(spec(QStringLiteral("ok")), {}, [&](qint64 got, qint64 total, double speed) {
             EXPECT_GE(speed, 0.0);
             steps.emplace_back(got, total);
         });

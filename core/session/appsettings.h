@@ -1,8 +1,9 @@
 #pragma once
 // AppSettings: the user's preferences, kept with QSettings (organisation and application "ConvLens").
-// Plain value; load() and save() on the GUI thread.
+// Plain value; load() and save() on the thread that owns the session (the GUI thread). The AnalysisSession holds
+// the one copy the application uses; the views read it there and change it through the session.
 
-#include "core/registry/modelspec.h"
+#include "core/weights/weightsresolver.h"
 
 #include <QMap>
 #include <QMetaType>
@@ -19,7 +20,7 @@ struct AppSettings {
     int tilesPerLayer = 16;  // 0 = all channels
     QString colormap = QStringLiteral("jet");
     QString method = QStringLiteral("gradcam");
-    QString weightsDir;                   // extra weights folder searched first (CONVLENS_WEIGHTS_DIR); empty = none
+    QString weightsDir;                   // extra weights folder, searched after the standard ones; empty = none
     QString mirror;                       // download base URL replacing download.pytorch.org; empty = none
     QStringList recentFiles;              // most recent first, at most 10
     QStringList selectedModels;           // model ids chosen in the model picker
@@ -28,22 +29,11 @@ struct AppSettings {
 
     static AppSettings load();
     void save() const;
+    // Puts `path` first in recentFiles (once, cleaned), keeping at most 10.
     void addRecentFile(const QString& path);
-    // Applies the process-wide parts: CONVLENS_WEIGHTS_DIR, the download mirror, the inference thread count.
-    void apply() const;
+    // What these settings say about `modelId`'s weights, for resolveWeights() (core/weights/weightsresolver.h).
+    WeightsChoice weightsChoice(const QString& modelId) const;
 };
-
-// Where a model's weights come from, as the weights panel and the analysis requests see it.
-struct WeightsStatus {
-    enum class Kind { Found, UserFile, Missing, Untrained };
-    Kind kind = Kind::Missing;
-    QString path;     // the checkpoint to load (Found, UserFile); empty otherwise
-    QString message;  // for Missing: which file, from where, and what to do
-};
-
-// The user's "Load file…" choice, else the spec's local path, else the WeightStore; Untrained when missing but
-// the user allowed it.
-WeightsStatus resolveWeights(const ModelSpec& spec, const AppSettings& settings);
 
 }  // namespace convlens
 

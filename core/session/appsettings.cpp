@@ -1,9 +1,7 @@
-#include "ui/appsettings.h"
+#include "core/session/appsettings.h"
 
-#include "core/common/threads.h"
+#include "core/inspect/methodcatalogue.h"
 #include "core/report/colormap.h"
-#include "core/weights/weightdownloader.h"
-#include "core/weights/weightstore.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -11,7 +9,6 @@
 #include <QVariantMap>
 
 #include <algorithm>
-#include <optional>
 
 namespace convlens {
 
@@ -48,11 +45,6 @@ QString cleanPath(const QString& path)
     return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
 }
 
-// The CONVLENS_WEIGHTS_DIR the process started with (read during static initialisation, before anything could
-// change it), so clearing the setting restores it rather than unsetting what the user exported.
-const std::optional<QByteArray> kStartupWeightsDir =
-    qEnvironmentVariableIsSet("CONVLENS_WEIGHTS_DIR") ? std::optional(qgetenv("CONVLENS_WEIGHTS_DIR")) : std::nullopt;
-
 }  // namespace
 
 AppSettings AppSettings::load()
@@ -67,10 +59,8 @@ AppSettings AppSettings::load()
     s.tilesPerLayer = readInt(store, kTiles, defaults.tilesPerLayer, 0, 100000);
     const QString colormap = store.value(kColormap).toString();
     s.colormap = colormapFromName(colormap) ? colormap : defaults.colormap;
-    // The method list belongs to the engine (torch side); an unknown id is replaced where the combo box is
-    // filled.
     s.method = store.value(kMethod, defaults.method).toString();
-    if (s.method.isEmpty())
+    if (!findMethod(s.method))
         s.method = defaults.method;
     s.weightsDir = store.value(kWeightsDir).toString();
     s.mirror = store.value(kMirror).toString();
@@ -121,74 +111,9 @@ void AppSettings::addRecentFile(const QString& path)
         recentFiles.removeLast();
 }
 
-void AppSettings::apply() const
+WeightsChoice AppSettings::weightsChoice(const QString& modelId) const
 {
-    if (!weightsDir.isEmpty())
-        qputenv("CONVLENS_WEIGHTS_DIR", QDir::cleanPath(weightsDir).toLocal8Bit());
-    else if (kStartupWeightsDir)
-        qputenv("CONVLENS_WEIGHTS_DIR", *kStartupWeightsDir);
-    else
-        qunsetenv("CONVLENS_WEIGHTS_DIR");
-    WeightDownloader::setMirror(mirror.trimmed());
-    setInferenceThreads(threads);
-}
-
-WeightsStatus resolveWeights(const ModelSpec& spec, const AppSettings& settings)
-{
-    const QString id = QString::fromStdString(spec.id);
-    const QString file = QString::fromStdString(spec.weights.file);
-    WeightsStatus status;
-
-    const auto chosen = settings.weightsFiles.constFind(id);
-    if (chosen != settings.weightsFiles.cend() && !chosen.value().isEmpty()) {
-        const QFileInfo info(chosen.value());
-        if (info.isFile() && info.isReadable()) {
-            status.kind = WeightsStatus::Kind::UserFile;
-            status.path = info.absoluteFilePath();
-            return status;
-        }
-        // Falling back to other weights here would silently show results of a checkpoint the user did not pick.
-        status.kind = WeightsStatus::Kind::Missing;
-        status.message = QStringLiteral(
-                             "the checkpoint chosen for %1, %2, %3. Choose another with \"Load file…\" "
-                             "or forget it to use the official weights.")
-                             .arg(id, chosen.value(),
-                                  !info.exists() ? QStringLiteral("no longer exists")
-                                  : info.isDir() ? QStringLiteral("is a folder")
-                                                 : QStringLiteral("cannot be read"));
-        return status;
-    }
-
-    const QString localPath = QString::fromStdString(spec.weights.path);
-    if (!localPath.isEmpty()) {
-        const QFileInfo info(localPath);
-        if (info.isFile() && info.isReadable()) {
-            status.kind = WeightsStatus::Kind::Found;
-            status.path = info.absoluteFilePath();
-            return status;
-        }
-    }
-    if (auto found = WeightStore::find(file)) {
-        status.kind = WeightsStatus::Kind::Found;
-        status.path = *found;
-        return status;
-    }
-    if (settings.untrainedAllowed.contains(id)) {
-        status.kind = WeightsStatus::Kind::Untrained;
-        return status;
-    }
-    status.kind = WeightsStatus::Kind::Missing;
-    if (!localPath.isEmpty()) {
-        status.message = QStringLiteral(
-                             "weights file %1 (weights.path of %2) cannot be read. Restore it, fix the "
-                             "user registry, or choose a checkpoint with \"Load file…\".")
-                             .arg(localPath, id);
-    } else {
-        const QString url = WeightDownloader::downloadUrl(spec.weights).toString();
-        status.message = QString::fromStdString(
-            WeightStore::locate(file, url.isEmpty() ? QStringLiteral("(no download URL)") : url).message());
-    }
-    return status;
+    return WeightsChoice{weightsFiles.value(modelId), weightsDir, untrainedAllowed.contains(modelId)};
 }
 
 }  // namespace convlens

@@ -1,0 +1,549 @@
+#include "core/session/analysissession.h"
+
+#include "core/common/datapaths.h"
+#include "core/inspect/methodcatalogue.h"
+#include "core/image/imagefile.h"
+#include "core/jobs/jobservice.h"
+#include "core/weights/weightdownloader.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QImageReader>
+#include <QSettings>
+#include <QtConcurrent>
+
+#include <algorithm>
+
+namespace convlens {
+
+namespace {
+
+const QString kMainView = QStringLiteral("main");
+const QString kFirstStartKey = QStringLiteral("state/firstStartDone");
+constexpr int kThumbnailSize = 48;
+
+}  // namespace
+
+AnalysisSession::AnalysisSession(std::shared_ptr<AnalysisBackend> backend, AppSettings settings,
+                                 SessionOptions options, QObject* parent)
+    : QObject(parent), mBackend(std::move(backend)), mSettings(std::move(settings)), mOptions(std::move(options))
+{
+    mMethod = findMethod(mSettings.method) ? mSettings.method : QStringLiteral("gradcam");
+    mJobs = new JobService(this);
+    connect(mJobs, &JobService::jobFinished, this, &AnalysisSession::onJobFinished);
+    connect(mJobs, &JobService::jobProgress, this, &AnalysisSession::onJobProgress);
+    applySettings();
+}
+
+AnalysisSession::~AnalysisSession()
+{
+    mJobs->shutdown();
+}
+
+// ---------------------------------------------------------------------------------------------------- registry
+
+void AnalysisSession::loadRegistry()
+{
+    const std::string userPath = mOptions.userRegistry.toStdString();
+    auto* watcher = new QFutureWatcher<Expected<ModelRegistry>>(this);
+    connect(watcher, &QFutureWatcher<Expected<ModelRegistry>>::finished, this, [this, watcher] {
+        Expected<ModelRegistry> loaded = watcher->result();
+        watcher->deleteLater();
+        onRegistry(std::move(loaded));
+    });
+    watcher->setFuture(QtConcurrent::run([userPath] { return ModelRegistry::loadWithUser(userPath); }));
+}
+
+Expected<void> AnalysisSession::loadRegistryNow()
+{
+    Expected<ModelRegistry> loaded = ModelRegistry::loadWithUser(mOptions.userRegistry.toStdString());
+    if (!loaded)
+        return loaded.error();
+    mRegistry = std::make_unique<ModelRegistry>(std::move(loaded.value()));
+    return {};
+}
+
+void AnalysisSession::onRegistry(Expected<ModelRegistry> loaded)
+{
+    if (!loaded) {
+        Q_EMIT registryFailed(QString::fromStdString(loaded.message()));
+        return;
+    }
+    mRegistry = std::make_unique<ModelRegistry>(std::move(loaded.value()));
+    QString model = mSettings.selectedModels.value(0);
+    if (!spec(model))
+        model = spec(QStringLiteral("resnet50")) ? QStringLiteral("resnet50")
+                                                 : QString::fromStdString(mRegistry->models().front().id);
+    setModel(model);
+    Q_EMIT registryLoaded();
+
+    QStringList pending = std::exchange(mPendingPaths, {});
+    if (pending.isEmpty() && mOptions.openSampleOnFirstStart && !hasImage()) {
+        QSettings state;
+        if (!state.value(kFirstStartKey, false).toBool()) {
+            state.setValue(kFirstStartKey, true);
+            const QString sample = dataFile(QStringLiteral("resources/samples/chelsea.jpg"));
+            if (QFileInfo::exists(sample))
+                pending << sample;
+        }
+    }
+    if (!pending.isEmpty())
+        openPaths(pending);
+}
+
+const ModelSpec* AnalysisSession::spec(const QString& modelId) const
+{
+    return mRegistry ? mRegistry->find(modelId.toStdString()) : nullptr;
+}
+
+Expected<const ModelSpec*> AnalysisSession::findModel(const QString& modelId) const
+{
+    if (const ModelSpec* found = spec(modelId))
+        return found;
+    std::string known;
+    if (mRegistry)
+        for (const ModelSpec& model : mRegistry->models())
+            known += (known.empty() ? "" : ", ") + model.id;
+    return makeError(ErrorKind::BadInput, "unknown model '" + modelId.toStdString() + "' (known: " + known + ")");
+}
+
+QString AnalysisSession::modelName(const QString& modelId) const
+{
+    const ModelSpec* s = spec(modelId);
+    return s ? QString::fromStdString(s->displayName) : modelId;
+}
+
+// ---------------------------------------------------------------------------------------------------- settings
+
+void AnalysisSession::applySettings()
+{
+    mBackend->setThreads(mSettings.threads);
+    WeightDownloader::setMirror(mSettings.mirror.trimmed());
+}
+
+void AnalysisSession::setSettings(const AppSettings& settings)
+{
+    mSettings = settings;
+    mSettings.save();
+    applySettings();
+    refresh();
+}
+
+void AnalysisSession::settingsEdited(const QString& modelId)
+{
+    mSettings.save();
+    if (modelId == mModel || mCompareModels.contains(modelId))
+        refresh();
+}
+
+WeightsStatus AnalysisSession::weightsStatus(const QString& modelId) const
+{
+    const ModelSpec* s = spec(modelId);
+    if (!s)
+        return WeightsStatus{WeightsStatus::Kind::Missing, {}, QStringLiteral("unknown model '%1'").arg(modelId)};
+    return resolveWeights(*s, mSettings.weightsChoice(modelId));
+}
+
+// ---------------------------------------------------------------------------------------------------- images
+
+bool AnalysisSession::isImageFile(const QString& path)
+{
+    static const QStringList suffixes = [] {
+        QStringList list;
+        for (const QByteArray& format : QImageReader::supportedImageFormats())
+            list << QString::fromLatin1(format).toLower();
+        return list;
+    }();
+    const QFileInfo info(path);
+    return info.isFile() && suffixes.contains(info.suffix().toLower());
+}
+
+void AnalysisSession::openPaths(const QStringList& paths)
+{
+    if (!isReady()) {
+        mPendingPaths << paths;
+        return;
+    }
+    QStringList images;
+    for (const QString& path : paths) {
+        const QFileInfo info(path);
+        if (info.isDir()) {
+            const QFileInfoList entries =
+                QDir(path).entryInfoList(QDir::Files | QDir::Readable, QDir::Name);
+            int found = 0;
+            for (const QFileInfo& entry : entries)
+                if (isImageFile(entry.absoluteFilePath())) {
+                    images << entry.absoluteFilePath();
+                    ++found;
+                }
+            if (found == 0)
+                Q_EMIT problem(tr("%1: the folder holds no image files.").arg(QDir::toNativeSeparators(path)));
+        } else if (info.exists()) {
+            images << info.absoluteFilePath();
+        } else {
+            Q_EMIT problem(tr("%1: no such file.").arg(QDir::toNativeSeparators(path)));
+        }
+    }
+    if (images.isEmpty())
+        return;
+    mImages = images;
+    Q_EMIT imagesOpened(images);
+    loadThumbnails(images);
+    openImage(images.front());
+}
+
+void AnalysisSession::loadThumbnails(const QStringList& images)
+{
+    // Decoded on a worker and delivered together, unless other images were opened meanwhile.
+    const int generation = ++mThumbnailGeneration;
+    auto* watcher = new QFutureWatcher<QList<QImage>>(this);
+    connect(watcher, &QFutureWatcher<QList<QImage>>::finished, this, [this, watcher, generation] {
+        const QList<QImage> thumbs = watcher->result();
+        watcher->deleteLater();
+        if (generation == mThumbnailGeneration)
+            Q_EMIT thumbnailsReady(thumbs);
+    });
+    watcher->setFuture(QtConcurrent::run([images] {
+        QList<QImage> thumbs;
+        for (const QString& image : images)
+            thumbs << readThumbnail(image, QSize(kThumbnailSize, kThumbnailSize));
+        return thumbs;
+    }));
+}
+
+void AnalysisSession::openImage(const QString& path)
+{
+    if (!isReady()) {
+        mPendingPaths << path;
+        return;
+    }
+    mImagePath = path;
+    mImageBytes.clear();
+    mImageBytesName.clear();
+    mClass = -1;
+    mSettings.addRecentFile(path);
+    mSettings.save();
+    Q_EMIT recentFilesChanged(mSettings.recentFiles);
+    Q_EMIT imageChanged(imageName());
+    refresh();
+}
+
+void AnalysisSession::openImageBytes(const QByteArray& encoded, const QString& name)
+{
+    mImagePath.clear();
+    mImageBytes = encoded;
+    mImageBytesName = name;
+    mClass = -1;
+    Q_EMIT imageChanged(imageName());
+    refresh();
+}
+
+QString AnalysisSession::imageName() const
+{
+    return mImagePath.isEmpty() ? mImageBytesName : QFileInfo(mImagePath).fileName();
+}
+
+// ---------------------------------------------------------------------------------------------- what is shown
+
+void AnalysisSession::setModel(const QString& modelId)
+{
+    const ModelSpec* s = spec(modelId);
+    if (!s || modelId == mModel)
+        return;
+    mModel = modelId;
+    mSettings.selectedModels = QStringList{modelId};
+    mSettings.save();
+    mLayer = camTarget(modelId);
+    mClass = -1;
+    mResult.reset();
+    Q_EMIT modelChanged(modelId);
+    requestDescription(modelId);
+    requestAnalysis();
+}
+
+void AnalysisSession::setMethod(const QString& methodId)
+{
+    if (!findMethod(methodId) || methodId == mMethod)
+        return;
+    mMethod = methodId;
+    Q_EMIT methodChanged(methodId);
+    if (!mResult || !mResult->findCam(methodId, mClass >= 0 ? mClass : -2))
+        requestAnalysis();
+    if (mCompareActive)
+        requestCompare();
+}
+
+void AnalysisSession::selectClass(int classIndex)
+{
+    if (classIndex == mClass)
+        return;
+    mClass = classIndex;
+    Q_EMIT classChanged(classIndex);
+}
+
+void AnalysisSession::selectLayer(const QString& block)
+{
+    const ModelSpec* s = spec(mModel);
+    if (!s || block.isEmpty())
+        return;
+    mLayer = block;
+    Q_EMIT layerChanged(block);
+    if (mResult)
+        for (const LayerResult& layer : mResult->layers)
+            if (QString::fromStdString(layer.name) == block)
+                return;
+    // Not summarised yet: summarise it too (the forward pass is repeated; the cache key changes).
+    if (std::find(s->taps.begin(), s->taps.end(), block.toStdString()) == s->taps.end())
+        mExtraTaps[mModel].insert(block);
+    requestAnalysis();
+}
+
+void AnalysisSession::setCamTarget(const QString& block)
+{
+    if (!spec(mModel) || block.isEmpty())
+        return;
+    mCamTargets[mModel] = block;
+    Q_EMIT camTargetChanged(mModel, block);
+    requestAnalysis();
+}
+
+QString AnalysisSession::camTarget(const QString& modelId) const
+{
+    if (auto it = mCamTargets.find(modelId); it != mCamTargets.end())
+        return it->second;
+    const ModelSpec* s = spec(modelId);
+    return s ? QString::fromStdString(s->camTarget) : QString();
+}
+
+void AnalysisSession::setSharedTileScale(bool shared)
+{
+    if (shared == mSharedTileScale)
+        return;
+    mSharedTileScale = shared;
+    requestAnalysis();
+}
+
+void AnalysisSession::setCompareModels(const QStringList& modelIds)
+{
+    QStringList ids;
+    for (const QString& id : modelIds)
+        if (spec(id) && !ids.contains(id))
+            ids << id;
+    mCompareModels = ids;
+    if (ids.size() < 2) {
+        setCompareActive(false);
+        return;
+    }
+    if (mCompareActive)
+        requestCompare();
+    else
+        setCompareActive(true);
+}
+
+void AnalysisSession::setCompareActive(bool active)
+{
+    active = active && mCompareModels.size() >= 2;
+    if (active == mCompareActive) {
+        return;
+    }
+    mCompareActive = active;
+    if (!active) {
+        for (auto& [job, model] : mCompareJobs)
+            mJobs->cancel(job);
+        mCompareJobs.clear();
+    }
+    Q_EMIT compareActiveChanged(active);
+    if (active)
+        requestCompare();
+}
+
+void AnalysisSession::refresh()
+{
+    requestAnalysis();
+    if (mCompareActive)
+        requestCompare();
+}
+
+void AnalysisSession::cancelAll()
+{
+    mJobs->cancelAll();
+}
+
+bool AnalysisSession::isBusy() const
+{
+    // Until its outcome is delivered a job counts, even when the service already sees it finished.
+    return mMainJob != 0 || !mCompareJobs.empty() || !mJobs->isIdle() || !mDescribing.empty();
+}
+
+// ---------------------------------------------------------------------------------------------------- requests
+
+Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& image, const ModelSpec& spec,
+                                                       const WeightsChoice& weights, const AnalysisOptions& options)
+{
+    const WeightsStatus status = resolveWeights(spec, weights);
+    if (status.kind == WeightsStatus::Kind::Missing)
+        return makeError(ErrorKind::Weights, status.message.toStdString());
+    return AnalysisRequest{image, {}, spec, status.path, options};
+}
+
+Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, bool compare) const
+{
+    auto found = findModel(modelId);
+    if (!found)
+        return found.error();
+    if (!hasImage())
+        return makeError(ErrorKind::BadInput, "no image is open");
+    const ModelSpec& s = **found;
+    AnalysisOptions options;
+    options.topK = std::max(1, mSettings.topK);
+    options.tilesPerLayer = std::max(0, mSettings.tilesPerLayer);
+    options.sharedTileScale = mSharedTileScale;
+    options.methods = {mMethod.toStdString()};
+    if (compare) {
+        // A cell shows one map and the top classes: a tile a layer is enough, and the class the main view
+        // shows is explained by every model.
+        options.tilesPerLayer = 1;
+        options.topK = std::max(3, options.topK);
+        if (mClass >= 0)
+            options.camClasses = {mClass};
+    } else {
+        if (auto it = mCamTargets.find(modelId); it != mCamTargets.end())
+            options.camLayer = it->second.toStdString();
+        if (auto it = mExtraTaps.find(modelId); it != mExtraTaps.end() && !it->second.empty()) {
+            // The registry's taps plus the blocks the user opened, in forward order.
+            for (const std::string& block : s.blocks())
+                if (std::find(s.taps.begin(), s.taps.end(), block) != s.taps.end() ||
+                    it->second.count(QString::fromStdString(block)))
+                    options.taps.push_back(block);
+        }
+    }
+    auto request = makeRequest(mImagePath, s, mSettings.weightsChoice(modelId), options);
+    if (request)
+        request->imageBytes = mImageBytes;
+    if (request && !mImageBytes.isEmpty() && request->imagePath.isEmpty())
+        request->imagePath = mImageBytesName;
+    return request;
+}
+
+void AnalysisSession::requestAnalysis()
+{
+    if (!hasImage() || !spec(mModel))
+        return;
+    Expected<AnalysisRequest> request = makeRequest(mModel, false);
+    if (!request) {
+        if (mMainJob)
+            mJobs->cancel(mMainJob);
+        mMainJob = 0;
+        if (request.kind() == ErrorKind::Weights)
+            Q_EMIT weightsMissing(mModel, QString::fromStdString(request.message()));
+        else
+            Q_EMIT analysisFailed(request.kind(), QString::fromStdString(request.message()));
+        return;
+    }
+    const QString label = QStringLiteral("%1 · %2").arg(modelName(mModel), imageName());
+    mMainJob = mJobs->submitInteractive(kMainView, mBackend->makeWork(std::move(request.value())), label);
+    Q_EMIT analysisStarted(mMainJob, label);
+}
+
+void AnalysisSession::requestCompare()
+{
+    for (auto& [job, model] : mCompareJobs)
+        mJobs->cancel(job);
+    mCompareJobs.clear();
+    if (mCompareModels.size() < 2 || !hasImage())
+        return;
+    Q_EMIT compareStarted(mCompareModels);
+    for (const QString& id : mCompareModels) {
+        Expected<AnalysisRequest> request = makeRequest(id, true);
+        if (!request) {
+            Q_EMIT compareCellFinished(id, nullptr, QString::fromStdString(request.message()));
+            continue;
+        }
+        const bool untrained = request->weightsPath.isEmpty();
+        const QString label = tr("Compare · %1").arg(modelName(id));
+        const JobId job = mJobs->submitInteractive(QStringLiteral("compare-") + id,
+                                                   mBackend->makeWork(std::move(request.value())), label);
+        mCompareJobs[job] = id;
+        Q_EMIT compareCellStarted(id, job, label, untrained);
+    }
+}
+
+void AnalysisSession::onJobProgress(JobId id, double fraction, const QString& stage)
+{
+    if (auto it = mCompareJobs.find(id); it != mCompareJobs.end())
+        Q_EMIT compareCellProgress(it->second, fraction, stage);
+}
+
+void AnalysisSession::onJobFinished(JobId id, const JobOutcome& outcome)
+{
+    if (auto it = mCompareJobs.find(id); it != mCompareJobs.end()) {
+        const QString model = it->second;
+        mCompareJobs.erase(it);
+        if (outcome.state == JobState::Succeeded)
+            Q_EMIT compareCellFinished(model, outcome.result, {});
+        else
+            Q_EMIT compareCellFinished(model, nullptr,
+                                       outcome.state == JobState::Cancelled ? tr("Cancelled.") : outcome.error);
+        return;
+    }
+    if (id != mMainJob)
+        return;
+    mMainJob = 0;
+    if (outcome.state == JobState::Succeeded) {
+        mResult = outcome.result;
+        // The class stays when the new result explains it; otherwise the top class is shown.
+        const bool classKnown = std::any_of(mResult->prediction.top.begin(), mResult->prediction.top.end(),
+                                            [this](const ClassScore& s) { return s.index == mClass; }) ||
+                                (mClass >= 0 && mResult->findCam(mMethod, mClass));
+        if (!classKnown)
+            mClass = mResult->prediction.top.empty() ? -1 : mResult->prediction.top.front().index;
+        bool hasLayer = false;
+        for (const LayerResult& layer : mResult->layers)
+            hasLayer = hasLayer || QString::fromStdString(layer.name) == mLayer;
+        if (!hasLayer && !mResult->layers.empty())
+            mLayer = QString::fromStdString(mResult->layers.back().name);
+        Q_EMIT resultChanged(mResult);
+    } else if (outcome.state == JobState::Failed) {
+        Q_EMIT analysisFailed(outcome.errorKind, outcome.error);
+    } else {
+        Q_EMIT analysisCancelled();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------- diagrams
+
+void AnalysisSession::requestDescription(const QString& modelId)
+{
+    if (mDescriptions.count(modelId)) {
+        Q_EMIT descriptionReady(modelId);
+        return;
+    }
+    const ModelSpec* s = spec(modelId);
+    if (!s || mDescribing.count(modelId))
+        return;
+    mDescribing.insert(modelId);
+    auto* watcher = new QFutureWatcher<Expected<NetworkDescription>>(this);
+    connect(watcher, &QFutureWatcher<Expected<NetworkDescription>>::finished, this, [this, watcher, modelId] {
+        Expected<NetworkDescription> description = watcher->result();
+        watcher->deleteLater();
+        mDescribing.erase(modelId);
+        if (!description) {
+            Q_EMIT descriptionFailed(modelId, QString::fromStdString(description.message()));
+            return;
+        }
+        mDescriptions[modelId] = std::make_shared<const NetworkDescription>(std::move(description.value()));
+        Q_EMIT descriptionReady(modelId);
+    });
+    watcher->setFuture(QtConcurrent::run([backend = mBackend, spec = *s, categories = mRegistry->categories()] {
+        return backend->describe(spec, categories);
+    }));
+}
+
+std::shared_ptr<const NetworkDescription> AnalysisSession::description(const QString& modelId) const
+{
+    const auto it = mDescriptions.find(modelId);
+    return it == mDescriptions.end() ? nullptr : it->second;
+}
+
+}  // namespace convlens

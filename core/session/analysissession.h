@@ -1,0 +1,204 @@
+#pragma once
+// AnalysisSession: what the user is looking at, and the policy that turns it into analyses. The window and the
+// command line both sit on it; it has no widgets (QtCore, plus QImage thumbnails) and no torch.
+//
+// It owns: the model registry (loaded off the calling thread), the settings (the one copy the application uses),
+// the images opened, the current image (a file or pasted bytes), model, heatmap method, class, layer shown, the
+// CAM target and extra layers chosen per model, the compare set, the JobService that runs the analyses, and the
+// network descriptions already built.
+//
+// Request policy:
+// - The main view has one request at a time: a new one supersedes the one queued or running (latest wins), and
+//   only the latest one's result or error is announced.
+// - Compare mode runs one request per model of the compare set, the same image, the same class; each cell is
+//   announced as it finishes (compareCellFinished), independently of the others.
+// - Changing the class or the method shows what the shown result already has; a map it lacks is requested.
+// - Choosing a layer that the shown result has not summarised adds it to that model's layers and re-runs.
+// - Failures keep what is shown: resultChanged is emitted only for a new result; errors come as analysisFailed
+//   (kind and message) or weightsMissing (the model's weights are missing and not explored untrained).
+//
+// Threads: create, call and destroy on one thread with an event loop (the GUI thread); signals arrive there.
+// Nothing blocks except loadRegistryNow() (for the command line) and the destructor, which waits for the running
+// analysis to notice its cancel flag.
+
+#include "core/common/expected.h"
+#include "core/jobs/analysisrequest.h"
+#include "core/jobs/job.h"
+#include "core/registry/modelregistry.h"
+#include "core/session/appsettings.h"
+
+#include <QByteArray>
+#include <QImage>
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <map>
+#include <memory>
+#include <set>
+
+namespace convlens {
+
+class JobService;
+
+struct SessionOptions {
+    QString userRegistry;                // --registry FILE; empty = the user's models.yaml when it exists
+    bool openSampleOnFirstStart = true;  // the bundled photo, when the settings say this is the first start
+};
+
+class AnalysisSession : public QObject {
+    Q_OBJECT
+
+public:
+    // `backend` runs the analyses and builds network descriptions (core/jobs/analysisrequest.h). `settings` become
+    // the session's; the thread count and the download mirror in them are applied at once.
+    AnalysisSession(std::shared_ptr<AnalysisBackend> backend, AppSettings settings, SessionOptions options = {},
+                    QObject* parent = nullptr);
+    ~AnalysisSession() override;
+
+    // ------------------------------------------------------------------------------------------------ registry
+    // Loads the bundled and the user's registry on a worker; registryLoaded or registryFailed follows.
+    void loadRegistry();
+    // The same, blocking (the command line).
+    Expected<void> loadRegistryNow();
+    bool isReady() const { return mRegistry != nullptr; }
+    const ModelRegistry* registry() const { return mRegistry.get(); }
+    const ModelSpec* spec(const QString& modelId) const;
+    // The model `modelId`, or an error (kind BadInput) naming it and the known ids.
+    Expected<const ModelSpec*> findModel(const QString& modelId) const;
+    QString modelName(const QString& modelId) const;  // "ResNet-50"; the id when unknown
+
+    // ------------------------------------------------------------------------------------------------ settings
+    const AppSettings& settings() const { return mSettings; }
+    // Replaces the settings: saves them, applies threads and mirror, re-runs what is shown.
+    void setSettings(const AppSettings& settings);
+    // For the weights panel, which edits the weights choices in place; call settingsEdited(modelId) after.
+    AppSettings* editableSettings() { return &mSettings; }
+    // Saves the settings and re-runs what `modelId`'s weights affect.
+    void settingsEdited(const QString& modelId);
+    // Where `modelId`'s weights come from under the current settings.
+    WeightsStatus weightsStatus(const QString& modelId) const;
+
+    // ------------------------------------------------------------------------------------------------ images
+    // Opens image files and folders (a folder: its image files, sorted by name). Problems (no such file, a folder
+    // without images) come as problem(); the images found come as imagesOpened, and the first one is analysed.
+    // Called before the registry is ready, the paths wait for it.
+    void openPaths(const QStringList& paths);
+    void openImage(const QString& path);
+    // An image given as encoded bytes (pasted, dropped from another program); `name` stands for it in messages.
+    void openImageBytes(const QByteArray& encoded, const QString& name);
+    QStringList images() const { return mImages; }
+    QString imagePath() const { return mImagePath; }  // empty for pasted bytes
+    QString imageName() const;                         // the file name, or the pasted image's name
+    bool hasImage() const { return !mImagePath.isEmpty() || !mImageBytes.isEmpty(); }
+    // Whether the file's name says it is an image Qt can read (the folder filter of openPaths).
+    static bool isImageFile(const QString& path);
+
+    // ------------------------------------------------------------------------------------------------ what is shown
+    void setModel(const QString& modelId);
+    void setMethod(const QString& methodId);
+    void selectClass(int classIndex);  // -1: the top class
+    void selectLayer(const QString& block);
+    void setCamTarget(const QString& block);
+    void setSharedTileScale(bool shared);
+    // Two or more known ids turn compare mode on and analyse the image with each; fewer turn it off.
+    void setCompareModels(const QStringList& modelIds);
+    void setCompareActive(bool active);  // stays off with fewer than two models
+
+    QString model() const { return mModel; }
+    QString method() const { return mMethod; }
+    int classIndex() const { return mClass; }
+    QString layer() const { return mLayer; }
+    QString camTarget(const QString& modelId) const;  // the chosen block, else the registry's
+    bool sharedTileScale() const { return mSharedTileScale; }
+    ResultPtr result() const { return mResult; }
+    QStringList compareModels() const { return mCompareModels; }
+    bool compareActive() const { return mCompareActive; }
+
+    // Runs the main view's analysis again (and the compare cells in compare mode).
+    void refresh();
+    void cancelAll();
+    bool isBusy() const;  // an analysis or a network description is pending
+    JobService* jobs() const { return mJobs; }
+
+    // The request for `modelId` on the current image: the main view's options, or a compare cell's. An error
+    // when there is no image, the model is unknown, or its weights are missing (kind Weights).
+    Expected<AnalysisRequest> makeRequest(const QString& modelId, bool compare) const;
+    // The request for `image` with `spec` under an explicit weights choice and options (the command line).
+    static Expected<AnalysisRequest> makeRequest(const QString& image, const ModelSpec& spec,
+                                                 const WeightsChoice& weights, const AnalysisOptions& options);
+
+    // ------------------------------------------------------------------------------------------------ diagrams
+    // Builds `modelId`'s network description on a worker unless it is known or being built; descriptionReady or
+    // descriptionFailed follows.
+    void requestDescription(const QString& modelId);
+    std::shared_ptr<const NetworkDescription> description(const QString& modelId) const;
+
+Q_SIGNALS:
+    void registryLoaded();
+    void registryFailed(const QString& message);
+    void problem(const QString& message);  // a path that could not be opened; nothing else changed
+    void imagesOpened(const QStringList& images);
+    void thumbnailsReady(const QList<QImage>& thumbnails);  // for imagesOpened's list, in its order
+    void imageChanged(const QString& name);
+    void recentFilesChanged(const QStringList& recent);
+    void modelChanged(const QString& modelId);  // the shown result was dropped; a new one is on its way
+    void methodChanged(const QString& methodId);
+    void classChanged(int classIndex);
+    void layerChanged(const QString& block);
+    void camTargetChanged(const QString& modelId, const QString& block);
+    void analysisStarted(quint64 job, const QString& label);
+    void resultChanged(convlens::ResultPtr result);
+    void analysisFailed(convlens::ErrorKind kind, const QString& message);
+    void analysisCancelled();
+    void weightsMissing(const QString& modelId, const QString& message);
+    void compareActiveChanged(bool active);
+    void compareStarted(const QStringList& modelIds);  // the cells of this set, empty until they finish
+    void compareCellStarted(const QString& modelId, quint64 job, const QString& label, bool untrained);
+    void compareCellProgress(const QString& modelId, double fraction, const QString& stage);
+    // `result` on success; else `error` (a cancelled cell says so).
+    void compareCellFinished(const QString& modelId, convlens::ResultPtr result, const QString& error);
+    void descriptionReady(const QString& modelId);
+    void descriptionFailed(const QString& modelId, const QString& message);
+
+private:
+    void onRegistry(Expected<ModelRegistry> loaded);
+    void applySettings();
+    void requestAnalysis();
+    void requestCompare();
+    void onJobFinished(JobId id, const JobOutcome& outcome);
+    void onJobProgress(JobId id, double fraction, const QString& stage);
+    void loadThumbnails(const QStringList& images);
+
+    std::shared_ptr<AnalysisBackend> mBackend;
+    AppSettings mSettings;
+    SessionOptions mOptions;
+    std::unique_ptr<ModelRegistry> mRegistry;
+    JobService* mJobs = nullptr;
+
+    QStringList mPendingPaths;  // opened before the registry was ready
+    QStringList mImages;
+    int mThumbnailGeneration = 0;
+    QString mImagePath;
+    QByteArray mImageBytes;
+    QString mImageBytesName;
+
+    QString mModel;
+    QString mMethod;
+    int mClass = -1;
+    QString mLayer;  // block whose feature maps are shown; empty = the CAM target
+    bool mSharedTileScale = false;
+    std::map<QString, QString> mCamTargets;           // model → block chosen in the diagram
+    std::map<QString, std::set<QString>> mExtraTaps;  // model → blocks shown that are not registry taps
+    ResultPtr mResult;
+    QStringList mCompareModels;
+    bool mCompareActive = false;
+
+    JobId mMainJob = 0;
+    std::map<JobId, QString> mCompareJobs;  // job → model
+    std::map<QString, std::shared_ptr<const NetworkDescription>> mDescriptions;
+    std::set<QString> mDescribing;
+};
+
+}  // namespace convlens

@@ -1,0 +1,407 @@
+// AnalysisSession without any widget and without running a network: a stand-in backend records every request
+// and answers with a small synthetic result (or an error, or waits on a gate), so the request policy itself is
+// what is tested — latest wins in the main view, compare cells fill in one by one, class and method changes use
+// what is shown or ask for what is missing, errors keep what is shown, weights are resolved once.
+#include "core/jobs/jobcontext.h"
+#include "core/jobs/jobservice.h"
+#include "core/session/analysissession.h"
+#include "core/weights/weightdownloader.h"
+
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace convlens {
+namespace {
+
+constexpr int kWaitMs = 10'000;
+
+// Records requests; each work waits while the gate is closed, then answers. An image whose file name contains
+// "broken" fails as bad input.
+class StandInBackend : public AnalysisBackend {
+public:
+    JobWork makeWork(AnalysisRequest request) const override
+    {
+        {
+            const std::lock_guard<std::mutex> lock(mMutex);
+            mRequests.push_back(request);
+        }
+        return [gate = mGate, request](JobContext& context) -> Expected<ResultPtr> {
+            while (!gate->load() && !context.isCancelled())
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            if (context.isCancelled())
+                return makeError(ErrorKind::Cancelled, "cancelled");
+            if (request.imagePath.contains(QStringLiteral("broken")))
+                return makeError(ErrorKind::BadInput, request.imagePath.toStdString() + ": not an image");
+            auto result = std::make_shared<AnalysisResult>();
+            result->imageSha256 = request.imagePath.toStdString();
+            result->modelId = request.spec.id;
+            result->weights = request.weightsPath.toStdString();
+            result->input = QImage(8, 8, QImage::Format_RGB888);
+            for (int index : {3, 1, 4})
+                result->prediction.top.push_back({index, "class " + std::to_string(index), 0.1f * index});
+            std::vector<int> explained;
+            for (const ClassScore& score : result->prediction.top)
+                explained.push_back(score.index);
+            explained.insert(explained.end(), request.options.camClasses.begin(), request.options.camClasses.end());
+            for (const std::string& method : request.options.methods)
+                for (int index : explained) {
+                    CamResult cam;
+                    cam.method = method;
+                    cam.classIndex = index;
+                    result->cams.push_back(cam);
+                }
+            const std::vector<std::string>& taps =
+                request.options.taps.empty() ? request.spec.taps : request.options.taps;
+            for (const std::string& tap : taps) {
+                LayerResult layer;
+                layer.name = tap;
+                result->layers.push_back(layer);
+            }
+            return ResultPtr(std::move(result));
+        };
+    }
+
+    Expected<NetworkDescription> describe(const ModelSpec& spec, const std::vector<CategorySpec>&) const override
+    {
+        NetworkDescription description;
+        description.modelId = spec.id;
+        return description;
+    }
+
+    void setThreads(int count) const override { mThreads = count; }
+
+    std::vector<AnalysisRequest> requests() const
+    {
+        const std::lock_guard<std::mutex> lock(mMutex);
+        return mRequests;
+    }
+    void setGateOpen(bool open) { mGate->store(open); }
+    int threads() const { return mThreads; }
+
+private:
+    mutable std::mutex mMutex;
+    mutable std::vector<AnalysisRequest> mRequests;
+    std::shared_ptr<std::atomic<bool>> mGate = std::make_shared<std::atomic<bool>>(true);
+    mutable std::atomic<int> mThreads{-1};
+};
+
+class SessionTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        ASSERT_TRUE(mDir.isValid());
+        QSettings().clear();
+        // Weights for resnet18 and mobilenet_v3_small only (never read: the backend is a stand-in); no user
+        // registry, no torch caches from the home folder.
+        mSaved = {qgetenv("CONVLENS_WEIGHTS_DIR"), qgetenv("XDG_CONFIG_HOME"), qgetenv("XDG_CACHE_HOME"),
+                  qgetenv("TORCH_HOME")};
+        qputenv("CONVLENS_WEIGHTS_DIR", weightsDir().toLocal8Bit());
+        qputenv("XDG_CONFIG_HOME", (mDir.path() + QStringLiteral("/config")).toLocal8Bit());
+        qputenv("XDG_CACHE_HOME", (mDir.path() + QStringLiteral("/cache")).toLocal8Bit());
+        qputenv("TORCH_HOME", (mDir.path() + QStringLiteral("/torch")).toLocal8Bit());
+        ASSERT_TRUE(QDir().mkpath(weightsDir()));
+        touch(weightsDir() + QStringLiteral("/resnet18-f37072fd.pth"));
+        touch(weightsDir() + QStringLiteral("/mobilenet_v3_small-047dcff4.pth"));
+        mPhotoA = photo(QStringLiteral("a.png"));
+        mPhotoB = photo(QStringLiteral("b.png"));
+
+        SessionOptions options;
+        options.openSampleOnFirstStart = false;
+        mBackend = std::make_shared<StandInBackend>();
+        mSession = std::make_unique<AnalysisSession>(mBackend, AppSettings{}, options);
+        auto loaded = mSession->loadRegistryNow();
+        ASSERT_TRUE(loaded.ok()) << loaded.message();
+        mSession->setModel(QStringLiteral("resnet18"));
+    }
+
+    void TearDown() override
+    {
+        mSession.reset();
+        const char* names[] = {"CONVLENS_WEIGHTS_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "TORCH_HOME"};
+        for (int i = 0; i < 4; ++i)
+            mSaved[i].isEmpty() ? qunsetenv(names[i]) : qputenv(names[i], mSaved[i]);
+    }
+
+    QString weightsDir() const { return mDir.path() + QStringLiteral("/weights"); }
+    void touch(const QString& path)
+    {
+        QFile file(path);
+        ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+        file.write("stand-in");
+    }
+    QString photo(const QString& name)
+    {
+        QImage image(16, 12, QImage::Format_RGB888);
+        image.fill(Qt::darkGreen);
+        const QString path = mDir.path() + QLatin1Char('/') + name;
+        EXPECT_TRUE(image.save(path));
+        return path;
+    }
+    bool waitIdle() { return QTest::qWaitFor([this] { return !mSession->isBusy(); }, kWaitMs); }
+
+    QTemporaryDir mDir;
+    std::vector<QByteArray> mSaved;
+    QString mPhotoA, mPhotoB;
+    std::shared_ptr<StandInBackend> mBackend;
+    std::unique_ptr<AnalysisSession> mSession;
+};
+
+TEST_F(SessionTest, TheLatestRequestWinsInTheMainView)
+{
+    QSignalSpy results(mSession.get(), &AnalysisSession::resultChanged);
+    QSignalSpy failures(mSession.get(), &AnalysisSession::analysisFailed);
+    mBackend->setGateOpen(false);
+    mSession->openImage(mPhotoA);
+    mSession->openImage(mPhotoB);
+    mSession->setMethod(QStringLiteral("scorecam"));
+    mBackend->setGateOpen(true);
+    ASSERT_TRUE(waitIdle());
+    QTest::qWait(20);  // anything announced late would show now
+
+    ASSERT_EQ(mBackend->requests().size(), 3u);
+    ASSERT_EQ(results.count(), 1) << "a superseded request's result was shown";
+    EXPECT_TRUE(failures.isEmpty());
+    const ResultPtr shown = mSession->result();
+    EXPECT_EQ(shown->imageSha256, mPhotoB.toStdString());
+    EXPECT_EQ(shown->cams.front().method, "scorecam");
+    EXPECT_EQ(mSession->classIndex(), 3) << "the top class is chosen for a new image";
+}
+
+TEST_F(SessionTest, RequestsCarryTheSettingsAndTheResolvedWeights)
+{
+    AppSettings settings = mSession->settings();
+    settings.topK = 7;
+    settings.tilesPerLayer = 4;
+    mSession->setSettings(settings);
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    const AnalysisRequest request = mBackend->requests().back();
+    EXPECT_EQ(request.imagePath, mPhotoA);
+    EXPECT_EQ(request.spec.id, "resnet18");
+    EXPECT_EQ(request.weightsPath, weightsDir() + QStringLiteral("/resnet18-f37072fd.pth"));
+    EXPECT_EQ(request.options.topK, 7);
+    EXPECT_EQ(request.options.tilesPerLayer, 4);
+    EXPECT_EQ(request.options.methods, std::vector<std::string>{"gradcam"});
+    EXPECT_TRUE(request.options.taps.empty()) << "the registry's taps unless the user opened another layer";
+}
+
+TEST_F(SessionTest, ClassAndMethodChangesUseWhatIsShownOrAskForWhatIsMissing)
+{
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    const size_t before = mBackend->requests().size();
+    QSignalSpy classes(mSession.get(), &AnalysisSession::classChanged);
+    mSession->selectClass(1);
+    EXPECT_EQ(mSession->classIndex(), 1);
+    EXPECT_EQ(classes.count(), 1);
+    EXPECT_EQ(mBackend->requests().size(), before) << "the shown result already explains class 1";
+
+    QSignalSpy methods(mSession.get(), &AnalysisSession::methodChanged);
+    mSession->setMethod(QStringLiteral("layercam"));
+    ASSERT_EQ(methods.count(), 1);
+    ASSERT_TRUE(waitIdle());
+    ASSERT_EQ(mBackend->requests().size(), before + 1);
+    EXPECT_EQ(mBackend->requests().back().options.methods, std::vector<std::string>{"layercam"});
+    EXPECT_EQ(mSession->classIndex(), 1) << "the class survives a new result that explains it";
+    EXPECT_NE(mSession->result()->findCam(QStringLiteral("layercam"), 1), nullptr);
+
+    mSession->setMethod(QStringLiteral("no-such-method"));
+    EXPECT_EQ(mSession->method(), QStringLiteral("layercam"));
+    EXPECT_EQ(mBackend->requests().size(), before + 1);
+}
+
+TEST_F(SessionTest, ALayerNotSummarisedIsAddedToTheTapsInForwardOrder)
+{
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    QSignalSpy layers(mSession.get(), &AnalysisSession::layerChanged);
+    const size_t before = mBackend->requests().size();
+    mSession->selectLayer(QStringLiteral("layer1.1"));  // a registry tap: already summarised
+    EXPECT_EQ(layers.count(), 1);
+    EXPECT_EQ(mBackend->requests().size(), before);
+
+    mSession->selectLayer(QStringLiteral("conv1"));
+    ASSERT_TRUE(waitIdle());
+    ASSERT_EQ(mBackend->requests().size(), before + 1);
+    const std::vector<std::string> taps = mBackend->requests().back().options.taps;
+    ASSERT_FALSE(taps.empty());
+    EXPECT_EQ(taps.front(), "conv1") << "conv1 comes before every registry tap";
+    const ModelSpec* spec = mSession->spec(QStringLiteral("resnet18"));
+    EXPECT_EQ(taps.size(), spec->taps.size() + 1);
+    EXPECT_EQ(mSession->layer(), QStringLiteral("conv1"));
+}
+
+TEST_F(SessionTest, CompareCellsFillInOneByOneWithTheSameClass)
+{
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    mSession->selectClass(4);
+    QSignalSpy started(mSession.get(), &AnalysisSession::compareStarted);
+    QSignalSpy cells(mSession.get(), &AnalysisSession::compareCellFinished);
+    mSession->setCompareModels({QStringLiteral("resnet18"), QStringLiteral("mobilenet_v3_small"),
+                                QStringLiteral("not-a-model")});
+    EXPECT_TRUE(mSession->compareActive());
+    EXPECT_EQ(mSession->compareModels(),
+              (QStringList{QStringLiteral("resnet18"), QStringLiteral("mobilenet_v3_small")}));
+    ASSERT_EQ(started.count(), 1);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return cells.count() == 2; }, kWaitMs));
+    QStringList finished;
+    for (const QList<QVariant>& cell : cells) {
+        const QString model = cell.at(0).toString();
+        const ResultPtr result = cell.at(1).value<ResultPtr>();
+        ASSERT_NE(result, nullptr) << model.toStdString() << ": " << cell.at(2).toString().toStdString();
+        EXPECT_EQ(result->modelId, model.toStdString());
+        finished << model;
+    }
+    EXPECT_TRUE(finished.contains(QStringLiteral("mobilenet_v3_small")));
+    for (const AnalysisRequest& request : mBackend->requests()) {
+        if (request.options.tilesPerLayer != 1)
+            continue;  // the main view's
+        EXPECT_GE(request.options.topK, 3);
+        EXPECT_EQ(request.options.camClasses, std::vector<int>{4}) << "every model explains the shown class";
+    }
+
+    mSession->setCompareModels({QStringLiteral("resnet18")});
+    EXPECT_FALSE(mSession->compareActive());
+}
+
+TEST_F(SessionTest, ACellWithoutWeightsSaysSoAndTheOthersStillRun)
+{
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    QSignalSpy cells(mSession.get(), &AnalysisSession::compareCellFinished);
+    mSession->setCompareModels({QStringLiteral("resnet18"), QStringLiteral("densenet121")});
+    ASSERT_TRUE(QTest::qWaitFor([&] { return cells.count() == 2; }, kWaitMs));
+    for (const QList<QVariant>& cell : cells) {
+        if (cell.at(0).toString() == QStringLiteral("densenet121")) {
+            EXPECT_EQ(cell.at(1).value<ResultPtr>(), nullptr);
+            EXPECT_TRUE(cell.at(2).toString().contains(QStringLiteral("densenet121-a639ec97.pth")))
+                << cell.at(2).toString().toStdString();
+        } else {
+            EXPECT_NE(cell.at(1).value<ResultPtr>(), nullptr);
+        }
+    }
+}
+
+TEST_F(SessionTest, AFailureKeepsWhatIsShown)
+{
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    const ResultPtr shown = mSession->result();
+    ASSERT_NE(shown, nullptr);
+    QSignalSpy failures(mSession.get(), &AnalysisSession::analysisFailed);
+    QSignalSpy results(mSession.get(), &AnalysisSession::resultChanged);
+    mSession->openImage(photo(QStringLiteral("broken.png")));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return failures.count() == 1; }, kWaitMs));
+    EXPECT_EQ(failures.first().at(0).value<ErrorKind>(), ErrorKind::BadInput);
+    EXPECT_TRUE(failures.first().at(1).toString().contains(QStringLiteral("broken.png")));
+    EXPECT_EQ(results.count(), 0);
+    EXPECT_EQ(mSession->result(), shown);
+}
+
+TEST_F(SessionTest, MissingWeightsRunNothingUntilUntrainedIsChosen)
+{
+    QSignalSpy missing(mSession.get(), &AnalysisSession::weightsMissing);
+    mSession->setModel(QStringLiteral("densenet121"));
+    mSession->openImage(mPhotoA);
+    ASSERT_GE(missing.count(), 1);
+    EXPECT_EQ(missing.last().at(0).toString(), QStringLiteral("densenet121"));
+    EXPECT_TRUE(missing.last().at(1).toString().contains(weightsDir())) << "the message says where it looked";
+    EXPECT_TRUE(mBackend->requests().empty() ||
+                std::none_of(mBackend->requests().begin(), mBackend->requests().end(),
+                             [](const AnalysisRequest& r) { return r.spec.id == "densenet121"; }));
+
+    mSession->editableSettings()->untrainedAllowed << QStringLiteral("densenet121");
+    mSession->settingsEdited(QStringLiteral("densenet121"));
+    ASSERT_TRUE(waitIdle());
+    ASSERT_FALSE(mBackend->requests().empty());
+    EXPECT_EQ(mBackend->requests().back().spec.id, "densenet121");
+    EXPECT_TRUE(mBackend->requests().back().weightsPath.isEmpty());
+    ASSERT_NE(mSession->result(), nullptr);
+    EXPECT_TRUE(mSession->result()->weights.empty());
+    EXPECT_TRUE(AppSettings::load().untrainedAllowed.contains(QStringLiteral("densenet121")))
+        << "the choice is saved";
+}
+
+TEST_F(SessionTest, SettingsApplyThreadsAndMirrorWithoutTouchingTheEnvironment)
+{
+    const QByteArray environment = qgetenv("CONVLENS_WEIGHTS_DIR");
+    AppSettings settings = mSession->settings();
+    settings.threads = 3;
+    settings.mirror = QStringLiteral(" https://mirror.example.org/models ");
+    settings.weightsDir = mDir.path();
+    mSession->setSettings(settings);
+    EXPECT_EQ(mBackend->threads(), 3);
+    EXPECT_EQ(WeightDownloader::mirror(), QStringLiteral("https://mirror.example.org/models"));
+    EXPECT_EQ(qgetenv("CONVLENS_WEIGHTS_DIR"), environment);
+    EXPECT_EQ(AppSettings::load().threads, 3);
+    settings.mirror.clear();
+    mSession->setSettings(settings);
+    EXPECT_EQ(WeightDownloader::mirror(), QString());
+}
+
+TEST_F(SessionTest, FoldersOpenTheirImagesSortedAndProblemsAreNamed)
+{
+    const QString folder = mDir.path() + QStringLiteral("/folder");
+    ASSERT_TRUE(QDir().mkpath(folder));
+    for (const QString& name : {QStringLiteral("c.png"), QStringLiteral("a.png"), QStringLiteral("b.png")})
+        ASSERT_TRUE(QFile::copy(mPhotoA, folder + QLatin1Char('/') + name));
+    touch(folder + QStringLiteral("/notes.txt"));
+    QSignalSpy opened(mSession.get(), &AnalysisSession::imagesOpened);
+    QSignalSpy thumbnails(mSession.get(), &AnalysisSession::thumbnailsReady);
+    QSignalSpy problems(mSession.get(), &AnalysisSession::problem);
+    mSession->openPaths({folder, mDir.path() + QStringLiteral("/nowhere.png"), weightsDir()});
+    ASSERT_EQ(opened.count(), 1);
+    const QStringList images = opened.first().first().toStringList();
+    EXPECT_EQ(images, (QStringList{folder + QStringLiteral("/a.png"), folder + QStringLiteral("/b.png"),
+                                   folder + QStringLiteral("/c.png")}));
+    ASSERT_EQ(problems.count(), 2);
+    EXPECT_TRUE(problems.at(0).first().toString().contains(QStringLiteral("nowhere.png")));
+    EXPECT_TRUE(problems.at(1).first().toString().contains(QStringLiteral("no image files")));
+    EXPECT_EQ(mSession->imagePath(), images.front());
+    ASSERT_TRUE(QTest::qWaitFor([&] { return thumbnails.count() == 1; }, kWaitMs));
+    const auto thumbs = thumbnails.first().first().value<QList<QImage>>();
+    ASSERT_EQ(thumbs.size(), 3);
+    EXPECT_EQ(thumbs.front().size(), QSize(48, 36));
+    EXPECT_EQ(mSession->settings().recentFiles.value(0), images.front());
+}
+
+TEST_F(SessionTest, PastedBytesAreAnalysedUnderTheirName)
+{
+    QFile file(mPhotoB);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    mSession->openImageBytes(file.readAll(), QStringLiteral("pasted image"));
+    ASSERT_TRUE(waitIdle());
+    const AnalysisRequest request = mBackend->requests().back();
+    EXPECT_FALSE(request.imageBytes.isEmpty());
+    EXPECT_EQ(mSession->imageName(), QStringLiteral("pasted image"));
+    EXPECT_TRUE(mSession->imagePath().isEmpty());
+    EXPECT_NE(mSession->result(), nullptr);
+}
+
+TEST_F(SessionTest, UnknownModelsAreNamedWithTheKnownOnes)
+{
+    auto found = mSession->findModel(QStringLiteral("alexnet"));
+    ASSERT_FALSE(found.ok());
+    EXPECT_EQ(found.kind(), ErrorKind::BadInput);
+    EXPECT_NE(found.message().find("'alexnet'"), std::string::npos);
+    EXPECT_NE(found.message().find("resnet50"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace convlens
