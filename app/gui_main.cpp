@@ -1,5 +1,6 @@
 // convlens: the desktop application. Command-line arguments open images or folders and pick what is shown;
 // --screenshots runs the screenshot tour and exits.
+#include "core/inspect/methodcatalogue.h"
 #include "ui/mainwindow.h"
 #include "ui/screenshottour.h"
 
@@ -24,10 +25,10 @@ int main(int argc, char* argv[])
                                  QStringLiteral("[IMAGE|FOLDER...]"));
     const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model id to start with."),
                                    QStringLiteral("ID"));
-    const QCommandLineOption method(QStringLiteral("method"),
-                                    QStringLiteral("CAM method (gradcam, gradcampp, xgradcam, layercam, hirescam, "
-                                                   "eigencam, scorecam, guided, guidedgradcam)."),
-                                    QStringLiteral("METHOD"));
+    const QCommandLineOption method(
+        QStringLiteral("method"),
+        QStringLiteral("Heatmap method (%1).").arg(QString::fromStdString(convlens::methodIdList())),
+        QStringLiteral("METHOD"));
     const QCommandLineOption layer(QStringLiteral("layer"), QStringLiteral("Block whose feature maps are shown."),
                                    QStringLiteral("BLOCK"));
     const QCommandLineOption compare(QStringLiteral("compare"),

@@ -19,6 +19,7 @@
 #include "ui/predictionlist.h"
 #include "ui/settingsdialog.h"
 #include "ui/theme.h"
+#include "ui/viewcontrols.h"
 #include "ui/weightspanel.h"
 
 #include <QAction>
@@ -27,7 +28,6 @@
 #include <QBuffer>
 #include <QClipboard>
 #include <QCloseEvent>
-#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -42,7 +42,6 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
-#include <QSlider>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
@@ -217,12 +216,6 @@ bool MainWindow::untrainedBannerShown() const
                                             [](const QLabel* banner) { return !banner->isHidden(); });
 }
 
-void MainWindow::applyTheme(const QString& theme)
-{
-    convlens::applyTheme(theme);
-    QSettings().setValue(QStringLiteral("ui/theme"), theme);
-}
-
 void MainWindow::buildActions()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -285,19 +278,7 @@ void MainWindow::buildActions()
     view->addAction(tr("Collapse All Stages"), mDiagram, &NetworkDiagram::collapseAll);
     view->addAction(tr("Fit Diagram"), mDiagram, &NetworkDiagram::zoomToFit);
     view->addSeparator();
-    QMenu* theme = view->addMenu(tr("&Theme"));
-    auto* themes = new QActionGroup(this);
-    const QString current = QSettings().value(QStringLiteral("ui/theme"), QStringLiteral("system")).toString();
-    for (const auto& [id, name] : {std::pair{QStringLiteral("system"), tr("System")},
-                                   std::pair{QStringLiteral("light"), tr("Light")},
-                                   std::pair{QStringLiteral("dark"), tr("Dark")}}) {
-        QAction* action = theme->addAction(name, this, [this, id = id] { applyTheme(id); });
-        action->setCheckable(true);
-        action->setChecked(id == current);
-        themes->addAction(action);
-    }
-    if (current != QLatin1String("system"))
-        applyTheme(current);
+    addThemeMenu(view);
     view->addSeparator();
     for (auto& [key, dock] : mDocks)
         view->addAction(dock->toggleViewAction());
@@ -318,55 +299,23 @@ void MainWindow::buildActions()
     bar->addAction(open);
     bar->addAction(openFolder);
     bar->addSeparator();
-    auto label = [bar](const QString& text) {
-        auto* l = new QLabel(text, bar);
-        l->setContentsMargins(8, 0, 4, 0);
-        bar->addWidget(l);
-    };
-    label(tr("Model"));
-    mModelBox = new QComboBox(bar);
-    mModelBox->setMinimumContentsLength(18);
-    mModelBox->setToolTip(tr("The network that analyses the image"));
-    bar->addWidget(mModelBox);
-    connect(mModelBox, &QComboBox::activated, this,
-            [this](int index) { setModel(mModelBox->itemData(index).toString()); });
-    label(tr("Method"));
-    mMethodBox = new QComboBox(bar);
-    for (const MethodInfo& method : methodCatalogue()) {
-        mMethodBox->addItem(method.name, QString::fromStdString(method.id));
-        mMethodBox->setItemData(mMethodBox->count() - 1, method.description, Qt::ToolTipRole);
-    }
-    mMethodBox->setCurrentIndex(std::max(0, mMethodBox->findData(mSession->method())));
-    connect(mMethodBox, &QComboBox::activated, this,
-            [this](int index) { setMethod(mMethodBox->itemData(index).toString()); });
-    bar->addWidget(mMethodBox);
-    label(tr("Colormap"));
-    mColormapBox = new QComboBox(bar);
-    for (Colormap map : {Colormap::Jet, Colormap::Turbo, Colormap::Viridis, Colormap::Inferno})
-        mColormapBox->addItem(colormapName(map), colormapName(map));
-    mColormapBox->setCurrentIndex(std::max(0, mColormapBox->findData(mSession->settings().colormap)));
+    mControls = new ViewControls(bar, mSession->settings().colormap);
+    mControls->showMethod(mSession->method());
+    connect(mControls, &ViewControls::modelChosen, this, &MainWindow::setModel);
+    connect(mControls, &ViewControls::methodChosen, this, &MainWindow::setMethod);
     auto applyColormap = [this] {
-        const Colormap map = colormapFromName(mColormapBox->currentData().toString()).value_or(Colormap::Jet);
-        mOverlay->setColormap(map);
-        mColorBar->setColormap(map);
-        mCompare->setColormap(map);
+        mOverlay->setColormap(mControls->colormap());
+        mColorBar->setColormap(mControls->colormap());
+        mCompare->setColormap(mControls->colormap());
     };
-    connect(mColormapBox, &QComboBox::currentIndexChanged, this, applyColormap);
+    connect(mControls, &ViewControls::colormapChanged, this, applyColormap);
     applyColormap();
-    bar->addWidget(mColormapBox);
-    label(tr("Opacity"));
-    mOpacity = new QSlider(Qt::Horizontal, bar);
-    mOpacity->setRange(0, 100);
-    mOpacity->setValue(50);
-    mOpacity->setFixedWidth(120);
-    mOpacity->setToolTip(tr("Heatmap opacity"));
-    connect(mOpacity, &QSlider::valueChanged, this, [this](int value) {
-        mOverlay->setOpacity(static_cast<float>(value) / 100.0f);
-        mCompare->setOpacity(static_cast<float>(value) / 100.0f);
-    });
-    bar->addWidget(mOpacity);
-    mOverlay->setOpacity(0.5f);
-    mCompare->setOpacity(0.5f);
+    auto applyOpacity = [this] {
+        mOverlay->setOpacity(mControls->opacity());
+        mCompare->setOpacity(mControls->opacity());
+    };
+    connect(mControls, &ViewControls::opacityChanged, this, applyOpacity);
+    applyOpacity();
     bar->addSeparator();
     bar->addAction(mOverlayAction);
     bar->addAction(mCompareAction);
@@ -406,7 +355,7 @@ void MainWindow::connectSession()
     connect(s, &AnalysisSession::recentFilesChanged, this, &MainWindow::rebuildRecentMenu);
     connect(s, &AnalysisSession::modelChanged, this, &MainWindow::onModelChanged);
     connect(s, &AnalysisSession::methodChanged, this, [this](const QString& method) {
-        mMethodBox->setCurrentIndex(std::max(0, mMethodBox->findData(method)));
+        mControls->showMethod(method);
         mCompare->setMethod(method);
         updateOverlay();
     });
@@ -468,17 +417,8 @@ void MainWindow::connectSession()
 void MainWindow::onRegistryLoaded()
 {
     const ModelRegistry* registry = mSession->registry();
-    mModelBox->clear();
-    for (const ModelSpec& model : registry->models()) {
-        mModelBox->addItem(QString::fromStdString(model.displayName), QString::fromStdString(model.id));
-        mModelBox->setItemData(mModelBox->count() - 1,
-                               QStringLiteral("%1 · %2 classes · %3 px")
-                                   .arg(QString::fromStdString(model.id))
-                                   .arg(model.numClasses)
-                                   .arg(model.preprocess.cropSize),
-                               Qt::ToolTipRole);
-    }
-    mModelBox->setCurrentIndex(std::max(0, mModelBox->findData(mSession->model())));
+    mControls->setModels(registry->models());
+    mControls->showModel(mSession->model());
     mWeightsPanel->setModels(registry->models(), mSession->editableSettings());
     statusBar()->showMessage(tr("%1 models ready").arg(registry->models().size()), 4000);
     Q_EMIT ready();
@@ -486,7 +426,7 @@ void MainWindow::onRegistryLoaded()
 
 void MainWindow::onModelChanged(const QString& modelId)
 {
-    mModelBox->setCurrentIndex(std::max(0, mModelBox->findData(modelId)));
+    mControls->showModel(modelId);
     setUntrainedBanners(false);
     mPredictions->clear();
     mGrid->clear();
@@ -496,62 +436,12 @@ void MainWindow::onModelChanged(const QString& modelId)
         mDiagram->clear();
 }
 
-bool MainWindow::isReady() const
-{
-    return mSession->isReady();
-}
-
-bool MainWindow::isBusy() const
-{
-    return mSession->isBusy();
-}
-
-QString MainWindow::currentModel() const
-{
-    return mSession->model();
-}
-
-QString MainWindow::currentMethod() const
-{
-    return mSession->method();
-}
-
-QString MainWindow::currentLayer() const
-{
-    return mSession->layer();
-}
-
-int MainWindow::currentClass() const
-{
-    return mSession->classIndex();
-}
-
-ResultPtr MainWindow::currentResult() const
-{
-    return mSession->result();
-}
-
 bool MainWindow::compareMode() const
 {
     return mCentral->currentWidget() == mCompare;
 }
 
-JobService* MainWindow::jobService() const
-{
-    return mSession->jobs();
-}
-
 // ---------------------------------------------------------------------------------------------- user actions
-
-void MainWindow::openPaths(const QStringList& paths)
-{
-    mSession->openPaths(paths);
-}
-
-void MainWindow::openImage(const QString& path)
-{
-    mSession->openImage(path);
-}
 
 void MainWindow::pasteImage()
 {
@@ -561,36 +451,6 @@ void MainWindow::pasteImage()
         return;
     }
     mSession->openImageBytes(encodePng(image), tr("pasted image"));
-}
-
-void MainWindow::setModel(const QString& modelId)
-{
-    mSession->setModel(modelId);
-}
-
-void MainWindow::setMethod(const QString& method)
-{
-    mSession->setMethod(method);
-}
-
-void MainWindow::selectClass(int classIndex)
-{
-    mSession->selectClass(classIndex);
-}
-
-void MainWindow::selectLayer(const QString& block)
-{
-    mSession->selectLayer(block);
-}
-
-void MainWindow::setCamTarget(const QString& block)
-{
-    mSession->setCamTarget(block);
-}
-
-void MainWindow::setCompareModels(const QStringList& modelIds)
-{
-    mSession->setCompareModels(modelIds);
 }
 
 void MainWindow::setCompareMode(bool on)
@@ -812,7 +672,7 @@ void MainWindow::editSettings()
     if (dialog.exec() != QDialog::Accepted)
         return;
     mSession->setSettings(dialog.settings());
-    mColormapBox->setCurrentIndex(std::max(0, mColormapBox->findData(mSession->settings().colormap)));
+    mControls->showColormap(mSession->settings().colormap);
     if (mSession->isReady())
         mWeightsPanel->refresh();
 }
@@ -842,8 +702,8 @@ bool MainWindow::exportReportTo(const QString& path) const
     ReportOptions options;
     options.method = mSession->method();
     options.classIndex = mSession->classIndex();
-    options.colormap = colormapFromName(mColormapBox->currentData().toString()).value_or(Colormap::Jet);
-    options.opacity = static_cast<float>(mOpacity->value()) / 100.0f;
+    options.colormap = mControls->colormap();
+    options.opacity = mControls->opacity();
     options.layer = mSession->layer();
     options.modelName = mSession->modelName(mSession->model());
     options.imageName = mSession->imageName();

@@ -15,6 +15,7 @@
 
 #include "core/common/expected.h"
 #include "core/jobs/job.h"
+#include "core/session/analysissession.h"
 
 #include <QMainWindow>
 #include <QPointer>
@@ -26,17 +27,14 @@
 #include <vector>
 
 class QAction;
-class QComboBox;
 class QDockWidget;
 class QMenu;
 class QLabel;
 class QListWidget;
-class QSlider;
 class QStackedWidget;
 
 namespace convlens {
 
-class AnalysisSession;
 class ColorBarWidget;
 class CompareView;
 class FeatureMapGrid;
@@ -45,6 +43,7 @@ class JobStatusWidget;
 class MessageBar;
 class NetworkDiagram;
 class OverlayView;
+class ViewControls;
 class PredictionList;
 class WeightsPanel;
 
@@ -61,26 +60,27 @@ public:
     explicit MainWindow(MainWindowOptions options = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // What the menus do: forwarded to the session (core/session/analysissession.h), which says what changed.
     // Opens image files and folders (their images, sorted); the first image is analysed.
-    void openPaths(const QStringList& paths);
-    void openImage(const QString& path);
+    void openPaths(const QStringList& paths) { mSession->openPaths(paths); }
+    void openImage(const QString& path) { mSession->openImage(path); }
     void pasteImage();  // from the clipboard
-    void setModel(const QString& modelId);
-    void setMethod(const QString& method);
-    void selectClass(int classIndex);
-    void selectLayer(const QString& block);
-    void setCamTarget(const QString& block);
+    void setModel(const QString& modelId) { mSession->setModel(modelId); }
+    void setMethod(const QString& method) { mSession->setMethod(method); }
+    void selectClass(int classIndex) { mSession->selectClass(classIndex); }
+    void selectLayer(const QString& block) { mSession->selectLayer(block); }
+    void setCamTarget(const QString& block) { mSession->setCamTarget(block); }
     // Two or more ids show the compare grid and analyse the image with each; fewer leave compare mode.
-    void setCompareModels(const QStringList& modelIds);
+    void setCompareModels(const QStringList& modelIds) { mSession->setCompareModels(modelIds); }
     void setCompareMode(bool on);
 
-    bool isReady() const;  // the registry is loaded
-    bool isBusy() const;   // a job or a network description is pending
-    QString currentModel() const;
-    QString currentMethod() const;
-    QString currentLayer() const;
-    int currentClass() const;
-    ResultPtr currentResult() const;
+    bool isReady() const { return mSession->isReady(); }  // the registry is loaded
+    bool isBusy() const { return mSession->isBusy(); }    // a job or a network description is pending
+    QString currentModel() const { return mSession->model(); }
+    QString currentMethod() const { return mSession->method(); }
+    QString currentLayer() const { return mSession->layer(); }
+    int currentClass() const { return mSession->classIndex(); }
+    ResultPtr currentResult() const { return mSession->result(); }
     bool compareMode() const;
     // Whether the views show the "untrained weights" banner (the shown result has no checkpoint).
     bool untrainedBannerShown() const;
@@ -92,7 +92,7 @@ public:
     NetworkDiagram* diagram() const { return mDiagram; }
     CompareView* compareView() const { return mCompare; }
     MessageBar* messageBar() const { return mMessages; }
-    JobService* jobService() const;
+    JobService* jobService() const { return mSession->jobs(); }
     WeightsPanel* weightsPanel() const { return mWeightsPanel; }
     JobStatusWidget* jobStatus() const { return mJobStatus; }
 
@@ -122,7 +122,6 @@ private:
     QLabel* makeBanner(QWidget* parent);
     QWidget* withBanner(QWidget* content);
     void setUntrainedBanners(bool untrained);
-    void applyTheme(const QString& theme);  // "system", "light" or "dark"; remembered in QSettings
 
     void onRegistryLoaded();
     void onModelChanged(const QString& modelId);
@@ -161,10 +160,7 @@ private:
     WeightsPanel* mWeightsPanel = nullptr;
     QListWidget* mImages = nullptr;
     JobStatusWidget* mJobStatus = nullptr;
-    QComboBox* mModelBox = nullptr;
-    QComboBox* mMethodBox = nullptr;
-    QComboBox* mColormapBox = nullptr;
-    QSlider* mOpacity = nullptr;
+    ViewControls* mControls = nullptr;
     QAction* mOverlayAction = nullptr;
     QAction* mCompareAction = nullptr;
     QAction* mSharedScaleAction = nullptr;

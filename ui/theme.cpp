@@ -1,8 +1,14 @@
 #include "ui/theme.h"
 
+#include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QColor>
+#include <QMenu>
+#include <QSettings>
 #include <QStyle>
+
+#include <utility>
 
 namespace convlens {
 
@@ -45,6 +51,26 @@ void applyTheme(const QString& theme)
         QApplication::setStyle(systemStyle);
         QApplication::setPalette(systemPalette);
     }
+}
+
+void addThemeMenu(QMenu* menu)
+{
+    QMenu* theme = menu->addMenu(QMenu::tr("&Theme"));
+    auto* themes = new QActionGroup(theme);
+    const QString current = QSettings().value(QStringLiteral("ui/theme"), QStringLiteral("system")).toString();
+    for (const auto& [id, name] : {std::pair{QStringLiteral("system"), QMenu::tr("System")},
+                                   std::pair{QStringLiteral("light"), QMenu::tr("Light")},
+                                   std::pair{QStringLiteral("dark"), QMenu::tr("Dark")}}) {
+        QAction* action = theme->addAction(name, theme, [id = id] {
+            applyTheme(id);
+            QSettings().setValue(QStringLiteral("ui/theme"), id);
+        });
+        action->setCheckable(true);
+        action->setChecked(id == current);
+        themes->addAction(action);
+    }
+    if (current != QLatin1String("system"))
+        applyTheme(current);
 }
 
 }  // namespace convlens

@@ -5,6 +5,8 @@
 #include <QPalette>
 #include <QString>
 
+class QMenu;
+
 namespace convlens {
 
 // The dark palette ConvLens uses (also what the widget tests render their dark screenshots with).
@@ -12,5 +14,9 @@ QPalette darkPalette();
 
 // "system" (the style and palette the application started with), "light" or "dark"; anything else is "system".
 void applyTheme(const QString& theme);
+
+// Adds View ▸ Theme to `menu`: System, Light, Dark, the choice remembered in QSettings ("ui/theme") and applied at
+// once; the remembered one is applied now.
+void addThemeMenu(QMenu* menu);
 
 }  // namespace convlens

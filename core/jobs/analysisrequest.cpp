@@ -151,14 +151,6 @@ void AnalysisEngine::setThreads(int count) const
     setInferenceThreads(count);
 }
 
-Expected<void> AnalysisEngine::preload(const ModelSpec& spec, const QString& weightsPath) const
-{
-    auto analyzer = acquireAnalyzer(mPool->models, spec, weightsPath);
-    if (!analyzer)
-        return analyzer.error();
-    return {};
-}
-
 int AnalysisEngine::loadedModels() const
 {
     return mPool->models.size();

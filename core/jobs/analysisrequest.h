@@ -78,10 +78,6 @@ public:
     Expected<Run> run(const AnalysisRequest& request, const std::atomic<bool>* cancel = nullptr,
                       const Progress& progress = {}) const;
 
-    // Loads the request's model into the pool (or finds it there), e.g. to tell a bad checkpoint apart from a bad
-    // image. The error is Analyzer::create's, naming the model and the checkpoint.
-    Expected<void> preload(const ModelSpec& spec, const QString& weightsPath) const;
-
     const std::shared_ptr<ResultCache>& cache() const { return mCache; }
 
     // The model pool, observable for tests and a status bar: models held, bytes of their parameters, loads.

@@ -1,6 +1,7 @@
 #include "core/report/reportimage.h"
 
 #include "core/inspect/guidedimage.h"
+#include "core/inspect/methodcatalogue.h"
 
 #include <QFont>
 #include <QFontMetrics>
@@ -101,7 +102,8 @@ QImage renderReport(const AnalysisResult& result, const ReportOptions& options)
     if (cam) {
         p.drawText(QRect(overlayRect.left(), overlayRect.bottom() + 6, kPanel, 18), Qt::AlignLeft,
                    QStringLiteral("%1 for “%2” at %3")
-                       .arg(options.method, QString::fromStdString(cam->label), QString::fromStdString(cam->layer)));
+                       .arg(methodName(options.method), QString::fromStdString(cam->label),
+                            QString::fromStdString(cam->layer)));
         p.drawImage(barRect, colorBar(options.colormap, kPanel, 14));
         p.drawText(QRect(barRect.left(), barRect.bottom() + 4, 60, 16), Qt::AlignLeft, QStringLiteral("low"));
         p.drawText(QRect(barRect.right() - 60, barRect.bottom() + 4, 60, 16), Qt::AlignRight, QStringLiteral("high"));
@@ -114,7 +116,7 @@ QImage renderReport(const AnalysisResult& result, const ReportOptions& options)
                                            : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 3)));
     } else {
         p.drawText(QRect(overlayRect.left(), overlayRect.bottom() + 6, kPanel, 18), Qt::AlignLeft,
-                   QStringLiteral("No %1 map for this class").arg(options.method));
+                   QStringLiteral("No %1 map for this class").arg(methodName(options.method)));
     }
 
     // Predictions.

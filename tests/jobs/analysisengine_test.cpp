@@ -218,14 +218,14 @@ TEST_F(AnalysisEngineTest, MissingWeightsAndUnknownMethodNameTheImageAndTheProbl
     ASSERT_FALSE(run);
     EXPECT_EQ(run.message().rfind(samplePath().toStdString() + ": ", 0), 0u) << run.message();
     EXPECT_NE(run.message().find("gone-0000.pth"), std::string::npos) << run.message();
-    EXPECT_FALSE(engine.preload(noWeights.spec, noWeights.weightsPath));
+    EXPECT_EQ(run.kind(), ErrorKind::Weights) << "the checkpoint is what failed, not the image";
 
     AnalysisOptions options = fastOptions();
     options.methods = {"gradkam"};
     run = engine.run(request("resnet18", samplePath(), options));
     ASSERT_FALSE(run);
     EXPECT_NE(run.message().find("gradkam"), std::string::npos) << run.message();
-    EXPECT_TRUE(engine.preload(spec("resnet18"), weights("resnet18")));  // the model itself is fine
+    EXPECT_EQ(run.kind(), ErrorKind::BadInput) << "the model itself is fine: the request asked for the unknown";
 }
 
 TEST_F(AnalysisEngineTest, CancelDuringScoreCamEndsCancelledAndStoresNothing)
