@@ -1,16 +1,13 @@
 #include "ui/mainwindow.h"
 
-#include "core/inspect/camscale.h"
-#include "core/inspect/guidedimage.h"
-#include "core/inspect/methodcatalogue.h"
 #include "core/inspect/networkdescription.h"
 #include "core/jobs/analysisrequest.h"
 #include "core/jobs/jobservice.h"
 #include "core/report/reportimage.h"
 #include "core/session/analysissession.h"
-#include "ui/colorbarwidget.h"
 #include "ui/comparemodelsdialog.h"
 #include "ui/compareview.h"
+#include "ui/explanationview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/jobstatuswidget.h"
 #include "ui/messagebar.h"
@@ -34,7 +31,6 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QHBoxLayout>
 #include <QImageReader>
 #include <QLabel>
 #include <QListWidget>
@@ -95,29 +91,13 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::buildLayout()
 {
-    auto* mainPage = new QWidget(this);
-    auto* mainLayout = new QVBoxLayout(mainPage);
-    mainLayout->setContentsMargins(8, 8, 8, 8);
-    mainLayout->setSpacing(6);
-    mBanner = makeBanner(mainPage);
-    mOverlay = new OverlayView(mainPage);
-    mOverlay->setPlaceholder(tr("Drop a photo or a folder here, or use File ▸ Open."));
-    auto* legend = new QHBoxLayout;
-    mColorBar = new ColorBarWidget(mainPage);
-    mColorBar->setLabels(tr("low"), tr("high"));
-    mCamInfo = new QLabel(mainPage);
-    mCamInfo->setTextFormat(Qt::RichText);
-    mCamInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    legend->addWidget(mColorBar, 1);
-    legend->addSpacing(12);
-    legend->addWidget(mCamInfo, 2);
-    mainLayout->addWidget(mBanner);
-    mainLayout->addWidget(mOverlay, 1);
-    mainLayout->addLayout(legend);
+    mBanner = makeBanner(this);
+    mExplanation = new ExplanationView(mBanner, this);
+    mOverlay = mExplanation->overlay();
 
     mCompare = new CompareView(this);
     mCentral = new QStackedWidget(this);
-    mCentral->addWidget(mainPage);
+    mCentral->addWidget(mExplanation);
     mCentral->addWidget(mCompare);
 
     auto* central = new QWidget(this);
@@ -304,14 +284,13 @@ void MainWindow::buildActions()
     connect(mControls, &ViewControls::modelChosen, this, &MainWindow::setModel);
     connect(mControls, &ViewControls::methodChosen, this, &MainWindow::setMethod);
     auto applyColormap = [this] {
-        mOverlay->setColormap(mControls->colormap());
-        mColorBar->setColormap(mControls->colormap());
+        mExplanation->setColormap(mControls->colormap());
         mCompare->setColormap(mControls->colormap());
     };
     connect(mControls, &ViewControls::colormapChanged, this, applyColormap);
     applyColormap();
     auto applyOpacity = [this] {
-        mOverlay->setOpacity(mControls->opacity());
+        mExplanation->setOpacity(mControls->opacity());
         mCompare->setOpacity(mControls->opacity());
     };
     connect(mControls, &ViewControls::opacityChanged, this, applyOpacity);
@@ -430,8 +409,7 @@ void MainWindow::onModelChanged(const QString& modelId)
     setUntrainedBanners(false);
     mPredictions->clear();
     mGrid->clear();
-    mOverlay->setHeatmap({}, 0);
-    mCamInfo->clear();
+    mExplanation->clear();
     if (!mSession->description(modelId))
         mDiagram->clear();
 }
@@ -481,7 +459,7 @@ void MainWindow::onCompareActiveChanged(bool on)
     }
     if (on)
         updateCompareCells();
-    mCentral->setCurrentWidget(on ? static_cast<QWidget*>(mCompare) : mCentral->widget(0));
+    mCentral->setCurrentWidget(on ? static_cast<QWidget*>(mCompare) : mExplanation);
 }
 
 void MainWindow::updateCompareCells()
@@ -517,46 +495,8 @@ void MainWindow::showResult(const ResultPtr& result)
 
 void MainWindow::updateOverlay()
 {
-    const ResultPtr result = mSession->result();
-    if (!result) {
-        mCamInfo->clear();
-        return;
-    }
-    const QString method = mSession->method();
-    const CamResult* cam = result->findCam(method, mSession->classIndex());
-    if (!cam) {
-        // The session has asked for this method's maps; the photo shows meanwhile.
-        mOverlay->setImage(result->input);
-        mOverlay->setHeatmap({}, 0);
-        mCamInfo->setText(tr("No %1 map for this class yet.").arg(methodName(method)));
-        return;
-    }
-    if (!cam->guided.empty()) {
-        // Input-space explanations are images of their own, shown instead of the photo and its overlay.
-        mOverlay->setImage(guidedImage(*cam));
-        mOverlay->setHeatmap({}, 0);
-    } else {
-        mOverlay->setImage(result->input);
-        if (mClassScaleAction->isChecked()) {
-            // One scale over this method's maps of every explained class (core/inspect/camscale.h).
-            std::vector<const CamResult*> cams;
-            for (const CamResult& other : result->cams)
-                if (other.method == cam->method)
-                    cams.push_back(&other);
-            mOverlay->setHeatmap(scaledHeatmap(*cam, sharedCamScale(cams)), cam->heatmapSize);
-        } else {
-            mOverlay->setHeatmap(cam->heatmap, cam->heatmapSize);
-        }
-    }
-    mColorBar->setVisible(cam->guided.empty());
-    const Faithfulness& f = cam->faithfulness;
-    mCamInfo->setText(tr("<b>%1</b> for <b>%2</b> at <code>%3</code> &nbsp;·&nbsp; confidence %4 → %5 on "
-                         "image × map (%6)")
-                          .arg(methodName(method), QString::fromStdString(cam->label).toHtmlEscaped(),
-                               QString::fromStdString(cam->layer).toHtmlEscaped())
-                          .arg(f.confidence, 0, 'f', 3)
-                          .arg(f.maskedConfidence, 0, 'f', 3)
-                          .arg(f.increase > 0 ? tr("increase") : tr("drop %1").arg(f.drop, 0, 'f', 3)));
+    mExplanation->showResult(mSession->result(), mSession->method(), mSession->classIndex(),
+                       mClassScaleAction->isChecked());
 }
 
 void MainWindow::showDescription(const QString& modelId)

@@ -35,8 +35,8 @@ class QStackedWidget;
 
 namespace convlens {
 
-class ColorBarWidget;
 class CompareView;
+class ExplanationView;
 class FeatureMapGrid;
 class JobService;
 class JobStatusWidget;
@@ -150,9 +150,8 @@ private:
     MessageBar* mMessages = nullptr;
     QLabel* mBanner = nullptr;
     std::vector<QLabel*> mBanners;  // every view's "untrained weights" banner
-    OverlayView* mOverlay = nullptr;
-    ColorBarWidget* mColorBar = nullptr;
-    QLabel* mCamInfo = nullptr;
+    ExplanationView* mExplanation = nullptr;
+    OverlayView* mOverlay = nullptr;  // the explanation view's
     CompareView* mCompare = nullptr;
     PredictionList* mPredictions = nullptr;
     FeatureMapGrid* mGrid = nullptr;

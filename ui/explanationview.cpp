@@ -1,0 +1,100 @@
+#include "ui/explanationview.h"
+
+#include "core/inspect/camscale.h"
+#include "core/inspect/guidedimage.h"
+#include "core/inspect/methodcatalogue.h"
+#include "ui/colorbarwidget.h"
+#include "ui/overlayview.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace convlens {
+
+ExplanationView::ExplanationView(QLabel* banner, QWidget* parent) : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 8, 8, 8);
+    layout->setSpacing(6);
+    mOverlay = new OverlayView(this);
+    mOverlay->setPlaceholder(tr("Drop a photo or a folder here, or use File ▸ Open."));
+    auto* legend = new QHBoxLayout;
+    mColorBar = new ColorBarWidget(this);
+    mColorBar->setLabels(tr("low"), tr("high"));
+    mCaption = new QLabel(this);
+    mCaption->setTextFormat(Qt::RichText);
+    mCaption->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    legend->addWidget(mColorBar, 1);
+    legend->addSpacing(12);
+    legend->addWidget(mCaption, 2);
+    banner->setParent(this);
+    layout->addWidget(banner);
+    layout->addWidget(mOverlay, 1);
+    layout->addLayout(legend);
+}
+
+void ExplanationView::showResult(const ResultPtr& result, const QString& method, int classIndex, bool oneScale)
+{
+    if (!result) {
+        mCaption->clear();
+        return;
+    }
+    const CamResult* cam = result->findCam(method, classIndex);
+    if (!cam) {
+        // The session has asked for this method's maps; the photo shows meanwhile.
+        mOverlay->setImage(result->input);
+        mOverlay->setHeatmap({}, 0);
+        mCaption->setText(tr("No %1 map for this class yet.").arg(methodName(method)));
+        return;
+    }
+    if (!cam->guided.empty()) {
+        // Input-space explanations are images of their own, shown instead of the photo and its overlay.
+        mOverlay->setImage(guidedImage(*cam));
+        mOverlay->setHeatmap({}, 0);
+    } else {
+        mOverlay->setImage(result->input);
+        if (oneScale) {
+            std::vector<const CamResult*> cams;
+            for (const CamResult& other : result->cams)
+                if (other.method == cam->method)
+                    cams.push_back(&other);
+            mOverlay->setHeatmap(scaledHeatmap(*cam, sharedCamScale(cams)), cam->heatmapSize);
+        } else {
+            mOverlay->setHeatmap(cam->heatmap, cam->heatmapSize);
+        }
+    }
+    mColorBar->setVisible(cam->guided.empty());
+    const Faithfulness& f = cam->faithfulness;
+    mCaption->setText(tr("<b>%1</b> for <b>%2</b> at <code>%3</code> &nbsp;·&nbsp; confidence %4 → %5 on "
+                         "image × map (%6)")
+                          .arg(methodName(method), QString::fromStdString(cam->label).toHtmlEscaped(),
+                               QString::fromStdString(cam->layer).toHtmlEscaped())
+                          .arg(f.confidence, 0, 'f', 3)
+                          .arg(f.maskedConfidence, 0, 'f', 3)
+                          .arg(f.increase > 0 ? tr("increase") : tr("drop %1").arg(f.drop, 0, 'f', 3)));
+}
+
+void ExplanationView::clear()
+{
+    mOverlay->setHeatmap({}, 0);
+    mCaption->clear();
+}
+
+void ExplanationView::setPlaceholder(const QString& text)
+{
+    mOverlay->setPlaceholder(text);
+}
+
+void ExplanationView::setColormap(Colormap map)
+{
+    mOverlay->setColormap(map);
+    mColorBar->setColormap(map);
+}
+
+void ExplanationView::setOpacity(float opacity)
+{
+    mOverlay->setOpacity(opacity);
+}
+
+}  // namespace convlens

@@ -1,0 +1,42 @@
+#pragma once
+// ExplanationView: the main view's centre — the "untrained weights" banner, the image with the chosen method's
+// map for the chosen class over it (or a guided method's own image), the colour bar and a line saying what the
+// map is and how faithful it is. Shows a result; asks for nothing. GUI thread only.
+
+#include "core/jobs/job.h"
+#include "core/report/colormap.h"
+
+#include <QWidget>
+
+class QLabel;
+
+namespace convlens {
+
+class ColorBarWidget;
+class OverlayView;
+
+class ExplanationView : public QWidget {
+    Q_OBJECT
+
+public:
+    // `banner` (the window's, hidden until a result has no checkpoint) is shown above the image.
+    ExplanationView(QLabel* banner, QWidget* parent = nullptr);
+
+    // `result`'s map of `method` for `classIndex`; with `oneScale`, scaled together with that method's maps of
+    // every explained class (core/inspect/camscale.h). A null result clears the caption only.
+    void showResult(const ResultPtr& result, const QString& method, int classIndex, bool oneScale);
+    // No map and no caption (another model was chosen).
+    void clear();
+    void setPlaceholder(const QString& text);
+    void setColormap(Colormap map);
+    void setOpacity(float opacity);
+
+    OverlayView* overlay() const { return mOverlay; }
+
+private:
+    OverlayView* mOverlay = nullptr;
+    ColorBarWidget* mColorBar = nullptr;
+    QLabel* mCaption = nullptr;
+};
+
+}  // namespace convlens
