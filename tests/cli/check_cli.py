@@ -208,7 +208,9 @@ def main():
                                                           if c["method"] == "gradcam"]
         check(all(os.path.isfile(os.path.join(folder, f)) for f in expected), f"--out wrote {expected}")
     result = run(args.cli, ["analyze", photo, "--model", "resnet18", "--methods", "gradkam"], only_fixtures)
-    check(result.returncode == 1 and "gradkam" in result.stderr, f"unknown CAM method named: {result.stderr[:200]}")
+    # An unknown method is a bad option (the method catalogue knows before any model is loaded): exit 2.
+    check(result.returncode == 2 and "gradkam" in result.stderr and "guidedgradcam" in result.stderr,
+          f"unknown CAM method named with the known ones: {result.stderr[:300]}")
 
     check_analyze_cache(args.cli, photo, only_fixtures)
 
