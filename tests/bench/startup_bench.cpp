@@ -1,7 +1,8 @@
 // Process start-up of the command line: `convlens-cli models` and `convlens-cli weights path resnet18`, spawned as a
 // user would run them, wall time from spawn to exit. These commands only read the registry, so their time is
 // the cost of starting the program (dynamic linking, static initialisers, the registry and its label file).
-// Results and the machine: tests/bench/RESULTS.md. The binary is CONVLENS_CLI_PATH (set by tests/bench/CMakeLists).
+// Results and the machine: tests/bench/RESULTS.md. The binary is CONVLENS_CLI_PATH (set by tests/bench/CMakeLists),
+// or $CONVLENS_BENCH_CLI when set (to time another build, e.g. before and after a change).
 //
 // The weights folders are pointed at an empty temporary folder so that no checkpoint is found or hashed, and the
 // configuration folder too, so that no user models.yaml is read.
@@ -34,10 +35,16 @@ const std::string& emptyFolder()
     return dir;
 }
 
+std::string cliPath()
+{
+    const char* other = std::getenv("CONVLENS_BENCH_CLI");
+    return other && *other ? std::string(other) : std::string(CONVLENS_CLI_PATH);
+}
+
 // Runs the CLI with `arguments`, stdout and stderr to /dev/null; the exit status, or -1 when it did not exit.
 int runCli(const std::vector<std::string>& arguments)
 {
-    std::vector<std::string> args = {CONVLENS_CLI_PATH};
+    std::vector<std::string> args = {cliPath()};
     args.insert(args.end(), arguments.begin(), arguments.end());
     std::vector<char*> argv;
     for (std::string& arg : args)
@@ -72,10 +79,11 @@ void BM_CliStartup(benchmark::State& state, std::vector<std::string> arguments, 
     for (auto _ : state) {
         const int code = runCli(arguments);
         if (std::find(okCodes.begin(), okCodes.end(), code) == okCodes.end()) {
-            state.SkipWithError(("convlens-cli exited with " + std::to_string(code)).c_str());
+            state.SkipWithError((cliPath() + " exited with " + std::to_string(code)).c_str());
             return;
         }
     }
+    state.SetLabel(cliPath());
 }
 
 BENCHMARK_CAPTURE(BM_CliStartup, models, std::vector<std::string>{"models"}, std::vector<int>{0})

@@ -41,7 +41,7 @@ def entry(model_id, weights_file, resnet18):
         "display_name": "ResNet-18 (CIFAR-10)",
         "family": "ResNet",
         "architecture": "resnet18",
-        "weights": {"path": weights_file, "serialization": "zip"},
+        "weights": {"path": weights_file},
         "num_classes": 10,
         "labels": "cifar10.txt",
         "preprocess": {"resize": 36, "crop": 32, "interpolation": "bilinear",

@@ -134,8 +134,8 @@ INSTANTIATE_TEST_SUITE_P(Mismatch, StagesNotMatchingTheNetwork, testing::ValuesI
 // the model when it is created, naming the model, the first block that differs and what to fix.
 TEST(StagesNotMatchingTheNetwork, AreRefusedByTheAnalyzer)
 {
-    auto registry = ModelRegistry::loadMerged(CONVLENS_SOURCE_DIR "/model_registry.yaml",
-                                              (kMismatchDir / "stage_out_of_order.yaml").string());
+    const std::string user = CONVLENS_SOURCE_DIR "/tests/registry/inputs/user_stages_out_of_order.yaml";
+    auto registry = ModelRegistry::loadMerged(CONVLENS_SOURCE_DIR "/model_registry.yaml", user);
     ASSERT_TRUE(registry) << registry.message();
     const ModelSpec* spec = registry->find("tiny");
     ASSERT_NE(spec, nullptr);
@@ -148,7 +148,7 @@ TEST(StagesNotMatchingTheNetwork, AreRefusedByTheAnalyzer)
     EXPECT_NE(message.find("the registry's stages do not match the resnet18 network"), std::string::npos) << message;
     EXPECT_NE(message.find("'layer1.1' (stage body) is out of order"), std::string::npos) << message;
 
-    // The same model with its stages in order is analysed.
+    // The same model with its stages in order is accepted.
     const ModelSpec* builtin = registry->find("resnet18");
     ASSERT_NE(builtin, nullptr);
     ModelSpec fixed = *spec;

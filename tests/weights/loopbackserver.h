@@ -74,7 +74,6 @@ public:
         w.url = url(mode).toStdString();
         w.sha256Prefix =
             downloadFixture().file.section(QLatin1Char('-'), -1).section(QLatin1Char('.'), 0, 0).toStdString();
-        w.serialization = "zip";
         return w;
     }
 
