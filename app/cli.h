@@ -1,6 +1,9 @@
 #pragma once
 // convlens-cli: the headless front end. Parses a subcommand and its options and runs it.
 // Output goes to stdout; messages a person must act on go to stderr. Main thread only.
+//
+// Two programs share these commands: convlens-cli (torch-free: models, weights, help) hands predict and analyze
+// to convlens-cli-engine, which links LibTorch and runs them over the session layer.
 
 #include <QStringList>
 
@@ -9,5 +12,8 @@ namespace convlens::cli {
 // Runs the command line (arguments without the program name). Returns the process exit code:
 // 0 success, 1 some inputs failed (the others still reported), 2 usage error or nothing could run.
 int run(const QStringList& arguments);
+
+// predict and analyze (convlens-cli-engine): `arguments` start with the command word. Same exit codes.
+int runAnalysis(const QStringList& arguments);
 
 }  // namespace convlens::cli

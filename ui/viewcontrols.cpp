@@ -60,8 +60,8 @@ void ViewControls::setModels(const std::vector<ModelSpec>& models)
     for (const ModelSpec& model : models) {
         mModel->addItem(QString::fromStdString(model.displayName), QString::fromStdString(model.id));
         mModel->setItemData(mModel->count() - 1,
-                            QStringLiteral("%1 · %2 classes · %3 px")
-                                .arg(QString::fromStdString(model.id))
+                            QStringLiteral("%1 · %2 family · %3 classes · %4 px")
+                                .arg(QString::fromStdString(model.id), QString::fromStdString(model.family))
                                 .arg(model.numClasses)
                                 .arg(model.preprocess.cropSize),
                             Qt::ToolTipRole);

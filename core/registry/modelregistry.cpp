@@ -602,6 +602,16 @@ const ModelSpec* ModelRegistry::find(const std::string& id) const
     return nullptr;
 }
 
+Expected<const ModelSpec*> ModelRegistry::require(const std::string& id) const
+{
+    if (const ModelSpec* model = find(id))
+        return model;
+    std::string known;
+    for (const ModelSpec& model : mModels)
+        known += (known.empty() ? "" : ", ") + model.id;
+    return makeError(ErrorKind::BadInput, "unknown model '" + id + "' (known: " + known + ")");
+}
+
 const CategorySpec* ModelRegistry::findCategory(const std::string& name) const
 {
     for (const CategorySpec& category : mCategories) {

@@ -54,6 +54,8 @@ public:
     const std::vector<ModelSpec>& models() const { return mModels; }
     // The model with this id, or nullptr. The pointer lives as long as this registry, unmodified.
     const ModelSpec* find(const std::string& id) const;
+    // find(), or an Error (kind BadInput) naming the unknown id and every known one.
+    Expected<const ModelSpec*> require(const std::string& id) const;
 
     // The display categories in file order.
     const std::vector<CategorySpec>& categories() const { return mCategories; }

@@ -99,13 +99,9 @@ const ModelSpec* AnalysisSession::spec(const QString& modelId) const
 
 Expected<const ModelSpec*> AnalysisSession::findModel(const QString& modelId) const
 {
-    if (const ModelSpec* found = spec(modelId))
-        return found;
-    std::string known;
-    if (mRegistry)
-        for (const ModelSpec& model : mRegistry->models())
-            known += (known.empty() ? "" : ", ") + model.id;
-    return makeError(ErrorKind::BadInput, "unknown model '" + modelId.toStdString() + "' (known: " + known + ")");
+    if (!mRegistry)
+        return makeError(ErrorKind::Internal, "the model registry is not loaded yet");
+    return mRegistry->require(modelId.toStdString());
 }
 
 QString AnalysisSession::modelName(const QString& modelId) const

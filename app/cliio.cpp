@@ -1,0 +1,81 @@
+#include "app/cliio.h"
+
+#include <QFile>
+
+namespace convlens::cli {
+
+QTextStream& out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+QTextStream& err()
+{
+    static QTextStream stream(stderr);
+    return stream;
+}
+
+void addCommonOptions(QCommandLineParser& parser)
+{
+    parser.addHelpOption();
+    parser.addOption({QStringLiteral("registry"),
+                      QStringLiteral("Your own models (YAML, schema of model_registry.yaml), added to the bundled ones "
+                                     "(default: models.yaml in the config folder, if present)."),
+                      QStringLiteral("FILE")});
+}
+
+bool parseOrExit(QCommandLineParser& parser, const QStringList& arguments, int& exitCode)
+{
+    if (!parser.parse(arguments)) {
+        err() << "convlens-cli: " << parser.errorText() << "\n\n" << parser.helpText();
+        exitCode = 2;
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        exitCode = 0;
+        return false;
+    }
+    return true;
+}
+
+std::optional<int> positiveOption(const QCommandLineParser& parser, const QString& command, const QString& name,
+                                  bool zeroAllowed)
+{
+    bool ok = false;
+    const int value = parser.value(name).toInt(&ok);
+    if (ok && (value > 0 || (zeroAllowed && value == 0)))
+        return value;
+    err() << "convlens-cli " << command << ": --" << name << " must be "
+          << (zeroAllowed ? "0 or a positive whole number" : "a positive whole number") << ", not '"
+          << parser.value(name) << "'" << Qt::endl;
+    return std::nullopt;
+}
+
+std::optional<ModelRegistry> loadRegistry(const QCommandLineParser& parser)
+{
+    auto registry = ModelRegistry::loadWithUser(parser.value(QStringLiteral("registry")).toStdString());
+    if (!registry) {
+        err() << "convlens-cli: " << q(registry.message()) << Qt::endl;
+        return std::nullopt;
+    }
+    return std::move(registry.value());
+}
+
+bool writeJson(const QString& path, const QJsonDocument& document)
+{
+    if (path == QLatin1String("-")) {
+        out() << document.toJson(QJsonDocument::Indented);
+        out().flush();
+        return true;
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(document.toJson()) < 0) {
+        err() << "convlens-cli: cannot write " << path << ": " << file.errorString() << Qt::endl;
+        return false;
+    }
+    return true;
+}
+
+}  // namespace convlens::cli

@@ -1,0 +1,42 @@
+#pragma once
+// What every convlens-cli command shares: its output streams, the common options, option parsing and checking,
+// the registry, and JSON output. Main thread only.
+
+#include "core/registry/modelregistry.h"
+
+#include <QCommandLineParser>
+#include <QJsonDocument>
+#include <QString>
+#include <QTextStream>
+
+#include <optional>
+#include <string>
+
+namespace convlens::cli {
+
+QTextStream& out();  // results
+QTextStream& err();  // messages a person must act on
+inline QString q(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+// --help and --registry FILE.
+void addCommonOptions(QCommandLineParser& parser);
+
+// Parses `arguments` (the command and its options); prints the error or help and returns false when the command
+// should not run, with `exitCode` set.
+bool parseOrExit(QCommandLineParser& parser, const QStringList& arguments, int& exitCode);
+
+// A positive whole number option (or 0 when `zeroAllowed`), or nullopt after printing what is wrong.
+std::optional<int> positiveOption(const QCommandLineParser& parser, const QString& command, const QString& name,
+                                  bool zeroAllowed);
+
+// The bundled models plus the user's own (--registry FILE, else models.yaml in the config folder if present), or
+// nullopt after printing why they cannot be loaded.
+std::optional<ModelRegistry> loadRegistry(const QCommandLineParser& parser);
+
+// Writes `document` to `path` ("-": standard output); false after printing why it could not.
+bool writeJson(const QString& path, const QJsonDocument& document);
+
+}  // namespace convlens::cli

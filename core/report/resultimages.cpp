@@ -1,0 +1,68 @@
+#include "core/report/resultimages.h"
+
+#include "core/inspect/guidedimage.h"
+
+#include <QDir>
+#include <QPainter>
+
+#include <cmath>
+
+namespace convlens {
+
+QString fileNamePart(const std::string& name)
+{
+    QString s = QString::fromStdString(name);
+    for (QChar& c : s)
+        if (!c.isLetterOrNumber() && c != QLatin1Char('-') && c != QLatin1Char('_'))
+            c = QLatin1Char('_');
+    return s;
+}
+
+QImage layerContactSheet(const LayerResult& layer)
+{
+    if (layer.tiles.empty())
+        return {};
+    const int columns = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(layer.tiles.size()))));
+    const int rows = (static_cast<int>(layer.tiles.size()) + columns - 1) / columns;
+    const int cell = 64;
+    const int gap = 2;
+    QImage sheet(columns * (cell + gap) + gap, rows * (cell + gap) + gap, QImage::Format_RGB32);
+    sheet.fill(QColor(32, 32, 32));
+    QPainter painter(&sheet);
+    for (size_t i = 0; i < layer.tiles.size(); ++i) {
+        const int col = static_cast<int>(i) % columns;
+        const int row = static_cast<int>(i) / columns;
+        painter.drawImage(QRect(gap + col * (cell + gap), gap + row * (cell + gap), cell, cell), layer.tiles[i].image);
+    }
+    return sheet;
+}
+
+Expected<void> writeResultImages(const QString& folder, const AnalysisResult& result, Colormap colormap)
+{
+    if (!QDir().mkpath(folder))
+        return makeError(ErrorKind::Internal, "cannot create the folder " + folder.toStdString());
+    QStringList failed;
+    auto save = [&](const QImage& image, const QString& name) {
+        if (!image.save(folder + QLatin1Char('/') + name))
+            failed << name;
+    };
+    save(result.input, QStringLiteral("input.png"));
+    for (const CamResult& cam : result.cams) {
+        const QString part = QStringLiteral("%1_%2.png").arg(fileNamePart(cam.method)).arg(cam.classIndex);
+        save(overlayHeatmap(result.input, cam.heatmap, cam.heatmapSize, colormap, 0.5f), QStringLiteral("cam_") + part);
+        // Input-space methods also have an image of their own (pytorch-grad-cam's deprocess_image).
+        if (!cam.guided.empty())
+            save(guidedImage(cam), QStringLiteral("guided_") + part);
+    }
+    for (const LayerResult& layer : result.layers) {
+        const QImage sheet = layerContactSheet(layer);
+        if (!sheet.isNull())
+            save(sheet, QStringLiteral("layer_%1.png").arg(fileNamePart(layer.name)));
+    }
+    if (!failed.isEmpty())
+        return makeError(ErrorKind::Internal, "could not write " + failed.join(QStringLiteral(", ")).toStdString() +
+                                                  " in " + folder.toStdString());
+    return {};
+}
+
+}  // namespace convlens

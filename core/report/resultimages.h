@@ -1,0 +1,31 @@
+#pragma once
+// The images of one analysis as files: the network's input crop, one overlay per heatmap (and a guided method's
+// own image), one contact sheet of the strongest channels per layer. What `convlens-cli analyze --out` writes;
+// folder batches and reports reuse the pieces.
+//
+// Plain QtGui; any thread. Failure: an Error (kind Internal) naming the folder or the file that could not be
+// written; what could be written stays.
+
+#include "core/common/expected.h"
+#include "core/inspect/analysisresult.h"
+#include "core/report/colormap.h"
+
+#include <QImage>
+#include <QString>
+
+#include <string>
+
+namespace convlens {
+
+// A block or method name as a file-name part: letters, digits, '-' and '_' kept, anything else '_'.
+QString fileNamePart(const std::string& name);
+
+// All tiles of `layer`, strongest channel first, row by row in a square-ish grid of 64-pixel cells; null when the
+// layer has no tiles.
+QImage layerContactSheet(const LayerResult& layer);
+
+// Writes `folder`/input.png, cam_<method>_<class>.png (the heatmap over the crop in `colormap`),
+// guided_<method>_<class>.png (input-space methods) and layer_<block>.png, creating `folder`.
+Expected<void> writeResultImages(const QString& folder, const AnalysisResult& result, Colormap colormap);
+
+}  // namespace convlens
