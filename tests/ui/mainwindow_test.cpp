@@ -15,6 +15,8 @@
 #include "ui/weightspanel.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QClipboard>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
@@ -107,6 +109,27 @@ TEST_F(MainWindowTest, DroppedPhotoStartsAJobAndThePredictionsAppear)
     EXPECT_TRUE(window->overlayView()->hasHeatmap());
     EXPECT_FALSE(window->featureGrid()->layer().isEmpty());
     EXPECT_GT(window->featureGrid()->tileCount(), 0);
+}
+
+TEST_F(MainWindowTest, ADroppedPictureIsAnalysedAndTheClipboardStaysTheUsers)
+{
+    QApplication::clipboard()->setText(QStringLiteral("the user's own clipboard"));
+    QImage picture(samplePhoto());
+    ASSERT_FALSE(picture.isNull());
+    auto* mime = new QMimeData;
+    mime->setImageData(picture);
+    const QPoint at(window->width() / 2, window->height() / 2);
+    QDragEnterEvent enter(at, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window.get(), &enter);
+    ASSERT_TRUE(enter.isAccepted());
+    QDropEvent dropEvent(QPointF(at), Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(window.get(), &dropEvent);
+    delete mime;
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    EXPECT_EQ(window->session()->imageName(), QStringLiteral("dropped image"));
+    EXPECT_TRUE(window->windowTitle().startsWith(QStringLiteral("dropped image")));
+    EXPECT_EQ(QApplication::clipboard()->text(), QStringLiteral("the user's own clipboard"));
+    EXPECT_TRUE(QApplication::clipboard()->image().isNull());
 }
 
 TEST_F(MainWindowTest, ClickingABlockInTheDiagramChangesTheGridsLayer)
