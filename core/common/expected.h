@@ -18,21 +18,6 @@ enum class ErrorKind {
     Internal,   // a bug or a resource failure (out of memory, a library exception)
 };
 
-inline const char* errorKindName(ErrorKind kind)
-{
-    switch (kind) {
-        case ErrorKind::Cancelled:
-            return "cancelled";
-        case ErrorKind::BadInput:
-            return "bad input";
-        case ErrorKind::Weights:
-            return "weights";
-        case ErrorKind::Internal:
-            return "internal";
-    }
-    return "internal";
-}
-
 struct Error {
     ErrorKind kind = ErrorKind::Internal;
     std::string message;

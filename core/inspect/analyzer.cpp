@@ -16,9 +16,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <numeric>
 #include <exception>
 #include <new>
+#include <numeric>
 #include <string_view>
 #include <utility>
 
@@ -119,23 +119,31 @@ LayerResult summariseLayer(const std::string& name, const torch::Tensor& t, cons
 using ProgressFn = std::function<void(double, const std::string&)>;
 
 // Progress weights: the expected cost of each stage in units of the stage "forward" (one forward pass recording
-// the taps, = 1), so each stage's share of the progress bar follows from what this analysis runs. Measured with
-// /tmp-only tooling on this repo's Release build (Debian 12, LibTorch 1.13.1, 2 cores, 1 intra-op thread):
-// Analyzer::analyze on resources/samples/chelsea.jpg with every method, the default options (top-5, the spec's
-// taps, 16 tiles, Score-CAM batch 32) and untrained weights, median of 3 runs after a warm-up, for resnet18,
-// mobilenet_v3_large and convnext_tiny; each weight is the mean over the three models of stage time / forward
-// time, divided by what it scales with.
-constexpr double kPreprocessCost = 1.0;            // per analysis (resize and crop a 480×360 photo, normalise)
-constexpr double kPredictionsCost = 0.0;           // softmax and top-K of 1000 logits: below the clock's noise
-constexpr double kFeatureMapsCostPerTap = 1.0;     // statistics, histogram and 16 tiles of one tap
-constexpr double kGradientsCostPerClass = 1.0;     // head-only backward from the CAM layer
-constexpr double kGuidedCostPerClass = 1.0;       // guided backward through the whole network
-constexpr double kFaithfulnessCostPerMap = 1.0;   // one masked image through the network
-constexpr double kScoreCamCostPerChannel = 1.0;   // Score-CAM: one masked image per channel of the CAM layer
+// the taps, = 1), so each stage's share of the progress bar follows from what this analysis runs. Measured with a
+// throwaway program (not kept) over this Release build: Debian 12, LibTorch 1.13.1, 2-core VM, 1 intra-op thread;
+// Analyzer::analyze of resources/samples/chelsea.jpg (451×300) with every method, the default options (top-5, the
+// spec's taps, 16 tiles, Score-CAM batch 32) and untrained weights, for resnet18 (forward 48 ms), mobilenet_v3_large
+// (25 ms) and convnext_tiny (132 ms); the faster of two runs after a warm-up. Each weight is the mean over the three
+// models of stage time / forward time, per unit it scales with; per model:
+//   stage                        resnet18  mobilenet_v3_large  convnext_tiny
+//   preprocess                   0.025     0.105               0.013
+//   feature maps, per tap        0.026     0.033               0.015
+//   gradients, per class         0.006     0.043               0.004
+//   guided backprop, per class   1.75      1.80                2.07
+//   faithfulness, per map        1.37      1.11                2.03
+//   Score-CAM, per channel       1.38      1.35                1.81
+//   Grad-CAM, per class          0.010     0.021               0.006  (the other layer methods alike)
+constexpr double kPreprocessCost = 0.05;          // per analysis
+constexpr double kPredictionsCost = 0.0;          // softmax and top-K of 1000 logits: within the forward's noise
+constexpr double kFeatureMapsCostPerTap = 0.025;  // statistics, histogram and 16 tiles of one tap
+constexpr double kGradientsCostPerClass = 0.018;  // head-only backward from the CAM layer
+constexpr double kGuidedCostPerClass = 1.9;       // guided backward through the whole network
+constexpr double kFaithfulnessCostPerMap = 1.5;   // one masked image through the network
+constexpr double kScoreCamCostPerChannel = 1.5;   // Score-CAM: one masked image per channel of the CAM layer
 // The other methods combine the stored activations and gradients (id, cost per class).
 constexpr std::pair<std::string_view, double> kCamCostPerClass[] = {
-    {"gradcam", 1.0},  {"gradcampp", 1.0}, {"xgradcam", 1.0},       {"layercam", 1.0},
-    {"hirescam", 1.0}, {"eigencam", 1.0},    {"guided", 1.0}, {"guidedgradcam", 1.0},
+    {"gradcam", 0.012},  {"gradcampp", 0.021}, {"xgradcam", 0.011}, {"layercam", 0.011},
+    {"hirescam", 0.010}, {"eigencam", 0.020},  {"guided", 0.023},   {"guidedgradcam", 0.034},
 };
 
 // The three measured models' CAM layers have 512, 960 and 768 channels: the estimate for Score-CAM's share until
@@ -229,8 +237,7 @@ Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const
             std::string known;
             for (const std::string& name : camMethodIds())
                 known += (known.empty() ? "" : ", ") + name;
-            return makeError(ErrorKind::BadInput,
-                             spec.id + ": unknown CAM method '" + id + "' (known: " + known + ")");
+            return makeError(ErrorKind::BadInput, spec.id + ": unknown CAM method '" + id + "' (known: " + known + ")");
         }
         plan.methodIds.push_back(id);
         plan.needGradients |= plan.methods.back()->needsGradients();
@@ -292,9 +299,9 @@ Expected<void> preprocessStage(Pass& pass, const QImage& rgb)
 {
     pass.result.input = resizeAndCrop(rgb.convertToFormat(QImage::Format_RGB888), pass.spec.preprocess);
     const PreprocessedImage pre = normalize(pass.result.input, pass.spec.preprocess);
-    pass.input = torch::from_blob(const_cast<float*>(pre.chw.data()), {1, pre.channels, pre.height, pre.width},
-                                  torch::kFloat32)
-                     .clone();
+    pass.input =
+        torch::from_blob(const_cast<float*>(pre.chw.data()), {1, pre.channels, pre.height, pre.width}, torch::kFloat32)
+            .clone();
     return {};
 }
 
@@ -464,9 +471,10 @@ std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& 
                           [m, &progress](Pass& p) { return camStage(p, m, progress); }});
     }
     const auto maps = static_cast<double>(plan.methods.size());
-    stages.push_back({"faithfulness", "faithfulness",
-                      [maps](const Pass& p) { return kFaithfulnessCostPerMap * maps * static_cast<double>(p.classCount()); },
-                      [&progress](Pass& p) { return faithfulnessStage(p, progress); }});
+    stages.push_back(
+        {"faithfulness", "faithfulness",
+         [maps](const Pass& p) { return kFaithfulnessCostPerMap * maps * static_cast<double>(p.classCount()); },
+         [&progress](Pass& p) { return faithfulnessStage(p, progress); }});
     return stages;
 }
 
@@ -555,8 +563,8 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
     } catch (const c10::Error& e) {
         return makeError(ErrorKind::Internal, spec.id + ": analysis failed: " + e.what_without_backtrace());
     } catch (const std::bad_alloc&) {
-        return makeError(ErrorKind::Internal, spec.id + ": out of memory during the analysis; close other models, "
-                                                        "use fewer taps or methods, or a smaller Score-CAM batch");
+        const std::string advice = "close other models, or use fewer taps or methods or a smaller Score-CAM batch";
+        return makeError(ErrorKind::Internal, spec.id + ": out of memory during the analysis; " + advice);
     } catch (const std::exception& e) {
         return makeError(ErrorKind::Internal, spec.id + ": analysis failed: " + e.what());
     } catch (...) {

@@ -27,8 +27,7 @@ Predictor::Predictor(std::shared_ptr<State> state) : mState(std::move(state)) {}
 Expected<Predictor> Predictor::create(const ModelSpec& spec, const QString& weightsPath)
 {
     try {
-        auto net =
-            createNetworkWithWeights(spec.id, spec.architecture, spec.numClasses, weightsPath.toStdString());
+        auto net = createNetworkWithWeights(spec.id, spec.architecture, spec.numClasses, weightsPath.toStdString());
         if (!net)
             return net.error();
         auto state = std::make_shared<State>();

@@ -31,23 +31,6 @@ inline bool isFinal(JobState state)
     return state == JobState::Succeeded || state == JobState::Failed || state == JobState::Cancelled;
 }
 
-inline const char* jobStateName(JobState state)
-{
-    switch (state) {
-        case JobState::Queued:
-            return "queued";
-        case JobState::Running:
-            return "running";
-        case JobState::Succeeded:
-            return "succeeded";
-        case JobState::Failed:
-            return "failed";
-        case JobState::Cancelled:
-            return "cancelled";
-    }
-    return "unknown";
-}
-
 // What jobFinished carries: exactly one of result (Succeeded) or error (Failed); neither for Cancelled.
 // errorKind says what failed (Cancelled for a cancelled job); it means nothing for a Succeeded one.
 struct JobOutcome {

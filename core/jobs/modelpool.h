@@ -83,12 +83,6 @@ public:
         return loaded;
     }
 
-    void setCapacity(int capacity)
-    {
-        QMutexLocker lock(&mMutex);
-        mCapacity = capacity < 1 ? 1 : capacity;
-        trimLocked();
-    }
     // A new memory budget; takes effect at once (the most recently used model stays).
     void setMaxBytes(std::size_t maxBytes)
     {

@@ -80,7 +80,6 @@ protected:
             qputenv("CONVLENS_WEIGHTS_DIR", mEnvDir);
         else
             qunsetenv("CONVLENS_WEIGHTS_DIR");
-        WeightDownloader::setMirror(QString());
     }
 
     QByteArray mEnvDir;
