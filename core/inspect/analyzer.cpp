@@ -5,6 +5,7 @@
 #include "core/inspect/cammethod.h"
 #include "core/inspect/classgradients.h"
 #include "core/inspect/guidedbackprop.h"
+#include "core/inspect/methodcatalogue.h"
 #include "core/inspect/topk.h"
 #include "core/models/network.h"
 #include "core/models/networkfactory.h"
@@ -233,12 +234,9 @@ Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const
     }
     for (const std::string& id : options.methods) {
         plan.methods.push_back(createCamMethod(id));
-        if (!plan.methods.back()) {
-            std::string known;
-            for (const std::string& name : camMethodIds())
-                known += (known.empty() ? "" : ", ") + name;
-            return makeError(ErrorKind::BadInput, spec.id + ": unknown CAM method '" + id + "' (known: " + known + ")");
-        }
+        if (!plan.methods.back())
+            return makeError(ErrorKind::BadInput,
+                             spec.id + ": unknown CAM method '" + id + "' (known: " + methodIdList() + ")");
         plan.methodIds.push_back(id);
         plan.needGradients |= plan.methods.back()->needsGradients();
         plan.needGuidedGradients |= plan.methods.back()->needsGuidedGradients();

@@ -25,13 +25,6 @@ std::unique_ptr<CamMethod> createCamMethod(const std::string& id)
     return nullptr;
 }
 
-const std::vector<std::string>& camMethodIds()
-{
-    static const std::vector<std::string> ids = {"gradcam",  "gradcampp", "xgradcam", "layercam",     "hirescam",
-                                                 "eigencam", "scorecam",  "guided",   "guidedgradcam"};
-    return ids;
-}
-
 torch::Tensor weightedActivationSum(const torch::Tensor& weights, const torch::Tensor& activations)
 {
     // weights [K,C] · activations [1,C,h,w] → [K,h,w]

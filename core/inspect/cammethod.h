@@ -60,11 +60,9 @@ public:
     virtual Expected<CamMaps> compute(const CamContext& context) const = 0;
 };
 
-// The method with this id (gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam, scorecam, guided,
-// guidedgradcam), or nullptr.
+// The implementation of a method of the catalogue (core/inspect/methodcatalogue.h), or nullptr for an id it does
+// not list.
 std::unique_ptr<CamMethod> createCamMethod(const std::string& id);
-// Every id createCamMethod knows, in display order.
-const std::vector<std::string>& camMethodIds();
 
 // pytorch-grad-cam's BaseCAM.get_cam_image: sum over channels of weights[k,c] * activations[c] → [K,h,w].
 torch::Tensor weightedActivationSum(const torch::Tensor& weights, const torch::Tensor& activations);
