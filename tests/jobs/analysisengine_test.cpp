@@ -200,8 +200,10 @@ TEST_F(AnalysisEngineTest, CorruptOrMissingImageFailsOnlyItsOwnJob)
     EXPECT_EQ(outcomes[1].state, JobState::Failed);
     EXPECT_TRUE(outcomes[1].error.startsWith(broken + QStringLiteral(": "))) << outcomes[1].error.toStdString();
     EXPECT_EQ(outcomes[2].state, JobState::Failed);
-    EXPECT_TRUE(outcomes[2].error.startsWith(missing + QStringLiteral(": cannot read the file")))
+    EXPECT_TRUE(outcomes[2].error.startsWith(missing + QStringLiteral(": no such file")))
         << outcomes[2].error.toStdString();
+    for (int failed : {1, 2, 3})
+        EXPECT_EQ(outcomes[failed].errorKind, ErrorKind::BadInput) << outcomes[failed].error.toStdString();
     EXPECT_EQ(outcomes[3].state, JobState::Failed);
     EXPECT_TRUE(outcomes[3].error.startsWith(QStringLiteral("pasted image: "))) << outcomes[3].error.toStdString();
     EXPECT_EQ(cache->counters().stores, 2);  // failures store nothing
