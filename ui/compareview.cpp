@@ -2,6 +2,7 @@
 
 #include "core/inspect/camscale.h"
 #include "core/inspect/guidedimage.h"
+#include "core/inspect/methodcatalogue.h"
 
 #include <QFrame>
 #include <QGridLayout>
@@ -262,7 +263,7 @@ void CompareView::refresh()
                 composed = overlayHeatmap(result.input, heatmap, cam->heatmapSize, mColormap, mOpacity);
             }
             html += tr("<small>%1 for <b>%2</b> at %3 · confidence %4 → %5")
-                        .arg(mMethod, QString::fromStdString(cam->label).toHtmlEscaped(),
+                        .arg(methodName(mMethod), QString::fromStdString(cam->label).toHtmlEscaped(),
                              QString::fromStdString(cam->layer).toHtmlEscaped())
                         .arg(cam->faithfulness.confidence, 0, 'f', 3)
                         .arg(cam->faithfulness.maskedConfidence, 0, 'f', 3);
@@ -273,7 +274,9 @@ void CompareView::refresh()
             }
             html += QStringLiteral("</small>");
         } else if (classIndex >= 0) {
-            html += tr("<small>No %1 map for class %2 in this result.</small>").arg(mMethod).arg(classIndex);
+            html += tr("<small>No %1 map for class %2 in this result.</small>")
+                        .arg(methodName(mMethod))
+                        .arg(classIndex);
         }
         mCells[id]->show(composed, html);
     }

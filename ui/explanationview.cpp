@@ -22,7 +22,9 @@ ExplanationView::ExplanationView(QLabel* banner, QWidget* parent) : QWidget(pare
     auto* legend = new QHBoxLayout;
     mColorBar = new ColorBarWidget(this);
     mColorBar->setLabels(tr("low"), tr("high"));
+    mColorBar->setMinimumWidth(140);
     mCaption = new QLabel(this);
+    mCaption->setWordWrap(true);
     mCaption->setTextFormat(Qt::RichText);
     mCaption->setTextInteractionFlags(Qt::TextSelectableByMouse);
     legend->addWidget(mColorBar, 1);

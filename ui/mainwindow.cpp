@@ -39,6 +39,7 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QStackedWidget>
+#include <QScreen>
 #include <QStatusBar>
 #include <QStyle>
 #include <QToolBar>
@@ -79,7 +80,13 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent) : QMainWindow
     buildLayout();
     buildActions();
     connectSession();
-    resize(1440, 900);
+    // As large as it was designed for, but never larger than the screen it opens on.
+    const QSize available = screen() ? screen()->availableGeometry().size() : QSize(1440, 900);
+    resize(QSize(1440, 900).boundedTo(available));
+    // The docks in proportion to the window, so a small screen still leaves the image room.
+    resizeDocks({mDocks[QStringLiteral("predictions")], mDocks[QStringLiteral("diagram")]},
+                {width() * 21 / 100, width() * 26 / 100}, Qt::Horizontal);
+    resizeDocks({mDocks[QStringLiteral("features")]}, {height() * 2 / 5}, Qt::Vertical);
 
     statusBar()->showMessage(tr("Loading the model registry…"));
     mSession->loadRegistry();
@@ -148,14 +155,12 @@ void MainWindow::buildLayout()
     auto* left = addDock(QStringLiteral("predictions"), tr("Predictions"), withBanner(mPredictions), Qt::LeftDockWidgetArea);
     auto* images = addDock(QStringLiteral("images"), tr("Images"), mImages, Qt::LeftDockWidgetArea);
     splitDockWidget(left, images, Qt::Vertical);
-    auto* diagram = addDock(QStringLiteral("diagram"), tr("Network"), mDiagram, Qt::RightDockWidgetArea);
+    addDock(QStringLiteral("diagram"), tr("Network"), mDiagram, Qt::RightDockWidgetArea);
     auto* features = addDock(QStringLiteral("features"), tr("Feature maps"), withBanner(mGrid), Qt::BottomDockWidgetArea);
     auto* weights = addDock(QStringLiteral("weights"), tr("Weights"), mWeightsPanel, Qt::BottomDockWidgetArea);
     tabifyDockWidget(features, weights);
     features->raise();
     images->hide();  // shown when a folder or several images are opened
-    resizeDocks({left, diagram}, {300, 380}, Qt::Horizontal);
-    resizeDocks({features}, {370}, Qt::Vertical);
 
     mJobStatus = new JobStatusWidget(mSession->jobs(), this);
     statusBar()->addPermanentWidget(mJobStatus);
