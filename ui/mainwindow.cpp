@@ -70,19 +70,15 @@ MainWindow::MainWindow(MainWindowOptions options, QWidget* parent) : QMainWindow
     setAcceptDrops(true);
 
     const AppSettings settings = AppSettings::load();
-    ResultCacheConfig cacheConfig = ResultCacheConfig::fromEnvironment(mOptions.persistentCache && settings.diskCache);
-    if (!qEnvironmentVariableIsSet("CACHE_MAX_ITEMS"))
-        cacheConfig.maxItems = std::max(1, settings.cacheItems);
-    auto engine = std::make_shared<AnalysisEngine>(std::make_shared<ResultCache>(cacheConfig));
-    mSession = new AnalysisSession(engine, settings,
+    auto cache = std::make_shared<ResultCache>(settings.cacheConfig(mOptions.persistentCache));
+    mSession = new AnalysisSession(std::make_shared<AnalysisEngine>(cache), settings,
                                    SessionOptions{mOptions.userRegistry, mOptions.openSampleOnFirstStart}, this);
 
     buildLayout();
     buildActions();
     connectSession();
     // As large as it was designed for, but never larger than the screen it opens on.
-    const QSize available = screen() ? screen()->availableGeometry().size() : QSize(1440, 900);
-    resize(QSize(1440, 900).boundedTo(available));
+    resize(QSize(1440, 900).boundedTo(screen() ? screen()->availableGeometry().size() : QSize(1440, 900)));
     // The docks in proportion to the window, so a small screen still leaves the image room.
     resizeDocks({mDocks[QStringLiteral("predictions")], mDocks[QStringLiteral("diagram")]},
                 {width() * 21 / 100, width() * 26 / 100}, Qt::Horizontal);

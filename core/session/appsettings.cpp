@@ -111,6 +111,14 @@ void AppSettings::addRecentFile(const QString& path)
         recentFiles.removeLast();
 }
 
+ResultCacheConfig AppSettings::cacheConfig(bool persistent) const
+{
+    ResultCacheConfig config = ResultCacheConfig::fromEnvironment(persistent && diskCache);
+    if (!qEnvironmentVariableIsSet("CACHE_MAX_ITEMS"))
+        config.maxItems = std::max(1, cacheItems);
+    return config;
+}
+
 WeightsChoice AppSettings::weightsChoice(const QString& modelId) const
 {
     return WeightsChoice{weightsFiles.value(modelId), weightsDir, untrainedAllowed.contains(modelId)};

@@ -3,6 +3,7 @@
 // Plain value; load() and save() on the thread that owns the session (the GUI thread). The AnalysisSession holds
 // the one copy the application uses; the views read it there and change it through the session.
 
+#include "core/jobs/resultcache.h"
 #include "core/weights/weightsresolver.h"
 
 #include <QMap>
@@ -33,6 +34,9 @@ struct AppSettings {
     void addRecentFile(const QString& path);
     // What these settings say about `modelId`'s weights, for resolveWeights() (core/weights/weightsresolver.h).
     WeightsChoice weightsChoice(const QString& modelId) const;
+    // The result cache these settings ask for: on disk when `persistent` and diskCache, cacheItems results in
+    // memory; the CACHE_* environment variables still take precedence (ResultCacheConfig::fromEnvironment).
+    ResultCacheConfig cacheConfig(bool persistent) const;
 };
 
 }  // namespace convlens

@@ -124,6 +124,28 @@ TEST_F(SettingsTest, OutOfRangeOrForeignValuesFallBackToDefaults)
     EXPECT_EQ(loaded.cacheItems, 12);  // a valid value is kept
 }
 
+TEST_F(SettingsTest, TheCacheFollowsTheSettingsUnlessTheEnvironmentSaysOtherwise)
+{
+    const QByteArray items = qgetenv("CACHE_MAX_ITEMS");
+    const QByteArray disk = qgetenv("CACHE_DISK");
+    qunsetenv("CACHE_MAX_ITEMS");
+    qunsetenv("CACHE_DISK");
+    AppSettings s;
+    s.cacheItems = 7;
+    s.diskCache = true;
+    EXPECT_EQ(s.cacheConfig(true).maxItems, 7);
+    EXPECT_FALSE(s.cacheConfig(true).diskDirectory.isEmpty());
+    EXPECT_TRUE(s.cacheConfig(false).diskDirectory.isEmpty()) << "not persistent: memory only";
+    s.diskCache = false;
+    EXPECT_TRUE(s.cacheConfig(true).diskDirectory.isEmpty());
+    s.cacheItems = 0;
+    EXPECT_EQ(s.cacheConfig(true).maxItems, 1) << "at least the result shown";
+    qputenv("CACHE_MAX_ITEMS", "3");
+    EXPECT_EQ(s.cacheConfig(true).maxItems, 3);
+    items.isNull() ? qunsetenv("CACHE_MAX_ITEMS") : qputenv("CACHE_MAX_ITEMS", items);
+    disk.isNull() ? qunsetenv("CACHE_DISK") : qputenv("CACHE_DISK", disk);
+}
+
 TEST_F(SettingsTest, RecentFilesAreUniqueNewestFirstAndAtMostTen)
 {
     AppSettings s;
