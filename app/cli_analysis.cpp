@@ -161,15 +161,15 @@ std::optional<ImageInput> readImage(const QString& path, QJsonArray& results)
     return input;
 }
 
-void printPrediction(const QString& image, const ModelSpec& spec, const Prediction& prediction)
+void printPrediction(QTextStream& stream, const QString& image, const ModelSpec& spec, const Prediction& prediction)
 {
-    out() << image << "  (" << q(spec.displayName) << ")\n";
+    stream << image << "  (" << q(spec.displayName) << ")\n";
     for (const ClassScore& score : prediction.top)
-        out() << QStringLiteral("  %1%  %2  %3\n")
+        stream << QStringLiteral("  %1%  %2  %3\n")
                      .arg(score.probability * 100.0, 6, 'f', 2)
                      .arg(score.index, 4)
                      .arg(q(score.label));
-    out().flush();
+    stream.flush();
 }
 
 int commandPredict(const QStringList& arguments)
@@ -204,7 +204,7 @@ int commandPredict(const QStringList& arguments)
             ++failures;
             continue;
         }
-        printPrediction(image, *run->spec, *prediction);
+        printPrediction(text(parser), image, *run->spec, *prediction);
         results.append(predictionJson(image, input->sha256.toStdString(), run->spec->id,
                                       run->weightsPath.toStdString(), *prediction,
                                       parser.isSet(QStringLiteral("full-logits"))));
@@ -303,18 +303,19 @@ int commandAnalyze(const QStringList& arguments)
             continue;
         }
         const ResultPtr& result = analysis->result;
-        printPrediction(image, *run->spec, result->prediction);
+        QTextStream& shown = text(parser);
+        printPrediction(shown, image, *run->spec, result->prediction);
         for (const CamResult& cam : result->cams)
-            out() << QStringLiteral("  %1 at %2 for %3 (%4): confidence drop %5, increase %6\n")
+            shown << QStringLiteral("  %1 at %2 for %3 (%4): confidence drop %5, increase %6\n")
                          .arg(q(cam.method), q(cam.layer))
                          .arg(cam.classIndex)
                          .arg(q(cam.label))
                          .arg(cam.faithfulness.drop, 0, 'f', 4)
                          .arg(cam.faithfulness.increase, 0, 'f', 0);
-        out() << QStringLiteral("  %1 layers summarised\n").arg(result->layers.size());
+        shown << QStringLiteral("  %1 layers summarised\n").arg(result->layers.size());
         if (analysis->cached)
-            out() << "  (from the result cache)\n";
-        out().flush();
+            shown << "  (from the result cache)\n";
+        shown.flush();
 
         results.append(analysisJson(image, *result, analysis->cached, parser.isSet(QStringLiteral("full-logits"))));
 

@@ -16,6 +16,11 @@ QTextStream& err()
     return stream;
 }
 
+QTextStream& text(const QCommandLineParser& parser)
+{
+    return parser.value(QStringLiteral("json")) == QLatin1String("-") ? err() : out();
+}
+
 void addCommonOptions(QCommandLineParser& parser)
 {
     parser.addHelpOption();

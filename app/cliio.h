@@ -16,6 +16,8 @@ namespace convlens::cli {
 
 QTextStream& out();  // results
 QTextStream& err();  // messages a person must act on
+// Where the human-readable results go: stdout, or stderr when --json - puts the JSON there (so stdout parses).
+QTextStream& text(const QCommandLineParser& parser);
 inline QString q(const std::string& s)
 {
     return QString::fromStdString(s);

@@ -120,8 +120,9 @@ LayerResult summariseLayer(const std::string& name, const torch::Tensor& t, cons
 using ProgressFn = std::function<void(double, const std::string&)>;
 
 // Progress weights: the expected cost of each stage in units of the stage "forward" (one forward pass recording
-// the taps, = 1), so each stage's share of the progress bar follows from what this analysis runs. Measured with a
-// throwaway program (not kept) over this Release build: Debian 12, LibTorch 1.13.1, 2-core VM, 1 intra-op thread;
+// the taps, = 1), so each stage's share of the progress bar follows from what this analysis runs. Measured from the
+// stage timings every result carries (`timingsMs`; `convlens-cli analyze IMAGE --model ID --untrained --threads 1
+// --methods <all nine> --no-cache --json -` prints them as timings_ms, to measure again) over this Release build: Debian 12, LibTorch 1.13.1, 2-core VM, 1 intra-op thread;
 // Analyzer::analyze of resources/samples/chelsea.jpg (451×300) with every method, the default options (top-5, the
 // spec's taps, 16 tiles, Score-CAM batch 32) and untrained weights, for resnet18 (forward 48 ms), mobilenet_v3_large
 // (25 ms) and convnext_tiny (132 ms); the faster of two runs after a warm-up. Each weight is the mean over the three

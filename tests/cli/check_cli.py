@@ -163,6 +163,15 @@ def main():
     with open(out) as f:
         doc = json.load(f)
     check(len(doc) == 2 and "error" in doc[0] and doc[1].get("predictions"), "the good image's result is kept")
+    # --json - : standard output is the JSON alone (it parses); the readable lines go to standard error.
+    result = run(args.cli, ["predict", photo, "--model", "resnet18", "--json", "-"], only_fixtures)
+    try:
+        piped = json.loads(result.stdout)
+    except ValueError:
+        piped = None
+    check(result.returncode == 0 and isinstance(piped, list) and piped and piped[0].get("predictions"),
+          f"--json - writes parseable JSON to stdout: {result.stdout[:200]!r}")
+    check("(ResNet-18)" in result.stderr, "--json - keeps the readable lines on stderr")
 
     # Missing weights: the message names the file, the URL and where it looked.
     result = run(args.cli, ["predict", photo, "--model", "resnet50"],
