@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include "app/cliio.h"
+#include "core/common/threads.h"
 #include "core/image/imagedecoder.h"
 #include "core/image/imagefile.h"
 #include "core/inspect/methodcatalogue.h"
@@ -10,7 +11,6 @@
 #include "core/jobs/resultcache.h"
 #include "core/report/colormap.h"
 #include "core/report/resultimages.h"
-#include "core/session/analysissession.h"
 #include "core/weights/weightsresolver.h"
 
 #include <QCryptographicHash>
@@ -23,27 +23,6 @@
 
 namespace convlens::cli {
 namespace {
-
-// The session every command works in: the bundled models plus the user's own (--registry FILE, else models.yaml
-// in the config folder if present), analysed by `engine` (a cacheless one when null). Prints the problem and
-// returns null when the registry cannot be loaded.
-std::unique_ptr<AnalysisSession> openSession(const QCommandLineParser& parser,
-                                             std::shared_ptr<AnalysisEngine> engine = nullptr)
-{
-    SessionOptions options;
-    options.userRegistry = parser.value(QStringLiteral("registry"));
-    options.openSampleOnFirstStart = false;
-    if (!engine)
-        engine = std::make_shared<AnalysisEngine>(nullptr);
-    // The command line keeps no settings of its own: its options say everything (defaults otherwise).
-    auto session = std::make_unique<AnalysisSession>(std::move(engine), AppSettings{}, options);
-    auto loaded = session->loadRegistryNow();
-    if (!loaded) {
-        err() << "convlens-cli: " << q(loaded.message()) << Qt::endl;
-        return nullptr;
-    }
-    return session;
-}
 
 // Options of the commands that run one model over images.
 void addModelRunOptions(QCommandLineParser& parser, const QString& defaultTopK)
@@ -69,19 +48,16 @@ void addModelRunOptions(QCommandLineParser& parser, const QString& defaultTopK)
 
 // What the model-running commands share once their options are checked.
 struct ModelRun {
-    std::shared_ptr<AnalysisEngine> engine;
-    std::unique_ptr<AnalysisSession> session;
-    const ModelSpec* spec = nullptr;
+    ModelSpec spec;
     QString weightsPath;  // empty: untrained
     QStringList images;
     int topK = 5;
 };
 
-// Checks the shared options, sets the thread count and finds the model and its weights (the session's weights
-// resolver: --weights FILE, the registry's path, the search folders; --untrained when none is found). Prints the
-// problem and returns nullopt when the command cannot run.
-std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const QString& command,
-                                        std::shared_ptr<ResultCache> cache = nullptr)
+// Checks the shared options, sets the thread count and finds the model and its weights (the weights resolver:
+// --weights FILE, the registry's path, the search folders; --untrained runs without any). Prints the problem and
+// returns nullopt when the command cannot run.
+std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const QString& command)
 {
     ModelRun run;
     run.images = parser.positionalArguments();
@@ -95,29 +71,27 @@ std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const 
         return std::nullopt;
     run.topK = *topK;
 
-    run.engine = std::make_shared<AnalysisEngine>(std::move(cache));
-    run.session = openSession(parser, run.engine);
-    if (!run.session)
+    setInferenceThreads(*threads);
+
+    const auto registry = loadRegistry(parser);
+    if (!registry)
         return std::nullopt;
-    AppSettings settings = run.session->settings();
-    settings.threads = *threads;
-    run.session->setSettings(settings);
-    auto spec = run.session->findModel(parser.value(QStringLiteral("model")));
+    auto spec = registry->require(parser.value(QStringLiteral("model")).toStdString());
     if (!spec) {
         err() << "convlens-cli " << command << ": " << q(spec.message()) << Qt::endl;
         return std::nullopt;
     }
-    run.spec = *spec;
+    run.spec = **spec;
     // --untrained asks for no checkpoint at all, even where one is found.
     const bool untrained = parser.isSet(QStringLiteral("untrained")) && !parser.isSet(QStringLiteral("weights"));
     const WeightsStatus weights = untrained ? WeightsStatus{WeightsStatus::Kind::Untrained, {}, {}}
-                                            : resolveWeights(*run.spec, {parser.value(QStringLiteral("weights")), {}, false});
+                                            : resolveWeights(run.spec, {parser.value(QStringLiteral("weights")), {}, false});
     if (weights.kind == WeightsStatus::Kind::Missing) {
         err() << "convlens-cli: " << weights.message << Qt::endl;
         return std::nullopt;
     }
     if (weights.kind == WeightsStatus::Kind::Untrained)
-        err() << "convlens-cli: warning: " << q(run.spec->id)
+        err() << "convlens-cli: warning: " << q(run.spec.id)
               << " runs with untrained weights; predictions are meaningless" << Qt::endl;
     run.weightsPath = weights.path;
     return run;
@@ -183,7 +157,7 @@ int commandPredict(const QStringList& arguments)
     auto run = prepareModelRun(parser, QStringLiteral("predict"));
     if (!run)
         return 2;
-    auto predictor = Predictor::create(*run->spec, run->weightsPath);
+    auto predictor = Predictor::create(run->spec, run->weightsPath);
     if (!predictor) {
         err() << "convlens-cli: " << q(predictor.message()) << Qt::endl;
         return 2;
@@ -204,8 +178,8 @@ int commandPredict(const QStringList& arguments)
             ++failures;
             continue;
         }
-        printPrediction(text(parser), image, *run->spec, *prediction);
-        results.append(predictionJson(image, input->sha256.toStdString(), run->spec->id,
+        printPrediction(text(parser), image, run->spec, *prediction);
+        results.append(predictionJson(image, input->sha256.toStdString(), run->spec.id,
                                       run->weightsPath.toStdString(), *prediction,
                                       parser.isSet(QStringLiteral("full-logits"))));
     }
@@ -273,14 +247,15 @@ int commandAnalyze(const QStringList& arguments)
               << "' (jet, turbo, viridis, inferno)" << Qt::endl;
         return 2;
     }
+    auto run = prepareModelRun(parser, command);
+    if (!run)
+        return 2;
     // The persistent cache (CACHE_* variables) serves an identical analysis of the same bytes, model, weights
     // and options without loading the model; the model is loaded on the first miss.
     std::shared_ptr<ResultCache> cache;
     if (!parser.isSet(QStringLiteral("no-cache")))
         cache = std::make_shared<ResultCache>(ResultCacheConfig::fromEnvironment(true));
-    auto run = prepareModelRun(parser, command, cache);
-    if (!run)
-        return 2;
+    const AnalysisEngine engine(cache);
     options.topK = run->topK;
 
     QJsonArray results;
@@ -291,8 +266,8 @@ int commandAnalyze(const QStringList& arguments)
             ++failures;
             continue;
         }
-        const AnalysisRequest request{image, input->bytes, *run->spec, run->weightsPath, options};
-        auto analysis = run->engine->run(request);
+        const AnalysisRequest request{image, input->bytes, run->spec, run->weightsPath, options};
+        auto analysis = engine.run(request);
         if (!analysis) {
             err() << "convlens-cli: " << q(analysis.message()) << Qt::endl;
             // A checkpoint that cannot be loaded fails every image alike: nothing more can run.
@@ -304,7 +279,7 @@ int commandAnalyze(const QStringList& arguments)
         }
         const ResultPtr& result = analysis->result;
         QTextStream& shown = text(parser);
-        printPrediction(shown, image, *run->spec, result->prediction);
+        printPrediction(shown, image, run->spec, result->prediction);
         for (const CamResult& cam : result->cams)
             shown << QStringLiteral("  %1 at %2 for %3 (%4): confidence drop %5, increase %6\n")
                          .arg(q(cam.method), q(cam.layer))

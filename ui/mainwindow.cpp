@@ -63,16 +63,16 @@ QByteArray encodePng(const QImage& image)
 
 }  // namespace
 
-MainWindow::MainWindow(MainWindowOptions options, QWidget* parent) : QMainWindow(parent), mOptions(std::move(options))
+MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMainWindow(parent)
 {
     setWindowTitle(QStringLiteral("ConvLens"));
     setWindowIcon(QIcon(QStringLiteral(":/convlens/convlens.png")));
     setAcceptDrops(true);
 
     const AppSettings settings = AppSettings::load();
-    auto cache = std::make_shared<ResultCache>(settings.cacheConfig(mOptions.persistentCache));
+    auto cache = std::make_shared<ResultCache>(settings.cacheConfig(options.persistentCache));
     mSession = new AnalysisSession(std::make_shared<AnalysisEngine>(cache), settings,
-                                   SessionOptions{mOptions.userRegistry, mOptions.openSampleOnFirstStart}, this);
+                                   SessionOptions{options.userRegistry, options.openSampleOnFirstStart}, this);
 
     buildLayout();
     buildActions();

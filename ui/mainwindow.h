@@ -18,7 +18,6 @@
 #include "core/session/analysissession.h"
 
 #include <QMainWindow>
-#include <QPointer>
 #include <QString>
 #include <QStringList>
 
@@ -43,8 +42,8 @@ class JobStatusWidget;
 class MessageBar;
 class NetworkDiagram;
 class OverlayView;
-class ViewControls;
 class PredictionList;
+class ViewControls;
 class WeightsPanel;
 
 struct MainWindowOptions {
@@ -57,7 +56,7 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 
 public:
-    explicit MainWindow(MainWindowOptions options = {}, QWidget* parent = nullptr);
+    explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // What the menus do: forwarded to the session (core/session/analysissession.h), which says what changed.
@@ -142,7 +141,6 @@ private:
     void exportReport();
     void about();
 
-    MainWindowOptions mOptions;
     AnalysisSession* mSession = nullptr;
 
     // Widgets.

@@ -133,14 +133,6 @@ void AnalysisSession::settingsEdited(const QString& modelId)
         refresh();
 }
 
-WeightsStatus AnalysisSession::weightsStatus(const QString& modelId) const
-{
-    const ModelSpec* s = spec(modelId);
-    if (!s)
-        return WeightsStatus{WeightsStatus::Kind::Missing, {}, QStringLiteral("unknown model '%1'").arg(modelId)};
-    return resolveWeights(*s, mSettings.weightsChoice(modelId));
-}
-
 // ---------------------------------------------------------------------------------------------------- images
 
 bool AnalysisSession::isImageFile(const QString& path)
@@ -165,15 +157,11 @@ void AnalysisSession::openPaths(const QStringList& paths)
     for (const QString& path : paths) {
         const QFileInfo info(path);
         if (info.isDir()) {
-            const QFileInfoList entries =
-                QDir(path).entryInfoList(QDir::Files | QDir::Readable, QDir::Name);
-            int found = 0;
-            for (const QFileInfo& entry : entries)
-                if (isImageFile(entry.absoluteFilePath())) {
+            const qsizetype before = images.size();
+            for (const QFileInfo& entry : QDir(path).entryInfoList(QDir::Files | QDir::Readable, QDir::Name))
+                if (isImageFile(entry.absoluteFilePath()))
                     images << entry.absoluteFilePath();
-                    ++found;
-                }
-            if (found == 0)
+            if (images.size() == before)
                 Q_EMIT problem(tr("%1: the folder holds no image files.").arg(QDir::toNativeSeparators(path)));
         } else if (info.exists()) {
             images << info.absoluteFilePath();
@@ -374,15 +362,6 @@ bool AnalysisSession::isBusy() const
 
 // ---------------------------------------------------------------------------------------------------- requests
 
-Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& image, const ModelSpec& spec,
-                                                       const WeightsChoice& weights, const AnalysisOptions& options)
-{
-    const WeightsStatus status = resolveWeights(spec, weights);
-    if (status.kind == WeightsStatus::Kind::Missing)
-        return makeError(ErrorKind::Weights, status.message.toStdString());
-    return AnalysisRequest{image, {}, spec, status.path, options};
-}
-
 Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, bool compare) const
 {
     auto found = findModel(modelId);
@@ -414,12 +393,12 @@ Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, b
                     options.taps.push_back(block);
         }
     }
-    auto request = makeRequest(mImagePath, s, mSettings.weightsChoice(modelId), options);
-    if (request)
-        request->imageBytes = mImageBytes;
-    if (request && !mImageBytes.isEmpty() && request->imagePath.isEmpty())
-        request->imagePath = mImageBytesName;
-    return request;
+    const WeightsStatus weights = resolveWeights(s, mSettings.weightsChoice(modelId));
+    if (weights.kind == WeightsStatus::Kind::Missing)
+        return makeError(ErrorKind::Weights, weights.message.toStdString());
+    // Pasted bytes are named in messages by their name.
+    return AnalysisRequest{mImageBytes.isEmpty() ? mImagePath : mImageBytesName, mImageBytes, s, weights.path,
+                           options};
 }
 
 void AnalysisSession::requestAnalysis()

@@ -18,7 +18,7 @@
 //   (kind and message) or weightsMissing (the model's weights are missing and not explored untrained).
 //
 // Threads: create, call and destroy on one thread with an event loop (the GUI thread); signals arrive there.
-// Nothing blocks except loadRegistryNow() (for the command line) and the destructor, which waits for the running
+// Nothing blocks except loadRegistryNow() (tests, tools without an event loop) and the destructor, which waits for the running
 // analysis to notice its cancel flag.
 
 #include "core/common/expected.h"
@@ -60,7 +60,7 @@ public:
     // ------------------------------------------------------------------------------------------------ registry
     // Loads the bundled and the user's registry on a worker; registryLoaded or registryFailed follows.
     void loadRegistry();
-    // The same, blocking (the command line).
+    // The same, blocking (tests, tools without an event loop).
     Expected<void> loadRegistryNow();
     bool isReady() const { return mRegistry != nullptr; }
     const ModelRegistry* registry() const { return mRegistry.get(); }
@@ -77,8 +77,6 @@ public:
     AppSettings* editableSettings() { return &mSettings; }
     // Saves the settings and re-runs what `modelId`'s weights affect.
     void settingsEdited(const QString& modelId);
-    // Where `modelId`'s weights come from under the current settings.
-    WeightsStatus weightsStatus(const QString& modelId) const;
 
     // ------------------------------------------------------------------------------------------------ images
     // Opens image files and folders (a folder: its image files, sorted by name). Problems (no such file, a folder
@@ -125,9 +123,6 @@ public:
     // The request for `modelId` on the current image: the main view's options, or a compare cell's. An error
     // when there is no image, the model is unknown, or its weights are missing (kind Weights).
     Expected<AnalysisRequest> makeRequest(const QString& modelId, bool compare) const;
-    // The request for `image` with `spec` under an explicit weights choice and options (the command line).
-    static Expected<AnalysisRequest> makeRequest(const QString& image, const ModelSpec& spec,
-                                                 const WeightsChoice& weights, const AnalysisOptions& options);
 
     // ------------------------------------------------------------------------------------------------ diagrams
     // Builds `modelId`'s network description on a worker unless it is known or being built; descriptionReady or
