@@ -1,21 +1,12 @@
 // GoogleTest main with a QCoreApplication: the session delivers its signals through the event loop, and it keeps
-// settings with QSettings, under a test organisation so the user's own are never touched, in a file of this
-// process's own (ctest runs test cases in parallel processes), removed at the end.
-#include <QCoreApplication>
-#include <QFile>
-#include <QSettings>
-#include <QStandardPaths>
+// settings with QSettings (tests/common/testmain.h gives this process a scope of its own).
+#include "tests/common/testmain.h"
 
-#include <gtest/gtest.h>
+#include <QStandardPaths>
 
 int main(int argc, char** argv)
 {
     QStandardPaths::setTestModeEnabled(true);
     QCoreApplication app(argc, argv);
-    QCoreApplication::setOrganizationName(QStringLiteral("ConvLensTests"));
-    QCoreApplication::setApplicationName(QStringLiteral("session_test-%1").arg(QCoreApplication::applicationPid()));
-    ::testing::InitGoogleTest(&argc, argv);
-    const int status = RUN_ALL_TESTS();
-    QFile::remove(QSettings().fileName());
-    return status;
+    return convlens::testing::runTests(argc, argv);
 }

@@ -1,13 +1,10 @@
 // main() for the widget tests: a QApplication on the offscreen platform (unless the environment chose another),
-// with its own settings scope so tests never touch the user's QSettings. ctest runs every test case as a process
-// of its own, two at a time: each process gets its own settings file (named after its pid), removed at the end,
-// so one test clearing its settings never pulls them from under another.
-#include <QApplication>
-#include <QFile>
-#include <QSettings>
-#include <QStandardPaths>
+// with a settings scope of this process's own (tests/common/testmain.h), so tests never touch the user's QSettings
+// nor each other's.
+#include "tests/common/testmain.h"
 
-#include <gtest/gtest.h>
+#include <QApplication>
+#include <QStandardPaths>
 
 int main(int argc, char* argv[])
 {
@@ -15,10 +12,5 @@ int main(int argc, char* argv[])
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QStandardPaths::setTestModeEnabled(true);
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("ConvLensTests"));
-    QApplication::setApplicationName(QStringLiteral("ConvLensTests-%1").arg(QCoreApplication::applicationPid()));
-    ::testing::InitGoogleTest(&argc, argv);
-    const int status = RUN_ALL_TESTS();
-    QFile::remove(QSettings().fileName());
-    return status;
+    return convlens::testing::runTests(argc, argv);
 }
