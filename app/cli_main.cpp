@@ -1,12 +1,11 @@
 #include "app/cli.h"
+#include "app/cliio.h"
 
 #include <QCoreApplication>
 
 int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(QStringLiteral("convlens-cli"));
-    QCoreApplication::setOrganizationName(QStringLiteral("ConvLens"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(CONVLENS_VERSION));
+    convlens::cli::nameApplication(QStringLiteral(CONVLENS_VERSION));
     return convlens::cli::run(QCoreApplication::arguments().mid(1));
 }

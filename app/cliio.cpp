@@ -1,8 +1,16 @@
 #include "app/cliio.h"
 
+#include <QCoreApplication>
 #include <QFile>
 
 namespace convlens::cli {
+
+void nameApplication(const QString& version)
+{
+    QCoreApplication::setApplicationName(QStringLiteral("convlens-cli"));
+    QCoreApplication::setOrganizationName(QStringLiteral("ConvLens"));
+    QCoreApplication::setApplicationVersion(version);
+}
 
 QTextStream& out()
 {

@@ -14,6 +14,10 @@
 
 namespace convlens::cli {
 
+// Names the application for both programs (convlens-cli and convlens-cli-engine answer as "convlens-cli", so
+// they share one cache folder and one version). Call once the QCoreApplication exists.
+void nameApplication(const QString& version);
+
 QTextStream& out();  // results
 QTextStream& err();  // messages a person must act on
 // Where the human-readable results go: stdout, or stderr when --json - puts the JSON there (so stdout parses).
