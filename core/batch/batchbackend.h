@@ -1,0 +1,49 @@
+#pragma once
+// BatchBackend: what a folder batch needs from the engine — a batched forward pass over preprocessed images, and
+// the full analysis of one image for its report — so the batch runner (core/batch/batchrunner.h) stays torch-free
+// and can be tested with a stand-in. The AnalysisEngine (core/jobs/analysisrequest.h) is the real one: it shares
+// its model pool with the window's analyses, so a model is loaded once.
+//
+// Threads: call from one thread at a time (the inference worker): the calls share the loaded networks. Each call
+// applies the configured intra-op thread count on its thread first.
+// Failure: a model that cannot be built or whose weights do not fit (kind Weights), an unknown layer (BadInput),
+// an inference error or out of memory (Internal), cancellation (Cancelled); messages name the model. Nothing
+// throws.
+
+#include "core/common/expected.h"
+#include "core/image/preprocess.h"
+#include "core/inspect/analysisresult.h"
+#include "core/registry/modelspec.h"
+
+#include <QImage>
+#include <QString>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+namespace convlens {
+
+struct ClassifyOutput {
+    Prediction prediction;            // top-K best first, and all logits
+    std::vector<float> channelMeans;  // the mean of each channel of `meanLayer`'s output; empty without one
+};
+
+class BatchBackend {
+public:
+    virtual ~BatchBackend() = default;
+
+    // One forward pass over `images` (each preprocessed for `spec`, all the same size), top-K per image and, when
+    // `meanLayer` (a block or stage name) is given, that layer's channel means. Results in the order of `images`.
+    virtual Expected<std::vector<ClassifyOutput>> classify(const ModelSpec& spec, const QString& weightsPath,
+                                                           const std::vector<PreprocessedImage>& images, int topK,
+                                                           const std::string& meanLayer,
+                                                           const std::atomic<bool>* cancel) const = 0;
+
+    // The Analyzer's full analysis of one decoded RGB image (what a report shows).
+    virtual Expected<AnalysisResult> analyzeImage(const ModelSpec& spec, const QString& weightsPath,
+                                                  const QImage& rgb, const AnalysisOptions& options,
+                                                  const std::atomic<bool>* cancel) const = 0;
+};
+
+}  // namespace convlens

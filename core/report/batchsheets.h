@@ -1,0 +1,59 @@
+#pragma once
+// The pages of a batch: contact sheets (thumbnails with the top-1, the overlay when reports were made, and
+// right/wrong when the truth is known), the summary page (accuracy table, confusion among the most confused
+// classes, the failure cases), and a channel's dataset examples. PNG via QImage and PDF via QPdfWriter from one
+// drawing function each, like the per-image report (reportpage.h).
+//
+// Plain QtGui; any thread, text needs a QGuiApplication. Writers fail with an Error (Internal) naming the file.
+
+#include "core/batch/batchstats.h"
+#include "core/batch/channelexemplars.h"
+#include "core/common/expected.h"
+
+#include <QDateTime>
+#include <QImage>
+#include <QString>
+
+#include <functional>
+#include <vector>
+
+namespace convlens {
+
+struct ContactCell {
+    QImage image;     // thumbnail or report cell (any size; drawn fitted)
+    QString file;     // the image's batch name
+    QString caption;  // "tabby 87%"; for a failed image the error's first words
+    int correct = -1; // 1 right, 0 wrong, -1 unknown
+    bool failed = false;
+};
+
+// Contact sheet pages (A4 portrait at `dpi`), `columns` cells a row, as many pages as the cells need.
+std::vector<QImage> renderContactSheets(const std::vector<ContactCell>& cells, const QString& title, int columns = 6,
+                                        int dpi = 150);
+
+struct SummaryPageInfo {
+    QString title;  // "Batch of 1,204 images — ResNet-50, MobileNet V2"
+    QDateTime date;
+    int images = 0;
+    int failed = 0;
+    std::vector<std::pair<std::string, QString>> models;  // id → display name
+    std::vector<ModelAccuracy> accuracy;
+    int disagreements = 0;
+    // Thumbnail of a batch file for the failure cases; may return a null image.
+    std::function<QImage(const QString& file)> thumbnail;
+};
+
+// The summary page (A4 portrait at `dpi`).
+QImage renderSummaryPage(const SummaryPageInfo& info, int dpi = 150);
+
+// PDF writers: one page per image given, in order (contact sheets), or the summary page drawn as vectors.
+Expected<void> writeSummaryPdf(const QString& fileName, const SummaryPageInfo& info);
+Expected<void> writeContactSheetPdf(const QString& fileName, const std::vector<ContactCell>& cells,
+                                    const QString& title, int columns = 6);
+
+// Dataset examples of `channels` of a layer: one row per channel, its exemplars' thumbnails strongest first with
+// their means.
+QImage renderExemplarSheet(const ChannelExemplars& exemplars, const std::vector<int>& channels,
+                           const std::function<QImage(const QString& file)>& thumbnail, int thumbSize = 96);
+
+}  // namespace convlens
