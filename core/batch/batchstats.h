@@ -50,17 +50,19 @@ struct ModelAccuracy {
     int top5 = 0;
     double top1Rate() const { return withTruth ? double(top1) / withTruth : 0.0; }
     double top5Rate() const { return withTruth ? double(top5) / withTruth : 0.0; }
-    std::vector<ClassAccuracy> perClass;   // classes that occur as truth, by class index
-    std::vector<Confusion> confusions;     // truth ≠ top-1 pairs, most frequent first (ties: by truth, predicted)
-    std::vector<FailureCase> failures;     // wrong top-1, highest confidence first (ties: by file)
+    std::vector<ClassAccuracy> perClass;  // classes that occur as truth, by class index
+    std::vector<Confusion> confusions;    // truth ≠ top-1 pairs, most frequent first (ties: by truth, predicted)
+    std::vector<FailureCase> failures;    // wrong top-1, highest confidence first (ties: by file)
 };
 
-// Per model (sorted by model id), from `records` (each key once: see latestRecords). `maxConfusions` and
-// `maxFailures` bound the lists (0: unbounded).
+// Per model (sorted by model id), from `records` (each key once: see latestRecords). A record is judged when it
+// is ok, its truth is known and it has a prediction (as BatchRecord::correctTop1 reads it); top-5 means the truth
+// is among the first min(5, K) predictions. `maxConfusions` and `maxFailures` bound the lists (0: unbounded).
 std::vector<ModelAccuracy> computeAccuracy(const std::vector<BatchRecord>& records, int maxConfusions = 20,
                                            int maxFailures = 50);
 
-// Images on which the models' top-1 classes differ (only images every model processed), sorted by file.
+// Images on which the models' top-1 classes differ (only images every model of `records` processed: an ok record
+// with a prediction), sorted by file. None when the records name fewer than two models.
 struct Disagreement {
     QString file;
     std::vector<std::pair<std::string, int>> top1;  // model → top-1 class, by model id
@@ -69,6 +71,9 @@ std::vector<Disagreement> findDisagreements(const std::vector<BatchRecord>& reco
 
 // The "accuracy" object of summary.json: {"models": [{"model", "records", "failed", "with_truth", "top1", "top5",
 // "top1_accuracy", "top5_accuracy", "per_class": […], "confusions": […], "failures": […]}], "disagreements": n}.
+// per_class: {"index", "label", "images", "top1", "top5"}; confusions: {"truth_index", "truth_label",
+// "predicted_index", "predicted_label", "count"}; failures: {"file", "truth_index", "truth_label",
+// "predicted_index", "predicted_label", "confidence"} (the index/label names of records.jsonl and summary.csv).
 QJsonObject accuracyJson(const std::vector<ModelAccuracy>& models, int disagreements);
 
 }  // namespace convlens

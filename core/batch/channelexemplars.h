@@ -23,12 +23,15 @@ struct Exemplar {
 class ChannelExemplars {
 public:
     ChannelExemplars() = default;
-    ChannelExemplars(std::string modelId, std::string layer, int perChannel);
+    ChannelExemplars(std::string modelId, std::string layer, int perChannel);  // perChannel clamped to 1..1000
 
     // One image's channel means for the layer (one value per channel; the first call fixes the channel count, a
-    // later call with another count is ignored and returns false).
+    // later call with another count, or an empty one, is ignored and returns false). A file is held at most once
+    // per channel, at its highest mean; a non-finite mean ranks nowhere.
     bool add(const QString& file, const std::vector<float>& channelMeans);
-    // Joins another run's exemplars of the same model and layer (merge, resume); false when they differ.
+    // Joins another run's exemplars of the same model and layer (merge, resume); false (and nothing changed) when
+    // the model, the layer or the channel count differ. The result is what adding both runs' images to one tracker
+    // gives, as long as `other` keeps at least as many per channel as this one (this one's perChannel bounds it).
     bool merge(const ChannelExemplars& other);
 
     // The channel's exemplars, strongest first (ties: by file name), at most perChannel.
@@ -41,6 +44,7 @@ public:
 
     // {"model", "layer", "per_channel", "channels": [[{"file", "mean"}…]…]}
     QJsonObject toJson() const;
+    // Fails (BadInput) on a missing or mistyped field, or a channel with more than per_channel exemplars.
     static Expected<ChannelExemplars> fromJson(const QJsonObject& object);
 
 private:
