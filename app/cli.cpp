@@ -28,6 +28,10 @@ const char* const kUsage =
     "  models                          list the models, and where each one's weights were found\n"
     "  predict IMAGE... --model ID     classify images: top-K labels with probabilities\n"
     "  analyze IMAGE... --model ID     predictions, feature-map statistics and CAM heatmaps\n"
+    "  batch DIR|FILE... --model ID[,ID...] --out DIR\n"
+    "                                  a folder batch: summaries, accuracy, reports (--report),\n"
+    "                                  --resume, --shard I/N\n"
+    "  merge DIR... --out DIR          join the folders of a sharded batch\n"
     "  weights list|fetch|verify|path  find, download and verify checkpoint files\n"
     "\n"
     "Run 'convlens-cli <command> --help' for the options of a command.\n";
@@ -208,7 +212,7 @@ QString enginePath()
     return {};
 }
 
-// predict and analyze run in convlens-cli-engine, the program that links LibTorch: this one does not, so that
+// predict, analyze, batch and merge run in convlens-cli-engine, the program that links LibTorch: this one does not, so that
 // `models`, `weights` and --help start in milliseconds instead of the half second libtorch takes to load. The
 // engine replaces this process (same pid, streams, signals and exit status).
 int runInEngine(const QStringList& arguments)
@@ -255,7 +259,8 @@ int run(const QStringList& arguments)
         return commandModels(rest);
     if (command == QLatin1String("weights"))
         return commandWeights(rest);
-    if (command == QLatin1String("predict") || command == QLatin1String("analyze"))
+    if (command == QLatin1String("predict") || command == QLatin1String("analyze") ||
+        command == QLatin1String("batch") || command == QLatin1String("merge"))
         return runInEngine(arguments);
     err() << "convlens-cli: unknown command '" << command << "'\n\n" << kUsage;
     return 2;

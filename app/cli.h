@@ -2,8 +2,8 @@
 // convlens-cli: the headless front end. Parses a subcommand and its options and runs it.
 // Output goes to stdout; messages a person must act on go to stderr. Main thread only.
 //
-// Two programs share these commands: convlens-cli (torch-free: models, weights, help) hands predict and analyze
-// to convlens-cli-engine, which links LibTorch and runs them over the session layer.
+// Two programs share these commands: convlens-cli (torch-free: models, weights, help) hands predict, analyze,
+// batch and merge to convlens-cli-engine, which links LibTorch and runs them over the session layer.
 
 #include <QStringList>
 
@@ -13,7 +13,11 @@ namespace convlens::cli {
 // 0 success, 1 some inputs failed (the others still reported), 2 usage error or nothing could run.
 int run(const QStringList& arguments);
 
-// predict and analyze (convlens-cli-engine): `arguments` start with the command word. Same exit codes.
+// predict, analyze, batch and merge (convlens-cli-engine): `arguments` start with the command word. Same exit
+// codes; batch also 3 (some images failed) and 130 (interrupted).
 int runAnalysis(const QStringList& arguments);
+
+// batch and merge (app/cli_batch.cpp): `arguments` as runAnalysis passes them to a command.
+int runBatchCommand(const QString& command, const QStringList& arguments);
 
 }  // namespace convlens::cli

@@ -320,7 +320,9 @@ int runAnalysis(const QStringList& arguments)
         return commandPredict(rest);
     if (command == QLatin1String("analyze"))
         return commandAnalyze(rest);
-    err() << "convlens-cli-engine: runs 'predict' and 'analyze' for convlens-cli, not '" << command << "'"
+    if (command == QLatin1String("batch") || command == QLatin1String("merge"))
+        return runBatchCommand(command, rest);
+    err() << "convlens-cli-engine: runs predict, analyze, batch and merge for convlens-cli, not '" << command << "'"
           << Qt::endl;
     return 2;
 }

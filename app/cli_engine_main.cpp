@@ -1,13 +1,27 @@
-// convlens-cli-engine: predict and analyze, started by convlens-cli (which replaces itself with this program), so
-// that only these commands pay for loading LibTorch.
+// convlens-cli-engine: predict, analyze, batch and merge, started by convlens-cli (which replaces itself with this
+// program), so that only these commands pay for loading LibTorch.
 #include "app/cli.h"
 #include "app/cliio.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
+
+#include <cstring>
+#include <memory>
 
 int main(int argc, char* argv[])
 {
-    QCoreApplication app(argc, argv);
+    // batch and merge draw report pages and summaries with text, which needs a QGuiApplication; without a display
+    // the offscreen platform does (no window is ever shown).
+    const bool pages = argc > 1 && (std::strcmp(argv[1], "batch") == 0 || std::strcmp(argv[1], "merge") == 0);
+    std::unique_ptr<QCoreApplication> app;
+    if (pages) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        app = std::make_unique<QGuiApplication>(argc, argv);
+    } else {
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    }
     convlens::cli::nameApplication(QStringLiteral(CONVLENS_VERSION));
     return convlens::cli::runAnalysis(QCoreApplication::arguments().mid(1));
 }

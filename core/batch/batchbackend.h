@@ -24,11 +24,6 @@
 
 namespace convlens {
 
-struct ClassifyOutput {
-    Prediction prediction;            // top-K best first, and all logits
-    std::vector<float> channelMeans;  // the mean of each channel of `meanLayer`'s output; empty without one
-};
-
 class BatchBackend {
 public:
     virtual ~BatchBackend() = default;

@@ -114,6 +114,9 @@ public:
     static int defaultBatchSize(const ModelSpec& spec);
 
 private:
+    // Queues the report of `result` on the report writer (waits while too many are queued).
+    void scheduleReport(std::shared_ptr<const AnalysisResult> result, const BatchRecord& record, int modelIndex);
+
     struct State;
     BatchPlan mPlan;
     std::unique_ptr<State> mState;
@@ -124,5 +127,19 @@ private:
 Expected<QStringList> writeBatchSummaries(const QString& outDir, const QJsonObject& batch,
                                           const std::vector<ModelSpec>& models, const BatchOptions& options,
                                           const std::vector<ChannelExemplars>& exemplars);
+
+// `convlens-cli merge`: joins the records of `folders` (the shards of one batch) into `outDir`, copies their
+// reports and joins their channel exemplars, then writes the summaries (writeBatchSummaries) with `models`
+// naming the models. A key found in two folders (overlapping shards) keeps the later folder's record and is
+// counted in `overlaps`. Fails (BadInput) when a folder has no records.jsonl, or when outDir already holds
+// records (merge into a new folder).
+struct MergeOutcome {
+    int records = 0;
+    int overlaps = 0;
+    QStringList problems;  // lines of records.jsonl that were not records
+    QStringList written;
+};
+Expected<MergeOutcome> mergeBatchFolders(const QStringList& folders, const QString& outDir,
+                                         const std::vector<ModelSpec>& models);
 
 }  // namespace convlens

@@ -519,6 +519,69 @@ Expected<Analyzer> Analyzer::create(const ModelSpec& spec, const QString& weight
     }
 }
 
+Expected<std::vector<ClassifyOutput>> Analyzer::classify(const std::vector<PreprocessedImage>& images, int topK,
+                                                         const std::string& meanLayer,
+                                                         const std::atomic<bool>* cancel) const
+{
+    const ModelSpec& spec = mState->spec;
+    try {
+        applyInferenceThreads();
+        std::vector<ClassifyOutput> outputs(images.size());
+        if (images.empty())
+            return outputs;
+        if (cancel && cancel->load())
+            return makeError(ErrorKind::Cancelled, spec.id + ": batch cancelled");
+        std::string block;
+        if (!meanLayer.empty()) {
+            block = resolveBlock(spec, *mState->net, meanLayer);
+            if (block.empty())
+                return makeError(ErrorKind::BadInput,
+                                 spec.id + ": layer '" + meanLayer + "' is not a block or stage of " + spec.id);
+        }
+        const PreprocessedImage& first = images.front();
+        for (const PreprocessedImage& image : images)
+            if (image.channels != first.channels || image.height != first.height || image.width != first.width ||
+                image.chw.size() != std::size_t(image.channels) * image.height * image.width || image.chw.empty())
+                return makeError(ErrorKind::BadInput, spec.id + ": the images of one batch must be preprocessed "
+                                                                "to the same size (internal error)");
+        // One [N,3,S,S] tensor: the images' planes are copied once into it.
+        torch::Tensor input = torch::empty({static_cast<int64_t>(images.size()), first.channels, first.height,
+                                            first.width},
+                                           torch::kFloat32);
+        const std::size_t plane = first.chw.size();
+        for (std::size_t i = 0; i < images.size(); ++i)
+            std::memcpy(input.data_ptr<float>() + i * plane, images[i].chw.data(), plane * sizeof(float));
+
+        torch::NoGradGuard noGrad;
+        std::map<std::string, torch::Tensor> recorded;
+        const torch::Tensor logits =
+            block.empty() ? mState->net->forward(input) : mState->net->forwardRecording(input, {block}, recorded);
+        const torch::Tensor probs = torch::softmax(logits, 1);
+        torch::Tensor means;
+        if (!block.empty()) {
+            const torch::Tensor activation = recorded.at(block);
+            // Channel means over every spatial position ([N,C,H,W] → [N,C]); a [N,C] output is its own mean.
+            means = activation.dim() > 2 ? activation.flatten(2).mean(2) : activation;
+        }
+        for (std::size_t i = 0; i < images.size(); ++i) {
+            const int64_t row = static_cast<int64_t>(i);
+            outputs[i].prediction.logits = toVector(logits[row]);
+            outputs[i].prediction.top = topClasses(toVector(probs[row]), topK, spec.labels);
+            if (means.defined())
+                outputs[i].channelMeans = toVector(means[row]);
+        }
+        return outputs;
+    } catch (const c10::Error& e) {
+        return makeError(ErrorKind::Internal, spec.id + ": batch inference failed: " + e.what_without_backtrace());
+    } catch (const std::bad_alloc&) {
+        return makeError(ErrorKind::Internal,
+                         spec.id + ": out of memory in a batch of " + std::to_string(images.size()) +
+                             " images; use a smaller batch size (--batch-size)");
+    } catch (const std::exception& e) {
+        return makeError(ErrorKind::Internal, spec.id + ": batch inference failed: " + e.what());
+    }
+}
+
 const std::string& Analyzer::modelId() const
 {
     return mState->spec.id;

@@ -20,6 +20,7 @@
 // other exception. Messages name the model and the problem; nothing throws.
 
 #include "core/common/expected.h"
+#include "core/image/preprocess.h"
 #include "core/inspect/analysisresult.h"
 
 #include <QImage>
@@ -48,6 +49,15 @@ public:
     Expected<AnalysisResult> analyze(
         const QImage& rgb, const AnalysisOptions& options, const std::atomic<bool>* cancel = nullptr,
         std::function<void(double fraction, const std::string& stage)> progress = {}) const;
+
+    // One forward pass over `images`, each preprocessed for this model (core/image/preprocess.h; all the same size):
+    // per image the top-K and all logits and, when `meanLayer` (a block or stage) is given, the mean of each of its
+    // channels. Without gradients, no tiles: what a folder batch needs. Fails with BadInput for an unknown layer or
+    // images of different sizes, Cancelled when `cancel` is set before the pass, Internal on inference errors and
+    // out of memory.
+    Expected<std::vector<ClassifyOutput>> classify(const std::vector<PreprocessedImage>& images, int topK,
+                                                   const std::string& meanLayer,
+                                                   const std::atomic<bool>* cancel = nullptr) const;
 
     const std::string& modelId() const;
 

@@ -32,6 +32,12 @@ struct Prediction {
     std::vector<float> logits;    // numClasses raw scores
 };
 
+// One image's share of a batched forward pass (Analyzer::classify, folder batches).
+struct ClassifyOutput {
+    Prediction prediction;            // top-K best first, and all logits
+    std::vector<float> channelMeans;  // the mean of each channel of the asked layer's output; empty without one
+};
+
 class Predictor {
 public:
     // Builds spec.architecture with spec.numClasses outputs and loads `weightsPath` into it. An empty

@@ -166,4 +166,25 @@ long long AnalysisEngine::modelLoads() const
     return mPool->models.loads();
 }
 
+Expected<std::vector<ClassifyOutput>> AnalysisEngine::classify(const ModelSpec& spec, const QString& weightsPath,
+                                                               const std::vector<PreprocessedImage>& images,
+                                                               int topK, const std::string& meanLayer,
+                                                               const std::atomic<bool>* cancel) const
+{
+    auto analyzer = acquireAnalyzer(mPool->models, spec, weightsPath);
+    if (!analyzer)
+        return analyzer.error();
+    return (*analyzer)->classify(images, topK, meanLayer, cancel);
+}
+
+Expected<AnalysisResult> AnalysisEngine::analyzeImage(const ModelSpec& spec, const QString& weightsPath,
+                                                      const QImage& rgb, const AnalysisOptions& options,
+                                                      const std::atomic<bool>* cancel) const
+{
+    auto analyzer = acquireAnalyzer(mPool->models, spec, weightsPath);
+    if (!analyzer)
+        return analyzer.error();
+    return (*analyzer)->analyze(rgb, options, cancel);
+}
+
 }  // namespace convlens

@@ -16,6 +16,7 @@
 // Failure: the work fails with a message naming the image (request.imagePath as given, or "pasted image") and
 // the problem: unreadable or corrupt image, missing or unfitting weights, unknown layer or method; nothing throws.
 
+#include "core/batch/batchbackend.h"
 #include "core/inspect/networkdescription.h"
 #include "core/jobs/job.h"
 #include "core/jobs/resultcache.h"
@@ -53,7 +54,7 @@ public:
     virtual void setThreads(int count) const = 0;
 };
 
-class AnalysisEngine : public AnalysisBackend {
+class AnalysisEngine : public AnalysisBackend, public BatchBackend {
 public:
     // `cache` may be null (no caching). Loaded models are kept until their parameters exceed `modelMemoryBytes`
     // (the most recently used model is always kept).
@@ -65,6 +66,16 @@ public:
     Expected<NetworkDescription> describe(const ModelSpec& spec,
                                           const std::vector<CategorySpec>& categories) const override;
     void setThreads(int count) const override;
+
+    // BatchBackend (core/batch/batchbackend.h): folder batches, on the same model pool. No result cache here: the
+    // batch runner looks results up itself (it knows the image bytes).
+    Expected<std::vector<ClassifyOutput>> classify(const ModelSpec& spec, const QString& weightsPath,
+                                                   const std::vector<PreprocessedImage>& images, int topK,
+                                                   const std::string& meanLayer,
+                                                   const std::atomic<bool>* cancel) const override;
+    Expected<AnalysisResult> analyzeImage(const ModelSpec& spec, const QString& weightsPath, const QImage& rgb,
+                                          const AnalysisOptions& options,
+                                          const std::atomic<bool>* cancel) const override;
 
     // What run() delivers: the result, and whether it came from the cache.
     struct Run {

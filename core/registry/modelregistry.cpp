@@ -237,7 +237,7 @@ private:
         const auto f = fields(node, "", owner,
                               {"id", "display_name", "family", "architecture", "weights", "num_classes", "labels",
                                "preprocess", "stages", "taps", "cam_target"},
-                              {});
+                              {"batch_size"});
         ModelSpec spec;
 
         spec.id = text(f.at("id"), label("id", position));
@@ -264,6 +264,13 @@ private:
         if (spec.numClasses < 1)
             fail(f.at("num_classes"), label("num_classes", owner),
                  "must be at least 1, got " + std::to_string(spec.numClasses));
+
+        if (const auto batch = f.find("batch_size"); batch != f.end()) {
+            spec.batchSize = integer(batch->second, label("batch_size", owner));
+            if (spec.batchSize < 1 || spec.batchSize > 256)
+                fail(batch->second, label("batch_size", owner),
+                     "must be from 1 to 256, got " + std::to_string(spec.batchSize));
+        }
 
         readLabels(f.at("labels"), owner, spec);
         spec.preprocess = readPreprocess(f.at("preprocess"), owner);

@@ -44,6 +44,8 @@ struct ModelSpec {
     std::vector<StageSpec> stages;
     std::vector<std::string> taps;  // blocks whose outputs are shown, in forward order of the registry
     std::string camTarget;          // block that class activation maps use by default
+    int batchSize = 0;  // images per forward pass in folder batches (optional `batch_size`, measured per model:
+                        // tests/bench/RESULTS.md); 0: the batch runner's default
 
     // The name of the stage that lists `block`, or "" when none does.
     std::string stageOfBlock(const std::string& block) const;
