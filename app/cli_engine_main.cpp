@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 #include <QGuiApplication>
+#include <QLoggingCategory>
 
 #include <cstring>
 #include <memory>
@@ -22,6 +23,9 @@ int main(int argc, char* argv[])
     } else {
         app = std::make_unique<QCoreApplication>(argc, argv);
     }
+    // Qt's image plugins warn about harmless details (libpng's "known incorrect sRGB profile") and repeat what the
+    // image reader reports anyway, naming the file; only ConvLens's own messages are shown.
+    QLoggingCategory::setFilterRules(QStringLiteral("qt.gui.imageio*=false"));
     convlens::cli::nameApplication(QStringLiteral(CONVLENS_VERSION));
     return convlens::cli::runAnalysis(QCoreApplication::arguments().mid(1));
 }

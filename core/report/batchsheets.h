@@ -12,6 +12,7 @@
 
 #include <QDateTime>
 #include <QImage>
+#include <QRectF>
 #include <QString>
 
 #include <functional>
@@ -20,12 +21,32 @@
 namespace convlens {
 
 struct ContactCell {
-    QImage image;     // thumbnail or report cell (any size; drawn fitted)
-    QString file;     // the image's batch name
-    QString caption;  // "tabby 87%"; for a failed image the error's first words
-    int correct = -1; // 1 right, 0 wrong, -1 unknown
+    QImage image;      // thumbnail or report cell (any size; drawn fitted)
+    QString file;      // the image's batch name
+    QString caption;   // "tabby 87%"; for a failed image the error's first words
+    int correct = -1;  // 1 right, 0 wrong, -1 unknown
     bool failed = false;
 };
+
+// Where the cells of contact sheets go (device pixels of an A4 page at `dpi`): cells fill rows of `columns`,
+// as many rows as fit below the title; cell i is on page i / cellsPerPage.
+struct ContactSheetLayout {
+    QRectF page;
+    QRectF content;
+    QRectF title;
+    int columns = 0;
+    int rows = 0;
+    int cellsPerPage = 0;
+    int pages = 0;
+    // The i-th cell on its page: the image square, and the two text lines below it.
+    QRectF cellImage(int index) const;
+    QRectF cellText(int index) const;
+    double cellWidth = 0.0;
+    double cellHeight = 0.0;
+    double imageSide = 0.0;
+    double gap = 0.0;
+};
+ContactSheetLayout layoutContactSheets(int cellCount, int columns, int dpi);
 
 // Contact sheet pages (A4 portrait at `dpi`), `columns` cells a row, as many pages as the cells need.
 std::vector<QImage> renderContactSheets(const std::vector<ContactCell>& cells, const QString& title, int columns = 6,
@@ -45,6 +66,23 @@ struct SummaryPageInfo {
 
 // The summary page (A4 portrait at `dpi`).
 QImage renderSummaryPage(const SummaryPageInfo& info, int dpi = 150);
+
+// Where the summary page puts its parts (device pixels at `dpi`), for tests: the accuracy table's rows (one per
+// model in info.accuracy order) with their top-1 and top-5 cells.
+struct SummaryTableRow {
+    QRectF row;
+    QRectF top1;
+    QRectF top5;
+};
+struct SummaryLayout {
+    QRectF page;
+    QRectF content;
+    QRectF title;
+    QRectF counts;
+    QRectF tableHeader;
+    std::vector<SummaryTableRow> table;
+};
+SummaryLayout layoutSummaryPage(const SummaryPageInfo& info, int dpi);
 
 // PDF writers: one page per image given, in order (contact sheets), or the summary page drawn as vectors.
 Expected<void> writeSummaryPdf(const QString& fileName, const SummaryPageInfo& info);

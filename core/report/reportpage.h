@@ -14,8 +14,12 @@
 #include "core/report/colormap.h"
 
 #include <QDateTime>
+#include <QFont>
 #include <QImage>
+#include <QRectF>
 #include <QString>
+
+class QPainter;
 
 #include <string>
 #include <vector>
@@ -32,7 +36,7 @@ struct ReportPageInfo {
     int tilesPerLayer = 8;
     Colormap colormap = Colormap::Jet;
     float opacity = 0.5f;
-    int truth = -1;          // the true class when known: marked in the bar chart
+    int truth = -1;  // the true class when known: marked in the bar chart
     std::string truthLabel;
 };
 
@@ -44,6 +48,81 @@ Expected<void> writeReportPdf(const QString& fileName, const AnalysisResult& res
 
 // `baseName`.png and `baseName`.pdf, creating the folder.
 Expected<void> writeReportFiles(const QString& baseName, const AnalysisResult& result, const ReportPageInfo& info);
+
+// Where everything goes on the page, in the painter's units (device pixels at `dpi`): what renderReportPage
+// draws and what tests look at. Image rectangles are empty when there is nothing to draw there.
+struct ReportPredictionRow {
+    int classIndex = 0;
+    bool truth = false;  // the true class (info.truth)
+    QRectF label;        // class name, elided to the box
+    QRectF bar;          // the bar's track (full width = 100 %)
+    QRectF value;        // the percentage
+};
+
+struct ReportCamCell {
+    std::string method;
+    int classIndex = 0;
+    QRectF image;     // the overlay (layer methods) or the method's own image (guided methods)
+    QRectF colorBar;  // empty for guided methods, whose colours are gradients, not a scale
+    QRectF caption;   // faithfulness, two lines
+};
+
+struct ReportTileCell {
+    int channel = 0;
+    QRectF image;
+    QRectF caption;  // channel index and mean, two lines
+};
+
+struct ReportLayerBlock {
+    std::string layer;
+    QRectF title;  // name, shape, sparsity, dead channels
+    std::vector<ReportTileCell> tiles;
+};
+
+struct ReportLayout {
+    QRectF page;
+    QRectF content;  // the page less its margins; nothing is drawn outside it
+    QRectF header;   // top line, file name, model, weights (banner below it)
+    QRectF banner;   // the untrained banner; empty when there are weights
+    QRectF input;    // empty without an input image
+    QRectF inputCaption;
+    QRectF chartTitle;
+    std::vector<ReportPredictionRow> predictions;
+    QRectF chartNote;  // true class / rows left out; empty when there is nothing to say
+    QRectF camTitle;   // empty without maps
+    QRectF camNote;
+    QRectF camLegend;                      // the colour bar "low … high" beside the section title
+    std::vector<int> camClasses;           // the grid's columns
+    std::vector<QRectF> camColumnHeaders;  // class label and probability, one per column
+    std::vector<std::string> camMethods;   // the grid's rows
+    std::vector<QRectF> camRowTitles;      // method name and layer, one per row
+    std::vector<ReportCamCell> cams;
+    QRectF layersTitle;  // empty without tiles
+    std::vector<ReportLayerBlock> layers;
+    QRectF omittedNote;  // "2 layers left out …" when even the smallest grid did not fit; else empty
+    QString omitted;
+    double scale = 1.0;  // how far the map grid and tiles were shrunk to fit (1: full size)
+};
+
+ReportLayout layoutReportPage(const AnalysisResult& result, const ReportPageInfo& info, const QRectF& page, double dpi);
+
+// Draws the page into `page` (device pixels of a device at `dpi`). The painter's device must be white or the
+// caller fills it; renderReportPage and writeReportPdf both come here.
+void paintReportPage(QPainter& painter, const QRectF& page, double dpi, const AnalysisResult& result,
+                     const ReportPageInfo& info);
+
+// The page's typography and units, shared by every printed page (report, contact sheets, summary): a font of
+// `points` at `dpi` (sized in pixels so layout and painting measure alike on a QImage and a QPdfWriter), and
+// millimetres in device pixels.
+QFont pageFont(double points, double dpi, bool bold = false);
+inline double pageMm(double mm, double dpi)
+{
+    return mm * dpi / 25.4;
+}
+
+// The image shown for `cam`: its guided image for input-space methods, else its heatmap over the input (scaled to
+// the heatmap's size when they differ), else the heatmap alone when there is no input.
+QImage camDisplayImage(const AnalysisResult& result, const CamResult& cam, Colormap colormap, float opacity);
 
 // A small cell for contact sheets: the network's input with the top-1 class's first heatmap over it (when the
 // result has one), `size` pixels square.
