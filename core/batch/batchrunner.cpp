@@ -127,6 +127,7 @@ struct BatchRunner::State {
     std::vector<quint32> modelsDone;  // per file: bit m set when model m has a complete record
     std::vector<int> pending;         // indices of files left, in order
     std::size_t next = 0;             // position in `pending` of the next image to process
+    std::size_t queued = 0;           // position in `pending` of the next image to hand to the decoders
     int processed = 0;
     int resumedImages = 0;
     std::vector<BatchRecord> resumed;
@@ -350,9 +351,8 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
 
     // Keep the decoders busy up to two chunks ahead of the inference.
     const auto fillAhead = [&] {
-        std::size_t queued = s.next + s.ahead.size();
-        while (s.ahead.size() < std::size_t(2 * chunk) && queued < s.pending.size()) {
-            const int index = s.pending[queued++];
+        while (s.ahead.size() < std::size_t(2 * chunk) && s.queued < s.pending.size()) {
+            const int index = s.pending[s.queued++];
             const BatchFile file = s.files[std::size_t(index)];
             s.ahead.emplace_back(index, QtConcurrent::run(&s.decoders, [file, groups = s.groups, reports] {
                                      return decodeFile(file, groups, reports);
@@ -576,23 +576,29 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
     // Images whose every model is done count as processed; the others go back to the front of the queue (a
     // cancelled chunk), so that a later step or --resume completes them.
     const quint32 all = mPlan.models.size() == 32 ? 0xffffffffu : (1u << mPlan.models.size()) - 1u;
+    // The items were pending[start, start + items.size()).
+    const std::size_t start = s.next;
+    std::vector<int> finishedFiles;
     std::vector<int> unfinished;
     for (const Item& item : items) {
-        if (s.modelsDone[std::size_t(item.index)] == all)
+        if (s.modelsDone[std::size_t(item.index)] == all) {
             ++s.processed;
-        else
+            finishedFiles.push_back(item.index);
+        } else {
             unfinished.push_back(item.index);
+        }
     }
-    s.next += items.size() - unfinished.size();
+    s.next = start + finishedFiles.size();
     if (!unfinished.empty()) {
-        // Put the unfinished images back just before `next`, in order; the look-ahead restarts from there.
+        // The finished images first, then the unfinished ones, which a later step (or --resume) does first; the
+        // look-ahead restarts from there.
         for (auto& [index, future] : s.ahead)
             future.waitForFinished();
         s.ahead.clear();
-        std::vector<int> rest(s.pending.begin() + std::ptrdiff_t(s.next + unfinished.size()), s.pending.end());
-        s.pending.resize(s.next);
-        s.pending.insert(s.pending.end(), unfinished.begin(), unfinished.end());
-        s.pending.insert(s.pending.end(), rest.begin(), rest.end());
+        std::copy(finishedFiles.begin(), finishedFiles.end(), s.pending.begin() + std::ptrdiff_t(start));
+        std::copy(unfinished.begin(), unfinished.end(),
+                  s.pending.begin() + std::ptrdiff_t(start + finishedFiles.size()));
+        s.queued = s.next;
     }
     std::sort(made.begin(), made.end(), [](const BatchRecord& a, const BatchRecord& b) {
         return std::make_pair(a.file.toUtf8(), a.modelId) < std::make_pair(b.file.toUtf8(), b.modelId);
@@ -754,7 +760,7 @@ Expected<QStringList> writeBatchSummaries(const QString& outDir, const QJsonObje
             cell.failed = record.status == BatchStatus::Failed;
             cell.correct = record.correctTop1();
             if (cell.failed)
-                cell.caption = QString::fromStdString(record.error);
+                cell.caption = QStringLiteral("could not be read");  // the cell itself shows the error
             else if (!record.top.empty())
                 cell.caption = QStringLiteral("%1 %2%")
                                    .arg(QString::fromStdString(record.top.front().label))
