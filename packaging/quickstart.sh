@@ -18,7 +18,7 @@ BUILD_PACKAGES=(cmake ninja-build g++ ccache libtorch-dev qt6-base-dev libyaml-c
                 qt6-image-formats-plugins)
 # Tests: GoogleTest, and python3-torchvision as the reference implementation (never used at run time),
 # python3-skimage for real photos, Xvfb for the GUI checks.
-TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3-torch python3-torchvision python3-skimage python3-matplotlib python3-pil python3-yaml xvfb xauth)
+TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3-torch python3-torchvision python3-skimage python3-matplotlib python3-pil python3-yaml xvfb xauth slurm-wlm munge)
 
 say() { printf '\033[1mquickstart:\033[0m %s\n' "$*" >&2; }
 
