@@ -77,7 +77,13 @@ Decoded decodeFile(const BatchFile& file, const std::vector<PreprocessSpec>& gro
         decoded.error = image.message();
         return decoded;
     }
-    decoded.thumbnail = image->scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    // Smooth scaling of the whole photo costs more than preprocessing it: a fast halving first, then a smooth step
+    // from twice the size looks the same at thumbnail size.
+    const QImage half = image->width() > 4 * kThumbnailSize || image->height() > 4 * kThumbnailSize
+                            ? image->scaled(2 * kThumbnailSize, 2 * kThumbnailSize, Qt::KeepAspectRatio,
+                                            Qt::FastTransformation)
+                            : *image;
+    decoded.thumbnail = half.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
     decoded.decodeMs = msSince(timer);
     timer.restart();
     for (const PreprocessSpec& spec : groups)

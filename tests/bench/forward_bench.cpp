@@ -69,5 +69,3 @@ BENCHMARK_CAPTURE(BM_Forward, convnext_tiny, "convnext_tiny", 224)->Unit(benchma
 BENCHMARK_CAPTURE(BM_Forward, shufflenet_v2_x1_0, "shufflenet_v2_x1_0", 224)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-
-BENCHMARK_MAIN();
