@@ -1,5 +1,6 @@
 #include "core/report/batchsheets.h"
 
+#include "core/report/pagestyle.h"
 #include "core/report/reportpage.h"
 
 #include <QFontMetricsF>
@@ -17,46 +18,7 @@ namespace convlens {
 
 namespace {
 
-const QColor kInk(0x1f, 0x23, 0x28);
-const QColor kMuted(0x5f, 0x66, 0x6d);
-const QColor kRule(0xd0, 0xd4, 0xd9);
-const QColor kPanel(0xf3, 0xf4, 0xf6);
-const QColor kAccent(0x2f, 0x6f, 0xd0);
-const QColor kRight(0x1e, 0x8e, 0x3e);
-const QColor kWrong(0xc0, 0x39, 0x2b);
-
-constexpr double kTitlePt = 15.0;
-constexpr double kSectionPt = 11.0;
-constexpr double kBodyPt = 9.0;
-constexpr double kSmallPt = 8.0;
-constexpr double kMarginMm = 15.0;
-
-struct Units {
-    double dpi;
-    double mm(double v) const { return pageMm(v, dpi); }
-    QFont font(double pt, bool bold = false) const { return pageFont(pt, dpi, bold); }
-    double line(double pt, bool bold = false) const { return QFontMetricsF(font(pt, bold)).height(); }
-};
-
-void drawText(QPainter& p, const QRectF& rect, const QString& text, const QFont& font, const QColor& colour,
-              Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter, Qt::TextElideMode elide = Qt::ElideRight)
-{
-    p.setFont(font);
-    p.setPen(colour);
-    p.drawText(rect, static_cast<int>(align) | Qt::TextSingleLine,
-               QFontMetricsF(font).elidedText(text, elide, rect.width()));
-}
-
-void drawFitted(QPainter& p, const QRectF& rect, const QImage& image)
-{
-    if (image.isNull() || rect.isEmpty())
-        return;
-    const QSizeF size = QSizeF(image.size()).scaled(rect.size(), Qt::KeepAspectRatio);
-    p.setRenderHint(QPainter::SmoothPixmapTransform, true);
-    p.drawImage(QRectF(rect.center().x() - size.width() / 2, rect.center().y() - size.height() / 2, size.width(),
-                       size.height()),
-                image);
-}
+using namespace pagestyle;
 
 QString number(qint64 n)
 {

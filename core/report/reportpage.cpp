@@ -1,4 +1,5 @@
 #include "core/report/reportpage.h"
+#include "core/report/pagestyle.h"
 
 #include "core/inspect/guidedimage.h"
 #include "core/inspect/methodcatalogue.h"
@@ -17,34 +18,14 @@ namespace convlens {
 
 namespace {
 
-const QColor kInk(0x1f, 0x23, 0x28);
-const QColor kMuted(0x5f, 0x66, 0x6d);
-const QColor kRule(0xd0, 0xd4, 0xd9);
-const QColor kAccent(0x2f, 0x6f, 0xd0);
-const QColor kTrack(0xe9, 0xec, 0xf0);
-const QColor kTruth(0x1e, 0x8e, 0x3e);
-const QColor kWarn(0xc0, 0x39, 0x2b);
-
-// Type sizes in points; 8 pt is the smallest anything is printed at.
-constexpr double kTitlePt = 15.0;
-constexpr double kSectionPt = 11.0;
-constexpr double kBodyPt = 9.0;
-constexpr double kSmallPt = 8.0;
+using namespace pagestyle;
 
 // Millimetres on paper.
-constexpr double kMarginMm = 15.0;
 constexpr double kInputMm = 52.0;       // the network's input
 constexpr double kSmallInputMm = 40.0;  // ... on a crowded page
 constexpr double kMaxCellMm = 42.0;     // a map of the grid at full size
 constexpr double kMaxTileMm = 21.0;     // a channel tile at full size
 constexpr int kTileColumns = 8;
-
-struct Units {
-    double dpi;
-    double mm(double v) const { return pageMm(v, dpi); }
-    QFont font(double pt, bool bold = false) const { return pageFont(pt, dpi, bold); }
-    double line(double pt, bool bold = false) const { return QFontMetricsF(font(pt, bold)).height(); }
-};
 
 QString percent(float p)
 {
@@ -287,27 +268,6 @@ double layoutLower(ReportLayout& layout, const AnalysisResult& result, const Uni
     return y;
 }
 
-void drawText(QPainter& p, const QRectF& rect, const QString& text, const QFont& font, const QColor& colour,
-              Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter, Qt::TextElideMode elide = Qt::ElideRight)
-{
-    p.setFont(font);
-    p.setPen(colour);
-    const QString shown = QFontMetricsF(font).elidedText(text, elide, rect.width());
-    p.drawText(rect, static_cast<int>(align) | Qt::TextSingleLine, shown);
-}
-
-// Draws `image` centred in `rect`, keeping its aspect ratio.
-void drawFitted(QPainter& p, const QRectF& rect, const QImage& image, bool smooth)
-{
-    if (image.isNull() || rect.isEmpty())
-        return;
-    QSizeF size = QSizeF(image.size()).scaled(rect.size(), Qt::KeepAspectRatio);
-    const QRectF target(rect.center().x() - size.width() / 2, rect.center().y() - size.height() / 2, size.width(),
-                        size.height());
-    p.setRenderHint(QPainter::SmoothPixmapTransform, smooth);
-    p.drawImage(target, image);
-}
-
 }  // namespace
 
 QFont pageFont(double points, double dpi, bool bold)
@@ -517,7 +477,7 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
         y += bodyH;
     }
     if (!layout.banner.isEmpty()) {
-        p.fillRect(layout.banner, kWarn);
+        p.fillRect(layout.banner, kWrong);
         drawText(p, layout.banner.adjusted(u.mm(3.0), 0, -u.mm(3.0), 0),
                  QStringLiteral("Untrained weights — predictions are meaningless"), u.font(10.5, true), Qt::white,
                  Qt::AlignCenter);
@@ -547,13 +507,13 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
         QString label = QString::fromStdString(s.label);
         if (row.truth)
             label = QStringLiteral("✔ ") + label;
-        drawText(p, row.label, label, u.font(kBodyPt, i == 0 || row.truth), row.truth ? kTruth : kInk);
+        drawText(p, row.label, label, u.font(kBodyPt, i == 0 || row.truth), row.truth ? kRight : kInk);
         p.setPen(Qt::NoPen);
         p.setBrush(kTrack);
         const double radius = row.bar.height() / 2;
         p.drawRoundedRect(row.bar, radius, radius);
         const double filled = std::clamp(static_cast<double>(s.probability), 0.0, 1.0) * row.bar.width();
-        p.setBrush(row.truth ? kTruth : (i == 0 ? kAccent : kAccent.lighter(145)));
+        p.setBrush(row.truth ? kRight : (i == 0 ? kAccent : kAccent.lighter(145)));
         p.drawRoundedRect(QRectF(row.bar.left(), row.bar.top(), std::max(filled, row.bar.height()), row.bar.height()),
                           radius, radius);
         drawText(p, row.value, percent(s.probability), u.font(kBodyPt, i == 0), kInk,
@@ -576,7 +536,7 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
             drawText(
                 p,
                 QRectF(layout.chartNote.left(), layout.chartNote.top() + i * smallH, layout.chartNote.width(), smallH),
-                lines[i], u.font(kSmallPt), lines[i].startsWith(QStringLiteral("True")) ? kTruth : kMuted);
+                lines[i], u.font(kSmallPt), lines[i].startsWith(QStringLiteral("True")) ? kRight : kMuted);
     }
 
     // Maps.
@@ -611,7 +571,7 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
             const QStringList wrapped = wrapText(label, u.font(kBodyPt, true), h.width(), lines);
             for (qsizetype i = 0; i < wrapped.size(); ++i)
                 drawText(p, QRectF(h.left(), h.top() + i * bodyBold, h.width(), bodyBold), wrapped[i],
-                         u.font(kBodyPt, true), truth ? kTruth : kInk);
+                         u.font(kBodyPt, true), truth ? kRight : kInk);
             QString sub;
             for (const ClassScore& s : result.prediction.top)
                 if (s.index == classIndex)

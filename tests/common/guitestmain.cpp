@@ -1,4 +1,5 @@
-// Test main of the batch room: a QGuiApplication on the offscreen platform (summary pages draw text), own settings.
+// Test main of the rooms whose pages draw text without widgets (batch, report): a QGuiApplication on the offscreen
+// platform, and a settings file of the process's own.
 #include "tests/common/testmain.h"
 
 #include <QGuiApplication>
