@@ -1,17 +1,25 @@
 #include "ui/mainwindow.h"
 
+#include "core/batch/batchbackend.h"
+#include "core/image/imagefile.h"
 #include "core/inspect/networkdescription.h"
 #include "core/jobs/analysisrequest.h"
 #include "core/jobs/jobservice.h"
 #include "core/report/reportimage.h"
 #include "core/session/analysissession.h"
+#include "core/session/batchsession.h"
+#include "ui/batchtablemodel.h"
+#include "ui/batchview.h"
+#include "ui/channelviewdialog.h"
 #include "ui/comparemodelsdialog.h"
 #include "ui/compareview.h"
+#include "ui/exemplarsdialog.h"
 #include "ui/explanationview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/jobstatuswidget.h"
 #include "ui/messagebar.h"
 #include "ui/networkdiagram.h"
+#include "ui/openfolderdialog.h"
 #include "ui/overlayview.h"
 #include "ui/predictionlist.h"
 #include "ui/settingsdialog.h"
@@ -38,10 +46,12 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QScreen>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabBar>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -71,8 +81,11 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
 
     const AppSettings settings = AppSettings::load();
     auto cache = std::make_shared<ResultCache>(settings.cacheConfig(options.persistentCache));
-    mSession = new AnalysisSession(std::make_shared<AnalysisEngine>(cache), settings,
+    // One engine for both: a batch shares the window's loaded models and its cache.
+    auto engine = std::make_shared<AnalysisEngine>(cache);
+    mSession = new AnalysisSession(engine, settings,
                                    SessionOptions{options.userRegistry, options.openSampleOnFirstStart}, this);
+    mSession->setBatchBackend(engine, cache);
 
     buildLayout();
     buildActions();
@@ -103,6 +116,24 @@ void MainWindow::buildLayout()
     mCentral->addWidget(mExplanation);
     mCentral->addWidget(mCompare);
 
+    mBatchView = new BatchView(mSession, this);
+    connect(mBatchView, &BatchView::imageRequested, this, &MainWindow::openBatchImage);
+    connect(mBatchView, &BatchView::exportRequested, this, &MainWindow::exportBatchReports);
+    mPages = new QStackedWidget(this);
+    mPages->addWidget(mCentral);
+    mPages->addWidget(mBatchView);
+    mPageTabs = new QTabBar(this);
+    mPageTabs->setObjectName(QStringLiteral("pageTabs"));
+    mPageTabs->setDocumentMode(true);
+    mPageTabs->setDrawBase(true);
+    mPageTabs->setExpanding(false);
+    mPageTabs->addTab(tr("Image"));
+    mPageTabs->addTab(tr("Batch"));
+    mPageTabs->setTabToolTip(0, tr("The image shown with its heatmaps, feature maps and network"));
+    mPageTabs->setTabToolTip(1, tr("The folder batch: every image's predictions, progress and accuracy"));
+    mPageTabs->hide();  // until there is a batch
+    connect(mPageTabs, &QTabBar::currentChanged, this, [this](int index) { showBatchPage(index == 1); });
+
     auto* central = new QWidget(this);
     auto* centralLayout = new QVBoxLayout(central);
     centralLayout->setContentsMargins(0, 0, 0, 0);
@@ -113,7 +144,13 @@ void MainWindow::buildLayout()
     messageLayout->setContentsMargins(8, 8, 8, 0);
     messageLayout->addWidget(mMessages);
     centralLayout->addWidget(messageHolder);
-    centralLayout->addWidget(mCentral, 1);
+    auto* tabHolder = new QWidget(central);
+    auto* tabLayout = new QHBoxLayout(tabHolder);
+    tabLayout->setContentsMargins(8, 4, 8, 0);
+    tabLayout->addWidget(mPageTabs);
+    tabLayout->addStretch(1);
+    centralLayout->addWidget(tabHolder);
+    centralLayout->addWidget(mPages, 1);
     setCentralWidget(central);
 
     auto addDock = [this](const QString& key, const QString& title, QWidget* widget, Qt::DockWidgetArea area) {
@@ -142,6 +179,7 @@ void MainWindow::buildLayout()
     connect(mDiagram, &NetworkDiagram::camTargetRequested, this, &MainWindow::setCamTarget);
     mGrid = new FeatureMapGrid(this);
     connect(mGrid, &FeatureMapGrid::sharedScaleToggled, mSession, &AnalysisSession::setSharedTileScale);
+    connect(mGrid, &FeatureMapGrid::channelActivated, this, &MainWindow::showExemplars);
     mWeightsPanel = new WeightsPanel(this);
     // The panel edits the session's settings in place; the session saves them and re-runs what they affect.
     connect(mWeightsPanel, &WeightsPanel::weightsChanged, mSession, &AnalysisSession::settingsEdited);
@@ -245,6 +283,11 @@ void MainWindow::buildActions()
             setCompareMode(on);
     });
     view->addAction(tr("Choose Models to Compare…"), this, &MainWindow::chooseCompareModels);
+    mBatchAction = view->addAction(tr("&Batch Results"));
+    mBatchAction->setCheckable(true);
+    mBatchAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    mBatchAction->setToolTip(tr("The folder batch's results instead of the image"));
+    connect(mBatchAction, &QAction::triggered, this, &MainWindow::showBatchPage);
     mClassScaleAction = view->addAction(tr("One Heatmap Scale for All Classes"));
     mClassScaleAction->setCheckable(true);
     mClassScaleAction->setObjectName(QStringLiteral("classScaleAction"));
@@ -441,6 +484,7 @@ void MainWindow::setCompareMode(bool on)
 void MainWindow::onCompareActiveChanged(bool on)
 {
     mCompareAction->setChecked(on);
+    showBatchPage(false);  // the grid is what the user asked to see
     if (on != compareMode()) {
         // The grid needs the room; the single-model docks come back as they were when compare mode ends.
         for (const QString& key : {QStringLiteral("features"), QStringLiteral("weights"), QStringLiteral("diagram")}) {
@@ -583,10 +627,155 @@ void MainWindow::openFileDialog()
 
 void MainWindow::openFolderDialog()
 {
-    const QString dir =
-        QFileDialog::getExistingDirectory(this, tr("Open Folder"), QFileInfo(mSession->imagePath()).absolutePath());
-    if (!dir.isEmpty())
-        openPaths({dir});
+    if (!mSession->isReady()) {
+        showError(tr("The models are still loading.\nOpen the folder again in a moment."));
+        return;
+    }
+    QSettings state;
+    QString folder = state.value(QStringLiteral("batch/folder")).toString();
+    if (folder.isEmpty() && !mSession->imagePath().isEmpty())
+        folder = QFileInfo(mSession->imagePath()).absolutePath();
+    QStringList models;
+    for (const QString& id : mSession->batchModels())
+        models << mSession->modelName(id);
+    OpenFolderDialog dialog(folder, lastListing(), models, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const ListOptions listing = dialog.listing();
+    state.setValue(QStringLiteral("batch/folder"), dialog.folder());
+    state.setValue(QStringLiteral("batch/recursive"), listing.recursive);
+    state.setValue(QStringLiteral("batch/suffixes"), listing.suffixes);
+    startBatch({dialog.folder()}, listing);
+}
+
+ListOptions MainWindow::lastListing() const
+{
+    const QSettings state;
+    ListOptions listing;
+    listing.recursive = state.value(QStringLiteral("batch/recursive"), true).toBool();
+    listing.suffixes = state.value(QStringLiteral("batch/suffixes")).toStringList();
+    return listing;
+}
+
+// ---------------------------------------------------------------------------------------------- batches
+
+void MainWindow::startBatch(const QStringList& paths, const ListOptions& listing)
+{
+    const Expected<void> started = mSession->startBatch(paths, listing);
+    if (!started) {
+        if (started.kind() == ErrorKind::Weights)
+            mMessages->show(
+                MessageBar::Level::Warning,
+                tr("The batch needs the weights of every model.\n%1").arg(QString::fromStdString(started.message())),
+                {{tr("Weights Panel…"), [this] { showDock(mWeightsPanel); }}});
+        else
+            showError(tr("The batch could not start.\n%1").arg(QString::fromStdString(started.message())));
+        return;
+    }
+    showBatchPage(true);
+}
+
+bool MainWindow::batchPageShown() const
+{
+    return mPages->currentWidget() == mBatchView;
+}
+
+void MainWindow::showBatchPage(bool shown)
+{
+    if (shown)
+        mPageTabs->show();
+    if (shown != batchPageShown()) {
+        // The batch page takes the window; the image's docks come back as they were.
+        for (const QString& key : {QStringLiteral("predictions"), QStringLiteral("images"), QStringLiteral("diagram"),
+                                   QStringLiteral("features"), QStringLiteral("weights")}) {
+            QDockWidget* dock = mDocks[key];
+            if (shown) {
+                mDocksBeforeBatch[key] = dock->isVisible();
+                dock->hide();
+            } else if (mDocksBeforeBatch.count(key)) {
+                dock->setVisible(mDocksBeforeBatch[key]);
+            }
+        }
+        if (!shown)
+            for (const QString& key : {QStringLiteral("features"), QStringLiteral("diagram")})
+                if (mDocks[key]->isVisible())
+                    mDocks[key]->raise();
+        mPages->setCurrentWidget(shown ? static_cast<QWidget*>(mBatchView) : mCentral);
+    }
+    const QSignalBlocker blocker(mPageTabs);
+    mPageTabs->setCurrentIndex(shown ? 1 : 0);
+    mBatchAction->setChecked(shown);
+}
+
+void MainWindow::openBatchImage(const QString& path, const QString& modelId)
+{
+    if (!modelId.isEmpty() && !mSession->compareActive())
+        setModel(modelId);
+    showBatchPage(false);
+    openImage(path);
+}
+
+void MainWindow::exportBatchReports()
+{
+    // Where the last reports went, else beside the batch's images.
+    QSettings state;
+    QString start = state.value(QStringLiteral("batch/exportFolder")).toString();
+    if (start.isEmpty() || !QFileInfo(start).isDir())
+        start = QFileInfo(mSession->batch()->plan().inputs.value(0)).absolutePath();
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export Reports To"), start);
+    if (folder.isEmpty())
+        return;
+    state.setValue(QStringLiteral("batch/exportFolder"), folder);
+    const Expected<void> started = mSession->exportBatch(folder);
+    if (!started)
+        showError(tr("The reports could not be started.\n%1").arg(QString::fromStdString(started.message())));
+}
+
+void MainWindow::showExemplars(const QString& layer, int channel)
+{
+    const BatchSession* batch = mSession->batch();
+    const ModelSpec* spec = mSession->spec(mSession->model());
+    if (!spec || batch->records().empty())
+        return;
+    const ChannelExemplars exemplars = batch->exemplars(spec->id);
+    // Only for the layer whose examples the batch kept (a stage name stands for its last block).
+    if (exemplars.isEmpty() || channel < 0 || channel >= exemplars.channels() ||
+        spec->resolveBlock(exemplars.layer()) != spec->resolveBlock(layer.toStdString()))
+        return;
+    if (!mExemplars) {
+        mExemplars = new ExemplarsDialog(this);
+        mExemplars->setModal(false);
+        connect(mExemplars, &ExemplarsDialog::imageRequested, this,
+                [this](const QString& path) { openBatchImage(path, {}); });
+    }
+    BatchTableModel* table = mBatchView->tableModel();
+    const auto pathOf = [table](const QString& file) { return table->pathOfFile(file); };
+    const auto thumbnail = [table](const QString& file) {
+        const QImage kept = table->thumbnailOfFile(file);
+        return kept.isNull() ? readThumbnail(table->pathOfFile(file), QSize(112, 112)) : kept;
+    };
+    mExemplars->setChannel(exemplars, channel, mSession->modelName(mSession->model()), thumbnail, pathOf);
+    if (!mExemplars->isVisible()) {
+        // Beside the large channel view the grid opens (on the side with room), not on top of it.
+        const QWidget* channelView = mGrid->channelDialog();
+        const QRect screenRect = screen() ? screen()->availableGeometry() : geometry();
+        const QSize size = mExemplars->frameGeometry().size();
+        QPoint at = frameGeometry().center() - QPoint(size.width() / 2, size.height() / 2);
+        if (channelView && channelView->isVisible()) {
+            const QRect beside = channelView->frameGeometry();
+            if (screenRect.right() - beside.right() >= size.width() || beside.left() - screenRect.left() < size.width())
+                at = QPoint(beside.right() + 1, beside.top());
+            else
+                at = QPoint(beside.left() - size.width(), beside.top());
+        }
+        at.setX(
+            std::clamp(at.x(), screenRect.left(), std::max(screenRect.left(), screenRect.right() + 1 - size.width())));
+        at.setY(
+            std::clamp(at.y(), screenRect.top(), std::max(screenRect.top(), screenRect.bottom() + 1 - size.height())));
+        mExemplars->move(at);
+    }
+    mExemplars->show();
+    mExemplars->raise();
 }
 
 void MainWindow::chooseCompareModels()
@@ -680,7 +869,11 @@ void MainWindow::dropEvent(QDropEvent* event)
             paths << url.toLocalFile();
     if (!paths.isEmpty()) {
         event->acceptProposedAction();
-        openPaths(paths);
+        // A folder runs as a batch; image files open as before.
+        if (std::any_of(paths.begin(), paths.end(), [](const QString& path) { return QFileInfo(path).isDir(); }))
+            startBatch(paths, lastListing());
+        else
+            openPaths(paths);
     } else if (mime->hasImage()) {
         // Analysed from its bytes; the system clipboard is the user's and stays as it was.
         event->acceptProposedAction();

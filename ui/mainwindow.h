@@ -4,7 +4,9 @@
 // Layout: a toolbar (model, CAM method, colormap, opacity, overlay, compare), the central view (non-modal
 // messages on top; the image with its CAM overlay, colour bar and faithfulness — or, in compare mode, the
 // model × overlay grid), docks for the images opened, the top-K predictions, the network diagram, the feature-map
-// grid and the weights panel, and the job progress in the status bar.
+// grid and the weights panel, and the job progress in the status bar. A folder (Open Folder…, or dropped) runs as
+// a batch on a second page of the central area, the batch view (tabs "Image" and "Batch" once a batch exists);
+// the batch page takes the whole window, the docks come back with the image page.
 //
 // The window is wiring: what is looked at and how it becomes analyses is the AnalysisSession's
 // (core/session/analysissession.h); the window forwards the user's choices to it and shows what it announces.
@@ -13,6 +15,7 @@
 //
 // GUI thread only. The public methods are what the menus do; tests and the screenshot tour drive them too.
 
+#include "core/batch/batchfiles.h"
 #include "core/common/expected.h"
 #include "core/jobs/job.h"
 #include "core/session/analysissession.h"
@@ -31,10 +34,13 @@ class QMenu;
 class QLabel;
 class QListWidget;
 class QStackedWidget;
+class QTabBar;
 
 namespace convlens {
 
+class BatchView;
 class CompareView;
+class ExemplarsDialog;
 class ExplanationView;
 class FeatureMapGrid;
 class JobService;
@@ -72,6 +78,12 @@ public:
     // Two or more ids show the compare grid and analyse the image with each; fewer leave compare mode.
     void setCompareModels(const QStringList& modelIds) { mSession->setCompareModels(modelIds); }
     void setCompareMode(bool on);
+    // Runs `paths` (files and folders) as a folder batch with the batch's models (the compare set in compare
+    // mode, else the current model) and shows the batch page; a problem (no weights) shows as a message.
+    void startBatch(const QStringList& paths, const ListOptions& listing);
+    // The batch page instead of the image (or compare) view, and back.
+    void showBatchPage(bool shown);
+    bool batchPageShown() const;
 
     bool isReady() const { return mSession->isReady(); }  // the registry is loaded
     bool isBusy() const { return mSession->isBusy(); }    // a job or a network description is pending
@@ -94,6 +106,8 @@ public:
     JobService* jobService() const { return mSession->jobs(); }
     WeightsPanel* weightsPanel() const { return mWeightsPanel; }
     JobStatusWidget* jobStatus() const { return mJobStatus; }
+    BatchView* batchView() const { return mBatchView; }
+    ExemplarsDialog* exemplarsDialog() const { return mExemplars; }  // once a channel's examples were shown
 
     // Writes the current analysis as a PNG report (core/report/reportimage.h); false when there is no result or
     // the file cannot be written.
@@ -136,6 +150,10 @@ private:
     void rebuildRecentMenu();
     void openFileDialog();
     void openFolderDialog();
+    void exportBatchReports();
+    void openBatchImage(const QString& path, const QString& modelId);
+    void showExemplars(const QString& layer, int channel);
+    ListOptions lastListing() const;  // the Open Folder choices remembered
     void chooseCompareModels();
     void editSettings();
     void exportReport();
@@ -144,7 +162,13 @@ private:
     AnalysisSession* mSession = nullptr;
 
     // Widgets.
-    QStackedWidget* mCentral = nullptr;
+    QStackedWidget* mCentral = nullptr;  // the explanation view or the compare grid
+    QStackedWidget* mPages = nullptr;    // mCentral or the batch view
+    QTabBar* mPageTabs = nullptr;
+    BatchView* mBatchView = nullptr;
+    ExemplarsDialog* mExemplars = nullptr;
+    QAction* mBatchAction = nullptr;
+    std::map<QString, bool> mDocksBeforeBatch;
     MessageBar* mMessages = nullptr;
     QLabel* mBanner = nullptr;
     std::vector<QLabel*> mBanners;  // every view's "untrained weights" banner

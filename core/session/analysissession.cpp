@@ -1,16 +1,21 @@
 #include "core/session/analysissession.h"
 
+#include "core/batch/batchbackend.h"
 #include "core/common/datapaths.h"
 #include "core/inspect/methodcatalogue.h"
 #include "core/image/imagefile.h"
 #include "core/jobs/jobservice.h"
+#include "core/report/colormap.h"
+#include "core/session/batchsession.h"
 #include "core/weights/weightdownloader.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QImageReader>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QtConcurrent>
 
 #include <algorithm>
@@ -33,11 +38,15 @@ AnalysisSession::AnalysisSession(std::shared_ptr<AnalysisBackend> backend, AppSe
     mJobs = new JobService(this);
     connect(mJobs, &JobService::jobFinished, this, &AnalysisSession::onJobFinished);
     connect(mJobs, &JobService::jobProgress, this, &AnalysisSession::onJobProgress);
+    mBatch = new BatchSession(mJobs, nullptr, nullptr, this);
     applySettings();
 }
 
 AnalysisSession::~AnalysisSession()
 {
+    // The batch cancels its job through the service, which must still be there.
+    delete mBatch;
+    mBatch = nullptr;
     mJobs->shutdown();
 }
 
@@ -484,6 +493,104 @@ void AnalysisSession::onJobFinished(JobId id, const JobOutcome& outcome)
     } else {
         Q_EMIT analysisCancelled();
     }
+}
+
+// ---------------------------------------------------------------------------------------------------- batches
+
+void AnalysisSession::setBatchBackend(std::shared_ptr<const BatchBackend> backend, std::shared_ptr<ResultCache> cache)
+{
+    mBatch->setBackend(std::move(backend), std::move(cache));
+}
+
+QStringList AnalysisSession::batchModels() const
+{
+    if (mCompareActive && mCompareModels.size() >= 2)
+        return mCompareModels;
+    return mModel.isEmpty() ? QStringList() : QStringList{mModel};
+}
+
+Expected<void> AnalysisSession::startBatch(const QStringList& paths, const ListOptions& listing,
+                                           const QStringList& modelIds, const QString& outDir)
+{
+    if (paths.isEmpty())
+        return makeError(ErrorKind::BadInput, "no files or folders were given for the batch");
+    const QStringList ids = modelIds.isEmpty() ? batchModels() : modelIds;
+    if (ids.isEmpty())
+        return makeError(ErrorKind::BadInput, "no model is chosen for the batch");
+
+    BatchPlan plan;
+    plan.inputs = paths;
+    plan.listing = listing;
+    for (const QString& id : ids) {
+        auto found = findModel(id);
+        if (!found)
+            return found.error();
+        const ModelSpec& s = **found;
+        // The weights the main view would use, decided in the one place that decides them.
+        const WeightsStatus weights = resolveWeights(s, mSettings.weightsChoice(id));
+        if (weights.kind == WeightsStatus::Kind::Missing)
+            return makeError(ErrorKind::Weights, weights.message.toStdString());
+        plan.models.push_back(BatchModel{s, weights.path});
+    }
+
+    plan.options.topK = std::max(1, mSettings.topK);
+    plan.options.colormap = colormapFromName(mSettings.colormap).value_or(Colormap::Jet);
+    // The channel exemplars of the layer the main view shows, when every model of the batch has that layer.
+    const QString shown = mLayer.isEmpty() ? camTarget(mModel) : mLayer;
+    const std::string layer = shown.toStdString();
+    const bool everyModelHasIt =
+        !layer.empty() && std::all_of(plan.models.begin(), plan.models.end(), [&layer](const BatchModel& model) {
+            return !model.spec.resolveBlock(layer).empty();
+        });
+    if (everyModelHasIt)
+        plan.options.exemplarLayer = layer;
+
+    // The same batch again after a cancel goes on where it stopped, in its folder.
+    const BatchPlan& last = mBatch->plan();
+    const auto sameModels = [&plan, &last] {
+        if (plan.models.size() != last.models.size())
+            return false;
+        for (std::size_t i = 0; i < plan.models.size(); ++i)
+            if (plan.models[i].spec.id != last.models[i].spec.id ||
+                plan.models[i].weightsPath != last.models[i].weightsPath)
+                return false;
+        return true;
+    };
+    const bool goOn = outDir.isEmpty() && mBatch->state() == BatchSession::State::Cancelled && !last.options.reports &&
+                      last.inputs == plan.inputs && last.listing.recursive == plan.listing.recursive &&
+                      last.listing.suffixes == plan.listing.suffixes && sameModels();
+    if (goOn) {
+        plan.outDir = last.outDir;
+    } else if (outDir.isEmpty()) {
+        const QString base = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+                             QStringLiteral("/batches/") +
+                             QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-hhmmss"));
+        plan.outDir = base;
+        // Two batches started within a second get folders of their own.
+        for (int n = 2; QFileInfo::exists(plan.outDir); ++n)
+            plan.outDir = base + QStringLiteral("-%1").arg(n);
+    } else {
+        plan.outDir = outDir;
+    }
+    plan.resume = true;
+    mBatch->start(std::move(plan));
+    return {};
+}
+
+Expected<void> AnalysisSession::exportBatch(const QString& folder)
+{
+    BatchPlan plan = mBatch->plan();
+    if (plan.inputs.isEmpty() || plan.models.empty())
+        return makeError(ErrorKind::BadInput, "no batch has been run yet: open a folder first");
+    if (folder.isEmpty())
+        return makeError(ErrorKind::BadInput, "no folder was chosen for the reports");
+    plan.options.reports = true;
+    plan.options.methods = {mMethod.toStdString()};
+    plan.options.colormap = colormapFromName(mSettings.colormap).value_or(Colormap::Jet);
+    plan.outDir = folder;
+    plan.resume = true;
+    mBatch->start(std::move(plan));
+    return {};
 }
 
 // ---------------------------------------------------------------------------------------------------- diagrams

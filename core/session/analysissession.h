@@ -4,8 +4,9 @@
 //
 // It owns: the model registry (loaded off the calling thread), the settings (the one copy the application uses),
 // the images opened, the current image (a file or pasted bytes), model, heatmap method, class, layer shown, the
-// CAM target and extra layers chosen per model, the compare set, the JobService that runs the analyses, and the
-// network descriptions already built.
+// CAM target and extra layers chosen per model, the compare set, the JobService that runs the analyses, the
+// network descriptions already built, and the folder batch (BatchSession, on the same JobService, so a click
+// in the main view is served between two chunks of a batch).
 //
 // Request policy:
 // - The main view has one request at a time: a new one supersedes the one queued or running (latest wins), and
@@ -21,6 +22,7 @@
 // Nothing blocks except loadRegistryNow() (tests, tools without an event loop) and the destructor, which waits for the running
 // analysis to notice its cancel flag.
 
+#include "core/batch/batchfiles.h"
 #include "core/common/expected.h"
 #include "core/jobs/analysisrequest.h"
 #include "core/jobs/job.h"
@@ -40,7 +42,10 @@
 
 namespace convlens {
 
+class BatchBackend;
+class BatchSession;
 class JobService;
+class ResultCache;
 
 struct SessionOptions {
     QString userRegistry;                // --registry FILE; empty = the user's models.yaml when it exists
@@ -124,6 +129,28 @@ public:
     // when there is no image, the model is unknown, or its weights are missing (kind Weights).
     Expected<AnalysisRequest> makeRequest(const QString& modelId, bool compare) const;
 
+    // ------------------------------------------------------------------------------------------------ batches
+    // The engine side of folder batches (the window's AnalysisEngine, which is also its AnalysisBackend) and the
+    // cache their predictions go to. Until it is set, a batch fails at once.
+    void setBatchBackend(std::shared_ptr<const BatchBackend> backend, std::shared_ptr<ResultCache> cache);
+    // The folder batch: owned by this session; never null.
+    BatchSession* batch() const { return mBatch; }
+    // The models a batch started now covers: the compare set in compare mode, else the current model.
+    QStringList batchModels() const;
+    // Starts a batch of `paths` (files and folders) with `modelIds` (empty: batchModels()), replacing the one
+    // running: the weights the main view would use (a model without any fails the batch unless it may run
+    // untrained), top-K from the settings, the channel exemplars of the layer shown in the main view (when every
+    // model has it). `outDir` empty: a new folder under the cache location, batches/<yyyyMMdd-hhmmss> — or, when
+    // the last batch was the same (paths, listing, models) and was cancelled, its folder, so it goes on where it
+    // stopped; otherwise what `outDir` holds already is kept (resume). Returns an error, and starts nothing, for an
+    // unknown model (BadInput), a model without weights (Weights, the message the main view shows) or no paths
+    // (BadInput).
+    Expected<void> startBatch(const QStringList& paths, const ListOptions& listing, const QStringList& modelIds = {},
+                              const QString& outDir = {});
+    // A second run over the last batch's files and models into `folder`, with a report per image × model showing
+    // the current method (resumable: what `folder` holds already is kept). BadInput when no batch was started.
+    Expected<void> exportBatch(const QString& folder);
+
     // ------------------------------------------------------------------------------------------------ diagrams
     // Builds `modelId`'s network description on a worker unless it is known or being built; descriptionReady or
     // descriptionFailed follows.
@@ -194,6 +221,8 @@ private:
     std::map<JobId, QString> mCompareJobs;  // job → model
     std::map<QString, std::shared_ptr<const NetworkDescription>> mDescriptions;
     std::set<QString> mDescribing;
+
+    BatchSession* mBatch = nullptr;  // child; deleted before the JobService shuts down
 };
 
 }  // namespace convlens
