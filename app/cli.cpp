@@ -34,6 +34,10 @@ const char* const kUsage =
     "  merge DIR... --out DIR          join the folders of a sharded batch\n"
     "  weights list|fetch|verify|path  find, download and verify checkpoint files\n"
     "\n"
+    "Options:\n"
+    "  -h, --help                      this help\n"
+    "  --version                       the version of ConvLens\n"
+    "\n"
     "Run 'convlens-cli <command> --help' for the options of a command.\n";
 
 int commandModels(const QStringList& arguments)
@@ -129,7 +133,8 @@ int commandWeights(const QStringList& arguments)
     const QStringList ids = positional.mid(1);
     if (action != QLatin1String("list") && action != QLatin1String("fetch") && action != QLatin1String("verify") &&
         action != QLatin1String("path")) {
-        err() << "convlens-cli weights: needs an action: list, fetch, verify or path\n\n" << parser.helpText();
+        err() << "convlens-cli weights: needs an action: list, fetch, verify or path\n\n"
+              << helpText(parser, QStringLiteral("weights"));
         return 2;
     }
     if ((action == QLatin1String("fetch") && ids.isEmpty()) || (action == QLatin1String("path") && ids.size() != 1)) {

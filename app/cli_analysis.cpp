@@ -62,7 +62,8 @@ std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const 
     ModelRun run;
     run.images = parser.positionalArguments();
     if (run.images.isEmpty() || !parser.isSet(QStringLiteral("model"))) {
-        err() << "convlens-cli " << command << ": needs at least one IMAGE and --model ID\n\n" << parser.helpText();
+        err() << "convlens-cli " << command << ": needs at least one IMAGE and --model ID\n\n"
+              << helpText(parser, command);
         return std::nullopt;
     }
     const auto topK = positiveOption(parser, command, QStringLiteral("top-k"), false);

@@ -180,7 +180,7 @@ int commandBatch(const QStringList& arguments)
     const QStringList inputs = parser.positionalArguments();
     if (inputs.isEmpty() || !parser.isSet(QStringLiteral("model")) || !parser.isSet(QStringLiteral("out"))) {
         err() << "convlens-cli batch: needs at least one DIR or FILE, --model ID and --out DIR\n\n"
-              << parser.helpText();
+              << helpText(parser, command);
         return 2;
     }
     BatchPlan plan;
@@ -345,7 +345,8 @@ int commandMerge(const QStringList& arguments)
         return exitCode;
     const QStringList folders = parser.positionalArguments();
     if (folders.isEmpty() || !parser.isSet(QStringLiteral("out"))) {
-        err() << "convlens-cli merge: needs at least one DIR and --out DIR\n\n" << parser.helpText();
+        err() << "convlens-cli merge: needs at least one DIR and --out DIR\n\n"
+              << helpText(parser, QStringLiteral("merge"));
         return 2;
     }
     const auto registry = loadRegistry(parser);

@@ -38,15 +38,27 @@ void addCommonOptions(QCommandLineParser& parser)
                       QStringLiteral("FILE")});
 }
 
+QString helpText(const QCommandLineParser& parser, const QString& command)
+{
+    QString text = parser.helpText();
+    const QString usage = QStringLiteral("Usage: ");
+    const qsizetype end = text.indexOf(QStringLiteral(" [options]"));
+    if (text.startsWith(usage) && end > 0)
+        text.replace(usage.size(), end - usage.size(), QStringLiteral("convlens-cli ") + command);
+    return text;
+}
+
 bool parseOrExit(QCommandLineParser& parser, const QStringList& arguments, int& exitCode)
 {
+    // The first argument is "convlens-cli COMMAND".
+    const QString command = arguments.value(0).section(QLatin1Char(' '), 1);
     if (!parser.parse(arguments)) {
-        err() << "convlens-cli: " << parser.errorText() << "\n\n" << parser.helpText();
+        err() << "convlens-cli: " << parser.errorText() << "\n\n" << helpText(parser, command);
         exitCode = 2;
         return false;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
+        out() << helpText(parser, command);
         exitCode = 0;
         return false;
     }

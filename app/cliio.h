@@ -30,6 +30,10 @@ inline QString q(const std::string& s)
 // --help and --registry FILE.
 void addCommonOptions(QCommandLineParser& parser);
 
+// The parser's help text, its usage line naming `command` ("Usage: convlens-cli predict [options] IMAGE...")
+// where Qt would name the executable's path (for predict, analyze, batch and merge convlens-cli-engine's).
+QString helpText(const QCommandLineParser& parser, const QString& command);
+
 // Parses `arguments` (the command and its options); prints the error or help and returns false when the command
 // should not run, with `exitCode` set.
 bool parseOrExit(QCommandLineParser& parser, const QStringList& arguments, int& exitCode);

@@ -15,6 +15,8 @@ int main(int argc, char* argv[])
     QApplication::setApplicationName(QStringLiteral("ConvLens"));
     QApplication::setOrganizationName(QStringLiteral("ConvLens"));
     QApplication::setApplicationVersion(QStringLiteral(CONVLENS_VERSION));
+    // The installed menu entry (packaging/convlens.desktop): Wayland compositors find the window's icon through it.
+    QGuiApplication::setDesktopFileName(QStringLiteral("convlens"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/convlens/convlens.png")));
 
     QCommandLineParser parser;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # ConvLens quick start.
-#   packaging/quickstart.sh run [IMAGE...]   install what is missing, build (Release), start ConvLens
+#   packaging/quickstart.sh run [IMAGE...]   install what is missing, build the programs (Release), offer to
+#                                            download the default model's weights, start ConvLens
 #   packaging/quickstart.sh test             install what is missing (with test tools), build, run every test
-# Idempotent: installed packages and an existing build are reused. Packages come from Debian (apt-get), as root,
-# through sudo when not root; otherwise the exact apt-get line is printed and the script stops.
+# Idempotent: installed packages and an existing build are reused; run and test share one configuration of
+# build/release (run just builds no tests), so alternating them rebuilds nothing. Packages come from Debian
+# (apt-get), as root, through sudo when not root; otherwise the exact apt-get line is printed and the script stops.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,11 +16,17 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 
 # Build and runtime. libopenblas0-pthread: libtorch multiplies Linear layers through whatever libblas.so.3 is,
 # and Debian's reference BLAS makes ConvNeXt 14x slower.
+# The small test libraries and python3 are here too: configuring the test suite needs them, and run and test
+# share one configuration.
 BUILD_PACKAGES=(cmake ninja-build g++ ccache libtorch-dev qt6-base-dev libyaml-cpp-dev libopenblas0-pthread
-                qt6-image-formats-plugins)
-# Tests: GoogleTest, and python3-torchvision as the reference implementation (never used at run time),
-# python3-skimage for real photos, Xvfb for the GUI checks.
-TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev python3-torch python3-torchvision python3-skimage python3-matplotlib python3-pil python3-yaml xvfb xauth slurm-wlm munge)
+                qt6-image-formats-plugins libgtest-dev libgmock-dev libbenchmark-dev python3)
+# Tests: python3-torchvision as the reference implementation (never used at run time), python3-skimage for real
+# photos, Xvfb for the GUI checks; for the package check (tests/packaging) dpkg-dev (dpkg-shlibdeps), lintian,
+# desktop-file-utils, appstream, man-db and bash-completion.
+TEST_PACKAGES=(python3-torch python3-torchvision python3-skimage python3-matplotlib python3-pil python3-yaml xvfb
+               xauth slurm-wlm munge dpkg-dev lintian desktop-file-utils appstream man-db groff-base bash-completion)
+# The model the window starts with, whose weights run offers to download.
+DEFAULT_MODEL=resnet50
 
 say() { printf '\033[1mquickstart:\033[0m %s\n' "$*" >&2; }
 
@@ -51,16 +59,42 @@ ensure_packages() {
     "${sudo[@]}" $line
 }
 
-# build ON|OFF: configures (cheap when nothing changed) with or without the test suite, then builds.
+# build [TARGET...]: configures once (with the test suite, for run and test alike; later changes to the CMake files
+# are picked up by the build itself), then builds the targets (default: everything).
 build() {
-    say "configuring $BUILD_DIR"
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONVLENS_BUILD_TESTS="$1" >/dev/null
-    say "building ($JOBS jobs)"
-    cmake --build "$BUILD_DIR" -j "$JOBS"
+    if ! grep -qs '^CONVLENS_BUILD_TESTS:BOOL=ON$' "$BUILD_DIR/CMakeCache.txt"; then
+        say "configuring $BUILD_DIR"
+        cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCONVLENS_BUILD_TESTS=ON >/dev/null
+    fi
+    say "building ${*:-everything} ($JOBS jobs)"
+    cmake --build "$BUILD_DIR" -j "$JOBS" ${1:+--target "$@"}
+}
+
+# First run: without the default model's weights the predictions cannot be real. Offer to download them (with
+# progress, from download.pytorch.org or $CONVLENS_WEIGHTS_MIRROR); offline or declined, say which file to put where.
+offer_weights() {
+    local cli="$BUILD_DIR/app/convlens-cli"
+    "$cli" weights path "$DEFAULT_MODEL" >/dev/null 2>&1 && return 0
+    if [ -t 0 ] && [ -t 2 ]; then
+        local answer
+        printf '\033[1mquickstart:\033[0m the %s weights (about 100 MB) are missing: download them now? [Y/n] ' \
+            "$DEFAULT_MODEL" >&2
+        read -r answer || answer=n
+        case "$answer" in
+            "" | [Yy]*)
+                "$cli" weights fetch "$DEFAULT_MODEL" && return 0
+                say "the download failed (see above)"
+                ;;
+        esac
+    fi
+    say "without weights the predictions are not real. To get them, run"
+    echo "  $cli weights fetch $DEFAULT_MODEL" >&2
+    say "or, offline, copy the file yourself:"
+    { "$cli" weights path "$DEFAULT_MODEL" 2>&1 >/dev/null || true; } | sed 's/^convlens-cli: /  /' >&2
 }
 
 usage() {
-    sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -69,7 +103,8 @@ command="${1:-}"
 case "$command" in
     run)
         ensure_packages "${BUILD_PACKAGES[@]}"
-        build OFF
+        build convlens convlens-cli convlens-cli-engine convlens_docs
+        offer_weights
         if [ $# -eq 0 ]; then
             set -- "$ROOT/resources/samples/chelsea.jpg"
         fi
@@ -77,13 +112,13 @@ case "$command" in
         # say so and classify on the command line instead.
         if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ "${QT_QPA_PLATFORM:-}" != offscreen ]; then
             say "no display (DISPLAY is unset): classifying with convlens-cli instead of opening the window"
-            exec "$BUILD_DIR/app/convlens-cli" predict --model resnet50 "$@"
+            exec "$BUILD_DIR/app/convlens-cli" predict --model "$DEFAULT_MODEL" "$@"
         fi
         exec "$BUILD_DIR/app/convlens" "$@"
         ;;
     test)
         ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
-        build ON
+        build
         say "running the tests"
         ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --no-tests=error
         ;;

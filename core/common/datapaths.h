@@ -5,8 +5,9 @@
 
 namespace convlens {
 
-// The data directory: $CONVLENS_DATA_DIR if set; else <prefix>/share/convlens next to an installed executable;
-// else the source tree the program was built from. Never empty.
+// The data directory: $CONVLENS_DATA_DIR if set; else <prefix>/share/convlens of an installed executable (in
+// <prefix>/bin or <prefix>/libexec/convlens); else the configured install prefix's; else the source tree the
+// program was built from. Never empty.
 QString dataDir();
 
 // dataDir() + "/" + relativePath (not checked for existence).

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Draws the ConvLens application icon (convlens.png, 256 px, and convlens-64.png): a rounded tile with a stack of
-feature-map squares seen through a lens whose glass shows a heatmap. Run it to regenerate the PNGs after a change."""
+"""Draws the ConvLens application icon (convlens.png, 256 px, and convlens-64.png, built into the window; and the
+desktop's hicolor sizes, hicolor/NxN/apps/convlens.png): a rounded tile with a stack of feature-map squares seen
+through a lens whose glass shows a heatmap. Run it to regenerate the PNGs after a change, and keep convlens.svg (the
+scalable icon, drawn by hand in the same 1024-unit coordinates) in step."""
 import math
 import os
 
@@ -61,6 +63,10 @@ def main():
     out = os.path.dirname(os.path.abspath(__file__))
     img.resize((256, 256), Image.LANCZOS).save(os.path.join(out, "convlens.png"))
     img.resize((64, 64), Image.LANCZOS).save(os.path.join(out, "convlens-64.png"))
+    for size in (16, 24, 32, 48, 64, 128, 256, 512):
+        folder = os.path.join(out, "hicolor", f"{size}x{size}", "apps")
+        os.makedirs(folder, exist_ok=True)
+        img.resize((size, size), Image.LANCZOS).save(os.path.join(folder, "convlens.png"))
 
 
 if __name__ == "__main__":
