@@ -353,7 +353,9 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
     if (finished())
         return made;
     const bool reports = mPlan.options.reports;
-    const int chunk = *std::max_element(s.batchSizes.begin(), s.batchSizes.end());
+    // With reports every image is analysed on its own (no batched pass to fill): a chunk of one image keeps the
+    // progress moving and a pause or cancel quick.
+    const int chunk = reports ? 1 : *std::max_element(s.batchSizes.begin(), s.batchSizes.end());
 
     // Keep the decoders busy up to two chunks ahead of the inference.
     const auto fillAhead = [&] {
@@ -761,12 +763,13 @@ Expected<QStringList> writeBatchSummaries(const QString& outDir, const QJsonObje
                 break;
             ContactCell cell;
             cell.file = record.file;
+            // Read page by page while drawing (memory: one page's cells, whatever the limit).
             const QString cellFile = out.filePath(reportBase(record.file, spec.id) + QStringLiteral(".cell.png"));
-            cell.image = QFileInfo::exists(cellFile) ? QImage(cellFile) : thumbnail(record.file);
+            cell.imageFile = QFileInfo::exists(cellFile) ? cellFile : record.path;
             cell.failed = record.status == BatchStatus::Failed;
             cell.correct = record.correctTop1();
             if (cell.failed)
-                cell.caption = QStringLiteral("could not be read");  // the cell itself shows the error
+                cell.caption = QString::fromStdString(record.error);
             else if (!record.top.empty())
                 cell.caption = QStringLiteral("%1 %2%")
                                    .arg(QString::fromStdString(record.top.front().label))
@@ -776,10 +779,10 @@ Expected<QStringList> writeBatchSummaries(const QString& outDir, const QJsonObje
         if (cells.empty())
             continue;
         const QString title = QStringLiteral("%1 — %2 images").arg(QString::fromStdString(spec.displayName)).arg(cells.size());
-        const std::vector<QImage> sheets = renderContactSheets(cells, title);
-        for (std::size_t i = 0; i < sheets.size(); ++i) {
+        const int pages = layoutContactSheets(int(cells.size()), 6, 150).pages;
+        for (int i = 0; i < pages; ++i) {
             const QString name = QStringLiteral("contact-%1-%2.png").arg(QString::fromStdString(spec.id)).arg(i + 1);
-            if (!sheets[i].save(out.filePath(name)))
+            if (!renderContactSheet(cells, title, i).save(out.filePath(name)))
                 return makeError(ErrorKind::Internal,
                                  QDir::toNativeSeparators(out.filePath(name)).toStdString() + ": cannot write");
             written << name;

@@ -1,5 +1,6 @@
 #include "core/report/batchsheets.h"
 
+#include "core/image/imagefile.h"
 #include "core/report/pagestyle.h"
 #include "core/report/reportpage.h"
 
@@ -126,7 +127,10 @@ void paintContactSheet(QPainter& p, const ContactSheetLayout& layout, double dpi
                        Qt::AlignHCenter | Qt::AlignTop | Qt::TextWordWrap, cell.caption);
         } else {
             p.fillRect(image, kPanel);
-            drawFitted(p, image, cell.image);
+            drawFitted(p, image,
+                       cell.image.isNull() && !cell.imageFile.isEmpty()
+                           ? readThumbnail(cell.imageFile, QSize(int(image.width()), int(image.height())))
+                           : cell.image);
             if (cell.correct == 0 || cell.correct == 1) {
                 p.setPen(QPen(cell.correct ? kRight : kWrong, u.mm(0.6)));
                 p.setBrush(Qt::NoBrush);
@@ -479,19 +483,25 @@ ContactSheetLayout layoutContactSheets(int cellCount, int columns, int dpi)
     return layout;
 }
 
-std::vector<QImage> renderContactSheets(const std::vector<ContactCell>& cells, const QString& title, int columns,
-                                        int dpi)
+QImage renderContactSheet(const std::vector<ContactCell>& cells, const QString& title, int page, int columns,
+                          int dpi)
 {
     dpi = std::clamp(dpi, 36, 1200);
     const ContactSheetLayout layout = layoutContactSheets(static_cast<int>(cells.size()), columns, dpi);
+    QImage image = blankPage(dpi);
+    QPainter painter(&image);
+    paintContactSheet(painter, layout, dpi, cells, title, std::clamp(page, 0, std::max(0, layout.pages - 1)));
+    painter.end();
+    return image;
+}
+
+std::vector<QImage> renderContactSheets(const std::vector<ContactCell>& cells, const QString& title, int columns,
+                                        int dpi)
+{
     std::vector<QImage> pages;
-    for (int i = 0; i < layout.pages; ++i) {
-        QImage page = blankPage(dpi);
-        QPainter painter(&page);
-        paintContactSheet(painter, layout, dpi, cells, title, i);
-        painter.end();
-        pages.push_back(std::move(page));
-    }
+    const int count = layoutContactSheets(static_cast<int>(cells.size()), columns, std::clamp(dpi, 36, 1200)).pages;
+    for (int i = 0; i < count; ++i)
+        pages.push_back(renderContactSheet(cells, title, i, columns, dpi));
     return pages;
 }
 

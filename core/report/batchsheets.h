@@ -22,6 +22,8 @@ namespace convlens {
 
 struct ContactCell {
     QImage image;      // thumbnail or report cell (any size; drawn fitted)
+    QString imageFile; // read (at the cell's size) when `image` is null: a sheet of hundreds of cells need not
+                       // hold every picture while it is drawn
     QString file;      // the image's batch name
     QString caption;   // "tabby 87%"; for a failed image the error's first words
     int correct = -1;  // 1 right, 0 wrong, -1 unknown
@@ -49,6 +51,10 @@ struct ContactSheetLayout {
 ContactSheetLayout layoutContactSheets(int cellCount, int columns, int dpi);
 
 // Contact sheet pages (A4 portrait at `dpi`), `columns` cells a row, as many pages as the cells need.
+// Page `page` (from 0) of the contact sheets of `cells`.
+QImage renderContactSheet(const std::vector<ContactCell>& cells, const QString& title, int page, int columns = 6,
+                          int dpi = 150);
+
 std::vector<QImage> renderContactSheets(const std::vector<ContactCell>& cells, const QString& title, int columns = 6,
                                         int dpi = 150);
 

@@ -155,6 +155,20 @@ TEST(ModelRegistry, CategoriesHaveColours)
     }
 }
 
+// Folder batches use each model's measured batch size (tests/bench/RESULTS.md); a user entry without one gets 0,
+// which the batch runner takes as its default.
+TEST(ModelRegistry, BuiltInModelsHaveTheirMeasuredBatchSize)
+{
+    auto registry = ModelRegistry::loadFile((kSourceDir / "model_registry.yaml").string());
+    ASSERT_TRUE(registry) << registry.message();
+    for (const ModelSpec& spec : registry->models()) {
+        EXPECT_GE(spec.batchSize, 1) << spec.id;
+        EXPECT_LE(spec.batchSize, 16) << spec.id;
+    }
+    EXPECT_EQ(registry->find("efficientnet_b3")->batchSize, 1);
+    EXPECT_EQ(registry->find("mobilenet_v3_small")->batchSize, 16);
+}
+
 TEST(ModelRegistry, StageHelpers)
 {
     auto registry = ModelRegistry::loadFile((kSourceDir / "model_registry.yaml").string());
