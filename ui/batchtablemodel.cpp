@@ -35,6 +35,16 @@ bool BatchTableModel::Row::failed() const
                        [](const Cell& cell) { return cell.present && cell.status == BatchStatus::Failed; });
 }
 
+bool BatchTableModel::rowUnreadable(int row) const
+{
+    if (row < 0 || row >= int(mRows.size()))
+        return false;
+    const std::vector<Cell>& cells = mRows[std::size_t(row)].cells;
+    return !cells.empty() && std::all_of(cells.begin(), cells.end(), [](const Cell& cell) {
+        return cell.present && cell.status == BatchStatus::Failed;
+    });
+}
+
 bool BatchTableModel::Row::misclassified() const
 {
     return std::any_of(cells.begin(), cells.end(), [](const Cell& cell) { return cell.correct == 0; });
@@ -322,8 +332,19 @@ QVariant BatchTableModel::cellData(const Row& row, int column, int role) const
     if (cell && column == labelColumn(model)) {
         if (!cell->present)
             return role == Qt::DisplayRole ? QVariant(QStringLiteral("…")) : QVariant();
-        if (cell->status == BatchStatus::Failed)
-            return role == Qt::DisplayRole ? QVariant(QStringLiteral("—")) : QVariant();
+        if (cell->status == BatchStatus::Failed) {
+            // An unreadable file: the reason, across the model columns (the view spans this cell).
+            const bool reason = model == 0 && std::all_of(row.cells.begin(), row.cells.end(), [](const Cell& c) {
+                return c.present && c.status == BatchStatus::Failed;
+            });
+            if (role == Qt::DisplayRole)
+                return reason ? row.status() : QStringLiteral("—");  // the reason without the file's name
+            if (role == Qt::ForegroundRole && reason)
+                return QBrush(wrongColor());
+            if (role == Qt::ToolTipRole)
+                return cell->error;
+            return {};
+        }
         switch (role) {
             case Qt::DisplayRole:
                 return cell->correct == 1   ? QStringLiteral("✓ ") + cell->label

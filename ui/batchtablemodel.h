@@ -61,6 +61,9 @@ public:
 
     bool hasTruth() const { return mHasTruth; }  // some image's truth is known
     int rowOfFile(const QString& file) const;    // -1 when absent
+    // Whether every model failed on row `row` (an unreadable file): its reason is shown across the model columns
+    // (the first model's label column holds it; the view spans it).
+    bool rowUnreadable(int row) const;
     QString pathOfFile(const QString& file) const;
     QImage thumbnailOfFile(const QString& file) const;
 

@@ -149,6 +149,18 @@ BatchView::BatchView(AnalysisSession* session, QWidget* parent)
     mTable->horizontalHeader()->setHighlightSections(false);
     mTable->setAccessibleName(tr("Batch results"));
     mTable->setToolTip(tr("Click an image to see it in the main view"));
+    connect(mProxy, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex&, int first, int last) { spanReasons(first, last); });
+    connect(mProxy, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex& topLeft, const QModelIndex& bottomRight) {
+                spanReasons(topLeft.row(), bottomRight.row());
+            });
+    const auto spanAll = [this] {
+        mTable->clearSpans();
+        spanReasons(0, mProxy->rowCount() - 1);
+    };
+    connect(mProxy, &QAbstractItemModel::layoutChanged, this, spanAll);
+    connect(mProxy, &QAbstractItemModel::modelReset, this, spanAll);
     connect(mTable, &QTableView::clicked, this,
             [this](const QModelIndex& index) { activateRow(index.row(), index.column()); });
 
@@ -284,6 +296,16 @@ void BatchView::onStarted()
     mStack->setCurrentIndex(1);
     updateCount();
     updateControls();
+}
+
+void BatchView::spanReasons(int first, int last)
+{
+    const int columns = 2 * mModel->modelCount();
+    if (columns < 2)
+        return;
+    for (int row = first; row <= last; ++row)
+        if (mModel->rowUnreadable(mProxy->mapToSource(mProxy->index(row, 0)).row()))
+            mTable->setSpan(row, mModel->labelColumn(0), 1, columns);
 }
 
 void BatchView::onStateChanged(BatchSession::State)

@@ -63,6 +63,9 @@ private:
     void showAccuracy(bool shown);
     int tableWidthNeeded() const;  // the columns at their widths, the stretched status at a readable one
     void updateCount();
+    // Spans an unreadable file's reason across the model columns: of rows `first`..`last` (view rows), or of
+    // every row after a sort or reset (QTableView moves spans itself when rows are inserted or removed).
+    void spanReasons(int first, int last);
     void updateControls();
 
     AnalysisSession* mSession = nullptr;

@@ -88,7 +88,7 @@ OpenFolderDialog::OpenFolderDialog(const QString& folder, const ListOptions& lis
     QStringList lines;
     for (int i = 0; i < models.size(); i += 3)
         lines << models.mid(i, 3).join(QStringLiteral(", "));
-    auto* modelsLabel = new QLabel(lines.join(QLatin1Char('\n')), this);
+    auto* modelsLabel = new QLabel(lines.join(QStringLiteral(",\n")), this);
     modelsLabel->setToolTip(tr("The current model, or the compare set when compare mode is on"));
     form->addRow(tr("Models:"), modelsLabel);
 

@@ -134,6 +134,9 @@ TEST_F(BatchViewTest, TheTableFillsAndTheBadFilesRowSaysWhy)
     EXPECT_FALSE(status.startsWith(QStringLiteral("OK"))) << status.toStdString();
     const QString tip = shown->index(bad, model->statusColumn()).data(Qt::ToolTipRole).toString();
     EXPECT_TRUE(tip.contains(QStringLiteral("bad.png")) && tip.contains(status)) << tip.toStdString();
+    // ... and across the model columns, next to the file, where a wide table cannot push it out of sight.
+    EXPECT_EQ(shown->index(bad, model->labelColumn(0)).data().toString(), status);
+    EXPECT_EQ(view->table()->columnSpan(bad, model->labelColumn(0)), 2 * model->modelCount());
 
     const int good = rowOf(QStringLiteral("cat1.png"));
     ASSERT_GE(good, 0);
