@@ -58,12 +58,13 @@ int main(int argc, char* argv[])
             window.setModel(parser.value(model));
         if (parser.isSet(method))
             window.setMethod(parser.value(method));
+        // The compare set first: a folder given runs as a batch over it.
+        if (!parser.isSet(screenshots) && compareIds.size() >= 2)
+            window.setCompareModels(compareIds);
         if (!parser.positionalArguments().isEmpty())
             window.openPaths(parser.positionalArguments());
         if (parser.isSet(layer) && !parser.isSet(screenshots))  // the tour selects it in its diagram step
             window.selectLayer(parser.value(layer));
-        if (!parser.isSet(screenshots) && compareIds.size() >= 2)
-            window.setCompareModels(compareIds);
     });
 
     if (parser.isSet(screenshots)) {

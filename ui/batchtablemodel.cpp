@@ -72,7 +72,7 @@ double BatchTableModel::Row::ms() const
     return total;
 }
 
-QString BatchTableModel::Row::status() const
+QString BatchTableModel::Row::reason() const
 {
     for (const Cell& cell : cells)
         if (cell.present && cell.status == BatchStatus::Failed) {
@@ -80,6 +80,18 @@ QString BatchTableModel::Row::status() const
             const QString prefix = file + QStringLiteral(": ");
             return cell.error.startsWith(prefix) ? cell.error.mid(prefix.size()) : cell.error;
         }
+    return {};
+}
+
+QString BatchTableModel::Row::status() const
+{
+    const bool unreadable = !cells.empty() && std::all_of(cells.begin(), cells.end(), [](const Cell& cell) {
+        return cell.present && cell.status == BatchStatus::Failed;
+    });
+    if (unreadable)
+        return tr("Could not be read");  // the reason spans the model columns
+    if (failed())
+        return reason();
     if (std::any_of(cells.begin(), cells.end(), [](const Cell& cell) { return !cell.present; }))
         return tr("Waiting…");
     if (std::all_of(cells.begin(), cells.end(), [](const Cell& cell) { return cell.cached; }))
@@ -338,7 +350,7 @@ QVariant BatchTableModel::cellData(const Row& row, int column, int role) const
                 return c.present && c.status == BatchStatus::Failed;
             });
             if (role == Qt::DisplayRole)
-                return reason ? row.status() : QStringLiteral("—");  // the reason without the file's name
+                return reason ? row.reason() : QStringLiteral("—");  // without the file's name
             if (role == Qt::ForegroundRole && reason)
                 return QBrush(wrongColor());
             if (role == Qt::ToolTipRole)
@@ -405,7 +417,7 @@ QVariant BatchTableModel::cellData(const Row& row, int column, int role) const
         if (role == Qt::DisplayRole || role == SortRole)
             return status;
         if (role == Qt::ToolTipRole)
-            return row.failed() ? tr("%1: %2").arg(QDir::toNativeSeparators(row.path), status) : status;
+            return row.failed() ? tr("%1: %2").arg(QDir::toNativeSeparators(row.path), row.reason()) : status;
         if (role == Qt::ForegroundRole && row.failed())
             return QBrush(wrongColor());
         return {};

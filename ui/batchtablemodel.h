@@ -96,6 +96,7 @@ private:
         bool disagree() const;
         double ms() const;
         QString status() const;
+        QString reason() const;  // the first failure's message without the file's name; empty when none
     };
 
     QVariant cellData(const Row& row, int column, int role) const;

@@ -604,6 +604,14 @@ void MainWindow::showDock(QWidget* widget, int size)
         }
 }
 
+void MainWindow::openPaths(const QStringList& paths)
+{
+    if (std::any_of(paths.begin(), paths.end(), [](const QString& path) { return QFileInfo(path).isDir(); }))
+        startBatch(paths, lastListing());
+    else
+        mSession->openPaths(paths);
+}
+
 void MainWindow::rebuildRecentMenu()
 {
     mRecentMenu->clear();
@@ -869,11 +877,7 @@ void MainWindow::dropEvent(QDropEvent* event)
             paths << url.toLocalFile();
     if (!paths.isEmpty()) {
         event->acceptProposedAction();
-        // A folder runs as a batch; image files open as before.
-        if (std::any_of(paths.begin(), paths.end(), [](const QString& path) { return QFileInfo(path).isDir(); }))
-            startBatch(paths, lastListing());
-        else
-            openPaths(paths);
+        openPaths(paths);
     } else if (mime->hasImage()) {
         // Analysed from its bytes; the system clipboard is the user's and stays as it was.
         event->acceptProposedAction();

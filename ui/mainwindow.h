@@ -67,7 +67,8 @@ public:
 
     // What the menus do: forwarded to the session (core/session/analysissession.h), which says what changed.
     // Opens image files and folders (their images, sorted); the first image is analysed.
-    void openPaths(const QStringList& paths) { mSession->openPaths(paths); }
+    // Image files open in the main view; a folder among the paths runs them as a batch (as dropping does).
+    void openPaths(const QStringList& paths);
     void openImage(const QString& path) { mSession->openImage(path); }
     void pasteImage();  // from the clipboard
     void setModel(const QString& modelId) { mSession->setModel(modelId); }
