@@ -158,6 +158,13 @@ struct BatchRunner::State {
     bool prepared = false;
 };
 
+std::string BatchOptions::exemplarBlock(const ModelSpec& spec) const
+{
+    const auto own = exemplarLayers.find(spec.id);
+    const std::string& layer = own != exemplarLayers.end() ? own->second : exemplarLayer;
+    return layer.empty() ? std::string() : spec.resolveBlock(layer);
+}
+
 BatchRunner::BatchRunner(std::shared_ptr<const BatchBackend> backend, std::shared_ptr<ResultCache> cache,
                          BatchPlan plan)
     : mPlan(std::move(plan)), mState(std::make_unique<State>())
@@ -225,8 +232,8 @@ Expected<void> BatchRunner::prepare()
         s.batchSizes.push_back(std::max(1, mPlan.options.batchSize > 0 ? mPlan.options.batchSize
                                                                          : defaultBatchSize(model.spec)));
         // A layer the model lacks (another family's name) keeps no exemplars for it.
-        if (!mPlan.options.exemplarLayer.empty() && !model.spec.resolveBlock(mPlan.options.exemplarLayer).empty())
-            s.exemplars[model.spec.id] = ChannelExemplars(model.spec.id, mPlan.options.exemplarLayer,
+        if (const std::string block = mPlan.options.exemplarBlock(model.spec); !block.empty())
+            s.exemplars[model.spec.id] = ChannelExemplars(model.spec.id, block,
                                                           mPlan.options.exemplarsPerChannel);
     }
 
@@ -299,7 +306,11 @@ Expected<void> BatchRunner::prepare()
     for (const std::string& method : mPlan.options.methods)
         methods << QString::fromStdString(method);
     batch.insert(QStringLiteral("methods"), QJsonArray::fromStringList(methods));
-    batch.insert(QStringLiteral("exemplar_layer"), QString::fromStdString(mPlan.options.exemplarLayer));
+    QJsonObject exemplarLayers;
+    for (const BatchModel& model : mPlan.models)
+        if (const std::string block = mPlan.options.exemplarBlock(model.spec); !block.empty())
+            exemplarLayers.insert(QString::fromStdString(model.spec.id), QString::fromStdString(block));
+    batch.insert(QStringLiteral("exemplar_layers"), exemplarLayers);
     batch.insert(QStringLiteral("started"), QDateTime::currentDateTime().toString(Qt::ISODate));
     if (auto written = writeJsonFile(QDir(out).filePath(QStringLiteral("batch.json")), batch); !written)
         return written.error();
@@ -448,22 +459,19 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
                                                                    : mPlan.options.methods;
             reportOptions.taps = mPlan.options.layers.empty() ? std::vector<std::string>{model.spec.camTarget}
                                                                : mPlan.options.layers;
-            const std::string block = mPlan.options.exemplarLayer.empty()
-                                          ? std::string()
-                                          : model.spec.resolveBlock(mPlan.options.exemplarLayer);
+            const std::string block = mPlan.options.exemplarBlock(model.spec);
             if (!block.empty() && std::find(reportOptions.taps.begin(), reportOptions.taps.end(), block) ==
                                       reportOptions.taps.end())
                 reportOptions.taps.push_back(block);
             reportOptions.tilesPerLayer = 8;
         }
         const std::string classifyKey = "batch-classify;topk=" + std::to_string(mPlan.options.topK) +
-                                        ";mean=" + mPlan.options.exemplarLayer;
+                                        ";mean=" + mPlan.options.exemplarBlock(model.spec);
         const auto cacheKey = [&](const Item& item) {
             return CacheKey{item.decoded.sha256, model.spec.id, s.weightsIdentity[std::size_t(m)],
                             reports ? reportOptions.key() : classifyKey};
         };
-        const std::string exemplarBlock =
-            mPlan.options.exemplarLayer.empty() ? std::string() : model.spec.resolveBlock(mPlan.options.exemplarLayer);
+        const std::string exemplarBlock = mPlan.options.exemplarBlock(model.spec);
         const auto meansOf = [&](const AnalysisResult& result) {
             std::vector<float> means;
             for (const LayerResult& layer : result.layers)

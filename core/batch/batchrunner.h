@@ -34,6 +34,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,11 +53,16 @@ struct BatchOptions {
     std::vector<std::string> methods;  // heatmap methods in the reports (method catalogue ids); empty: gradcam
     std::vector<std::string> layers;   // layers whose strongest channels the reports show; empty: the model's
                                        // CAM target
-    std::string exemplarLayer;         // block or stage whose channel exemplars are kept; empty: none
+    std::string exemplarLayer;         // block or stage whose channel exemplars are kept; empty: none; a model
+                                       // without such a block keeps none
+    std::map<std::string, std::string> exemplarLayers;  // per model id, instead of exemplarLayer
     int exemplarsPerChannel = 9;
     int decodeThreads = 0;             // decoding/preprocessing threads; 0: the cores left beside inference (≥ 1)
     Colormap colormap = Colormap::Jet;
     int contactSheetLimit = 480;       // images on the contact sheets (the first by file name)
+
+    // The block whose exemplars `spec` keeps (exemplarLayers, else exemplarLayer, resolved); "" for none.
+    std::string exemplarBlock(const ModelSpec& spec) const;
 };
 
 struct BatchPlan {

@@ -535,15 +535,14 @@ Expected<void> AnalysisSession::startBatch(const QStringList& paths, const ListO
 
     plan.options.topK = std::max(1, mSettings.topK);
     plan.options.colormap = colormapFromName(mSettings.colormap).value_or(Colormap::Jet);
-    // The channel exemplars of the layer the main view shows, when every model of the batch has that layer.
+    // Channel exemplars: of the layer the main view shows, in each model that has it; else of the model's CAM
+    // target (a compare set of several families shares no layer names).
     const QString shown = mLayer.isEmpty() ? camTarget(mModel) : mLayer;
-    const std::string layer = shown.toStdString();
-    const bool everyModelHasIt =
-        !layer.empty() && std::all_of(plan.models.begin(), plan.models.end(), [&layer](const BatchModel& model) {
-            return !model.spec.resolveBlock(layer).empty();
-        });
-    if (everyModelHasIt)
-        plan.options.exemplarLayer = layer;
+    for (const BatchModel& model : plan.models) {
+        const QString id = QString::fromStdString(model.spec.id);
+        const bool hasShown = !shown.isEmpty() && !model.spec.resolveBlock(shown.toStdString()).empty();
+        plan.options.exemplarLayers[model.spec.id] = (hasShown ? shown : camTarget(id)).toStdString();
+    }
 
     // The same batch again after a cancel goes on where it stopped, in its folder.
     const BatchPlan& last = mBatch->plan();

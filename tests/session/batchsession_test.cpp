@@ -369,7 +369,8 @@ protected:
         qputenv("XDG_CACHE_HOME", (mDir.path() + QStringLiteral("/cache")).toLocal8Bit());
         qputenv("TORCH_HOME", (mDir.path() + QStringLiteral("/torch")).toLocal8Bit());
         ASSERT_TRUE(QDir().mkpath(weightsDir()));
-        for (const QString& name : {QStringLiteral("resnet18-f37072fd.pth"), QStringLiteral("resnet50-11ad3fa6.pth")}) {
+        for (const QString& name : {QStringLiteral("resnet18-f37072fd.pth"), QStringLiteral("resnet50-11ad3fa6.pth"),
+                                    QStringLiteral("mobilenet_v3_small-047dcff4.pth")}) {
             QFile file(weightsDir() + QLatin1Char('/') + name);
             ASSERT_TRUE(file.open(QIODevice::WriteOnly));
             file.write("stand-in");
@@ -397,6 +398,20 @@ protected:
     std::unique_ptr<AnalysisSession> mSession;
 };
 
+// A compare set of two families shares no layer names: each model keeps the exemplars of the shown layer when it
+// has it, else of its own CAM target.
+TEST_F(SessionBatchTest, EachModelOfACompareBatchKeepsExemplarsOfALayerItHas)
+{
+    mSession->selectLayer(QStringLiteral("layer3"));
+    mSession->setCompareModels({QStringLiteral("resnet18"), QStringLiteral("mobilenet_v3_small")});
+    auto started = mSession->startBatch({mDir.path() + QStringLiteral("/photos")}, ListOptions{true, {}});
+    ASSERT_TRUE(started.ok()) << started.message();
+    const BatchPlan& plan = mSession->batch()->plan();
+    ASSERT_EQ(plan.models.size(), 2u);
+    EXPECT_EQ(plan.options.exemplarBlock(plan.models[0].spec), "layer3.1");
+    EXPECT_EQ(plan.options.exemplarBlock(plan.models[1].spec), plan.models[1].spec.camTarget);
+}
+
 TEST_F(SessionBatchTest, StartBatchUsesTheMainViewsWeightsLayerAndANewCacheFolder)
 {
     mSession->selectLayer(QStringLiteral("layer3"));
@@ -408,7 +423,7 @@ TEST_F(SessionBatchTest, StartBatchUsesTheMainViewsWeightsLayerAndANewCacheFolde
     ASSERT_EQ(plan.models.size(), 1u);
     EXPECT_EQ(plan.models.front().spec.id, "resnet18");
     EXPECT_EQ(plan.models.front().weightsPath, weightsDir() + QStringLiteral("/resnet18-f37072fd.pth"));
-    EXPECT_EQ(plan.options.exemplarLayer, "layer3");
+    EXPECT_EQ(plan.options.exemplarBlock(plan.models.front().spec), "layer3.1");  // the stage's last block
     EXPECT_EQ(plan.options.topK, mSession->settings().topK);
     EXPECT_TRUE(plan.listing.recursive);
     EXPECT_EQ(plan.listing.suffixes, QStringList{QStringLiteral("png")});
