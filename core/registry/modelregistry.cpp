@@ -1,5 +1,6 @@
 #include "core/registry/modelregistry.h"
 
+#include "core/common/boundedfile.h"
 #include "core/common/datapaths.h"
 
 #include <QStandardPaths>
@@ -25,6 +26,15 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kRegistryVersion = 1;
+
+// Limits no real registry reaches (the bundled one is 20 KB with 11 models and 7 categories), so that a hostile or
+// broken file fails at once with a message instead of taking minutes or the stack.
+constexpr qint64 kMaxRegistryBytes = 4 << 20;
+constexpr qint64 kMaxLabelsBytes = 8 << 20;  // ImageNet-21k's 21,841 names are 0.5 MB
+constexpr std::size_t kMaxModels = 500;
+constexpr std::size_t kMaxCategories = 256;
+constexpr int kMaxNesting = 64;      // flow collections ([ {) inside each other: yaml-cpp recurses per level
+constexpr int kMaxIndentation = 512; // block nesting, in columns of indentation
 // Larger inputs than this are a typo, not a model: they would only exhaust memory in preprocessing.
 constexpr int kMaxImageSide = 4096;
 
@@ -108,6 +118,9 @@ public:
         const YAML::Node& models = top.at("models");
         if (!models.IsSequence() || models.size() == 0)
             fail(models, "models", "expected a non-empty list of models, got " + describe(models));
+        if (models.size() > kMaxModels)
+            fail(models, "models",
+                 std::to_string(models.size()) + " models; a registry holds at most " + std::to_string(kMaxModels));
         for (std::size_t i = 0; i < models.size(); ++i)
             readModel(models[i], "models[" + std::to_string(i) + "]");
     }
@@ -212,6 +225,10 @@ private:
         if (!node.IsMap() || node.size() == 0)
             fail(node, "categories",
                  "expected a mapping of category name to colour (\"#rrggbb\"), got " + describe(node));
+        if (node.size() > kMaxCategories)
+            fail(node, "categories",
+                 std::to_string(node.size()) + " categories; a registry holds at most " +
+                     std::to_string(kMaxCategories));
         static const std::regex colour("#[0-9a-fA-F]{6}");
         for (auto it = node.begin(); it != node.end(); ++it) {
             const std::string name = text(it->first, "categories");
@@ -358,14 +375,15 @@ private:
         auto cached = mLabelFiles.find(spec.labelsFile);
         if (cached == mLabelFiles.end()) {
             std::error_code ec;
-            if (!fs::is_regular_file(resolved, ec))
+            if (!fs::exists(resolved, ec))
                 fail(node, what, "labels file '" + spec.labelsFile + "' does not exist");
-            std::ifstream in(resolved, std::ios::binary);
-            std::stringstream content;
-            content << in.rdbuf();
-            if (!in)
-                fail(node, what, "cannot read labels file '" + spec.labelsFile + "'");
-            std::string data = content.str();
+            // The one bounded reader: a FIFO, a device or a huge file behind the name fails at once.
+            const auto content = readBoundedFile(QString::fromStdString(resolved.string()), kMaxLabelsBytes,
+                                                 FileKind{QStringLiteral("a"), QStringLiteral("labels"),
+                                                          QStringLiteral("labels files")});
+            if (!content)
+                fail(node, what, "labels file " + content.message());
+            std::string data = content->toStdString();
             if (data.rfind("\xEF\xBB\xBF", 0) == 0)
                 data.erase(0, 3);
 
@@ -518,14 +536,73 @@ Expected<ModelRegistry> ModelRegistry::loadFile(const std::string& path)
     return load(path, nullptr);
 }
 
+namespace {
+
+// "LINE: ..." when `text` nests flow collections or block indentation deeper than any registry needs (yaml-cpp
+// parses both recursively, so a file of "[[[[..." exhausts the stack); "" otherwise. Quoted strings and comments
+// are skipped.
+std::string nestingProblem(const QByteArray& text)
+{
+    int depth = 0;
+    int line = 1;
+    int column = 0;
+    bool lineStart = true;
+    char quote = 0;
+    bool comment = false;
+    for (int i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+            column = 0;
+            lineStart = true;
+            comment = false;
+            continue;
+        }
+        if (lineStart && c == ' ' && ++column > kMaxIndentation)
+            return std::to_string(line) + ": nested too deeply (indented over " + std::to_string(kMaxIndentation) +
+                   " columns)";
+        if (c != ' ')
+            lineStart = false;
+        if (comment)
+            continue;
+        if (quote) {
+            if (c == '\\' && quote == '"')
+                ++i;
+            else if (c == quote)
+                quote = 0;
+            continue;
+        }
+        if (c == '"' || c == '\'')
+            quote = c;
+        else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t'))
+            comment = true;
+        else if ((c == '[' || c == '{') && ++depth > kMaxNesting)
+            return std::to_string(line) + ": nested too deeply (over " + std::to_string(kMaxNesting) +
+                   " levels of [ ] or { })";
+        else if ((c == ']' || c == '}') && depth > 0)
+            --depth;
+    }
+    return {};
+}
+
+}  // namespace
+
 Expected<ModelRegistry> ModelRegistry::load(const std::string& path, const std::vector<CategorySpec>* baseCategories)
 {
     std::error_code ec;
-    if (!fs::is_regular_file(fs::path(path), ec))
+    if (!fs::exists(fs::path(path), ec))
         return makeError(ErrorKind::BadInput, path + ": model registry file does not exist");
 
+    const auto text = readBoundedFile(QString::fromStdString(path), kMaxRegistryBytes,
+                                      FileKind{QStringLiteral("a"), QStringLiteral("model registry"),
+                                               QStringLiteral("model registries")});
+    if (!text)
+        return text.error();
+    if (const std::string deep = nestingProblem(*text); !deep.empty())
+        return makeError(ErrorKind::BadInput, path + ":" + deep);
+
     try {
-        const YAML::Node root = YAML::LoadFile(path);
+        const YAML::Node root = YAML::Load(text->toStdString());
         Reader reader(path, baseCategories);
         reader.read(root);
         ModelRegistry registry;
