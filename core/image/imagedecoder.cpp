@@ -153,6 +153,31 @@ QImage toRgb888LikePil(const QImage& image)
     return image.convertToFormat(QImage::Format_RGB888);
 }
 
+namespace {
+
+// Whether `bytes` start with the signature of `format`, for the formats that have one; true for the others.
+bool hasSignatureOf(const QByteArray& bytes, const QByteArray& format)
+{
+    if (format == "png")
+        return bytes.startsWith("\x89PNG\r\n\x1a\n");
+    if (format == "jpeg" || format == "jpg")
+        return bytes.startsWith("\xff\xd8\xff");
+    if (format == "gif")
+        return bytes.startsWith("GIF87a") || bytes.startsWith("GIF89a");
+    if (format == "bmp")
+        return bytes.startsWith("BM");
+    if (format == "webp")
+        return bytes.startsWith("RIFF") && bytes.mid(8, 4) == "WEBP";
+    if (format == "tiff" || format == "tif")
+        return bytes.startsWith(QByteArray("II*\0", 4)) || bytes.startsWith(QByteArray("MM\0*", 4));
+    if (format == "ico" || format == "cur")  // reserved 0, type 1 (icon) or 2 (cursor), at least one image
+        return (bytes.startsWith(QByteArray("\0\0\1\0", 4)) || bytes.startsWith(QByteArray("\0\0\2\0", 4))) &&
+               bytes.size() >= 6 && (bytes[4] != 0 || bytes[5] != 0);
+    return true;
+}
+
+}  // namespace
+
 Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, const DecodeLimits& limits)
 {
     if (bytes.isEmpty()) {
@@ -172,6 +197,17 @@ Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, c
     reader.setDecideFormatFromContent(true);
     if (!reader.canRead()) {
         return fail(name, unknownFormatMessage(name));
+    }
+    // Some plugins claim files that are not theirs (the ICO reader takes a TGA, which has no signature, for one
+    // of its own): when the content lacks the claimed format's signature and the name's suffix names another
+    // format Qt reads, the suffix decides.
+    const QByteArray suffix = QFileInfo(name).suffix().toLower().toLatin1();
+    if (!hasSignatureOf(bytes, reader.format()) && !suffix.isEmpty() && suffix != reader.format() &&
+        QImageReader::supportedImageFormats().contains(suffix)) {
+        buffer.seek(0);
+        reader.setDevice(&buffer);
+        reader.setFormat(suffix);
+        reader.setDecideFormatFromContent(false);
     }
     const QByteArray format = reader.format();
 

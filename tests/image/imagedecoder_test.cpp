@@ -85,6 +85,29 @@ TEST(ImageDecoder, FailuresSayWhichFileAndWhy)
     }
 }
 
+// A true-colour TGA starts with bytes that look like a cursor header to Qt's ICO reader (0 0 2 0); the signature
+// check and the suffix give it to the TGA reader. Built here: an 18-byte header, bottom-up BGR rows, the footer.
+TEST(ImageDecoder, ATgaIsNotTakenForAnIcon)
+{
+    if (!QImageReader::supportedImageFormats().contains("tga"))
+        GTEST_SKIP() << "no TGA plugin (qt6-image-formats-plugins)";
+    const int width = 5, height = 3;
+    QByteArray tga(18, '\0');
+    tga[2] = 2;  // uncompressed true colour
+    tga[12] = char(width);
+    tga[14] = char(height);
+    tga[16] = 24;
+    for (int y = height - 1; y >= 0; --y)
+        for (int x = 0; x < width; ++x)
+            tga.append(char(10 * y)).append(char(40 * x)).append(char(200));  // B, G, R
+    tga.append(QByteArray(8, '\0')).append("TRUEVISION-XFILE.").append('\0');  // TGA 2.0 footer (Qt wants it)
+    auto image = decodeImageData(tga, QStringLiteral("photo.tga"));
+    ASSERT_TRUE(image) << image.message();
+    ASSERT_EQ(image->size(), QSize(width, height));
+    EXPECT_EQ(image->pixelColor(4, 2), QColor(200, 160, 20));
+    EXPECT_EQ(image->pixelColor(0, 0), QColor(200, 0, 0));
+}
+
 TEST(ImageDecoder, MissingFileIsNamed)
 {
     const Expected<QImage> decoded = decodeImageFile(QStringLiteral("/nonexistent/folder/holiday.png"));
