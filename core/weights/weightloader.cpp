@@ -111,6 +111,29 @@ Expected<LoadReport> applyStateDict(NetworkImpl& net, const StateDict& sd, const
             return makeError(ErrorKind::Weights, message);
         }
 
+        // Values no trained network holds: they would give "nan%" predictions rather than an error.
+        std::vector<std::string> nonFinite;
+        std::vector<std::string> negativeVariance;
+        for (const auto& [name, tensor] : sd) {
+            if (!tensor.is_floating_point())
+                continue;
+            if (!torch::isfinite(tensor).all().item<bool>())
+                nonFinite.push_back(name);
+            else if (name.size() > 12 && name.compare(name.size() - 12, 12, ".running_var") == 0 &&
+                     (tensor < 0).any().item<bool>())
+                negativeVariance.push_back(name);
+        }
+        if (!nonFinite.empty())
+            return makeError(ErrorKind::Weights,
+                             fileName + " holds NaN or infinite values in " +
+                                 listText(nonFinite.size(), "tensor", nonFinite) +
+                                 "; the file is damaged or not a trained checkpoint");
+        if (!negativeVariance.empty())
+            return makeError(ErrorKind::Weights,
+                             fileName + " holds a negative BatchNorm variance in " +
+                                 listText(negativeVariance.size(), "tensor", negativeVariance) +
+                                 "; the file is damaged or not a trained checkpoint");
+
         torch::NoGradGuard noGrad;
         for (const auto& [name, tensor] : sd) {
             byName.at(name).copy_(tensor);

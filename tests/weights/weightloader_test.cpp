@@ -2,6 +2,8 @@
 
 #include "tests/weights/fixtureutil.h"
 
+#include <cmath>
+
 namespace convlens {
 namespace {
 
@@ -101,6 +103,46 @@ TEST(WeightLoader, ReportsMissingKeys)
     auto report = applyStateDict(*net, sd, "/somewhere/small.pth");
     ASSERT_FALSE(report.ok());
     EXPECT_NE(report.message().find("small.pth does not fit small: 1 missing key (conv.weight)"), std::string::npos)
+        << report.message();
+}
+
+// A checkpoint holding NaN or infinity, or a negative BatchNorm variance, is refused: it would give "nan%"
+// predictions. Nothing of it reaches the network.
+TEST(WeightLoader, RefusesNonFiniteValuesAndNegativeVariances)
+{
+    auto net = std::make_shared<SmallNet>();
+    const torch::Tensor before = net->named_parameters()["fc.weight"].clone();
+    for (const double bad : {std::nan(""), HUGE_VAL}) {
+        StateDict sd = expectedStateDict("small");
+        for (auto& [name, tensor] : sd)
+            if (name == "fc.weight") {
+                tensor = tensor.clone();
+                tensor.view(-1)[1] = bad;
+            }
+        auto report = applyStateDict(*net, sd, "/somewhere/small.pth");
+        ASSERT_FALSE(report.ok());
+        EXPECT_EQ(report.kind(), ErrorKind::Weights);
+        EXPECT_NE(report.message().find("small.pth holds NaN or infinite values in 1 tensor (fc.weight)"),
+                  std::string::npos)
+            << report.message();
+        EXPECT_TRUE(torch::equal(net->named_parameters()["fc.weight"], before));
+    }
+
+    auto densenet = std::make_shared<TinyDensenet>("densenet121");
+    StateDict sd;
+    for (const auto& item : densenet->named_parameters())
+        sd.emplace_back(item.key(), item.value().detach().clone());
+    for (const auto& item : densenet->named_buffers())
+        sd.emplace_back(item.key(), item.value().clone());
+    ASSERT_TRUE(applyStateDict(*densenet, sd, "dense.pth").ok());
+    for (auto& [name, tensor] : sd)
+        if (name == "features.denseblock1.denselayer1.norm1.running_var")
+            tensor[0] = -1.0;
+    auto report = applyStateDict(*densenet, sd, "dense.pth");
+    ASSERT_FALSE(report.ok());
+    EXPECT_NE(report.message().find("negative BatchNorm variance in 1 tensor "
+                                    "(features.denseblock1.denselayer1.norm1.running_var)"),
+              std::string::npos)
         << report.message();
 }
 
