@@ -50,7 +50,7 @@ int main(int argc, char* argv[])
     options.userRegistry = parser.value(registry);
     options.openSampleOnFirstStart = parser.positionalArguments().isEmpty() && !parser.isSet(screenshots);
     convlens::MainWindow window(options);
-    window.show();
+    window.showFitted();
 
     const QStringList compareIds = parser.value(compare).split(QLatin1Char(','), Qt::SkipEmptyParts);
     QObject::connect(&window, &convlens::MainWindow::ready, &window, [&] {

@@ -135,7 +135,7 @@ void ChannelViewDialog::render()
     setWindowTitle(tr("%1 · channel %2").arg(layerName).arg(tile.channel));
     mTitle->setText(tr("%1 · channel %2").arg(layerName).arg(tile.channel));
 
-    const QImage coloured = colourise(tile.image, mColormap->currentIndex());
+    const QImage coloured = colourise(TileModel::tileImage(tile, mSharedScale), mColormap->currentIndex());
     const int longest = std::max(1, std::max(coloured.width(), coloured.height()));
     if (longest <= kViewSide) {
         const int factor = kViewSide / longest;

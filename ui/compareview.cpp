@@ -3,9 +3,14 @@
 #include "core/inspect/camscale.h"
 #include "core/inspect/guidedimage.h"
 #include "core/inspect/methodcatalogue.h"
+#include "ui/colorbarwidget.h"
+#include "ui/explanationview.h"
+#include "ui/jobstatuswidget.h"
+#include "ui/tilemodel.h"
 
 #include <QFrame>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPainter>
 #include <QProgressBar>
@@ -53,7 +58,8 @@ public:
     {
         mProgress->show();
         mProgress->setValue(static_cast<int>(fraction * 1000 + 0.5));
-        mProgress->setFormat(stage.isEmpty() ? QStringLiteral("%p%") : stage + QStringLiteral(" · %p%"));
+        mProgress->setFormat(stage.isEmpty() ? QStringLiteral("%p%")
+                                             : JobStatusWidget::displayStage(stage) + QStringLiteral(" · %p%"));
     }
     void setError(const QString& message)
     {
@@ -90,8 +96,8 @@ private:
         if (mComposed.isNull())
             return;
         const int side = std::max(64, std::min(mImage->width(), mImage->height()));
-        mImage->setPixmap(QPixmap::fromImage(
-            mComposed.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        mImage->setPixmap(
+            QPixmap::fromImage(mComposed.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
     }
 
     QLabel* mTitle = nullptr;
@@ -112,6 +118,16 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent)
     mGrid = new QGridLayout;
     mGrid->setSpacing(8);
     outer->addLayout(mGrid, 1);
+    // One bar for the grid, on its own row: the shared scale is what makes the cells comparable.
+    auto* legend = new QHBoxLayout;
+    mColorBar = new ColorBarWidget(this);
+    mColorBar->setMinimumWidth(140);
+    mColorBar->setMaximumWidth(420);
+    mColorBar->hide();
+    legend->addStretch(1);
+    legend->addWidget(mColorBar, 4);
+    legend->addStretch(1);
+    outer->addLayout(legend);
 }
 
 void CompareView::setModels(const std::vector<std::pair<QString, QString>>& idsAndNames)
@@ -226,7 +242,8 @@ void CompareView::refresh()
     int classIndex = mClass;
     if (classIndex < 0)
         for (const QString& id : mOrder)
-            if (auto it = mResults.find(id); it != mResults.end() && it->second && !it->second->prediction.top.empty()) {
+            if (auto it = mResults.find(id);
+                it != mResults.end() && it->second && !it->second->prediction.top.empty()) {
                 classIndex = it->second->prediction.top.front().index;
                 break;
             }
@@ -237,6 +254,18 @@ void CompareView::refresh()
             if (const CamResult* cam = it->second->findCam(mMethod, classIndex))
                 cams.push_back(cam);
     const CamScale shared = sharedCamScale(cams);
+    // Guided methods are images of their own; the bar is for the layer maps.
+    const bool layerMaps =
+        std::any_of(cams.begin(), cams.end(), [](const CamResult* cam) { return cam->guided.empty(); });
+    mColorBar->setColormap(mColormap);
+    mColorBar->setVisible(layerMaps);
+    if (mSharedScale) {
+        mColorBar->setLabels(TileModel::formatValue(shared.low), TileModel::formatValue(shared.high));
+        mColorBar->setCaption(tr("one scale for every model"));
+    } else {
+        mColorBar->setLabels(tr("low"), tr("high"));
+        mColorBar->setCaption(tr("each model on its own scale"));
+    }
 
     for (const QString& id : mOrder) {
         const auto it = mResults.find(id);
@@ -262,21 +291,24 @@ void CompareView::refresh()
                 const std::vector<float> heatmap = mSharedScale ? scaledHeatmap(*cam, shared) : cam->heatmap;
                 composed = overlayHeatmap(result.input, heatmap, cam->heatmapSize, mColormap, mOpacity);
             }
-            html += tr("<small>%1 for <b>%2</b> at %3 · confidence %4 → %5")
-                        .arg(methodName(mMethod), QString::fromStdString(cam->label).toHtmlEscaped(),
-                             QString::fromStdString(cam->layer).toHtmlEscaped())
+            const QString layer = QString::fromStdString(cam->layer).toHtmlEscaped();
+            html += (ExplanationView::mapDependsOnClass(mMethod)
+                         ? tr("<small>%1 for <b>%2</b> at %3")
+                               .arg(methodName(mMethod), QString::fromStdString(cam->label).toHtmlEscaped(), layer)
+                         : tr("<small>%1 at %2 (the same for every class)").arg(methodName(mMethod), layer)) +
+                    tr(" · confidence %1 → %2")
                         .arg(cam->faithfulness.confidence, 0, 'f', 3)
                         .arg(cam->faithfulness.maskedConfidence, 0, 'f', 3);
             if (mSharedScale && cam->guided.empty() && shared.high > shared.low && !cam->grid.empty()) {
                 // How strong this map is on the shared scale: its peak as a share of the strongest map's.
                 const float peak = *std::max_element(cam->grid.begin(), cam->grid.end());
-                html += tr(" · peak %1% of the shared scale").arg(100.0 * (peak - shared.low) / (shared.high - shared.low), 0, 'f', 0);
+                html += tr(" · peak %1% of the shared scale")
+                            .arg(100.0 * (peak - shared.low) / (shared.high - shared.low), 0, 'f', 0);
             }
             html += QStringLiteral("</small>");
         } else if (classIndex >= 0) {
-            html += tr("<small>No %1 map for class %2 in this result.</small>")
-                        .arg(methodName(mMethod))
-                        .arg(classIndex);
+            html +=
+                tr("<small>No %1 map for class %2 in this result.</small>").arg(methodName(mMethod)).arg(classIndex);
         }
         mCells[id]->show(composed, html);
     }

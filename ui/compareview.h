@@ -19,6 +19,8 @@ class QLabel;
 
 namespace convlens {
 
+class ColorBarWidget;
+
 class CompareCell;
 
 class CompareView : public QWidget {
@@ -47,12 +49,15 @@ public:
     bool hasOverlay(const QString& modelId) const;
     QImage cellImage(const QString& modelId) const;
     ResultPtr result(const QString& modelId) const;
+    // The colour bar under the grid: shown while a cell shows a map; says whether the maps share one scale.
+    ColorBarWidget* colorBar() const { return mColorBar; }
 
 private:
     void refresh();
 
     QGridLayout* mGrid = nullptr;
     QLabel* mHint = nullptr;
+    ColorBarWidget* mColorBar = nullptr;
     std::vector<QString> mOrder;
     std::map<QString, CompareCell*> mCells;
     std::map<QString, ResultPtr> mResults;

@@ -19,27 +19,34 @@ ExplanationView::ExplanationView(QLabel* banner, QWidget* parent) : QWidget(pare
     layout->setSpacing(6);
     mOverlay = new OverlayView(this);
     mOverlay->setPlaceholder(tr("Drop a photo or a folder here, or use File ▸ Open."));
+    // The colour bar on a row of its own, as wide as the image area allows up to a readable length, so a long
+    // caption never squeezes it.
     auto* legend = new QHBoxLayout;
     mColorBar = new ColorBarWidget(this);
     mColorBar->setLabels(tr("low"), tr("high"));
     mColorBar->setMinimumWidth(140);
+    mColorBar->setMaximumWidth(420);
+    mColorBar->hide();  // until there is a map to read it against
+    legend->addStretch(1);
+    legend->addWidget(mColorBar, 4);
+    legend->addStretch(1);
     mCaption = new QLabel(this);
     mCaption->setWordWrap(true);
+    mCaption->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
     mCaption->setTextFormat(Qt::RichText);
     mCaption->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    legend->addWidget(mColorBar, 1);
-    legend->addSpacing(12);
-    legend->addWidget(mCaption, 2);
     banner->setParent(this);
     layout->addWidget(banner);
     layout->addWidget(mOverlay, 1);
     layout->addLayout(legend);
+    layout->addWidget(mCaption);
 }
 
 void ExplanationView::showResult(const ResultPtr& result, const QString& method, int classIndex, bool oneScale)
 {
     if (!result) {
         mCaption->clear();
+        mColorBar->hide();
         return;
     }
     const CamResult* cam = result->findCam(method, classIndex);
@@ -47,6 +54,7 @@ void ExplanationView::showResult(const ResultPtr& result, const QString& method,
         // The session has asked for this method's maps; the photo shows meanwhile.
         mOverlay->setImage(result->input);
         mOverlay->setHeatmap({}, 0);
+        mColorBar->hide();
         mCaption->setText(tr("No %1 map for this class yet.").arg(methodName(method)));
         return;
     }
@@ -68,18 +76,34 @@ void ExplanationView::showResult(const ResultPtr& result, const QString& method,
     }
     mColorBar->setVisible(cam->guided.empty());
     const Faithfulness& f = cam->faithfulness;
-    mCaption->setText(tr("<b>%1</b> for <b>%2</b> at <code>%3</code> &nbsp;·&nbsp; confidence %4 → %5 on "
-                         "image × map (%6)")
-                          .arg(methodName(method), QString::fromStdString(cam->label).toHtmlEscaped(),
-                               QString::fromStdString(cam->layer).toHtmlEscaped())
+    const QString label = QString::fromStdString(cam->label).toHtmlEscaped();
+    const QString layer = QString::fromStdString(cam->layer).toHtmlEscaped();
+    const QString what =
+        mapDependsOnClass(method)
+            ? tr("<b>%1</b> for <b>%2</b> at <code>%3</code>").arg(methodName(method), label, layer)
+            : tr("<b>%1</b> at <code>%2</code> (the same map for every class)").arg(methodName(method), layer);
+    const QString confidence = mapDependsOnClass(method) ? tr("confidence") : tr("confidence in <b>%1</b>").arg(label);
+    mCaption->setText(tr("%1 &nbsp;·&nbsp; %2 %3 → %4 on image × map (%5)")
+                          .arg(what, confidence)
                           .arg(f.confidence, 0, 'f', 3)
                           .arg(f.maskedConfidence, 0, 'f', 3)
                           .arg(f.increase > 0 ? tr("increase") : tr("drop %1").arg(f.drop, 0, 'f', 3)));
 }
 
+QString ExplanationView::caption() const
+{
+    return mCaption->text();
+}
+
+bool ExplanationView::mapDependsOnClass(const QString& method)
+{
+    return method != QStringLiteral("eigencam");
+}
+
 void ExplanationView::clear()
 {
     mOverlay->setHeatmap({}, 0);
+    mColorBar->hide();
     mCaption->clear();
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // ExplanationView: the main view's centre — the "untrained weights" banner, the image with the chosen method's
 // map for the chosen class over it (or a guided method's own image), the colour bar and a line saying what the
-// map is and how faithful it is. Shows a result; asks for nothing. GUI thread only.
+// map is and how faithful it is, each on its own row (the colour bar keeps its width whatever the caption says). Shows
+// a result; asks for nothing. GUI thread only.
 
 #include "core/jobs/job.h"
 #include "core/report/colormap.h"
@@ -32,6 +33,12 @@ public:
     void setOpacity(float opacity);
 
     OverlayView* overlay() const { return mOverlay; }
+    ColorBarWidget* colorBar() const { return mColorBar; }
+    QString caption() const;  // the line under the image, as rich text (tests)
+
+    // Whether `method`'s map changes with the class explained: every method but EigenCAM (the first principal
+    // component of the layer's activations, whatever the class), so its caption names no class.
+    static bool mapDependsOnClass(const QString& method);
 
 private:
     OverlayView* mOverlay = nullptr;

@@ -33,7 +33,12 @@ FeatureMapGrid::FeatureMapGrid(QWidget* parent) : QWidget(parent)
         tr("One grey scale for the whole layer, so tiles compare with each other. Off: each tile uses its own "
            "range, which shows the pattern of weak channels too."));
     connect(mShared, &QCheckBox::toggled, this, [this](bool shared) {
+        // A redraw: the result holds both scalings of every tile.
         mModel->setSharedScale(shared);
+        if (mDialog && mDialog->isVisible() && mModel->layer())
+            for (size_t i = 0; i < mModel->layer()->tiles.size(); ++i)
+                if (mModel->layer()->tiles[i].channel == mDialog->channel())
+                    mDialog->setChannel(mResult, mModel->layer(), static_cast<int>(i), shared);
         Q_EMIT sharedScaleToggled(shared);
     });
 
@@ -58,6 +63,8 @@ FeatureMapGrid::FeatureMapGrid(QWidget* parent) : QWidget(parent)
     mView->viewport()->setAttribute(Qt::WA_Hover);
     mView->setItemDelegate(new TileDelegate(mView));
     mView->setModel(mModel);
+    // At least one whole row of tiles with their labels: a small window scrolls the dock, never cuts the tiles.
+    mView->setMinimumHeight(TileDelegate::cellSize(font()).height() + 2 * mView->frameWidth() + 8);
     mView->setAccessibleName(tr("Feature map tiles"));
     connect(mView, &QListView::clicked, this, &FeatureMapGrid::openTile);
     auto* openAction = new QAction(tr("Open channel"), mView);

@@ -27,7 +27,8 @@ public:
     void clear();
     QString layer() const { return mLayer; }
     int tileCount() const;
-    // Whether "shared scale" is checked (the caller re-runs the analysis with sharedTileScale).
+    // Whether "shared scale" is checked: the tiles drawn on the layer's scale (ChannelTile::sharedImage), else each
+    // on its own. Toggling redraws; sharedScaleToggled tells the session, which keeps the choice.
     bool sharedScale() const;
     void setSharedScale(bool shared);  // does not emit
     // The large channel view, once a tile has been opened (for tests); owned by this widget.

@@ -1,5 +1,6 @@
 #include "ui/jobstatuswidget.h"
 
+#include "core/inspect/methodcatalogue.h"
 #include "core/jobs/jobservice.h"
 
 #include <QHBoxLayout>
@@ -88,7 +89,16 @@ void JobStatusWidget::onProgress(JobId id, double fraction, const QString& stage
     if (it == mRows.end())
         return;
     it->second.bar->setValue(static_cast<int>(fraction * 1000.0 + 0.5));
-    it->second.bar->setFormat(stage.isEmpty() ? QStringLiteral("%p%") : stage + QStringLiteral(" · %p%"));
+    it->second.bar->setFormat(stage.isEmpty() ? QStringLiteral("%p%") : displayStage(stage) + QStringLiteral(" · %p%"));
+}
+
+QString JobStatusWidget::displayStage(const QString& stage)
+{
+    // The engine's stage names are ids (core/inspect/analyzer.cpp: "cam " + method id).
+    const QString camPrefix = QStringLiteral("cam ");
+    if (stage.startsWith(camPrefix))
+        return methodName(stage.mid(camPrefix.size()));
+    return stage;
 }
 
 void JobStatusWidget::removeRow(JobId id)

@@ -33,6 +33,10 @@ public:
     // Jobs get their row when they are submitted through here, so the row can show a label.
     void track(JobId id, const QString& label);
 
+    // A job's progress stage as the user reads it: the engine's "cam guidedgradcam" names its method by the
+    // catalogue's display name ("Guided Grad-CAM"); other stages are shown as they are. Any thread.
+    static QString displayStage(const QString& stage);
+
 private:
     struct Row {
         QWidget* widget = nullptr;

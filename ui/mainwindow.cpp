@@ -103,6 +103,17 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMai
 
 MainWindow::~MainWindow() = default;
 
+void MainWindow::showFitted()
+{
+    // The frame's size is known only once shown; a title bar and borders take well under this allowance.
+    const QSize frameAllowance(16, 48);
+    const QSize available = screen() ? screen()->availableGeometry().size() : QSize(1440, 900) + frameAllowance;
+    if (available.width() < 1440 + frameAllowance.width() || available.height() < 900 + frameAllowance.height())
+        showMaximized();
+    else
+        show();
+}
+
 // ---------------------------------------------------------------------------------------------------- layout
 
 void MainWindow::buildLayout()
@@ -168,10 +179,11 @@ void MainWindow::buildLayout()
     mImages->setViewMode(QListView::ListMode);
     mImages->setIconSize(QSize(48, 48));
     mImages->setUniformItemSizes(true);
-    connect(mImages, &QListWidget::itemActivated, this,
-            [this](QListWidgetItem* item) { openImage(item->data(Qt::UserRole).toString()); });
-    connect(mImages, &QListWidget::itemClicked, this,
-            [this](QListWidgetItem* item) { openImage(item->data(Qt::UserRole).toString()); });
+    // Selection = shown: a click, the arrow keys or Home/End show the image selected.
+    connect(mImages, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
+        if (item && item->data(Qt::UserRole).toString() != mSession->imagePath())
+            openImage(item->data(Qt::UserRole).toString());
+    });
     mPredictions = new PredictionList(this);
     connect(mPredictions, &PredictionList::classSelected, this, &MainWindow::selectClass);
     mDiagram = new NetworkDiagram(this);
@@ -183,8 +195,14 @@ void MainWindow::buildLayout()
     mWeightsPanel = new WeightsPanel(this);
     // The panel edits the session's settings in place; the session saves them and re-runs what they affect.
     connect(mWeightsPanel, &WeightsPanel::weightsChanged, mSession, &AnalysisSession::settingsEdited);
-    connect(mWeightsPanel, &WeightsPanel::downloadFailed, this,
-            [this](const QString&, const QString& message) { showError(message); });
+    // Offline, the failure says exactly which file to put where (the resolver's folders), so the user can copy it.
+    connect(mWeightsPanel, &WeightsPanel::downloadFailed, this, [this](const QString& modelId, const QString& message) {
+        const QString where = mSession->missingWeightsMessage(modelId);
+        mMessages->show(MessageBar::Level::Error,
+                        where.isEmpty() ? message : tr("%1\nWithout a network: %2 Then press F5.").arg(message, where),
+                        {{tr("Try Again"), [this, modelId] { mWeightsPanel->startDownload(modelId); }},
+                         {tr("Set a Mirror…"), [this] { editSettings(); }}});
+    });
 
     auto* left = addDock(QStringLiteral("predictions"), tr("Predictions"), withBanner(mPredictions), Qt::LeftDockWidgetArea);
     auto* images = addDock(QStringLiteral("images"), tr("Images"), mImages, Qt::LeftDockWidgetArea);
@@ -254,7 +272,12 @@ void MainWindow::buildActions()
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     file->addSeparator();
     QAction* settings = file->addAction(tr("&Settings…"), this, &MainWindow::editSettings);
-    settings->setShortcut(QKeySequence::Preferences);
+    // Ctrl+, everywhere (the README's), beside the platform's own preferences key where it has one.
+    QList<QKeySequence> settingsKeys{QKeySequence(Qt::CTRL | Qt::Key_Comma)};
+    for (const QKeySequence& key : QKeySequence::keyBindings(QKeySequence::Preferences))
+        if (!settingsKeys.contains(key))
+            settingsKeys << key;
+    settings->setShortcuts(settingsKeys);
     settings->setMenuRole(QAction::PreferencesRole);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -358,6 +381,8 @@ void MainWindow::connectSession()
     });
     connect(s, &AnalysisSession::problem, this, &MainWindow::showError);
     connect(s, &AnalysisSession::imagesOpened, this, [this](const QStringList& images) {
+        // The session shows the first image already; filling the list must not open another.
+        const QSignalBlocker blocker(mImages);
         mImages->clear();
         for (const QString& image : images) {
             auto* item = new QListWidgetItem(QFileInfo(image).fileName(), mImages);
@@ -373,8 +398,15 @@ void MainWindow::connectSession()
             if (!thumbs[i].isNull())
                 mImages->item(i)->setIcon(QPixmap::fromImage(thumbs[i]));
     });
-    connect(s, &AnalysisSession::imageChanged, this,
-            [this](const QString& name) { setWindowTitle(QStringLiteral("%1 — ConvLens").arg(name)); });
+    connect(s, &AnalysisSession::imageChanged, this, [this](const QString& name) {
+        setWindowTitle(QStringLiteral("%1 — ConvLens").arg(name));
+        // The list selects the image shown, whoever opened it (the list, Open Recent, a batch row).
+        const QSignalBlocker blocker(mImages);
+        mImages->setCurrentRow(-1);
+        for (int row = 0; row < mImages->count(); ++row)
+            if (mImages->item(row)->data(Qt::UserRole).toString() == mSession->imagePath())
+                mImages->setCurrentRow(row);
+    });
     connect(s, &AnalysisSession::recentFilesChanged, this, &MainWindow::rebuildRecentMenu);
     connect(s, &AnalysisSession::modelChanged, this, &MainWindow::onModelChanged);
     connect(s, &AnalysisSession::methodChanged, this, [this](const QString& method) {
@@ -531,10 +563,19 @@ void MainWindow::showResult(const ResultPtr& result)
     mDiagram->selectBlock(mSession->layer());
 
     const auto total = result->timingsMs.find("total");
-    statusBar()->showMessage(total == result->timingsMs.end()
-                                 ? tr("Served from the cache")
-                                 : tr("Analysed in %1 ms").arg(total->second, 0, 'f', 0),
-                             6000);
+    if (mSession->resultFromCache() || total == result->timingsMs.end())
+        // The stored timings are those of the first analysis, not of this answer.
+        statusBar()->showMessage(mSession->resultWaitMs() >= 0
+                                     ? tr("From the cache in %1 ms").arg(mSession->resultWaitMs())
+                                     : tr("From the cache"),
+                                 6000);
+    else
+        statusBar()->showMessage(tr("Analysed in %1 ms").arg(total->second, 0, 'f', 0), 6000);
+    // A result of this model: its missing-weights message is answered.
+    if (mWeightsMessage) {
+        mMessages->dismiss(mWeightsMessage);
+        mWeightsMessage = 0;
+    }
     Q_EMIT resultShown();
 }
 
@@ -577,19 +618,25 @@ void MainWindow::showAnalysisError(ErrorKind kind, const QString& message)
 void MainWindow::showMissingWeights(const QString& modelId, const QString& message)
 {
     const QString name = mSession->modelName(modelId);
-    mMessages->show(MessageBar::Level::Warning, tr("%1 has no weights yet.\n%2").arg(name, message),
-                    {{tr("Weights Panel…"), [this] { showDock(mWeightsPanel); }},
-                     {tr("Download"),
-                      [this, modelId] {
-                          showDock(mWeightsPanel);
-                          mWeightsPanel->startDownload(modelId);
-                      }},
-                     {tr("Explore Untrained"), [this, modelId] {
-                          // The panel records it in the session's settings, whose re-run follows.
-                          mWeightsPanel->setUntrainedAllowed(modelId, true);
-                      }}});
+    // Download first: on a first start this is what stands between the user and real predictions.
+    mWeightsMessage = mMessages->show(
+        MessageBar::Level::Warning, tr("%1 needs its trained weights to show real predictions.\n%2").arg(name, message),
+        {{tr("Download"),
+          [this, modelId] {
+              // The panel shows the progress (bytes, rate, cancel); the analysis follows by itself.
+              showDock(mWeightsPanel);
+              mWeightsPanel->startDownload(modelId);
+          }},
+         {tr("Weights Panel…"), [this] { showDock(mWeightsPanel); }},
+         {tr("Explore Untrained"), [this, modelId] {
+              // The panel records it in the session's settings, whose re-run follows.
+              mWeightsPanel->setUntrainedAllowed(modelId, true);
+          }}});
+    // Says what to do by itself: the message above may be closed while this stays.
     if (!mSession->result())
-        mOverlay->setPlaceholder(tr("%1 needs its weights: see the message above.").arg(name));
+        mOverlay->setPlaceholder(tr("%1 has no weights yet.\nDownload them, or choose a checkpoint\nin the Weights "
+                                    "panel (View ▸ Weights).")
+                                     .arg(name));
 }
 
 void MainWindow::showDock(QWidget* widget, int size)

@@ -65,6 +65,10 @@ public:
     explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    // Shows the window at the size it was designed for (1440×900), or maximised where that and its frame do not
+    // fit the screen (a 1280×720 or 1366×768 laptop), so the frame and the status bar stay on the screen.
+    void showFitted();
+
     // What the menus do: forwarded to the session (core/session/analysissession.h), which says what changed.
     // Opens image files and folders (their images, sorted); the first image is analysed.
     // Image files open in the main view; a folder among the paths runs them as a batch (as dropping does).
@@ -99,6 +103,7 @@ public:
 
     AnalysisSession* session() const { return mSession; }
     OverlayView* overlayView() const { return mOverlay; }
+    ExplanationView* explanationView() const { return mExplanation; }
     PredictionList* predictionList() const { return mPredictions; }
     FeatureMapGrid* featureGrid() const { return mGrid; }
     NetworkDiagram* diagram() const { return mDiagram; }
@@ -107,6 +112,7 @@ public:
     JobService* jobService() const { return mSession->jobs(); }
     WeightsPanel* weightsPanel() const { return mWeightsPanel; }
     JobStatusWidget* jobStatus() const { return mJobStatus; }
+    QListWidget* imageList() const { return mImages; }  // the Images dock's list
     BatchView* batchView() const { return mBatchView; }
     ExemplarsDialog* exemplarsDialog() const { return mExemplars; }  // once a channel's examples were shown
 
@@ -171,6 +177,7 @@ private:
     QAction* mBatchAction = nullptr;
     std::map<QString, bool> mDocksBeforeBatch;
     MessageBar* mMessages = nullptr;
+    int mWeightsMessage = 0;  // the message bar's "has no weights yet" entry; 0 when none
     QLabel* mBanner = nullptr;
     std::vector<QLabel*> mBanners;  // every view's "untrained weights" banner
     ExplanationView* mExplanation = nullptr;

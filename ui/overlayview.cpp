@@ -93,6 +93,11 @@ void OverlayView::setPlaceholder(const QString& text)
         recompose();
 }
 
+QString OverlayView::placeholder() const
+{
+    return mPlaceholder->text();
+}
+
 void OverlayView::setHeatmap(const std::vector<float>& heatmap, int size)
 {
     if (size <= 0 || heatmap.size() != static_cast<size_t>(size) * static_cast<size_t>(size)) {

@@ -25,6 +25,7 @@ public:
     // The RGB image (the network's crop). A null image clears the view and shows `placeholder`.
     void setImage(const QImage& rgb);
     void setPlaceholder(const QString& text);
+    QString placeholder() const;  // the text shown when there is no image
     // size×size values in [0,1]; an empty vector removes the overlay.
     void setHeatmap(const std::vector<float>& heatmap, int size);
     void setColormap(Colormap map);

@@ -25,6 +25,45 @@ QString PredictionDelegate::percentText(float probability)
     return QStringLiteral("%1 %").arg(percent, 0, 'f', percent >= 10.0 ? 1 : 2);
 }
 
+namespace {
+
+// The row's parts, from its rectangle: rank, label and figure on the first line.
+struct RowLayout {
+    QRect rank, label, percent;
+};
+
+RowLayout layoutRow(const QFontMetrics& metrics, const QRect& row, const QString& percent)
+{
+    RowLayout layout;
+    const int rankWidth = metrics.horizontalAdvance(QStringLiteral("00"));
+    // Only the room this row's figure takes (right-aligned, so the column still lines up): the name gets the rest.
+    const int percentWidth = metrics.horizontalAdvance(percent);
+    const int textTop = row.top() + kPadY;
+    layout.rank = QRect(row.left() + kPadX, textTop, rankWidth, metrics.height());
+    const int contentLeft = layout.rank.right() + 1 + kPadX;
+    layout.percent = QRect(row.right() - kPadX - percentWidth, textTop, percentWidth, metrics.height());
+    layout.label = QRect(contentLeft, textTop, layout.percent.left() - 8 - contentLeft, metrics.height());
+    return layout;
+}
+
+QFont labelFont(const QFont& font, int rank)
+{
+    QFont bold = font;
+    if (rank == 1)
+        bold.setWeight(QFont::DemiBold);
+    return bold;
+}
+
+}  // namespace
+
+QString PredictionDelegate::shownLabel(const QFont& font, const QString& label, const QString& percent, int rowWidth,
+                                       int rank)
+{
+    const RowLayout layout = layoutRow(QFontMetrics(font), QRect(0, 0, rowWidth, 40), percent);
+    // Cut in the middle only when it really does not fit; the row's tooltip has the full name.
+    return QFontMetrics(labelFont(font, rank)).elidedText(label, Qt::ElideMiddle, layout.label.width());
+}
+
 QSize PredictionDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const
 {
     const QFontMetrics metrics(option.font);
@@ -59,25 +98,18 @@ void PredictionDelegate::paint(QPainter* painter, const QStyleOptionViewItem& op
     const QString label = index.data(Qt::DisplayRole).toString();
     const QString percent = percentText(probability);
 
-    const int rankWidth = metrics.horizontalAdvance(QStringLiteral("00"));
-    const int percentWidth = metrics.horizontalAdvance(QStringLiteral("100.0 %"));
-    const int textTop = row.top() + kPadY;
-    const QRect rankRect(row.left() + kPadX, textTop, rankWidth, metrics.height());
-    const int contentLeft = rankRect.right() + 1 + kPadX;
-    const QRect percentRect(row.right() - kPadX - percentWidth, textTop, percentWidth, metrics.height());
-    const QRect labelRect(contentLeft, textTop, percentRect.left() - 8 - contentLeft, metrics.height());
+    const RowLayout layout = layoutRow(metrics, row, percent);
+    const QRect rankRect = layout.rank, labelRect = layout.label, percentRect = layout.percent;
+    const int contentLeft = labelRect.left();
 
     painter->setFont(option.font);
     painter->setPen(palette.color(QPalette::PlaceholderText));
     painter->drawText(rankRect, Qt::AlignRight | Qt::AlignVCenter, QString::number(rank));
 
-    QFont labelFont = option.font;
-    if (rank == 1)
-        labelFont.setWeight(QFont::DemiBold);
-    painter->setFont(labelFont);
+    painter->setFont(labelFont(option.font, rank));
     painter->setPen(palette.color(QPalette::Text));
     painter->drawText(labelRect, Qt::AlignLeft | Qt::AlignVCenter,
-                      QFontMetrics(labelFont).elidedText(label, Qt::ElideRight, labelRect.width()));
+                      shownLabel(option.font, label, percent, row.width(), rank));
     painter->setFont(option.font);
     painter->drawText(percentRect, Qt::AlignRight | Qt::AlignVCenter, percent);
 

@@ -1,5 +1,6 @@
 #pragma once
-// PredictionDelegate: paints one PredictionList row: the rank, the class label (elided, full text in the tooltip),
+// PredictionDelegate: paints one PredictionList row: the rank, the class label (elided in the middle only
+// when it does not fit, full text in the tooltip),
 // the percentage right-aligned, and below the label a probability bar in the palette's highlight colour.
 // Reads the row from the roles below. GUI thread only.
 
@@ -24,6 +25,9 @@ public:
 
     // "62.3 %", "4.17 %", "<0.01 %".
     static QString percentText(float probability);
+    // The label as painted in a row `rowWidth` pixels wide beside `percent`: whole when it fits (the figure takes
+    // only its own width), else cut in the middle ("Granny…Apple"), in the rank's font (the top row is bold).
+    static QString shownLabel(const QFont& font, const QString& label, const QString& percent, int rowWidth, int rank);
 };
 
 }  // namespace convlens

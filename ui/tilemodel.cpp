@@ -32,8 +32,10 @@ void TileModel::setSharedScale(bool shared)
     if (shared == mSharedScale)
         return;
     mSharedScale = shared;
+    // A redraw from the other scaling the result carries (ChannelTile::sharedImage).
+    mPixmaps.clear();
     if (rowCount() > 0)
-        Q_EMIT dataChanged(index(0), index(rowCount() - 1), {Qt::ToolTipRole});
+        Q_EMIT dataChanged(index(0), index(rowCount() - 1), {Qt::DecorationRole, Qt::ToolTipRole});
 }
 
 int TileModel::rowCount(const QModelIndex& parent) const
@@ -74,6 +76,12 @@ QVariant TileModel::data(const QModelIndex& index, int role) const
     }
 }
 
+const QImage& TileModel::tileImage(const ChannelTile& tile, bool sharedScale)
+{
+    // A result without the second scaling (built by hand) shows the one it has.
+    return sharedScale && !tile.sharedImage.isNull() ? tile.sharedImage : tile.image;
+}
+
 QString TileModel::tileLabel(const ChannelTile& tile)
 {
     return QStringLiteral("ch %1 · %2").arg(tile.channel).arg(formatValue(tile.mean));
@@ -105,7 +113,7 @@ QString TileModel::highValueText(const LayerResult& layer, const ChannelStats& s
 QPixmap TileModel::render(int row) const
 {
     ++mRendered;
-    const QImage& image = mLayer->tiles[static_cast<size_t>(row)].image;
+    const QImage& image = tileImage(mLayer->tiles[static_cast<size_t>(row)], mSharedScale);
     if (image.isNull())
         return {};
     // Small maps (7×7, 14×14) upscale by a whole factor without smoothing, so each activation stays a crisp

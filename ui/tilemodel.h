@@ -42,6 +42,8 @@ public:
 
     // "ch 12 · 0.53"
     static QString tileLabel(const ChannelTile& tile);
+    // The tile's image on the shared (layer) scale or its own; the one it has when the other is missing.
+    static const QImage& tileImage(const ChannelTile& tile, bool sharedScale);
     // The value black and white stand for in the tile: [channel minimum, max] per channel or the layer's range
     // when shared. Texts, because the per-channel minimum is not stored (it is 0 for a sparse ReLU output).
     static QString lowValueText(const LayerResult& layer, const ChannelStats& stats, bool sharedScale);

@@ -75,7 +75,9 @@ struct Fields<ChannelStats> {
 struct ChannelTile {
     int channel = 0;
     float mean = 0.0f;
-    QImage image;  // Format_Grayscale8, the channel's H×W
+    QImage image;        // Format_Grayscale8, the channel's H×W, on the scale AnalysisOptions::sharedTileScale chose
+    QImage sharedImage;  // the same on the layer's scale [histogramMin, histogramMax], whatever the option, so a
+                         // view toggles between the two without a new analysis
 };
 
 template <>
@@ -84,6 +86,7 @@ struct Fields<ChannelTile> {
         field("channel", &ChannelTile::channel),
         field("mean", &ChannelTile::mean),
         field("image", &ChannelTile::image).omitted(),
+        field("shared_image", &ChannelTile::sharedImage).omitted(),
     };
 };
 

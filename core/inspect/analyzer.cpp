@@ -103,8 +103,9 @@ LayerResult summariseLayer(const std::string& name, const torch::Tensor& t, cons
             ChannelTile tile;
             tile.channel = c;
             tile.mean = meanV[c];
-            tile.image = options.sharedTileScale ? toGray8(t[c], layer.histogramMin, layer.histogramMax)
-                                                 : toGray8(t[c], minV[c], maxV[c]);
+            // Both scalings: 8-bit tiles cannot be rescaled exactly afterwards, and the view's toggle is a redraw.
+            tile.sharedImage = toGray8(t[c], layer.histogramMin, layer.histogramMax);
+            tile.image = options.sharedTileScale ? tile.sharedImage : toGray8(t[c], minV[c], maxV[c]);
             layer.tiles.push_back(std::move(tile));
         }
     }

@@ -314,7 +314,7 @@ void AnalysisSession::setSharedTileScale(bool shared)
     if (shared == mSharedTileScale)
         return;
     mSharedTileScale = shared;
-    requestAnalysis();
+    Q_EMIT sharedTileScaleChanged(shared);
 }
 
 void AnalysisSession::setCompareModels(const QStringList& modelIds)
@@ -371,6 +371,15 @@ bool AnalysisSession::isBusy() const
 
 // ---------------------------------------------------------------------------------------------------- requests
 
+QString AnalysisSession::missingWeightsMessage(const QString& modelId) const
+{
+    const ModelSpec* s = spec(modelId);
+    if (!s)
+        return {};
+    const WeightsStatus weights = resolveWeights(*s, mSettings.weightsChoice(modelId));
+    return weights.kind == WeightsStatus::Kind::Missing ? weights.message : QString();
+}
+
 Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, bool compare) const
 {
     auto found = findModel(modelId);
@@ -382,7 +391,8 @@ Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, b
     AnalysisOptions options;
     options.topK = std::max(1, mSettings.topK);
     options.tilesPerLayer = std::max(0, mSettings.tilesPerLayer);
-    options.sharedTileScale = mSharedTileScale;
+    // The tiles come on both scales (ChannelTile::sharedImage); the toggle picks one without a new analysis.
+    options.sharedTileScale = false;
     options.methods = {mMethod.toStdString()};
     if (compare) {
         // A cell shows one map and the top classes: a tile a layer is enough, and the class the main view
@@ -406,8 +416,7 @@ Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, b
     if (weights.kind == WeightsStatus::Kind::Missing)
         return makeError(ErrorKind::Weights, weights.message.toStdString());
     // Pasted bytes are named in messages by their name.
-    return AnalysisRequest{mImageBytes.isEmpty() ? mImagePath : mImageBytesName, mImageBytes, s, weights.path,
-                           options};
+    return AnalysisRequest{mImageBytes.isEmpty() ? mImagePath : mImageBytesName, mImageBytes, s, weights.path, options};
 }
 
 void AnalysisSession::requestAnalysis()
@@ -427,6 +436,8 @@ void AnalysisSession::requestAnalysis()
     }
     const QString label = QStringLiteral("%1 · %2").arg(modelName(mModel), imageName());
     mMainJob = mJobs->submitInteractive(kMainView, mBackend->makeWork(std::move(request.value())), label);
+    mMainClock.start();
+    mMainCached = false;
     Q_EMIT analysisStarted(mMainJob, label);
 }
 
@@ -455,6 +466,9 @@ void AnalysisSession::requestCompare()
 
 void AnalysisSession::onJobProgress(JobId id, double fraction, const QString& stage)
 {
+    // The engine's stage protocol (core/jobs/analysisrequest.h): "cached" means the result cache answered.
+    if (id == mMainJob && stage == QStringLiteral("cached"))
+        mMainCached = true;
     if (auto it = mCompareJobs.find(id); it != mCompareJobs.end())
         Q_EMIT compareCellProgress(it->second, fraction, stage);
 }
@@ -476,6 +490,8 @@ void AnalysisSession::onJobFinished(JobId id, const JobOutcome& outcome)
     mMainJob = 0;
     if (outcome.state == JobState::Succeeded) {
         mResult = outcome.result;
+        mResultFromCache = mMainCached;
+        mResultWaitMs = mMainClock.isValid() ? mMainClock.elapsed() : -1;
         // The class stays when the new result explains it; otherwise the top class is shown.
         const bool classKnown = std::any_of(mResult->prediction.top.begin(), mResult->prediction.top.end(),
                                             [this](const ClassScore& s) { return s.index == mClass; }) ||

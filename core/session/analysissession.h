@@ -15,6 +15,8 @@
 //   announced as it finishes (compareCellFinished), independently of the others.
 // - Changing the class or the method shows what the shown result already has; a map it lacks is requested.
 // - Choosing a layer that the shown result has not summarised adds it to that model's layers and re-runs.
+// - The feature maps' shared scale is a redraw: every result holds both scalings of its tiles, so requests (and
+//   the cache key) never vary with it.
 // - Failures keep what is shown: resultChanged is emitted only for a new result; errors come as analysisFailed
 //   (kind and message) or weightsMissing (the model's weights are missing and not explored untrained).
 //
@@ -30,6 +32,7 @@
 #include "core/session/appsettings.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QList>
 #include <QObject>
@@ -80,6 +83,9 @@ public:
     void setSettings(const AppSettings& settings);
     // For the weights panel, which edits the weights choices in place; call settingsEdited(modelId) after.
     AppSettings* editableSettings() { return &mSettings; }
+    // Which file `modelId` needs, where it is downloaded from and every folder it may be put in (the weights
+    // resolver's message), while its weights are missing; empty when it has them or is unknown.
+    QString missingWeightsMessage(const QString& modelId) const;
     // Saves the settings and re-runs what `modelId`'s weights affect.
     void settingsEdited(const QString& modelId);
 
@@ -93,7 +99,7 @@ public:
     void openImageBytes(const QByteArray& encoded, const QString& name);
     QStringList images() const { return mImages; }
     QString imagePath() const { return mImagePath; }  // empty for pasted bytes
-    QString imageName() const;                         // the file name, or the pasted image's name
+    QString imageName() const;                        // the file name, or the pasted image's name
     bool hasImage() const { return !mImagePath.isEmpty() || !mImageBytes.isEmpty(); }
     // Whether the file's name says it is an image Qt can read (the folder filter of openPaths).
     static bool isImageFile(const QString& path);
@@ -104,6 +110,8 @@ public:
     void selectClass(int classIndex);  // -1: the top class
     void selectLayer(const QString& block);
     void setCamTarget(const QString& block);
+    // How the feature-map tiles are drawn: each channel on its own range, or all on the layer's. A redraw: every
+    // result carries both scalings of its tiles, so nothing is re-run (sharedTileScaleChanged follows).
     void setSharedTileScale(bool shared);
     // Two or more known ids turn compare mode on and analyse the image with each; fewer turn it off.
     void setCompareModels(const QStringList& modelIds);
@@ -116,6 +124,10 @@ public:
     QString camTarget(const QString& modelId) const;  // the chosen block, else the registry's
     bool sharedTileScale() const { return mSharedTileScale; }
     ResultPtr result() const { return mResult; }
+    // Whether the shown result came from the result cache (the engine reported its "cached" stage), and how long
+    // the user waited for it: from its request to its arrival, in milliseconds (-1 before the first result).
+    bool resultFromCache() const { return mResultFromCache; }
+    qint64 resultWaitMs() const { return mResultWaitMs; }
     QStringList compareModels() const { return mCompareModels; }
     bool compareActive() const { return mCompareActive; }
 
@@ -170,6 +182,7 @@ Q_SIGNALS:
     void classChanged(int classIndex);
     void layerChanged(const QString& block);
     void camTargetChanged(const QString& modelId, const QString& block);
+    void sharedTileScaleChanged(bool shared);
     void analysisStarted(quint64 job, const QString& label);
     void resultChanged(convlens::ResultPtr result);
     void analysisFailed(convlens::ErrorKind kind, const QString& message);
@@ -218,6 +231,10 @@ private:
     bool mCompareActive = false;
 
     JobId mMainJob = 0;
+    QElapsedTimer mMainClock;  // since the main job was requested
+    bool mMainCached = false;  // the main job reported the engine's "cached" stage
+    bool mResultFromCache = false;
+    qint64 mResultWaitMs = -1;
     std::map<JobId, QString> mCompareJobs;  // job → model
     std::map<QString, std::shared_ptr<const NetworkDescription>> mDescriptions;
     std::set<QString> mDescribing;

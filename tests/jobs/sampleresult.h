@@ -54,8 +54,12 @@ inline AnalysisResult sampleResult(unsigned seed, int layers = 2, int tiles = 3,
         layer.histogramMax = 7.25f;
         layer.sparsity = 0.5f;
         layer.deadChannels = l;
-        for (int t = 0; t < tiles; ++t)
-            layer.tiles.push_back(ChannelTile{t * 3, uni(rng), noiseImage(side, side, QImage::Format_Grayscale8, rng)});
+        for (int t = 0; t < tiles; ++t) {
+            const float mean = uni(rng);
+            QImage own = noiseImage(side, side, QImage::Format_Grayscale8, rng);
+            layer.tiles.push_back(
+                ChannelTile{t * 3, mean, own, noiseImage(side, side, QImage::Format_Grayscale8, rng)});
+        }
         r.layers.push_back(std::move(layer));
     }
     CamResult cam;

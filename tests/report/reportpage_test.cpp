@@ -100,7 +100,7 @@ AnalysisResult sampleResult(const std::vector<std::string>& methods = {"gradcam"
         layer.sparsity = l == 0 ? 0.41f : 0.63f;
         layer.deadChannels = l == 0 ? 0 : 3;
         for (int t = 0; t < tiles; ++t)
-            layer.tiles.push_back(ChannelTile{37 * t + 5 * l, 2.5f - 0.2f * t, tile(side, t + 1)});
+            layer.tiles.push_back(ChannelTile{37 * t + 5 * l, 2.5f - 0.2f * t, tile(side, t + 1), tile(side, t + 1)});
         r.layers.push_back(std::move(layer));
     }
     return r;

@@ -45,6 +45,9 @@ public:
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
             if (context.isCancelled())
                 return makeError(ErrorKind::Cancelled, "cancelled");
+            // As the engine does when its result cache answers (core/jobs/analysisrequest.h).
+            if (request.imagePath.contains(QStringLiteral("cached")))
+                context.setProgress(1.0, "cached");
             if (request.imagePath.contains(QStringLiteral("broken")))
                 return makeError(ErrorKind::BadInput, request.imagePath.toStdString() + ": not an image");
             auto result = std::make_shared<AnalysisResult>();
@@ -152,7 +155,10 @@ protected:
         EXPECT_TRUE(image.save(path));
         return path;
     }
-    bool waitIdle() { return QTest::qWaitFor([this] { return !mSession->isBusy(); }, kWaitMs); }
+    bool waitIdle()
+    {
+        return QTest::qWaitFor([this] { return !mSession->isBusy(); }, kWaitMs);
+    }
 
     QTemporaryDir mDir;
     std::vector<QByteArray> mSaved;
@@ -401,6 +407,55 @@ TEST_F(SessionTest, UnknownModelsAreNamedWithTheKnownOnes)
     EXPECT_EQ(found.kind(), ErrorKind::BadInput);
     EXPECT_NE(found.message().find("'alexnet'"), std::string::npos);
     EXPECT_NE(found.message().find("resnet50"), std::string::npos);
+}
+
+TEST_F(SessionTest, TheSharedTileScaleIsARedrawNotANewAnalysis)
+{
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    const std::size_t requests = mBackend->requests().size();
+    const ResultPtr shown = mSession->result();
+    QSignalSpy started(mSession.get(), &AnalysisSession::analysisStarted);
+    QSignalSpy changed(mSession.get(), &AnalysisSession::sharedTileScaleChanged);
+    QSignalSpy submitted(mSession->jobs(), &JobService::jobStateChanged);
+
+    mSession->setSharedTileScale(true);
+    mSession->setSharedTileScale(true);  // no change, no signal
+    mSession->setSharedTileScale(false);
+    QTest::qWait(20);
+    EXPECT_EQ(started.count(), 0) << "the toggle started an analysis";
+    EXPECT_EQ(submitted.count(), 0) << "the toggle submitted a job";
+    EXPECT_EQ(mBackend->requests().size(), requests);
+    EXPECT_EQ(mSession->result(), shown);
+    ASSERT_EQ(changed.count(), 2);
+    EXPECT_TRUE(changed.at(0).at(0).toBool());
+    EXPECT_FALSE(changed.at(1).at(0).toBool());
+
+    // Requests never vary with the toggle (so the cache key does not either): every result has both scalings.
+    mSession->setSharedTileScale(true);
+    mSession->refresh();
+    ASSERT_TRUE(waitIdle());
+    EXPECT_FALSE(mBackend->requests().back().options.sharedTileScale);
+}
+
+TEST_F(SessionTest, AResultFromTheCacheSaysSoWithTheTimeItTook)
+{
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    ASSERT_NE(mSession->result(), nullptr);
+    EXPECT_FALSE(mSession->resultFromCache());
+    EXPECT_GE(mSession->resultWaitMs(), 0);
+
+    mSession->openImage(photo(QStringLiteral("cached.png")));
+    ASSERT_TRUE(waitIdle());
+    QTest::qWait(20);
+    EXPECT_TRUE(mSession->resultFromCache());
+    EXPECT_GE(mSession->resultWaitMs(), 0);
+    EXPECT_LT(mSession->resultWaitMs(), kWaitMs);
+
+    mSession->openImage(mPhotoB);
+    ASSERT_TRUE(waitIdle());
+    EXPECT_FALSE(mSession->resultFromCache()) << "the flag outlived its result";
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 #include "core/jobs/jobservice.h"
 #include "core/session/analysissession.h"
 #include "core/session/appsettings.h"
+#include "ui/colorbarwidget.h"
 #include "ui/compareview.h"
+#include "ui/explanationview.h"
+#include "ui/jobstatuswidget.h"
 #include "ui/featuremapgrid.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
@@ -16,13 +19,18 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
+#include <QStatusBar>
 #include <QClipboard>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QListWidget>
 #include <QMimeData>
+#include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -221,6 +229,9 @@ TEST_F(MainWindowTest, CompareWithTwoModelsFillsBothCells)
         EXPECT_TRUE(window->compareView()->hasOverlay(id)) << id.toStdString() << " has no map for class " << chosen;
         EXPECT_FALSE(window->compareView()->cellImage(id).isNull());
     }
+    // The shared scale has its colour bar, which says so.
+    EXPECT_TRUE(window->compareView()->colorBar()->isVisible());
+    EXPECT_GE(window->compareView()->colorBar()->width(), 140);
     window->setCompareModels({});
     EXPECT_FALSE(window->compareMode());
 }
@@ -261,11 +272,17 @@ TEST_F(MainWindowTest, MissingWeightsSayWhatToDoAndUntrainedNeedsAnExplicitChoic
     EXPECT_TRUE(message.contains(QStringLiteral("resnet18-f37072fd.pth"))) << message.toStdString();
     EXPECT_EQ(window->currentResult(), nullptr) << "a model without weights ran without the user's choice";
     EXPECT_FALSE(window->untrainedBannerShown());
+    // The placeholder says what to do by itself: it must not point at a message the user may close.
+    EXPECT_FALSE(window->overlayView()->placeholder().contains(QStringLiteral("message above")))
+        << window->overlayView()->placeholder().toStdString();
+    EXPECT_TRUE(window->overlayView()->placeholder().contains(QStringLiteral("Weights panel")));
 
     window->weightsPanel()->setUntrainedAllowed(QStringLiteral("resnet18"), true);
     ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
     EXPECT_TRUE(window->currentResult()->weights.empty());
     EXPECT_TRUE(window->untrainedBannerShown());
+    EXPECT_FALSE(window->messageBar()->texts().join(QLatin1Char('\n')).contains(QStringLiteral("has no weights")))
+        << "the missing-weights message outlived the result that answered it";
     qunsetenv("TORCH_HOME");
     qunsetenv("XDG_CACHE_HOME");
 }
@@ -292,12 +309,227 @@ TEST_F(MainWindowTest, EventLoopNeverStallsWhileAnalysesRun)
     window->setModel(QStringLiteral("resnet50"));
     window->selectLayer(QStringLiteral("layer1.0"));
     ASSERT_TRUE(QTest::qWaitFor(
-        [this] { return window->currentResult() && window->currentResult()->modelId == "resnet50"; },
-        kJobTimeoutMs));
+        [this] { return window->currentResult() && window->currentResult()->modelId == "resnet50"; }, kJobTimeoutMs));
     ASSERT_TRUE(waitIdle());
     QTest::qWait(50);
     ticker.stop();
     EXPECT_LT(longest, 100) << "the event loop stalled for " << longest << " ms";
+}
+
+TEST_F(MainWindowTest, ArrowKeysInTheImagesListShowTheImageSelected)
+{
+    const QString coffee = QStringLiteral(CONVLENS_SOURCE_DIR "/resources/samples/coffee.jpg");
+    window->openPaths({samplePhoto(), coffee});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    QListWidget* list = window->imageList();
+    ASSERT_EQ(list->count(), 2);
+    EXPECT_EQ(list->currentRow(), 0);
+    EXPECT_EQ(window->session()->imagePath(), samplePhoto());
+
+    list->setFocus();
+    QTest::keyClick(list, Qt::Key_Down);
+    EXPECT_EQ(list->currentRow(), 1);
+    EXPECT_EQ(window->session()->imagePath(), coffee) << "the selection moved but the old image stays shown";
+    ASSERT_TRUE(waitIdle());
+    QTest::keyClick(list, Qt::Key_Up);
+    EXPECT_EQ(window->session()->imagePath(), samplePhoto());
+
+    // And the other way: whatever shows an image selects it in the list.
+    window->openImage(coffee);
+    EXPECT_EQ(list->currentRow(), 1);
+    ASSERT_TRUE(waitIdle());
+}
+
+TEST_F(MainWindowTest, CtrlCommaOpensTheSettings)
+{
+    const QKeySequence ctrlComma(Qt::CTRL | Qt::Key_Comma);
+    QAction* found = nullptr;
+    int bound = 0;
+    for (QAction* action : window->findChildren<QAction*>())
+        if (action->shortcuts().contains(ctrlComma)) {
+            found = action;
+            ++bound;
+        }
+    ASSERT_NE(found, nullptr) << "nothing answers Ctrl+,";
+    EXPECT_EQ(bound, 1) << "Ctrl+, is ambiguous";
+    EXPECT_TRUE(found->text().contains(QStringLiteral("Settings"))) << found->text().toStdString();
+}
+
+TEST_F(MainWindowTest, TheSharedScaleToggleRedrawsWithoutANewAnalysis)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    const ResultPtr shown = window->currentResult();
+    ASSERT_GT(window->featureGrid()->tileCount(), 0);
+    QSignalSpy started(window->session(), &AnalysisSession::analysisStarted);
+    QSignalSpy jobs(window->jobService(), &JobService::jobStateChanged);
+    auto* box = window->featureGrid()->findChild<QCheckBox*>();
+    ASSERT_NE(box, nullptr);
+    box->click();
+    EXPECT_TRUE(window->featureGrid()->sharedScale());
+    EXPECT_TRUE(window->session()->sharedTileScale());
+    box->click();
+    QTest::qWait(50);
+    EXPECT_EQ(started.count(), 0);
+    EXPECT_EQ(jobs.count(), 0) << "the toggle started a job";
+    EXPECT_EQ(window->currentResult(), shown);
+    EXPECT_FALSE(window->session()->isBusy());
+    // Both scalings are in the result, so the redraw needs nothing else.
+    for (const LayerResult& layer : shown->layers)
+        for (const ChannelTile& tile : layer.tiles)
+            ASSERT_FALSE(tile.sharedImage.isNull()) << layer.name;
+}
+
+TEST_F(MainWindowTest, DisplayNamesNotIdsAndEigenCamNamesNoClass)
+{
+    EXPECT_EQ(JobStatusWidget::displayStage(QStringLiteral("cam guidedgradcam")), QStringLiteral("Guided Grad-CAM"));
+    EXPECT_EQ(JobStatusWidget::displayStage(QStringLiteral("cam gradcam")), QStringLiteral("Grad-CAM"));
+    EXPECT_EQ(JobStatusWidget::displayStage(QStringLiteral("forward")), QStringLiteral("forward"));
+
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    const std::string label = window->currentResult()->prediction.top.front().label;
+    const QString forClass = QStringLiteral("for <b>%1</b>").arg(QString::fromStdString(label).toHtmlEscaped());
+    EXPECT_TRUE(window->explanationView()->caption().contains(forClass))
+        << window->explanationView()->caption().toStdString();
+    // The colour bar has a row of its own: the caption, however long, sits below it and never narrows it.
+    const ColorBarWidget* bar = window->explanationView()->colorBar();
+    EXPECT_TRUE(bar->isVisible());
+    EXPECT_GE(bar->width(), 140);
+
+    window->setMethod(QStringLiteral("eigencam"));
+    ASSERT_TRUE(QTest::qWaitFor(
+        [this] {
+            return window->currentResult() &&
+                   window->currentResult()->findCam(QStringLiteral("eigencam"), window->currentClass());
+        },
+        kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    const QString caption = window->explanationView()->caption();
+    EXPECT_TRUE(caption.contains(QStringLiteral("EigenCAM"))) << caption.toStdString();
+    EXPECT_FALSE(caption.contains(forClass)) << "EigenCAM does not depend on the class: " << caption.toStdString();
+}
+
+TEST_F(MainWindowTest, AResultFromTheCacheSaysSo)
+{
+    const QString coffee = QStringLiteral(CONVLENS_SOURCE_DIR "/resources/samples/coffee.jpg");
+    QSignalSpy shownSpy(window.get(), &MainWindow::resultShown);
+    window->openImage(samplePhoto());
+    ASSERT_TRUE(QTest::qWaitFor([&] { return shownSpy.count() == 1; }, kJobTimeoutMs));
+    EXPECT_TRUE(window->statusBar()->currentMessage().startsWith(QStringLiteral("Analysed in")))
+        << window->statusBar()->currentMessage().toStdString();
+    window->openImage(coffee);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return shownSpy.count() == 2; }, kJobTimeoutMs));
+    window->openImage(samplePhoto());
+    ASSERT_TRUE(QTest::qWaitFor([&] { return shownSpy.count() == 3; }, kJobTimeoutMs));
+    EXPECT_TRUE(window->session()->resultFromCache());
+    const QString message = window->statusBar()->currentMessage();
+    EXPECT_TRUE(message.startsWith(QStringLiteral("From the cache in "))) << message.toStdString();
+    EXPECT_FALSE(message.contains(QStringLiteral("Analysed"))) << message.toStdString();
+}
+
+TEST_F(MainWindowTest, MissingWeightsOfferADownloadAndOfflineSayWhichFileGoesWhere)
+{
+    // No checkpoint anywhere, and a mirror that refuses the connection at once (no network here either).
+    AppSettings settings = window->session()->settings();
+    settings.weightsDir.clear();
+    settings.mirror = QStringLiteral("http://127.0.0.1:9/models");
+    window->session()->setSettings(settings);
+    QTemporaryDir empty;
+    qputenv("CONVLENS_WEIGHTS_DIR", empty.path().toLocal8Bit());
+    qputenv("TORCH_HOME", empty.path().toLocal8Bit());
+    qputenv("XDG_CACHE_HOME", empty.path().toLocal8Bit());
+    window->openImage(samplePhoto());
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->messageBar()->count() > 0; }, 10'000));
+    EXPECT_TRUE(window->messageBar()->texts().join(QLatin1Char('\n')).contains(QStringLiteral("real predictions")));
+
+    // The message's first button is Download; it starts the Weights panel's download (with its progress row).
+    const QList<QPushButton*> buttons = window->messageBar()->findChildren<QPushButton*>();
+    ASSERT_FALSE(buttons.isEmpty());
+    QPushButton* download = buttons.front();
+    EXPECT_EQ(download->text(), QStringLiteral("Download"));
+    download->click();
+    EXPECT_TRUE(window->weightsPanel()->isVisible()) << "the progress is not in sight";
+    ASSERT_TRUE(QTest::qWaitFor(
+        [this] {
+            return window->messageBar()->texts().join(QLatin1Char('\n')).contains(QStringLiteral("Without a network"));
+        },
+        30'000))
+        << window->messageBar()->texts().join(QLatin1Char('\n')).toStdString();
+    const QString failure = window->messageBar()->texts().front();
+    EXPECT_TRUE(failure.contains(QStringLiteral("resnet18-f37072fd.pth"))) << failure.toStdString();
+    EXPECT_TRUE(failure.contains(empty.path())) << "the folder to put it in is not named: " << failure.toStdString();
+    EXPECT_FALSE(window->weightsPanel()->isDownloading(QStringLiteral("resnet18")));
+    qunsetenv("TORCH_HOME");
+    qunsetenv("XDG_CACHE_HOME");
+}
+
+// Every widget inside `root` whose size is below what it needs to show its content, as "name WxH < WxH".
+QStringList squeezedWidgets(QWidget* root)
+{
+    QStringList squeezed;
+    const auto check = [&](QWidget* w) {
+        if (!w->isVisible())
+            return;
+        const QSize need = w->minimumSizeHint().expandedTo(w->minimumSize());
+        if (need.isValid() && (w->width() < need.width() || w->height() < need.height()))
+            squeezed << QStringLiteral("%1(%2) %3x%4 < %5x%6")
+                            .arg(QString::fromLatin1(w->metaObject()->className()), w->objectName())
+                            .arg(w->width())
+                            .arg(w->height())
+                            .arg(need.width())
+                            .arg(need.height());
+    };
+    check(root);
+    for (QDockWidget* dock : root->findChildren<QDockWidget*>())
+        check(dock);
+    return squeezed;
+}
+
+// The window at a screen size: its minimum fits, and no visible dock is narrower or lower than its content needs,
+// both at once and with the Images dock shown (a folder of several images opened).
+void expectFits(MainWindow* window, const QSize& screen)
+{
+    window->showNormal();
+    window->resize(screen);
+    QTest::qWait(50);
+    const QSize minimum = window->minimumSizeHint().expandedTo(window->minimumSize());
+    EXPECT_LE(minimum.width(), screen.width()) << "minimum " << minimum.width() << "x" << minimum.height();
+    EXPECT_LE(minimum.height(), screen.height()) << "minimum " << minimum.width() << "x" << minimum.height();
+    EXPECT_LE(window->width(), screen.width());
+    EXPECT_LE(window->height(), screen.height());
+    const QStringList squeezed = squeezedWidgets(window);
+    EXPECT_TRUE(squeezed.isEmpty()) << squeezed.join(QStringLiteral("; ")).toStdString();
+}
+
+TEST_F(MainWindowTest, TheWindowFits1280x720And1920x1080WithEveryDockAtItsMinimumContent)
+{
+    window->openPaths({samplePhoto(), QStringLiteral(CONVLENS_SOURCE_DIR "/resources/samples/coffee.jpg")});
+    window->showDock(window->featureGrid());
+    for (QDockWidget* dock : window->findChildren<QDockWidget*>())
+        if (dock->objectName() != QStringLiteral("weights"))
+            dock->show();
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    expectFits(window.get(), QSize(1280, 720));
+    expectFits(window.get(), QSize(1920, 1080));
+    expectFits(window.get(), QSize(1280, 720));
+
+    // On a screen smaller than the designed 1440×900 plus a frame the window opens maximised, so its frame and
+    // status bar stay on the screen (the offscreen screen is 800×600 unless told otherwise).
+    const QSize available = window->screen()->availableGeometry().size();
+    window->hide();
+    window->showFitted();
+    QTest::qWait(50);
+    if (available.width() < 1456 || available.height() < 948) {
+        EXPECT_TRUE(window->isMaximized());
+        EXPECT_LE(window->frameGeometry().height(), available.height());
+        EXPECT_LE(window->frameGeometry().width(), available.width());
+    } else {
+        EXPECT_FALSE(window->isMaximized());
+    }
 }
 
 }  // namespace

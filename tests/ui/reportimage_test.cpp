@@ -46,7 +46,7 @@ AnalysisResult syntheticResult()
     for (int t = 0; t < 4; ++t) {
         QImage tile(7, 7, QImage::Format_Grayscale8);
         tile.fill(40 * t);
-        layer.tiles.push_back(ChannelTile{t, 1.0f - 0.1f * t, tile});
+        layer.tiles.push_back(ChannelTile{t, 1.0f - 0.1f * t, tile, tile});
     }
     result.layers.push_back(layer);
     return result;

@@ -6,6 +6,7 @@
 #include "ui/featuremapgrid.h"
 #include "ui/histogramwidget.h"
 #include "ui/overlayview.h"
+#include "ui/predictiondelegate.h"
 #include "ui/predictionlist.h"
 #include "ui/theme.h"
 #include "ui/tilemodel.h"
@@ -138,8 +139,12 @@ LayerResult syntheticLayer(const std::string& name, int channels, int side, unsi
         order.emplace_back(s.mean, c);
     }
     std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    for (const auto& [mean, c] : order)
-        layer.tiles.push_back(ChannelTile{c, mean, images[static_cast<size_t>(c)]});
+    for (const auto& [mean, c] : order) {
+        // The shared-scale drawing, told apart from the channel's own by being its negative.
+        QImage shared = images[static_cast<size_t>(c)];
+        shared.invertPixels();
+        layer.tiles.push_back(ChannelTile{c, mean, images[static_cast<size_t>(c)], shared});
+    }
     layer.sparsity = static_cast<float>(zeros) / static_cast<float>(channels * side * side);
     layer.histogramMin = 0.0f;
     layer.histogramMax = 4.0f;
@@ -351,6 +356,23 @@ TEST(PredictionList, RowsCarryTheDataTheDelegatePaints)
     EXPECT_LT(lastBar, 15);
 }
 
+TEST(PredictionList, ClassNamesAreWholeWhenThereIsRoomAndCutInTheMiddleWhenNot)
+{
+    const QFont font = QApplication::font();
+    const QString name = QStringLiteral("cauliflower");
+    // A narrow dock (about 250 px): the name fits beside a small figure and is not cut.
+    const QString percent = PredictionDelegate::percentText(0.00004f);
+    EXPECT_EQ(PredictionDelegate::shownLabel(font, name, percent, 250, 1), name);
+    // Really short of room: cut in the middle, both ends kept.
+    const QString longName = QStringLiteral("Granny Smith, a green apple of unusually long description");
+    const QString shown = PredictionDelegate::shownLabel(font, longName, percent, 250, 2);
+    EXPECT_NE(shown, longName);
+    EXPECT_TRUE(shown.startsWith(QStringLiteral("Gran"))) << shown.toStdString();
+    EXPECT_TRUE(shown.endsWith(QStringLiteral("tion"))) << shown.toStdString();
+    // Wider, it is whole again.
+    EXPECT_EQ(PredictionDelegate::shownLabel(font, longName, percent, 900, 2), longName);
+}
+
 // ---- FeatureMapGrid ---------------------------------------------------------------------------------------------
 
 TEST(FeatureMapGrid, LargeLayerStaysVirtualised)
@@ -444,6 +466,18 @@ TEST(FeatureMapGrid, TilesShowChannelAndMeanAndTooltipsTheStatistics)
             ASSERT_EQ(qGray(pixmap.pixel(x * 6 + 5, y * 6)), first.image.constScanLine(y)[x]) << x << "," << y;
 }
 
+TEST(TileModel, SmallValuesAreShownNotRoundedToZero)
+{
+    EXPECT_EQ(TileModel::formatValue(2.9e-08f), QStringLiteral("2.9e-08"));
+    EXPECT_EQ(TileModel::formatValue(0.0042f), QStringLiteral("0.0042"));
+    EXPECT_EQ(TileModel::formatValue(0.0f), QStringLiteral("0.00"));
+    EXPECT_EQ(TileModel::formatValue(1.5f), QStringLiteral("1.50"));
+    ChannelTile tile;
+    tile.channel = 7;
+    tile.mean = 2.9e-08f;
+    EXPECT_EQ(TileModel::tileLabel(tile), QStringLiteral("ch 7 · 2.9e-08"));
+}
+
 TEST(FeatureMapGrid, SharedScaleCheckboxEmitsAndSetterDoesNot)
 {
     FeatureMapGrid grid;
@@ -460,6 +494,13 @@ TEST(FeatureMapGrid, SharedScaleCheckboxEmitsAndSetterDoesNot)
     EXPECT_TRUE(spy.at(0).at(0).toBool());
     EXPECT_TRUE(grid.sharedScale());
     EXPECT_TRUE(tileModel(grid)->index(0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("shared")));
+    // A redraw from the result's shared-scale tiles, no new analysis: the first tile now shows its sharedImage.
+    const ChannelTile& first = tileModel(grid)->layer()->tiles.front();
+    const QImage drawn = tileModel(grid)->index(0).data(Qt::DecorationRole).value<QPixmap>().toImage();
+    const int factor = drawn.width() / 7;
+    ASSERT_GT(factor, 1);
+    EXPECT_EQ(qGray(drawn.pixel(factor / 2, factor / 2)), first.sharedImage.constScanLine(0)[0]);
+    EXPECT_NE(first.sharedImage.constScanLine(0)[0], first.image.constScanLine(0)[0]);
 
     grid.setSharedScale(false);
     EXPECT_FALSE(grid.sharedScale());
@@ -546,7 +587,6 @@ QImage photoCrop()
         photo.scaled(photo.width() * 256 / photo.height(), 256, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
     return resized.copy((resized.width() - 224) / 2, 16, 224, 224).convertToFormat(QImage::Format_RGB888);
 }
-
 
 // The overlay, colour bar and predictions laid out as the main window will.
 std::unique_ptr<QWidget> mainViewMock(const QImage& crop, const std::vector<float>& heat)
