@@ -1,5 +1,6 @@
-// Test main of the rooms whose pages draw text without widgets (batch, report): a QGuiApplication on the offscreen
-// platform, and a settings file of the process's own.
+// Test main of the rooms that need no widgets but draw text or deliver signals (batch, report, session): a
+// QGuiApplication on the offscreen platform (unless the environment chose another), and a settings file of the
+// process's own (tests/common/testmain.h).
 #include "tests/common/testmain.h"
 
 #include <QGuiApplication>
