@@ -60,7 +60,7 @@ public:
     // (the most recently used model is always kept).
     explicit AnalysisEngine(std::shared_ptr<ResultCache> cache, std::size_t modelMemoryBytes = 1ull << 30);
 
-    // The work for one request. Progress stages: "reading image", "cached" or "loading <model>", then the
+    // The work for one request. Progress stages: "reading image", "cached" or "loading <display name>", then the
     // Analyzer's stages.
     JobWork makeWork(AnalysisRequest request) const override;
     Expected<NetworkDescription> describe(const ModelSpec& spec,
