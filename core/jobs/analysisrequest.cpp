@@ -116,8 +116,8 @@ Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request
         if (cancelled(cancel))
             return stopped();
 
-        const std::string& name = request.spec.displayName.empty() ? request.spec.id : request.spec.displayName;
-        report(kPreparedFraction / 2, "loading " + name);  // shown as is in the status bar
+        const std::string& model = request.spec.displayName.empty() ? request.spec.id : request.spec.displayName;
+        report(kPreparedFraction / 2, "loading " + model);  // shown as is in the status bar
         auto analyzer = acquireAnalyzer(mPool->models, request.spec, request.weightsPath);
         if (!analyzer)
             return analyzer.error().withContext(name);
