@@ -12,6 +12,25 @@ void nameApplication(const QString& version)
     QCoreApplication::setApplicationVersion(version);
 }
 
+QString q(const std::string& s)
+{
+    constexpr int kMaxShown = 2000;
+    const QString text = QString::fromStdString(s);
+    QString shown;
+    int i = 0;
+    for (; i < text.size() && shown.size() < kMaxShown; ++i) {
+        const QChar c = text[i];
+        // Escape sequences in a checkpoint's keys or a registry's names must not drive the terminal.
+        if (c.category() == QChar::Other_Control && c != QLatin1Char('\n') && c != QLatin1Char('\t'))
+            shown += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
+        else
+            shown += c;
+    }
+    if (i < text.size())
+        shown += QStringLiteral("… (%1 more characters)").arg(text.size() - i);
+    return shown;
+}
+
 QTextStream& out()
 {
     static QTextStream stream(stdout);

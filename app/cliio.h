@@ -22,10 +22,9 @@ QTextStream& out();  // results
 QTextStream& err();  // messages a person must act on
 // Where the human-readable results go: stdout, or stderr when --json - puts the JSON there (so stdout parses).
 QTextStream& text(const QCommandLineParser& parser);
-inline QString q(const std::string& s)
-{
-    return QString::fromStdString(s);
-}
+// Text that may come from a file (labels, checkpoint keys, messages quoting them) as the terminal may show it:
+// control characters escaped ("\x1b"), at most 2,000 characters (the rest counted, not shown).
+QString q(const std::string& s);
 
 // --help and --registry FILE.
 void addCommonOptions(QCommandLineParser& parser);

@@ -29,8 +29,10 @@ std::string listText(size_t count, const std::string& what, const std::vector<st
 {
     constexpr size_t kShown = 6;
     std::string text = std::to_string(count) + " " + what + (count == 1 ? "" : "s") + " (";
+    constexpr size_t kLongest = 80;  // a key of a hostile file may be megabytes long
     for (size_t i = 0; i < names.size() && i < kShown; ++i) {
-        text += (i ? ", " : "") + names[i];
+        const std::string& name = names[i];
+        text += (i ? ", " : "") + (name.size() > kLongest ? name.substr(0, kLongest) + "…" : name);
     }
     return text + (names.size() > kShown ? ", …)" : ")");
 }

@@ -223,6 +223,16 @@ def main():
 
     check_analyze_cache(args.cli, photo, only_fixtures)
 
+    # A checkpoint whose keys hold a terminal escape sequence and a megabyte: the message names the file and the
+    # problem, escapes the control characters and stays short.
+    hostile = os.path.join(empty, "hostile-keys.pth")
+    torch.save({"\x1b]0;owned\x07\x1b[31mred": torch.zeros(1), "k" * (1 << 20): torch.zeros(1)}, hostile)
+    result = run(args.cli, ["predict", photo, "--model", "resnet18", "--weights", hostile], only_fixtures)
+    check(result.returncode != 0 and "hostile-keys.pth" in result.stderr and "\x1b" not in result.stderr and
+          "\\x1b" in result.stderr and len(result.stderr) < 20000,
+          f"hostile checkpoint keys reach the terminal escaped and cut ({len(result.stderr)} characters: "
+          f"{result.stderr[:200]!r})")
+
     # weights: list, path, verify (the fixtures carry the official names, not their own hashes), fetch from a
     # loopback mirror refuses the mismatching file and leaves nothing behind.
     result = run(args.cli, ["weights", "list"], only_fixtures)
