@@ -238,20 +238,18 @@ ResultPtr CompareView::result(const QString& modelId) const
 
 void CompareView::refresh()
 {
-    // The class every cell explains: the chosen one, else the first model's top class.
-    int classIndex = mClass;
-    if (classIndex < 0)
-        for (const QString& id : mOrder)
-            if (auto it = mResults.find(id);
-                it != mResults.end() && it->second && !it->second->prediction.top.empty()) {
-                classIndex = it->second->prediction.top.front().index;
-                break;
-            }
+    // The class a cell explains: the chosen one (every model was asked for it), else the cell's own top class
+    // (before a class is chosen the models were asked for nothing else).
+    const auto classOf = [this](const AnalysisResult& result) {
+        if (mClass >= 0 || result.prediction.top.empty())
+            return mClass;
+        return result.prediction.top.front().index;
+    };
 
     std::vector<const CamResult*> cams;
     for (const QString& id : mOrder)
         if (auto it = mResults.find(id); it != mResults.end() && it->second)
-            if (const CamResult* cam = it->second->findCam(mMethod, classIndex))
+            if (const CamResult* cam = it->second->findCam(mMethod, classOf(*it->second)))
                 cams.push_back(cam);
     const CamScale shared = sharedCamScale(cams);
     // Guided methods are images of their own; the bar is for the layer maps.
@@ -272,6 +270,7 @@ void CompareView::refresh()
         if (it == mResults.end() || !it->second)
             continue;
         const AnalysisResult& result = *it->second;
+        const int classIndex = classOf(result);
         QString html;
         const auto& top = result.prediction.top;
         for (std::size_t i = 0; i < top.size() && i < 3; ++i) {

@@ -3,6 +3,7 @@
 // content (a photo, a smooth heatmap, synthetic feature maps) to PNGs under <test binary dir>/screenshots.
 #include "ui/channelviewdialog.h"
 #include "ui/colorbarwidget.h"
+#include "ui/compareview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/histogramwidget.h"
 #include "ui/overlayview.h"
@@ -697,4 +698,37 @@ TEST(ViewsScreenshots, RenderEachWidget)
     empty.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&empty));
     EXPECT_TRUE(empty.grab().save(dir + QStringLiteral("/overlay-empty.png")));
+}
+
+// Before a class is chosen each compare cell explains its own top class (the models were asked for nothing else):
+// two models with different top classes both show a map, none says it has no map.
+TEST(CompareView, WithoutAChosenClassEachCellShowsItsOwnTopClass)
+{
+    CompareView view;
+    view.setModels({{QStringLiteral("a"), QStringLiteral("Model A")}, {QStringLiteral("b"), QStringLiteral("Model B")}});
+    const auto result = [](int top, const char* label) {
+        auto r = std::make_shared<AnalysisResult>();
+        r->input = QImage(8, 8, QImage::Format_RGB888);
+        r->input.fill(Qt::gray);
+        r->prediction.top = {{top, label, 0.9f}, {top + 1, "other", 0.05f}};
+        CamResult cam;
+        cam.method = "gradcam";
+        cam.classIndex = top;
+        cam.label = label;
+        cam.layer = "layer4";
+        cam.gridHeight = cam.gridWidth = 2;
+        cam.grid = {0.f, 1.f, 2.f, 3.f};
+        cam.heatmapSize = 8;
+        cam.heatmap.assign(64, 0.5f);
+        r->cams.push_back(cam);
+        return ResultPtr(r);
+    };
+    view.setResult(QStringLiteral("a"), result(281, "tabby"));
+    view.setResult(QStringLiteral("b"), result(657, "missile"));
+    QString texts;
+    for (const QLabel* label : view.findChildren<QLabel*>())
+        texts += label->text() + QLatin1Char('\n');
+    EXPECT_FALSE(texts.contains(QStringLiteral("No "))) << texts.toStdString();
+    EXPECT_TRUE(texts.contains(QStringLiteral("<b>tabby</b>"))) << texts.toStdString();
+    EXPECT_TRUE(texts.contains(QStringLiteral("<b>missile</b>"))) << texts.toStdString();
 }
