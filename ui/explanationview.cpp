@@ -6,6 +6,7 @@
 #include "ui/colorbarwidget.h"
 #include "ui/overlayview.h"
 
+#include <QGraphicsOpacityEffect>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -35,8 +36,14 @@ ExplanationView::ExplanationView(QLabel* banner, QWidget* parent) : QWidget(pare
     mCaption->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
     mCaption->setTextFormat(Qt::RichText);
     mCaption->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    mStale = new QLabel(this);
+    mStale->setWordWrap(true);
+    mStale->setAlignment(Qt::AlignHCenter);
+    mStale->setStyleSheet(QStringLiteral("color: palette(mid); font-style: italic;"));
+    mStale->hide();
     banner->setParent(this);
     layout->addWidget(banner);
+    layout->addWidget(mStale);
     layout->addWidget(mOverlay, 1);
     layout->addLayout(legend);
     layout->addWidget(mCaption);
@@ -98,6 +105,30 @@ QString ExplanationView::caption() const
 bool ExplanationView::mapDependsOnClass(const QString& method)
 {
     return method != QStringLiteral("eigencam");
+}
+
+void ExplanationView::setStale(const QString& note)
+{
+    mStale->setText(note);
+    mStale->setVisible(!note.isEmpty());
+    // Dimmed, not hidden: the last map stays readable while the next one is computed.
+    if (note.isEmpty()) {
+        mOverlay->setGraphicsEffect(nullptr);
+    } else if (!mOverlay->graphicsEffect()) {
+        auto* dim = new QGraphicsOpacityEffect(mOverlay);
+        dim->setOpacity(0.45);
+        mOverlay->setGraphicsEffect(dim);
+    }
+}
+
+bool ExplanationView::isStale() const
+{
+    return !mStale->isHidden();
+}
+
+QString ExplanationView::staleNote() const
+{
+    return mStale->text();
 }
 
 void ExplanationView::clear()

@@ -29,6 +29,11 @@ public:
     // No map and no caption (another model was chosen).
     void clear();
     void setPlaceholder(const QString& text);
+    // Marks what is shown as not the current request's (a new image or model being analysed, a cancel, a
+    // failure): the image is dimmed and `note` says what is shown; an empty note shows it as current again.
+    void setStale(const QString& note);
+    bool isStale() const;
+    QString staleNote() const;
     void setColormap(Colormap map);
     void setOpacity(float opacity);
 
@@ -44,6 +49,7 @@ private:
     OverlayView* mOverlay = nullptr;
     ColorBarWidget* mColorBar = nullptr;
     QLabel* mCaption = nullptr;
+    QLabel* mStale = nullptr;
 };
 
 }  // namespace convlens

@@ -432,15 +432,21 @@ void MainWindow::connectSession()
     });
     connect(s, &AnalysisSession::analysisStarted, this, [this](quint64 job, const QString& label) {
         mJobStatus->track(job, label);
+        const QString what = tr("%1 with %2").arg(mSession->imageName(), mSession->modelName(mSession->model()));
         if (!mSession->result())
-            mOverlay->setPlaceholder(tr("Analysing %1 with %2…")
-                                         .arg(mSession->imageName(), mSession->modelName(mSession->model())));
+            mOverlay->setPlaceholder(tr("Analysing %1…").arg(what));
+        else if (currentImage() != mShownImage)
+            mExplanation->setStale(tr("Analysing %1… The map below is still the previous image's.").arg(what));
     });
     connect(s, &AnalysisSession::resultChanged, this, &MainWindow::showResult);
     connect(s, &AnalysisSession::analysisFailed, this, &MainWindow::showAnalysisError);
     connect(s, &AnalysisSession::analysisCancelled, this, [this] {
         if (!mSession->result())
             mOverlay->setPlaceholder(tr("Cancelled. Press F5 to run again."));
+        else if (mExplanation->isStale())
+            mExplanation->setStale(tr("Cancelled: the map below is still the previous image's. Press F5 to analyse "
+                                      "%1.")
+                                       .arg(mSession->imageName()));
     });
     connect(s, &AnalysisSession::weightsMissing, this, &MainWindow::showMissingWeights);
     connect(s, &AnalysisSession::compareActiveChanged, this, &MainWindow::onCompareActiveChanged);
@@ -551,8 +557,15 @@ void MainWindow::updateCompareCells()
 
 // ------------------------------------------------------------------------------------------------- results
 
+QString MainWindow::currentImage() const
+{
+    return mSession->imagePath().isEmpty() ? mSession->imageName() : mSession->imagePath();
+}
+
 void MainWindow::showResult(const ResultPtr& result)
 {
+    mShownImage = currentImage();
+    mExplanation->setStale({});
     setUntrainedBanners(result->weights.empty());
     mPredictions->setPrediction(result->prediction);
     mPredictions->selectClass(mSession->classIndex());
@@ -609,6 +622,9 @@ void MainWindow::showAnalysisError(ErrorKind kind, const QString& message)
     if (kind == ErrorKind::Cancelled)
         return;
     showError(message);
+    if (mExplanation->isStale())
+        mExplanation->setStale(tr("The map below is the previous image's: %1 could not be analysed.")
+                                   .arg(mSession->imageName()));
     if (!mSession->result())
         mOverlay->setPlaceholder(kind == ErrorKind::BadInput
                                      ? tr("This image cannot be analysed. Open another one.")

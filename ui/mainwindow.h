@@ -146,6 +146,8 @@ private:
     void onRegistryLoaded();
     void onModelChanged(const QString& modelId);
     void onCompareActiveChanged(bool active);
+    // The image the session analyses now (its path, or a pasted image's name).
+    QString currentImage() const;
     void showResult(const ResultPtr& result);
     void showAnalysisError(ErrorKind kind, const QString& message);
     void showMissingWeights(const QString& modelId, const QString& message);
@@ -181,6 +183,7 @@ private:
     QLabel* mBanner = nullptr;
     std::vector<QLabel*> mBanners;  // every view's "untrained weights" banner
     ExplanationView* mExplanation = nullptr;
+    QString mShownImage;  // the image (path, or a pasted image's name) whose result is shown
     OverlayView* mOverlay = nullptr;  // the explanation view's
     CompareView* mCompare = nullptr;
     PredictionList* mPredictions = nullptr;

@@ -532,5 +532,29 @@ TEST_F(MainWindowTest, TheWindowFits1280x720And1920x1080WithEveryDockAtItsMinimu
     }
 }
 
+// While another image is analysed (or after its analysis is cancelled) the previous image's map stays, dimmed,
+// with a line saying whose it is; the new result shows as current.
+TEST_F(MainWindowTest, ThePreviousImagesMapIsMarkedWhileTheNextIsAnalysed)
+{
+    window->openPaths({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    ExplanationView* view = window->explanationView();
+    EXPECT_FALSE(view->isStale());
+
+    window->openPaths({QStringLiteral(CONVLENS_SOURCE_DIR "/resources/samples/coffee.jpg")});
+    ASSERT_TRUE(QTest::qWaitFor([view] { return view->isStale(); }, 5000)) << "nothing says the map is old";
+    EXPECT_TRUE(view->staleNote().contains(QStringLiteral("previous image"))) << view->staleNote().toStdString();
+    EXPECT_TRUE(view->staleNote().contains(QStringLiteral("coffee.jpg"))) << view->staleNote().toStdString();
+    window->session()->cancelAll();
+    ASSERT_TRUE(waitIdle());
+    EXPECT_TRUE(view->isStale());
+    EXPECT_TRUE(view->staleNote().startsWith(QStringLiteral("Cancelled"))) << view->staleNote().toStdString();
+
+    window->session()->refresh();
+    ASSERT_TRUE(QTest::qWaitFor([view] { return !view->isStale(); }, kJobTimeoutMs)) << "the new result stayed dim";
+    EXPECT_EQ(window->session()->imageName(), QStringLiteral("coffee.jpg"));
+}
+
 }  // namespace
 }  // namespace convlens
