@@ -6,7 +6,6 @@
 #include "ui/colorbarwidget.h"
 #include "ui/overlayview.h"
 
-#include <QGraphicsOpacityEffect>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
@@ -112,13 +111,7 @@ void ExplanationView::setStale(const QString& note)
     mStale->setText(note);
     mStale->setVisible(!note.isEmpty());
     // Dimmed, not hidden: the last map stays readable while the next one is computed.
-    if (note.isEmpty()) {
-        mOverlay->setGraphicsEffect(nullptr);
-    } else if (!mOverlay->graphicsEffect()) {
-        auto* dim = new QGraphicsOpacityEffect(mOverlay);
-        dim->setOpacity(0.45);
-        mOverlay->setGraphicsEffect(dim);
-    }
+    mOverlay->setDimmed(!note.isEmpty());
 }
 
 bool ExplanationView::isStale() const

@@ -256,4 +256,9 @@ void OverlayView::recompose()
     setDragMode(ScrollHandDrag);
 }
 
+void OverlayView::setDimmed(bool dimmed)
+{
+    mPixmap->setOpacity(dimmed ? 0.4 : 1.0);
+}
+
 }  // namespace convlens

@@ -31,6 +31,8 @@ public:
     void setColormap(Colormap map);
     void setOpacity(float opacity);  // [0,1]
     void setOverlayVisible(bool visible);
+    // Draws the picture faded (what is shown is not the current request's result).
+    void setDimmed(bool dimmed);
 
     Colormap colormap() const { return mColormap; }
     float opacity() const { return mOpacity; }
