@@ -222,17 +222,10 @@ int commandAnalyze(const QStringList& arguments)
     const QString command = QStringLiteral("analyze");
 
     AnalysisOptions options;
-    const QString methods = parser.value(QStringLiteral("methods"));
-    if (methods != QLatin1String("none"))
-        for (const QString& method : methods.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-            const std::string id = method.trimmed().toLower().toStdString();
-            if (!findMethod(id)) {
-                err() << "convlens-cli analyze: unknown method '" << q(id) << "' (known: " << q(methodIdList())
-                      << ")" << Qt::endl;
-                return 2;
-            }
-            options.methods.push_back(id);
-        }
+    const auto methods = methodList(parser.value(QStringLiteral("methods")), command);
+    if (!methods)
+        return 2;
+    options.methods = *methods;
     options.camLayer = parser.value(QStringLiteral("layer")).toStdString();
     if (parser.value(QStringLiteral("tiles")) == QLatin1String("all")) {
         options.tilesPerLayer = 0;

@@ -105,23 +105,6 @@ private:
     double mLastLine = 0.0;
 };
 
-std::optional<std::vector<std::string>> methodList(const QString& value)
-{
-    std::vector<std::string> methods;
-    if (value == QLatin1String("none"))
-        return methods;
-    for (const QString& method : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        const std::string id = method.trimmed().toLower().toStdString();
-        if (!findMethod(id)) {
-            err() << "convlens-cli batch: unknown method '" << q(id) << "' (known: " << q(methodIdList()) << ")"
-                  << Qt::endl;
-            return std::nullopt;
-        }
-        methods.push_back(id);
-    }
-    return methods;
-}
-
 int commandBatch(const QStringList& arguments)
 {
     QCommandLineParser parser;
@@ -206,7 +189,7 @@ int commandBatch(const QStringList& arguments)
     plan.options.topK = *topK;
     plan.options.batchSize = *batchSize;
     plan.options.reports = parser.isSet(QStringLiteral("report"));
-    const auto methods = methodList(parser.value(QStringLiteral("methods")));
+    const auto methods = methodList(parser.value(QStringLiteral("methods")), command);
     if (!methods)
         return 2;
     plan.options.methods = *methods;

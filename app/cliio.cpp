@@ -1,5 +1,7 @@
 #include "app/cliio.h"
 
+#include "core/inspect/methodcatalogue.h"
+
 #include <QCoreApplication>
 #include <QFile>
 
@@ -120,6 +122,23 @@ bool writeJson(const QString& path, const QJsonDocument& document)
         return false;
     }
     return true;
+}
+
+std::optional<std::vector<std::string>> methodList(const QString& value, const QString& command)
+{
+    std::vector<std::string> methods;
+    if (value == QLatin1String("none"))
+        return methods;
+    for (const QString& method : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        const std::string id = method.trimmed().toLower().toStdString();
+        if (!findMethod(id)) {
+            err() << "convlens-cli " << command << ": unknown method '" << q(id) << "' (known: " << q(methodIdList())
+                  << ")" << Qt::endl;
+            return std::nullopt;
+        }
+        methods.push_back(id);
+    }
+    return methods;
 }
 
 }  // namespace convlens::cli

@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace convlens::cli {
 
@@ -40,6 +41,10 @@ bool parseOrExit(QCommandLineParser& parser, const QStringList& arguments, int& 
 // A positive whole number option (or 0 when `zeroAllowed`), or nullopt after printing what is wrong.
 std::optional<int> positiveOption(const QCommandLineParser& parser, const QString& command, const QString& name,
                                   bool zeroAllowed);
+
+// A comma-separated list of heatmap method ids ("none": no methods), or nullopt after printing the unknown one
+// with the known ones (`command` names the command in the message).
+std::optional<std::vector<std::string>> methodList(const QString& value, const QString& command);
 
 // The bundled models plus the user's own (--registry FILE, else models.yaml in the config folder if present), or
 // nullopt after printing why they cannot be loaded.

@@ -94,6 +94,12 @@ Decoded decodeFile(const BatchFile& file, const std::vector<PreprocessSpec>& gro
     return decoded;
 }
 
+// The bit mask of an image done by each of `models` models (State::modelsDone).
+quint32 everyModel(std::size_t models)
+{
+    return models >= 32 ? 0xffffffffu : (1u << models) - 1u;
+}
+
 QString reportBase(const QString& file, const std::string& modelId)
 {
     return QStringLiteral("reports/") + file + QLatin1Char('.') + QString::fromStdString(modelId);
@@ -272,7 +278,7 @@ Expected<void> BatchRunner::prepare()
     } else if (QFileInfo::exists(recordsFile)) {
         QFile::remove(recordsFile);
     }
-    const quint32 all = mPlan.models.size() == 32 ? 0xffffffffu : (1u << mPlan.models.size()) - 1u;
+    const quint32 all = everyModel(mPlan.models.size());
     for (int i = 0; i < int(s.files.size()); ++i) {
         if (s.modelsDone[std::size_t(i)] == all) {
             ++s.processed;
@@ -591,7 +597,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
 
     // Images whose every model is done count as processed; the others go back to the front of the queue (a
     // cancelled chunk), so that a later step or --resume completes them.
-    const quint32 all = mPlan.models.size() == 32 ? 0xffffffffu : (1u << mPlan.models.size()) - 1u;
+    const quint32 all = everyModel(mPlan.models.size());
     // The items were pending[start, start + items.size()).
     const std::size_t start = s.next;
     std::vector<int> finishedFiles;
