@@ -7,6 +7,8 @@
 
 #include <QStringList>
 
+class QCommandLineParser;
+
 namespace convlens::cli {
 
 // Runs the command line (arguments without the program name). Returns the process exit code:
@@ -19,5 +21,10 @@ int runAnalysis(const QStringList& arguments);
 
 // batch and merge (app/cli_batch.cpp): `arguments` as runAnalysis passes them to a command.
 int runBatchCommand(const QString& command, const QStringList& arguments);
+
+// --device NAME for the commands that run models (convlens-cli-engine; core/common/computedevice.h).
+void addDeviceOption(QCommandLineParser& parser);
+// Sets the device the option names (default cpu); false after printing why it cannot be used.
+bool applyDeviceOption(const QCommandLineParser& parser, const QString& command);
 
 }  // namespace convlens::cli

@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include "app/cliio.h"
+#include "core/common/computedevice.h"
 #include "core/common/threads.h"
 #include "core/image/imagedecoder.h"
 #include "core/image/imagefile.h"
@@ -41,6 +42,7 @@ void addModelRunOptions(QCommandLineParser& parser, const QString& defaultTopK)
                       QStringLiteral("Run without weights (random initialisation; predictions are meaningless).")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Inference threads (default: all cores)."),
                       QStringLiteral("N"), QStringLiteral("0")});
+    addDeviceOption(parser);
     parser.addOption({QStringLiteral("json"), QStringLiteral("Also write the results as JSON to FILE ('-': stdout)."),
                       QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("full-logits"), QStringLiteral("Include all raw logits in the JSON output.")});
@@ -73,6 +75,8 @@ std::optional<ModelRun> prepareModelRun(const QCommandLineParser& parser, const 
     run.topK = *topK;
 
     setInferenceThreads(*threads);
+    if (!applyDeviceOption(parser, command))
+        return std::nullopt;
 
     const auto registry = loadRegistry(parser);
     if (!registry)
@@ -305,6 +309,22 @@ int commandAnalyze(const QStringList& arguments)
 }
 
 }  // namespace
+
+void addDeviceOption(QCommandLineParser& parser)
+{
+    parser.addOption({QStringLiteral("device"),
+                      QStringLiteral("Where inference runs: cpu (default), cuda or cuda:N (needs a LibTorch built "
+                                     "with CUDA)."),
+                      QStringLiteral("NAME"), QStringLiteral("cpu")});
+}
+
+bool applyDeviceOption(const QCommandLineParser& parser, const QString& command)
+{
+    const Expected<std::string> device = setComputeDevice(parser.value(QStringLiteral("device")).toStdString());
+    if (!device)
+        err() << "convlens-cli " << command << ": --device: " << q(device.message()) << Qt::endl;
+    return bool(device);
+}
 
 int runAnalysis(const QStringList& arguments)
 {

@@ -150,6 +150,7 @@ int commandBatch(const QStringList& arguments)
                       QStringLiteral("I/N")});
     parser.addOption({QStringLiteral("threads"), QStringLiteral("Inference threads (default: all cores)."),
                       QStringLiteral("N"), QStringLiteral("0")});
+    addDeviceOption(parser);
     parser.addOption({QStringLiteral("untrained"),
                       QStringLiteral("Run models whose weights are missing untrained (predictions are meaningless).")});
     parser.addOption({QStringLiteral("no-cache"), QStringLiteral("Neither use nor fill the result cache.")});
@@ -204,6 +205,8 @@ int commandBatch(const QStringList& arguments)
     }
     plan.options.colormap = *colormap;
     setInferenceThreads(*threads);
+    if (!applyDeviceOption(parser, command))
+        return 2;
 
     const auto registry = loadRegistry(parser);
     if (!registry)

@@ -869,7 +869,7 @@ void MainWindow::chooseCompareModels()
 
 void MainWindow::editSettings()
 {
-    SettingsDialog dialog(mSession->settings(), this);
+    SettingsDialog dialog(mSession->settings(), mSession->availableDevices(), this);
     if (dialog.exec() != QDialog::Accepted)
         return;
     mSession->setSettings(dialog.settings());

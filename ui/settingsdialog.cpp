@@ -65,7 +65,7 @@ QLabel* makeHint(QWidget* parent)
 
 }  // namespace
 
-SettingsDialog::SettingsDialog(const AppSettings& settings, QWidget* parent)
+SettingsDialog::SettingsDialog(const AppSettings& settings, const QStringList& devices, QWidget* parent)
     : QDialog(parent), mSettings(settings)
 {
     setWindowTitle(tr("ConvLens Settings"));
@@ -77,6 +77,15 @@ SettingsDialog::SettingsDialog(const AppSettings& settings, QWidget* parent)
     mThreads->setRange(0, std::max(cores * 2, 64));
     mThreads->setSpecialValueText(tr("All cores (%1)").arg(cores));
     mThreads->setToolTip(tr("Threads one inference uses. Takes effect for the next analysis."));
+
+    mDevice = new QComboBox(this);
+    mDevice->setObjectName(QStringLiteral("device"));
+    for (const QString& device : devices)
+        mDevice->addItem(device == QLatin1String("cpu") ? tr("CPU") : tr("GPU (%1)").arg(device), device);
+    if (mDevice->findData(settings.device) < 0)
+        mDevice->addItem(tr("%1 (not available here)").arg(settings.device), settings.device);
+    mDevice->setToolTip(tr("Where inference runs. A GPU needs ConvLens built against a LibTorch with CUDA (see the "
+                           "README). Takes effect for the next analysis."));
 
     mCacheItems = new QSpinBox(this);
     mCacheItems->setObjectName(QStringLiteral("cacheItems"));
@@ -92,6 +101,7 @@ SettingsDialog::SettingsDialog(const AppSettings& settings, QWidget* parent)
     auto* performance = new QGroupBox(tr("Performance"), this);
     auto* performanceForm = new QFormLayout(performance);
     performanceForm->addRow(tr("Inference &threads:"), mThreads);
+    performanceForm->addRow(tr("Compute &device:"), mDevice);
     performanceForm->addRow(tr("Results &cache:"), mCacheItems);
     performanceForm->addRow(QString(), mDiskCache);
 
@@ -187,7 +197,7 @@ SettingsDialog::SettingsDialog(const AppSettings& settings, QWidget* parent)
         }
     }
     // The short fields share one width, so their right edges line up too.
-    const QList<QWidget*> shortFields = {mThreads, mCacheItems, mTopK, mTiles, mColormap, mMethod};
+    const QList<QWidget*> shortFields = {mThreads, mDevice, mCacheItems, mTopK, mTiles, mColormap, mMethod};
     int fieldWidth = 0;
     for (QWidget* w : shortFields)
         fieldWidth = std::max(fieldWidth, w->sizeHint().width());
@@ -231,6 +241,8 @@ SettingsDialog::SettingsDialog(const AppSettings& settings, QWidget* parent)
 void SettingsDialog::showSettings(const AppSettings& settings)
 {
     mThreads->setValue(settings.threads);
+    const int device = mDevice->findData(settings.device);
+    mDevice->setCurrentIndex(device >= 0 ? device : 0);
     mCacheItems->setValue(settings.cacheItems);
     mDiskCache->setChecked(settings.diskCache);
     mTopK->setValue(settings.topK);
@@ -247,6 +259,8 @@ AppSettings SettingsDialog::settings() const
 {
     AppSettings s = mSettings;
     s.threads = mThreads->value();
+    if (mDevice->currentIndex() >= 0)
+        s.device = mDevice->currentData().toString();
     s.cacheItems = mCacheItems->value();
     s.diskCache = mDiskCache->isChecked();
     s.topK = mTopK->value();

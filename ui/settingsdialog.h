@@ -1,6 +1,6 @@
 #pragma once
-// SettingsDialog: edits AppSettings (threads, cache size and disk cache, top-K, tiles per layer, default
-// colormap and method, weights folder, download mirror). GUI thread only.
+// SettingsDialog: edits AppSettings (threads, compute device, cache size and disk cache, top-K, tiles per layer,
+// default colormap and method, weights folder, download mirror). GUI thread only.
 
 #include "core/session/appsettings.h"
 
@@ -17,8 +17,10 @@ class SettingsDialog : public QDialog {
     Q_OBJECT
 
 public:
-    // The method combo box lists core/inspect/methodcatalogue.h.
-    explicit SettingsDialog(const AppSettings& settings, QWidget* parent = nullptr);
+    // The method combo box lists core/inspect/methodcatalogue.h; the device box `devices` (the session's
+    // availableDevices()), plus the configured device marked unavailable when it is not among them.
+    explicit SettingsDialog(const AppSettings& settings, const QStringList& devices = {QStringLiteral("cpu")},
+                            QWidget* parent = nullptr);
     // The edited settings (the input's other fields unchanged).
     AppSettings settings() const;
 
@@ -28,6 +30,7 @@ private:
 
     AppSettings mSettings;
     QSpinBox* mThreads = nullptr;
+    QComboBox* mDevice = nullptr;
     QSpinBox* mCacheItems = nullptr;
     QCheckBox* mDiskCache = nullptr;
     QSpinBox* mTopK = nullptr;

@@ -1,6 +1,7 @@
 #include "core/inspect/analyzer.h"
 
 #include "core/common/threads.h"
+#include "core/common/torchdevice.h"
 #include "core/image/preprocess.h"
 #include "core/inspect/cammethod.h"
 #include "core/inspect/classgradients.h"
@@ -29,6 +30,7 @@ struct Analyzer::State {
     std::shared_ptr<NetworkImpl> net;
     ModelSpec spec;
     std::string weights;
+    torch::Device device = torch::kCPU;  // where net lives (core/common/computedevice.h, when it was created)
 };
 
 namespace {
@@ -49,7 +51,7 @@ std::string resolveBlock(const ModelSpec& spec, const NetworkImpl& /*net*/, cons
 
 std::vector<float> toVector(const torch::Tensor& t)
 {
-    const torch::Tensor c = t.to(torch::kFloat32).contiguous();
+    const torch::Tensor c = t.to(torch::kCPU, torch::kFloat32).contiguous();
     return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
@@ -60,7 +62,7 @@ QImage toGray8(const torch::Tensor& map, float lo, float hi)
     // A constant map (hi == lo) is drawn black.
     const torch::Tensor scaled =
         hi > lo ? ((map - lo) / (hi - lo) * 255.0f).round().clamp(0, 255) : torch::zeros_like(map);
-    const torch::Tensor bytes = scaled.to(torch::kUInt8).contiguous();
+    const torch::Tensor bytes = scaled.to(torch::kCPU, torch::kUInt8).contiguous();
     for (int64_t y = 0; y < h; ++y)
         std::memcpy(image.scanLine(static_cast<int>(y)), bytes.data_ptr<uint8_t>() + y * w, static_cast<size_t>(w));
     return image;
@@ -255,14 +257,15 @@ Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const
 
 // One analysis in progress: the stages fill it in order.
 struct Pass {
-    Pass(const ModelSpec& spec, NetworkImpl& net, const AnalysisOptions& options, const Plan& plan,
-         const std::atomic<bool>* cancel)
-        : spec(spec), net(net), options(options), plan(plan), cancel(cancel)
+    Pass(const ModelSpec& spec, NetworkImpl& net, torch::Device device, const AnalysisOptions& options,
+         const Plan& plan, const std::atomic<bool>* cancel)
+        : spec(spec), net(net), device(device), options(options), plan(plan), cancel(cancel)
     {
     }
 
     const ModelSpec& spec;
     NetworkImpl& net;
+    torch::Device device;
     const AnalysisOptions& options;
     const Plan& plan;
     const std::atomic<bool>* cancel;
@@ -301,7 +304,7 @@ Expected<void> preprocessStage(Pass& pass, const QImage& rgb)
     const PreprocessedImage pre = normalize(pass.result.input, pass.spec.preprocess);
     pass.input =
         torch::from_blob(const_cast<float*>(pre.chw.data()), {1, pre.channels, pre.height, pre.width}, torch::kFloat32)
-            .clone();
+            .to(pass.device, /*non_blocking=*/false, /*copy=*/true);
     return {};
 }
 
@@ -514,6 +517,8 @@ Expected<Analyzer> Analyzer::create(const ModelSpec& spec, const QString& weight
         state->net = std::move(*net);
         state->spec = spec;
         state->weights = weightsPath.toStdString();
+        state->device = torchComputeDevice();
+        state->net->to(state->device);
         return Analyzer(std::move(state));
     } catch (const c10::Error& e) {
         return makeError(ErrorKind::Internal, spec.id + ": cannot build the network: " + e.what_without_backtrace());
@@ -552,6 +557,7 @@ Expected<std::vector<ClassifyOutput>> Analyzer::classify(const std::vector<Prepr
         const std::size_t plane = first.chw.size();
         for (std::size_t i = 0; i < images.size(); ++i)
             std::memcpy(input.data_ptr<float>() + i * plane, images[i].chw.data(), plane * sizeof(float));
+        input = input.to(mState->device);
 
         torch::NoGradGuard noGrad;
         std::map<std::string, torch::Tensor> recorded;
@@ -612,7 +618,7 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
         if (!plan)
             return plan.error();
 
-        Pass pass(spec, *mState->net, options, *plan, cancel);
+        Pass pass(spec, *mState->net, mState->device, options, *plan, cancel);
         pass.result.modelId = spec.id;
         pass.result.weights = mState->weights;
         StageProgress stageProgress(std::move(progress));

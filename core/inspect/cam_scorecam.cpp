@@ -30,7 +30,7 @@ public:
         masks = ((masks - mins) / (maxs - mins + 1e-8))[0];  // [C,S,S]
 
         const int64_t batch = std::max(1, c.batchSize);
-        const torch::Tensor classes = torch::tensor(c.classes, torch::kInt64);
+        const torch::Tensor classes = torch::tensor(c.classes, torch::kInt64).to(c.input.device());
         std::vector<torch::Tensor> scores;  // per batch [b,K]
         for (int64_t start = 0; start < channels; start += batch) {
             if (c.cancel && c.cancel->load())

@@ -13,7 +13,7 @@ torch::Tensor classGradients(NetworkImpl& net, int block, const torch::Tensor& a
     repeats[0] = k;
     const torch::Tensor leaf = activation.detach().repeat(repeats).requires_grad_(true);
     const torch::Tensor logits = net.forwardFrom(block, leaf);
-    const torch::Tensor index = torch::tensor(classes, torch::kInt64).view({k, 1});
+    const torch::Tensor index = torch::tensor(classes, torch::kInt64).view({k, 1}).to(logits.device());
     logits.gather(1, index).sum().backward();
     return leaf.grad().detach();
 }

@@ -66,7 +66,7 @@ torch::Tensor guidedInputGradients(NetworkImpl& net, const torch::Tensor& input,
     const auto k = static_cast<int64_t>(classes.size());
     const torch::Tensor leaf = input.detach().repeat({k, 1, 1, 1}).requires_grad_(true);
     const torch::Tensor logits = net.forward(leaf);
-    const torch::Tensor index = torch::tensor(classes, torch::kInt64).view({k, 1});
+    const torch::Tensor index = torch::tensor(classes, torch::kInt64).view({k, 1}).to(logits.device());
     const torch::Tensor objective = logits.gather(1, index).sum();
     guideActivations(objective);
     objective.backward();

@@ -1,6 +1,7 @@
 #include "core/inspect/predictor.h"
 
 #include "core/common/threads.h"
+#include "core/common/torchdevice.h"
 #include "core/image/preprocess.h"
 #include "core/inspect/topk.h"
 #include "core/models/network.h"
@@ -20,6 +21,7 @@ struct Predictor::State {
     std::string modelId;
     PreprocessSpec preprocess;
     std::vector<std::string> labels;
+    torch::Device device = torch::kCPU;  // where net lives
 };
 
 Predictor::Predictor(std::shared_ptr<State> state) : mState(std::move(state)) {}
@@ -35,6 +37,8 @@ Expected<Predictor> Predictor::create(const ModelSpec& spec, const QString& weig
         state->modelId = spec.id;
         state->preprocess = spec.preprocess;
         state->labels = spec.labels;
+        state->device = torchComputeDevice();
+        state->net->to(state->device);
         return Predictor(std::move(state));
     } catch (const c10::Error& e) {
         return makeError(ErrorKind::Internal, spec.id + ": cannot build the network: " + e.what_without_backtrace());
@@ -53,8 +57,9 @@ Expected<Prediction> Predictor::predict(const QImage& rgb, int topK) const
         torch::NoGradGuard noGrad;
         // from_blob does not own the buffer; `input` outlives the forward pass.
         auto x = torch::from_blob(const_cast<float*>(input.chw.data()), {1, input.channels, input.height, input.width},
-                                  torch::kFloat32);
-        const torch::Tensor logits = mState->net->forward(x).squeeze(0).contiguous();
+                                  torch::kFloat32)
+                      .to(mState->device);
+        const torch::Tensor logits = mState->net->forward(x).squeeze(0).to(torch::kCPU).contiguous();
         const torch::Tensor probs = torch::softmax(logits, 0).contiguous();
         Prediction result;
         result.logits.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());

@@ -1,5 +1,6 @@
 #include "core/jobs/analysisrequest.h"
 
+#include "core/common/computedevice.h"
 #include "core/common/threads.h"
 #include "core/image/imagedecoder.h"
 #include "core/image/imagefile.h"
@@ -47,11 +48,11 @@ Expected<QByteArray> readBytes(const AnalysisRequest& request, const std::string
 }
 
 // Identifies a loaded network: the same id may name another architecture or class count in a user registry, and
-// a replaced checkpoint must be reloaded.
+// a replaced checkpoint must be reloaded, and so must a model loaded for another device.
 std::string poolKey(const ModelSpec& spec, const QString& weightsPath)
 {
     return spec.id + "|" + spec.architecture + "|" + std::to_string(spec.numClasses) + "|" +
-           CacheKey::identifyWeights(weightsPath);
+           CacheKey::identifyWeights(weightsPath) + "|" + computeDevice();
 }
 
 Expected<std::shared_ptr<Analyzer>> acquireAnalyzer(ModelPool<Analyzer>& pool, const ModelSpec& spec,
@@ -150,6 +151,16 @@ Expected<NetworkDescription> AnalysisEngine::describe(const ModelSpec& spec,
 void AnalysisEngine::setThreads(int count) const
 {
     setInferenceThreads(count);
+}
+
+Expected<std::string> AnalysisEngine::setDevice(const std::string& name) const
+{
+    return setComputeDevice(name);
+}
+
+std::vector<std::string> AnalysisEngine::devices() const
+{
+    return availableComputeDevices();
 }
 
 int AnalysisEngine::loadedModels() const

@@ -52,6 +52,10 @@ public:
                                                   const std::vector<CategorySpec>& categories) const = 0;
     // Intra-op threads for every inference from now on, on whichever thread it runs; <= 0 means all cores.
     virtual void setThreads(int count) const = 0;
+    // The device of every inference from now on ("cpu", "cuda", "cuda:N"): its canonical name, or why it cannot be
+    // used (the device is then unchanged). The devices this machine offers, "cpu" first.
+    virtual Expected<std::string> setDevice(const std::string& name) const = 0;
+    virtual std::vector<std::string> devices() const = 0;
 };
 
 class AnalysisEngine : public AnalysisBackend, public BatchBackend {
@@ -66,6 +70,8 @@ public:
     Expected<NetworkDescription> describe(const ModelSpec& spec,
                                           const std::vector<CategorySpec>& categories) const override;
     void setThreads(int count) const override;
+    Expected<std::string> setDevice(const std::string& name) const override;  // core/common/computedevice.h
+    std::vector<std::string> devices() const override;
 
     // BatchBackend (core/batch/batchbackend.h): folder batches, on the same model pool. No result cache here: the
     // batch runner looks results up itself (it knows the image bytes).

@@ -124,7 +124,21 @@ QString AnalysisSession::modelName(const QString& modelId) const
 void AnalysisSession::applySettings()
 {
     mBackend->setThreads(mSettings.threads);
+    if (Expected<std::string> device = mBackend->setDevice(mSettings.device.toStdString()); !device) {
+        mBackend->setDevice("cpu");
+        // Queued: at construction nobody listens yet.
+        const QString message = tr("Settings: %1; running on the CPU instead.").arg(QString::fromStdString(device.message()));
+        QMetaObject::invokeMethod(this, [this, message]() { Q_EMIT problem(message); }, Qt::QueuedConnection);
+    }
     WeightDownloader::setMirror(mSettings.mirror.trimmed());
+}
+
+QStringList AnalysisSession::availableDevices() const
+{
+    QStringList devices;
+    for (const std::string& device : mBackend->devices())
+        devices << QString::fromStdString(device);
+    return devices;
 }
 
 void AnalysisSession::setSettings(const AppSettings& settings)

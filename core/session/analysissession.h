@@ -79,8 +79,11 @@ public:
 
     // ------------------------------------------------------------------------------------------------ settings
     const AppSettings& settings() const { return mSettings; }
-    // Replaces the settings: saves them, applies threads and mirror, re-runs what is shown.
+    // Replaces the settings: saves them, applies threads, device and mirror, re-runs what is shown. A device this
+    // machine cannot use is reported (problem()) and inference stays on the CPU; the setting is kept.
     void setSettings(const AppSettings& settings);
+    // The devices inference can run on here, "cpu" first (for the Settings dialog).
+    QStringList availableDevices() const;
     // For the weights panel, which edits the weights choices in place; call settingsEdited(modelId) after.
     AppSettings* editableSettings() { return &mSettings; }
     // Which file `modelId` needs, where it is downloaded from and every folder it may be put in (the weights

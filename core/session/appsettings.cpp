@@ -18,6 +18,7 @@ constexpr int kMaxRecentFiles = 10;
 
 // Keys in QSettings; the groups keep the file readable when a person opens it.
 const QString kThreads = QStringLiteral("inference/threads");
+const QString kDevice = QStringLiteral("inference/device");
 const QString kCacheItems = QStringLiteral("cache/items");
 const QString kDiskCache = QStringLiteral("cache/disk");
 const QString kTopK = QStringLiteral("view/topK");
@@ -53,6 +54,10 @@ AppSettings AppSettings::load()
     const AppSettings defaults;
     AppSettings s;
     s.threads = readInt(store, kThreads, defaults.threads, 0, 1024);
+    // Checked when applied (the session says so and stays on the CPU): a CUDA device may come and go.
+    s.device = store.value(kDevice, defaults.device).toString().trimmed().left(16);
+    if (s.device.isEmpty())
+        s.device = defaults.device;
     s.cacheItems = readInt(store, kCacheItems, defaults.cacheItems, 0, 100000);
     s.diskCache = store.value(kDiskCache, defaults.diskCache).toBool();
     s.topK = readInt(store, kTopK, defaults.topK, 1, 1000);
@@ -80,6 +85,7 @@ void AppSettings::save() const
 {
     QSettings store;
     store.setValue(kThreads, threads);
+    store.setValue(kDevice, device);
     store.setValue(kCacheItems, cacheItems);
     store.setValue(kDiskCache, diskCache);
     store.setValue(kTopK, topK);

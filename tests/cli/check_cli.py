@@ -258,6 +258,22 @@ def main():
     result = run(args.cli, ["predict", photo, "--model", "resnet18", "--top-k", "zero"], only_fixtures)
     check(result.returncode == 2 and "--top-k" in result.stderr, "bad --top-k named")
 
+    # --device: the CPU by name gives the same logits as the default; an unknown name and a device this build or
+    # machine lacks are refused before any work, saying why.
+    result = run(args.cli, ["predict", photo, "--model", "resnet18", "--device", "CPU", "--full-logits", "--json", "-"],
+                 only_fixtures)
+    check(result.returncode == 0, f"--device CPU runs ({result.stderr.strip()[:200]})")
+    ref = reference_logits("resnet18", os.path.join(fixtures, "resnet18-f37072fd.pth"), photo)
+    check(result.returncode == 0 and (torch.tensor(json.loads(result.stdout)[0]["logits"]) - ref).abs().max() <= 1e-4,
+          "--device cpu logits match torchvision")
+    result = run(args.cli, ["analyze", photo, "--model", "resnet18", "--device", "gpu"], only_fixtures)
+    check(result.returncode == 2 and "unknown device 'gpu'" in result.stderr and "cuda:N" in result.stderr,
+          f"an unknown device is refused with the names known: {result.stderr.strip()[:200]}")
+    if not torch.cuda.is_available():
+        result = run(args.cli, ["predict", photo, "--model", "resnet18", "--device", "cuda:0"], only_fixtures)
+        check(result.returncode == 2 and "'cuda:0' is not available" in result.stderr and "CUDA" in result.stderr,
+              f"a device this machine lacks is refused, saying why: {result.stderr.strip()[:200]}")
+
     if failures:
         print(f"\n{len(failures)} check(s) failed:\n  " + "\n  ".join(failures))
         sys.exit(1)

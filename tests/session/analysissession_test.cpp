@@ -87,6 +87,21 @@ public:
     }
 
     void setThreads(int count) const override { mThreads = count; }
+    // A machine with the CPU and one accelerator, "fake:0".
+    Expected<std::string> setDevice(const std::string& name) const override
+    {
+        if (name != "cpu" && name != "fake:0")
+            return makeError(ErrorKind::BadInput, "device '" + name + "' is not available");
+        const std::lock_guard<std::mutex> lock(mMutex);
+        mDevice = name;
+        return name;
+    }
+    std::vector<std::string> devices() const override { return {"cpu", "fake:0"}; }
+    std::string device() const
+    {
+        const std::lock_guard<std::mutex> lock(mMutex);
+        return mDevice;
+    }
 
     std::vector<AnalysisRequest> requests() const
     {
@@ -101,6 +116,7 @@ private:
     mutable std::vector<AnalysisRequest> mRequests;
     std::shared_ptr<std::atomic<bool>> mGate = std::make_shared<std::atomic<bool>>(true);
     mutable std::atomic<int> mThreads{-1};
+    mutable std::string mDevice = "none";
 };
 
 class SessionTest : public ::testing::Test {
@@ -359,6 +375,28 @@ TEST_F(SessionTest, SettingsApplyThreadsAndMirrorWithoutTouchingTheEnvironment)
     settings.mirror.clear();
     mSession->setSettings(settings);
     EXPECT_EQ(WeightDownloader::mirror(), QString());
+}
+
+TEST_F(SessionTest, TheDeviceSettingIsAppliedAndAnUnavailableOneFallsBackToTheCpuWithAMessage)
+{
+    EXPECT_EQ(mBackend->device(), "cpu") << "the default setting, applied at construction";
+    EXPECT_EQ(mSession->availableDevices(), (QStringList{QStringLiteral("cpu"), QStringLiteral("fake:0")}));
+    QSignalSpy problems(mSession.get(), &AnalysisSession::problem);
+    AppSettings settings = mSession->settings();
+    settings.device = QStringLiteral("fake:0");
+    mSession->setSettings(settings);
+    EXPECT_EQ(mBackend->device(), "fake:0");
+    EXPECT_EQ(AppSettings::load().device, QStringLiteral("fake:0"));
+
+    settings.device = QStringLiteral("cuda:7");
+    mSession->setSettings(settings);
+    EXPECT_EQ(mBackend->device(), "cpu");
+    ASSERT_TRUE(problems.wait(2000));
+    ASSERT_EQ(problems.count(), 1);
+    const QString message = problems.at(0).first().toString();
+    EXPECT_TRUE(message.contains(QStringLiteral("cuda:7"))) << message.toStdString();
+    EXPECT_TRUE(message.contains(QStringLiteral("CPU"))) << message.toStdString();
+    EXPECT_EQ(mSession->settings().device, QStringLiteral("cuda:7")) << "the choice is kept for when it works";
 }
 
 TEST_F(SessionTest, FoldersOpenTheirImagesSortedAndProblemsAreNamed)

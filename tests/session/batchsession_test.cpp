@@ -135,6 +135,8 @@ public:
         return description;
     }
     void setThreads(int) const override {}
+    Expected<std::string> setDevice(const std::string& name) const override { return name; }
+    std::vector<std::string> devices() const override { return {"cpu"}; }
 };
 
 class BatchSessionTest : public ::testing::Test {

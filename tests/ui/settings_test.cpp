@@ -32,6 +32,7 @@ AppSettings unusualSettings()
 {
     AppSettings s;
     s.threads = 3;
+    s.device = QStringLiteral("cuda:1");
     s.cacheItems = 250;
     s.diskCache = false;
     s.topK = 7;
@@ -51,6 +52,7 @@ AppSettings unusualSettings()
 void expectSame(const AppSettings& a, const AppSettings& b)
 {
     EXPECT_EQ(a.threads, b.threads);
+    EXPECT_EQ(a.device, b.device);
     EXPECT_EQ(a.cacheItems, b.cacheItems);
     EXPECT_EQ(a.diskCache, b.diskCache);
     EXPECT_EQ(a.topK, b.topK);
@@ -350,6 +352,23 @@ TEST(SettingsDialogTest, EditedFieldsComeBackAndTheRestIsKept)
     EXPECT_EQ(edited.selectedModels, s.selectedModels);
     EXPECT_EQ(edited.weightsFiles, s.weightsFiles);
     EXPECT_EQ(edited.untrainedAllowed, s.untrainedAllowed);
+}
+
+TEST(SettingsDialogTest, TheDeviceBoxOffersTheMachinesDevicesAndKeepsAnUnavailableChoiceVisible)
+{
+    AppSettings s = unusualSettings();  // cuda:1, which this machine lacks
+    SettingsDialog dialog(s, {QStringLiteral("cpu"), QStringLiteral("cuda:0")});
+    QComboBox* device = field<QComboBox>(dialog, "device");
+    ASSERT_EQ(device->count(), 3);
+    EXPECT_EQ(device->itemText(0), QStringLiteral("CPU"));
+    EXPECT_EQ(device->itemText(1), QStringLiteral("GPU (cuda:0)"));
+    EXPECT_EQ(device->currentData().toString(), QStringLiteral("cuda:1"));
+    EXPECT_TRUE(device->currentText().contains(QStringLiteral("not available"))) << device->currentText().toStdString();
+    EXPECT_EQ(dialog.settings().device, QStringLiteral("cuda:1")) << "untouched, the choice is kept";
+    device->setCurrentIndex(1);
+    EXPECT_EQ(dialog.settings().device, QStringLiteral("cuda:0"));
+    device->setCurrentIndex(0);
+    EXPECT_EQ(dialog.settings().device, QStringLiteral("cpu"));
 }
 
 TEST(SettingsDialogTest, UnknownMethodFallsBackToTheFirstOffered)
