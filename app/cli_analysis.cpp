@@ -266,6 +266,8 @@ int commandAnalyze(const QStringList& arguments)
         }
         const AnalysisRequest request{image, input->bytes, run->spec, run->weightsPath, options};
         auto analysis = engine.run(request);
+        if (std::optional<QString> problem = cache ? cache->takeDiskProblem() : std::nullopt)
+            err() << "convlens-cli: warning: " << *problem << Qt::endl;
         if (!analysis) {
             err() << "convlens-cli: " << q(analysis.message()) << Qt::endl;
             // A checkpoint that cannot be loaded fails every image alike: nothing more can run.

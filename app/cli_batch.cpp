@@ -271,6 +271,10 @@ int commandBatch(const QStringList& arguments)
     std::optional<Error> stopped;
     while (!runner.finished()) {
         auto step = runner.step(&gStop);
+        if (std::optional<QString> problem = cache ? cache->takeDiskProblem() : std::nullopt) {
+            progress.end();
+            err() << "convlens-cli batch: warning: " << *problem << Qt::endl;
+        }
         if (step)
             for (const BatchRecord& record : *step)
                 if (record.status == BatchStatus::Failed) {

@@ -380,6 +380,8 @@ void MainWindow::connectSession()
         Q_EMIT ready();
     });
     connect(s, &AnalysisSession::problem, this, &MainWindow::showError);
+    connect(s, &AnalysisSession::warning, this,
+            [this](const QString& text) { mMessages->show(MessageBar::Level::Warning, text); });
     connect(s, &AnalysisSession::imagesOpened, this, [this](const QStringList& images) {
         // The session shows the first image already; filling the list must not open another.
         const QSignalBlocker blocker(mImages);

@@ -1,5 +1,6 @@
 #include "core/jobs/resultcache.h"
 
+#include "core/common/boundedfile.h"
 #include "core/jobs/resultcodec.h"
 
 #include <QCryptographicHash>
@@ -15,6 +16,9 @@ namespace convlens {
 namespace {
 
 constexpr quint32 kMagic = 0x434C5243;  // "CLRC"
+// No result file comes near this (a ResNet-50 analysis with every channel tiled is about 30 MiB); anything larger
+// was not written by ConvLens.
+constexpr qint64 kMaxFileBytes = qint64(1) << 30;
 
 QByteArray toBytes(const std::string& s)
 {
@@ -65,9 +69,34 @@ ResultCache::ResultCache(ResultCacheConfig config) : mConfig(std::move(config))
     if (!mConfig.enabled)
         mConfig.diskDirectory.clear();
     if (!mConfig.diskDirectory.isEmpty() && !QDir().mkpath(mConfig.diskDirectory)) {
-        qWarning("ResultCache: cannot create %s; keeping results in memory only", qPrintable(mConfig.diskDirectory));
+        mDiskProblem = QStringLiteral("cannot create the result cache folder %1; results are kept in memory only")
+                           .arg(QDir::toNativeSeparators(mConfig.diskDirectory));
         mConfig.diskDirectory.clear();
     }
+    mWriting = !mConfig.diskDirectory.isEmpty();
+}
+
+QString ResultCache::diskProblem() const
+{
+    QMutexLocker lock(&mMutex);
+    return mDiskProblem;
+}
+
+std::optional<QString> ResultCache::takeDiskProblem()
+{
+    QMutexLocker lock(&mMutex);
+    if (mDiskProblem.isEmpty() || mDiskProblemTaken)
+        return std::nullopt;
+    mDiskProblemTaken = true;
+    return mDiskProblem;
+}
+
+void ResultCache::stopWritingLocked(const QString& reason)
+{
+    mWriting = false;
+    if (mDiskProblem.isEmpty())
+        mDiskProblem = QStringLiteral("cannot write the result cache in %1 (%2); results are kept in memory only")
+                           .arg(QDir::toNativeSeparators(mConfig.diskDirectory), reason);
 }
 
 ResultCache::ResultPtr ResultCache::find(const CacheKey& key)
@@ -107,7 +136,7 @@ void ResultCache::store(const CacheKey& key, ResultPtr result)
         ++mCounters.stores;
         insertLocked(keyString, result, approximateBytes(*result));
     }
-    if (!mConfig.diskDirectory.isEmpty()) {
+    if (mWriting) {
         const bool written = writeDisk(key, keyString, *result);
         const int pruned = written ? pruneDisk(filePath(key)) : 0;
         QMutexLocker lock(&mMutex);
@@ -195,23 +224,24 @@ ResultCache::ResultPtr ResultCache::readDisk(const CacheKey& key, const std::str
     const QString path = filePath(key);
     if (path.isEmpty())
         return nullptr;
-    QFile file(path);
-    if (!file.exists())
+    const QFileInfo info(path);
+    if (!info.exists() && !info.isSymLink())
         return nullptr;
-    if (!file.open(QIODevice::ReadOnly)) {
-        qWarning("ResultCache: cannot read %s: %s", qPrintable(path), qPrintable(file.errorString()));
-        return nullptr;
-    }
-    const QByteArray bytes = file.readAll();
-    file.close();
+    // Only a regular file of a sane size is read (core/common/boundedfile.h): a folder, a FIFO or a huge file
+    // put in the cache's place is dropped like a corrupt entry.
+    const FileKind kind{QStringLiteral("a"), QStringLiteral("cache"), QStringLiteral("caches")};
+    Expected<QByteArray> read = readBoundedFile(path, kMaxFileBytes, kind);
+    std::string problem = read ? std::string() : read.message();
+    const QByteArray bytes = read ? std::move(read).value() : QByteArray();
 
     QDataStream s(bytes);
     s.setVersion(QDataStream::Qt_6_0);
     quint32 magic = 0, formatVersion = 0, codecVersion = 0;
     QByteArray storedKey, payload, storedChecksum;
     s >> magic >> formatVersion >> codecVersion;
-    std::string problem;
-    if (s.status() != QDataStream::Ok || magic != kMagic)
+    if (!problem.empty())
+        qt_noop();  // unreadable: dropped below
+    else if (s.status() != QDataStream::Ok || magic != kMagic)
         problem = "not a ConvLens cache file";
     else if (formatVersion != kFileFormatVersion || codecVersion != kResultCodecVersion)
         problem = "written by another version (format " + std::to_string(formatVersion) + ", codec " +
@@ -232,7 +262,10 @@ ResultCache::ResultPtr ResultCache::readDisk(const CacheKey& key, const std::str
         problem = decoded.message();
     }
     qWarning("ResultCache: dropping %s: %s", qPrintable(path), problem.c_str());
-    QFile::remove(path);
+    if (info.isDir() && !info.isSymLink())
+        QDir().rmdir(path);  // an empty folder only: nothing of the user's is deleted
+    else
+        QFile::remove(path);
     QMutexLocker lock(&mMutex);
     ++mCounters.diskErrors;
     return nullptr;
@@ -244,18 +277,21 @@ bool ResultCache::writeDisk(const CacheKey& key, const std::string& keyString, c
     const QByteArray keyBytes = toBytes(keyString);
     const QByteArray payload = encodeResult(result);
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        qWarning("ResultCache: cannot write %s: %s", qPrintable(path), qPrintable(file.errorString()));
-        return false;
+    bool ok = file.open(QIODevice::WriteOnly);
+    if (ok) {
+        QDataStream s(&file);
+        s.setVersion(QDataStream::Qt_6_0);
+        s << kMagic << kFileFormatVersion << kResultCodecVersion << keyBytes << payload
+          << checksum(keyBytes, payload);
+        ok = s.status() == QDataStream::Ok && file.commit();
     }
-    QDataStream s(&file);
-    s.setVersion(QDataStream::Qt_6_0);
-    s << kMagic << kFileFormatVersion << kResultCodecVersion << keyBytes << payload << checksum(keyBytes, payload);
-    if (s.status() != QDataStream::Ok || !file.commit()) {
-        qWarning("ResultCache: cannot write %s: %s", qPrintable(path), qPrintable(file.errorString()));
-        return false;
+    if (!ok) {
+        // A full disk or a read-only folder fails every later write alike: stop writing, say so once.
+        const QString reason = file.errorString().isEmpty() ? QStringLiteral("write failed") : file.errorString();
+        QMutexLocker lock(&mMutex);
+        stopWritingLocked(reason);
     }
-    return true;
+    return ok;
 }
 
 int ResultCache::pruneDisk(const QString& keep)

@@ -6,8 +6,12 @@
 //   magic "CLRC" (quint32) | file format version (quint32) | codec version (quint32) | full key (bytes) |
 //   payload (bytes, resultcodec.h) | sha256(key + payload) (bytes)
 // and is only used when every part checks out and the stored key equals the requested one. A corrupt, truncated
-// or older-version file is deleted and counted in Counters::diskErrors; the next store() rewrites it. Disk
-// problems are never fatal: the cache then behaves as a miss.
+// or older-version file (or anything that is not a regular file of a sane size) is deleted and counted in
+// Counters::diskErrors; the next store() rewrites it. Disk problems are never fatal: the cache then behaves as a
+// miss. When the folder cannot be created or a file cannot be written (a full disk, a read-only folder), writing
+// stops for the life of this cache (reading goes on) and diskProblem() says why, once per cache for whoever
+// takes it (takeDiskProblem()), so the user hears it once, not per image. Two processes writing the same entry
+// each replace the file atomically (QSaveFile); a reader sees one whole file or the other.
 //
 // Threads: every method may be called from any thread (one mutex guards the memory side and the counters; disk
 // reads/writes run outside it and are atomic per file via QSaveFile). find() and store() do file I/O when the
@@ -21,9 +25,11 @@
 #include <QMutex>
 #include <QString>
 
+#include <atomic>
 #include <cstddef>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -81,6 +87,12 @@ public:
     // Where `key` is (or would be) stored on disk; empty when the disk cache is off.
     QString filePath(const CacheKey& key) const;
 
+    // Why results are no longer written to disk ("cannot write the result cache in DIR (No space left on
+    // device); results are kept in memory only"); empty while the disk cache works or is off by choice.
+    QString diskProblem() const;
+    // diskProblem() the first time it is non-empty, nullopt before and after: to tell the user once.
+    std::optional<QString> takeDiskProblem();
+
     // File format version written to disk; files with another version are dropped.
     static constexpr quint32 kFileFormatVersion = 1;
 
@@ -96,6 +108,7 @@ private:
     ResultPtr readDisk(const CacheKey& key, const std::string& keyString);
     bool writeDisk(const CacheKey& key, const std::string& keyString, const AnalysisResult& result);
     int pruneDisk(const QString& keep);
+    void stopWritingLocked(const QString& reason);
 
     ResultCacheConfig mConfig;
     mutable QMutex mMutex;
@@ -103,6 +116,9 @@ private:
     std::unordered_map<std::string, std::list<Entry>::iterator> mIndex;
     std::size_t mBytes = 0;
     Counters mCounters;
+    std::atomic<bool> mWriting{false};  // the disk cache is on and nothing has failed to be written yet
+    QString mDiskProblem;               // guarded by mMutex
+    bool mDiskProblemTaken = false;     // guarded by mMutex
 };
 
 }  // namespace convlens

@@ -487,8 +487,18 @@ void AnalysisSession::onJobProgress(JobId id, double fraction, const QString& st
         Q_EMIT compareCellProgress(it->second, fraction, stage);
 }
 
+void AnalysisSession::reportCacheProblem()
+{
+    if (!mCache)
+        return;
+    if (std::optional<QString> problem = mCache->takeDiskProblem())
+        Q_EMIT warning(tr("The result cache: %1. The analyses themselves are not affected.").arg(*problem));
+}
+
 void AnalysisSession::onJobFinished(JobId id, const JobOutcome& outcome)
 {
+    // A full disk or a read-only cache folder shows after a store: said once, whichever job found it.
+    reportCacheProblem();
     if (auto it = mCompareJobs.find(id); it != mCompareJobs.end()) {
         const QString model = it->second;
         mCompareJobs.erase(it);
@@ -529,7 +539,10 @@ void AnalysisSession::onJobFinished(JobId id, const JobOutcome& outcome)
 
 void AnalysisSession::setBatchBackend(std::shared_ptr<const BatchBackend> backend, std::shared_ptr<ResultCache> cache)
 {
+    mCache = cache;
     mBatch->setBackend(std::move(backend), std::move(cache));
+    // A cache folder that cannot be created is known now; queued, so the window (connecting after) hears it.
+    QMetaObject::invokeMethod(this, &AnalysisSession::reportCacheProblem, Qt::QueuedConnection);
 }
 
 QStringList AnalysisSession::batchModels() const

@@ -176,6 +176,8 @@ Q_SIGNALS:
     void registryLoaded();
     void registryFailed(const QString& message);
     void problem(const QString& message);  // a path that could not be opened; nothing else changed
+    // Something the user should know that stops nothing (the result cache cannot be written: said once).
+    void warning(const QString& message);
     void imagesOpened(const QStringList& images);
     void thumbnailsReady(const QList<QImage>& thumbnails);  // for imagesOpened's list, in its order
     void imageChanged(const QString& name);
@@ -206,10 +208,12 @@ private:
     void requestAnalysis();
     void requestCompare();
     void onJobFinished(JobId id, const JobOutcome& outcome);
+    void reportCacheProblem();
     void onJobProgress(JobId id, double fraction, const QString& stage);
     void loadThumbnails(const QStringList& images);
 
     std::shared_ptr<AnalysisBackend> mBackend;
+    std::shared_ptr<ResultCache> mCache;  // the engine's, for its disk problem (setBatchBackend)
     AppSettings mSettings;
     SessionOptions mOptions;
     std::unique_ptr<ModelRegistry> mRegistry;

@@ -98,6 +98,19 @@ def check_analyze_cache(cli, photo, env_base):
     files = [f for _, _, names in os.walk(cache_home) for f in names]
     check(len(files) == 2, f"--no-cache and CACHE_ENABLED=0 write no cache file: {files}")
 
+    # A cache folder that cannot be made (its parent is a file): the analyses succeed and the CLI says once, not
+    # per image, that results are kept in memory only.
+    blocked = os.path.join(work, "not-a-folder")
+    with open(blocked, "w") as f:
+        f.write("a file where the cache folder would go\n")
+    result = run(cli, ["analyze", photo, photo, "--model", "resnet18", "--methods", "gradcam", "--top-k", "1",
+                       "--tiles", "1", "--threads", "2", "--json", "-"], dict(env, XDG_CACHE_HOME=blocked))
+    entries = json.loads(result.stdout) if result.returncode == 0 else []
+    check(result.returncode == 0 and len(entries) == 2 and entries[1]["cached"] is True,
+          f"without a writable cache both analyses succeed, the second from memory ({result.stderr.strip()[:300]})")
+    check(result.stderr.count("memory only") == 1 and blocked in result.stderr,
+          f"the cache problem is said once, naming the folder: {result.stderr.strip()[:400]}")
+
 
 def main():
     parser = argparse.ArgumentParser()

@@ -5,12 +5,20 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QTemporaryDir>
 
+#include <csignal>
 #include <functional>
 #include <thread>
+
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -336,6 +344,224 @@ TEST(ResultCacheTest, MaxItemsFromEnvironment)
         cache.store(keyFor(i), shared(sampleResult(i)));
     EXPECT_EQ(cache.size(), 2);
     EXPECT_FALSE(cache.containsInMemory(keyFor(0)));
+}
+
+// ---- Disk faults: a full disk, a read-only folder, special files in an entry's place, two writing processes.
+
+namespace {
+
+// A small tmpfs mounted over `dir` for the life of the object, when this process may mount (root in CI); else
+// mounted() is false and the test uses the unprivileged way to the same fault.
+class ScopedTmpfs {
+public:
+    ScopedTmpfs(const QString& dir, const char* options) : mDir(QFile::encodeName(dir))
+    {
+        mMounted = geteuid() == 0 && ::mount("tmpfs", mDir.constData(), "tmpfs", 0, options) == 0;
+    }
+    ~ScopedTmpfs()
+    {
+        if (mMounted)
+            ::umount2(mDir.constData(), MNT_DETACH);
+    }
+    bool mounted() const { return mMounted; }
+    bool remountReadOnly()
+    {
+        return ::mount(nullptr, mDir.constData(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) == 0;
+    }
+
+private:
+    QByteArray mDir;
+    bool mMounted = false;
+};
+
+// Files of at most `bytes` for the life of the object (RLIMIT_FSIZE, with SIGXFSZ ignored so a write fails with
+// EFBIG instead of killing the process): a full disk without privileges.
+class ScopedFileSizeLimit {
+public:
+    explicit ScopedFileSizeLimit(rlim_t bytes)
+    {
+        getrlimit(RLIMIT_FSIZE, &mOld);
+        mOldHandler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit limit = mOld;
+        limit.rlim_cur = bytes;
+        setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    ~ScopedFileSizeLimit()
+    {
+        setrlimit(RLIMIT_FSIZE, &mOld);
+        std::signal(SIGXFSZ, mOldHandler);
+    }
+
+private:
+    rlimit mOld{};
+    void (*mOldHandler)(int) = nullptr;
+};
+
+// Fills the file system holding `dir` until a write fails.
+void fillUp(const QString& dir)
+{
+    QFile filler(dir + QStringLiteral("/filler"));
+    ASSERT_TRUE(filler.open(QIODevice::WriteOnly));
+    const QByteArray block(4096, 'x');
+    while (filler.write(block) == block.size() && filler.flush()) {
+    }
+    filler.close();
+}
+
+QStringList cacheFiles(const QString& dir)
+{
+    return QDir(dir).entryList({QStringLiteral("*.clr"), QStringLiteral("*.clr.*")}, QDir::Files | QDir::Hidden);
+}
+
+// What a user of the cache must see after the first failed write: the reason once, nothing lost from memory, no
+// further attempts, no partial file.
+void expectWritingStoppedOnce(ResultCache& cache, const QString& dir, const char* reason)
+{
+    const QString problem = cache.diskProblem();
+    EXPECT_TRUE(problem.contains(QDir::toNativeSeparators(dir))) << problem.toStdString();
+    EXPECT_TRUE(problem.contains(QLatin1String(reason), Qt::CaseInsensitive)) << problem.toStdString();
+    EXPECT_TRUE(problem.contains(QStringLiteral("memory only"))) << problem.toStdString();
+    EXPECT_EQ(cache.counters().diskErrors, 1);
+    const std::optional<QString> taken = cache.takeDiskProblem();
+    ASSERT_TRUE(taken.has_value());
+    EXPECT_EQ(*taken, problem);
+    EXPECT_FALSE(cache.takeDiskProblem().has_value()) << "said once";
+
+    cache.store(keyFor(2), shared(sampleResult(2)));
+    EXPECT_EQ(cache.counters().diskErrors, 1) << "no more writes are tried";
+    EXPECT_FALSE(cache.takeDiskProblem().has_value());
+    ASSERT_NE(cache.find(keyFor(1)), nullptr) << "the results are still served from memory";
+    expectSameResult(sampleResult(1), *cache.find(keyFor(1)));
+    ASSERT_NE(cache.find(keyFor(2)), nullptr);
+}
+
+}  // namespace
+
+TEST(ResultCacheTest, AFullDiskStopsTheWritesSaysSoOnceAndKeepsTheResultsInMemory)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    ASSERT_GT(encodeResult(sampleResult(1)).size(), 8192) << "the result must not fit in what is left";
+    ScopedTmpfs tmpfs(dir.path(), "size=64k");
+    const char* reason = "No space left on device";
+    std::optional<ScopedFileSizeLimit> limit;
+    if (tmpfs.mounted()) {
+        fillUp(dir.path());
+    } else {
+        limit.emplace(4096);
+        reason = "too large";
+    }
+    ResultCache cache(onDisk(dir));
+    EXPECT_TRUE(cache.diskProblem().isEmpty());
+    EXPECT_FALSE(cache.takeDiskProblem().has_value());
+    cache.store(keyFor(1), shared(sampleResult(1)));
+    limit.reset();
+    EXPECT_EQ(cache.counters().diskWrites, 0);
+    expectWritingStoppedOnce(cache, dir.path(), reason);
+    EXPECT_TRUE(cacheFiles(dir.path()).isEmpty()) << "no partial file: " << cacheFiles(dir.path()).join(u' ').toStdString();
+}
+
+TEST(ResultCacheTest, AReadOnlyFolderIsStillReadAndSaysOnceThatNothingIsWritten)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    ScopedTmpfs tmpfs(dir.path(), "size=8m");
+    ResultCache({onDisk(dir)}).store(keyFor(7), shared(sampleResult(7)));  // written before it became read-only
+    const char* reason = "Read-only file system";
+    if (tmpfs.mounted()) {
+        ASSERT_TRUE(tmpfs.remountReadOnly());
+    } else {
+        ASSERT_EQ(::chmod(QFile::encodeName(dir.path()).constData(), 0555), 0);
+        reason = "Permission denied";
+    }
+    ResultCache cache(onDisk(dir));
+    const auto old = cache.find(keyFor(7));
+    ASSERT_NE(old, nullptr) << "a read-only cache is still read";
+    expectSameResult(sampleResult(7), *old);
+    EXPECT_EQ(cache.counters().diskHits, 1);
+    cache.store(keyFor(1), shared(sampleResult(1)));
+    expectWritingStoppedOnce(cache, dir.path(), reason);
+    ::chmod(QFile::encodeName(dir.path()).constData(), 0755);
+}
+
+TEST(ResultCacheTest, AFolderWhereNoFolderCanBeCreatedIsSaidOnceAndTheCacheWorksInMemory)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    QFile blocker(dir.filePath(QStringLiteral("file")));
+    ASSERT_TRUE(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    ResultCacheConfig config;
+    config.diskDirectory = dir.filePath(QStringLiteral("file/results"));  // under a regular file
+    ResultCache cache(config);
+    EXPECT_TRUE(cache.filePath(keyFor(1)).isEmpty()) << "the disk side is off";
+    const std::optional<QString> problem = cache.takeDiskProblem();
+    ASSERT_TRUE(problem.has_value());
+    EXPECT_TRUE(problem->contains(QStringLiteral("file/results"))) << problem->toStdString();
+    EXPECT_FALSE(cache.takeDiskProblem().has_value());
+    cache.store(keyFor(1), shared(sampleResult(1)));
+    EXPECT_NE(cache.find(keyFor(1)), nullptr);
+}
+
+TEST(ResultCacheTest, AFifoOrAFolderInAnEntrysPlaceIsDroppedWithoutBlocking)
+{
+    for (const bool fifo : {true, false}) {
+        QTemporaryDir dir;
+        ASSERT_TRUE(dir.isValid());
+        const QString path = ResultCache(onDisk(dir)).filePath(keyFor(3));
+        const QByteArray native = QFile::encodeName(path);
+        ASSERT_EQ(fifo ? ::mkfifo(native.constData(), 0644) : ::mkdir(native.constData(), 0755), 0);
+        QElapsedTimer timer;
+        timer.start();
+        ResultCache cache(onDisk(dir));
+        EXPECT_EQ(cache.find(keyFor(3)), nullptr);
+        EXPECT_LT(timer.elapsed(), 5000) << "nothing blocks";
+        EXPECT_EQ(cache.counters().diskErrors, 1);
+        EXPECT_FALSE(QFileInfo::exists(path)) << "dropped";
+        cache.store(keyFor(3), shared(sampleResult(3)));
+        EXPECT_EQ(cache.counters().diskWrites, 1);
+        EXPECT_TRUE(cache.diskProblem().isEmpty());
+        const auto again = ResultCache(onDisk(dir)).find(keyFor(3));
+        ASSERT_NE(again, nullptr);
+        expectSameResult(sampleResult(3), *again);
+    }
+}
+
+TEST(ResultCacheTest, TwoProcessesWritingTheSameEntryLeaveOneWholeFileForAReader)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    const CacheKey key{CacheKey::sha256Hex(QByteArray("shared image")), "resnet18", "untrained", "taps=all;topK=5"};
+    const QByteArray a = encodeResult(sampleResult(3)), b = encodeResult(sampleResult(4));
+    ASSERT_NE(a, b);
+    QProcess first, second;
+    for (auto [process, seed] : {std::pair{&first, "3"}, std::pair{&second, "4"}})
+        process->start(QStringLiteral(CONVLENS_CACHE_WRITER), {dir.path(), QString::fromLatin1(seed), QStringLiteral("150")});
+    ASSERT_TRUE(first.waitForStarted() && second.waitForStarted());
+    int reads = 0, found = 0;
+    long long errors = 0;
+    auto readOnce = [&] {
+        ResultCache reader(onDisk(dir));  // a fresh instance: every find reads the file
+        const auto result = reader.find(key);
+        errors += reader.counters().diskErrors;
+        ++reads;
+        if (result) {
+            ++found;
+            const QByteArray got = encodeResult(*result);
+            EXPECT_TRUE(got == a || got == b) << "a reader sees one writer's whole result";
+        }
+    };
+    while (first.state() != QProcess::NotRunning || second.state() != QProcess::NotRunning) {
+        readOnce();
+        first.waitForFinished(1);
+        second.waitForFinished(1);
+    }
+    readOnce();
+    EXPECT_EQ(first.exitCode(), 0) << first.readAllStandardError().toStdString();
+    EXPECT_EQ(second.exitCode(), 0) << second.readAllStandardError().toStdString();
+    EXPECT_EQ(errors, 0) << "no reader ever saw a partial or mixed file (" << reads << " reads)";
+    EXPECT_GE(found, 1);
+    EXPECT_EQ(cacheFiles(dir.path()).size(), 1) << cacheFiles(dir.path()).join(u' ').toStdString();
 }
 
 TEST(ResultCacheTest, ConcurrentFindAndStoreAreSafe)

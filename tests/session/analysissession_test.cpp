@@ -377,6 +377,29 @@ TEST_F(SessionTest, SettingsApplyThreadsAndMirrorWithoutTouchingTheEnvironment)
     EXPECT_EQ(WeightDownloader::mirror(), QString());
 }
 
+TEST_F(SessionTest, ACacheThatCannotBeWrittenIsSaidOnceAsAWarning)
+{
+    QFile blocker(mDir.filePath(QStringLiteral("blocker")));
+    ASSERT_TRUE(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    ResultCacheConfig config;
+    config.diskDirectory = mDir.filePath(QStringLiteral("blocker/results"));
+    QSignalSpy warnings(mSession.get(), &AnalysisSession::warning);
+    QSignalSpy problems(mSession.get(), &AnalysisSession::problem);
+    mSession->setBatchBackend(nullptr, std::make_shared<ResultCache>(config));
+    ASSERT_TRUE(warnings.wait(2000));
+    mSession->openPaths({mPhotoA});
+    ASSERT_TRUE(waitIdle());
+    mSession->openPaths({mPhotoB});
+    ASSERT_TRUE(waitIdle());
+    ASSERT_EQ(warnings.count(), 1) << "once, not per analysis";
+    const QString message = warnings.at(0).first().toString();
+    EXPECT_TRUE(message.contains(QStringLiteral("blocker/results")) && message.contains(QStringLiteral("memory only")))
+        << message.toStdString();
+    EXPECT_EQ(problems.count(), 0) << "a warning, not an error";
+    EXPECT_NE(mSession->result(), nullptr) << "the analyses are not affected";
+}
+
 TEST_F(SessionTest, TheDeviceSettingIsAppliedAndAnUnavailableOneFallsBackToTheCpuWithAMessage)
 {
     EXPECT_EQ(mBackend->device(), "cpu") << "the default setting, applied at construction";
