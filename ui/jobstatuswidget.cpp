@@ -36,7 +36,8 @@ void JobStatusWidget::track(JobId id, const QString& label)
     row.bar->setValue(0);
     row.bar->setTextVisible(true);
     row.bar->setFormat(tr("queued"));
-    row.bar->setFixedWidth(200);
+    // Room for the longest stage with its time left ("Guided Grad-CAM · 42% · 10 min 59 s left").
+    row.bar->setFixedWidth(fontMetrics().horizontalAdvance(tr("Guided Grad-CAM · 100% · 10 min 59 s left")) + 16);
     row.bar->setMaximumHeight(fontMetrics().height() + 4);
     row.cancel = new QToolButton(row.widget);
     row.cancel->setAutoRaise(true);
@@ -79,8 +80,10 @@ void JobStatusWidget::onState(JobId id, JobState state)
         removeRow(id);
         return;
     }
-    if (state == JobState::Running && it->second.bar->format() == tr("queued"))
+    if (state == JobState::Running && it->second.bar->format() == tr("queued")) {
         it->second.bar->setFormat(tr("starting"));
+        it->second.running.start();
+    }
 }
 
 void JobStatusWidget::onProgress(JobId id, double fraction, const QString& stage)
@@ -88,8 +91,31 @@ void JobStatusWidget::onProgress(JobId id, double fraction, const QString& stage
     const auto it = mRows.find(id);
     if (it == mRows.end())
         return;
-    it->second.bar->setValue(static_cast<int>(fraction * 1000.0 + 0.5));
-    it->second.bar->setFormat(stage.isEmpty() ? QStringLiteral("%p%") : displayStage(stage) + QStringLiteral(" · %p%"));
+    Row& row = it->second;
+    row.bar->setValue(static_cast<int>(fraction * 1000.0 + 0.5));
+    if (!row.running.isValid())
+        row.running.start();
+    QString format = stage.isEmpty() ? QStringLiteral("%p%") : displayStage(stage) + QStringLiteral(" · %p%");
+    const QString left = timeLeft(fraction, row.running.elapsed());
+    if (!left.isEmpty())
+        format += QStringLiteral(" · ") + left;
+    row.bar->setFormat(format);
+    row.bar->setToolTip(QString(format).replace(QStringLiteral("%p"), QString::number(row.bar->value() / 10)));
+}
+
+QString JobStatusWidget::timeLeft(double fraction, qint64 elapsedMs)
+{
+    if (elapsedMs < 2000 || fraction < 0.03 || fraction >= 1.0)
+        return {};
+    const auto seconds =
+        static_cast<qint64>(static_cast<double>(elapsedMs) * (1.0 - fraction) / fraction / 1000.0 + 0.5);
+    if (seconds < 2)
+        return {};
+    if (seconds < 60)
+        return tr("%1 s left").arg(seconds);
+    if (seconds < 3600)
+        return tr("%1 min %2 s left").arg(seconds / 60).arg(seconds % 60);
+    return tr("%1 h %2 min left").arg(seconds / 3600).arg((seconds % 3600) / 60);
 }
 
 QString JobStatusWidget::displayStage(const QString& stage)

@@ -4,6 +4,7 @@
 
 #include "core/jobs/job.h"
 
+#include <QElapsedTimer>
 #include <QString>
 #include <QWidget>
 
@@ -37,12 +38,18 @@ public:
     // catalogue's display name ("Guided Grad-CAM"); other stages are shown as they are. Any thread.
     static QString displayStage(const QString& stage);
 
+    // The time left of a job `fraction` done after `elapsedMs` running, as the bar says it ("1 min 20 s left"),
+    // or empty while too early to tell (under 2 s or 3 %) or when under 2 s remain. The engine's progress is
+    // weighted by each stage's measured cost, so the ratio is a fair estimate. Any thread.
+    static QString timeLeft(double fraction, qint64 elapsedMs);
+
 private:
     struct Row {
         QWidget* widget = nullptr;
         QLabel* label = nullptr;
         QProgressBar* bar = nullptr;
         QToolButton* cancel = nullptr;
+        QElapsedTimer running;  // since the job started running
     };
     void onState(JobId id, JobState state);
     void onProgress(JobId id, double fraction, const QString& stage);

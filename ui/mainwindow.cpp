@@ -2,6 +2,7 @@
 
 #include "core/batch/batchbackend.h"
 #include "core/image/imagefile.h"
+#include "core/inspect/methodcatalogue.h"
 #include "core/inspect/networkdescription.h"
 #include "core/jobs/analysisrequest.h"
 #include "core/jobs/jobservice.h"
@@ -42,6 +43,7 @@
 #include <QImageReader>
 #include <QLabel>
 #include <QListWidget>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -415,6 +417,7 @@ void MainWindow::connectSession()
         mControls->showMethod(method);
         mCompare->setMethod(method);
         updateOverlay();
+        announceSlowMethod(method);
     });
     connect(s, &AnalysisSession::classChanged, this, [this](int classIndex) {
         mPredictions->selectClass(classIndex);
@@ -613,6 +616,25 @@ void MainWindow::showDescription(const QString& modelId)
 }
 
 // --------------------------------------------------------------------------------------------- messages, misc
+
+void MainWindow::announceSlowMethod(const QString& method)
+{
+    // Score-CAM runs one forward pass per channel, the guided methods a backward pass through the whole network
+    // per class: say how long before the user waits, and how to stop it.
+    const auto estimate = mSession->estimate(method);
+    if (!estimate || estimate->seconds < kSlowAnalysisSeconds)
+        return;
+    const QString what = method == QLatin1String("scorecam")
+                             ? tr("one forward pass per channel of %1 (%2)")
+                                   .arg(mSession->camTarget(mSession->model()))
+                                   .arg(QLocale().toString(estimate->camChannels))
+                             : tr("a backward pass through the whole network per class");
+    const auto seconds = static_cast<long long>(estimate->seconds + 0.5);
+    const QString duration = seconds < 60 ? tr("%1 s").arg(seconds) : tr("%1 min %2 s").arg(seconds / 60).arg(seconds % 60);
+    mMessages->show(MessageBar::Level::Information,
+                    tr("%1 on %2 runs %3: about %4 on this machine. Esc stops it.")
+                        .arg(methodName(method), mSession->modelName(mSession->model()), what, duration));
+}
 
 void MainWindow::showError(const QString& text)
 {

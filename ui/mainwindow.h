@@ -156,6 +156,9 @@ private:
     void updateCompareCells();
 
     void showError(const QString& text);
+    // Says how long a slow method (Score-CAM, the guided ones) will take here, when over kSlowAnalysisSeconds.
+    void announceSlowMethod(const QString& method);
+    static constexpr double kSlowAnalysisSeconds = 5.0;
     void rebuildRecentMenu();
     void openFileDialog();
     void openFolderDialog();

@@ -122,17 +122,33 @@ WeightsPanel::WeightsPanel(QWidget* parent) : QWidget(parent)
                           fontMetrics().horizontalAdvance(QStringLiteral("download.pytorch.org/models/resnet")) + 24);
     mTable->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
 
+    mDownloadAll = new QPushButton(this);
+    mDownloadAll->setObjectName(QStringLiteral("downloadAll"));
+    mDownloadAll->setVisible(false);
+    connect(mDownloadAll, &QPushButton::clicked, this, [this] {
+        if (mQueue.isEmpty() && mQueueRunning.isEmpty())
+            downloadAllMissing();
+        else
+            cancelAllDownloads();
+    });
+    auto* summaryRow = new QHBoxLayout;
+    summaryRow->setSpacing(12);
+    summaryRow->addWidget(mSummary, 1);
+    summaryRow->addWidget(mDownloadAll, 0, Qt::AlignTop);
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(12, 12, 12, 12);
     layout->setSpacing(4);
     layout->addWidget(title);
-    layout->addWidget(mSummary);
+    layout->addLayout(summaryRow);
     layout->addSpacing(6);
     layout->addWidget(mTable, 1);
 }
 
 void WeightsPanel::setModels(const std::vector<ModelSpec>& models, AppSettings* settings)
 {
+    mQueue.clear();
+    mQueueRunning.clear();
     for (auto& [id, downloader] : mDownloads) {
         mCancelling.insert(id);
         downloader->disconnect(this);
@@ -338,6 +354,55 @@ void WeightsPanel::updateSummary()
     if (destination.ok())
         text += QLatin1Char(' ') + tr("Downloads go to %1.").arg(displayPath(*destination));
     mSummary->setText(text);
+
+    const int missing = static_cast<int>(missingModels().size());
+    const bool running = !mQueue.isEmpty() || !mQueueRunning.isEmpty();
+    mDownloadAll->setText(running ? tr("Cancel downloads") : tr("Download all missing (%1)").arg(missing));
+    mDownloadAll->setToolTip(running ? tr("Stop the download in progress and the %n waiting", nullptr, int(mQueue.size()))
+                                     : tr("Download the weights of every model that has none, one after another"));
+    mDownloadAll->setVisible(running || missing > 0);
+}
+
+QStringList WeightsPanel::missingModels() const
+{
+    QStringList ids;
+    if (!mSettings)
+        return ids;
+    for (const ModelSpec& spec : mModels) {
+        const QString id = QString::fromStdString(spec.id);
+        if (!spec.weights.url.empty() && !isDownloading(id) &&
+            resolveWeights(spec, mSettings->weightsChoice(id)).kind == WeightsStatus::Kind::Missing)
+            ids << id;
+    }
+    return ids;
+}
+
+int WeightsPanel::downloadAllMissing()
+{
+    mQueue = missingModels();
+    const int queued = static_cast<int>(mQueue.size());
+    startNextQueued();
+    updateSummary();
+    return queued;
+}
+
+void WeightsPanel::cancelAllDownloads()
+{
+    mQueue.clear();
+    const QString running = mQueueRunning;
+    mQueueRunning.clear();
+    if (!running.isEmpty())
+        cancelDownload(running);
+    updateSummary();
+}
+
+void WeightsPanel::startNextQueued()
+{
+    while (mQueueRunning.isEmpty() && !mQueue.isEmpty()) {
+        const QString next = mQueue.takeFirst();
+        if (startDownload(next))
+            mQueueRunning = next;
+    }
 }
 
 int WeightsPanel::rowOf(const QString& modelId) const
@@ -427,6 +492,11 @@ void WeightsPanel::onFinished(const QString& modelId, const DownloadResult& resu
         mErrors.insert(modelId, result.error);
     }
     updateRow(row);
+    if (modelId == mQueueRunning) {
+        // A failure stops nothing but its own download: its row and downloadFailed say why.
+        mQueueRunning.clear();
+        startNextQueued();
+    }
     updateSummary();
     if (result.ok)
         Q_EMIT weightsChanged(modelId);

@@ -15,6 +15,7 @@
 #include <vector>
 
 class QLabel;
+class QPushButton;
 class QTableWidget;
 
 namespace convlens {
@@ -44,6 +45,12 @@ public:
     bool setUserFile(const QString& modelId, const QString& path);
     // Drops the "Load file…" choice; the official weights are used again.
     void forgetUserFile(const QString& modelId);
+    // "Download all": every model whose weights are missing, one download after another (so each gets the
+    // bandwidth and a failure stops nothing but its own). Returns how many were queued; while they run the button
+    // reads "Cancel downloads" and cancelAllDownloads() stops the one running and drops the rest.
+    int downloadAllMissing();
+    void cancelAllDownloads();
+    QStringList queuedDownloads() const { return mQueue; }
     // The "Explore untrained" check box.
     void setUntrainedAllowed(const QString& modelId, bool allowed);
     // The row's status text, for tests.
@@ -68,10 +75,15 @@ private:
     void onProgress(const QString& modelId, qint64 received, qint64 total, double bytesPerSecond);
     void onFinished(const QString& modelId, const DownloadResult& result);
     void settingsEdited(const QString& modelId);
+    QStringList missingModels() const;  // ids without weights that have a URL to download from
+    void startNextQueued();
 
     std::vector<ModelSpec> mModels;
     AppSettings* mSettings = nullptr;
     QLabel* mSummary = nullptr;
+    QPushButton* mDownloadAll = nullptr;
+    QStringList mQueue;        // "Download all": the models still to fetch, in order
+    QString mQueueRunning;     // the one of them downloading now
     QTableWidget* mTable = nullptr;
     std::map<QString, WeightDownloader*> mDownloads;
     QSet<QString> mCancelling;       // downloads the user cancelled: their failure is not an error

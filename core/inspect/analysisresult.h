@@ -181,7 +181,8 @@ struct AnalysisResult {
     Prediction prediction;
     std::vector<LayerResult> layers;
     std::vector<CamResult> cams;
-    std::map<std::string, double> timingsMs;  // stage → milliseconds
+    std::map<std::string, double> timingsMs;  // stage → milliseconds; "forward reused": what the forward pass this
+                                              // analysis reused took when it ran ("forward" is then ~0)
 
     // The map of `method` for `classIndex`, or nullptr when this result has none.
     const CamResult* findCam(const QString& method, int classIndex) const;

@@ -7,6 +7,7 @@
 #include "core/inspect/classgradients.h"
 #include "core/inspect/guidedbackprop.h"
 #include "core/inspect/methodcatalogue.h"
+#include "core/inspect/stagecosts.h"
 #include "core/inspect/topk.h"
 #include "core/models/network.h"
 #include "core/models/networkfactory.h"
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -26,11 +28,23 @@
 
 namespace convlens {
 
+// The forward pass of the image analysed last: its input, logits and every block's output. Another analysis of
+// the same image (another CAM layer, method or class) reuses it and runs only the network's head from the CAM
+// layer for its gradients, instead of the whole network again.
+struct KeptForward {
+    torch::Tensor input;                           // [1,3,S,S]
+    torch::Tensor logits;                          // [numClasses]
+    std::map<std::string, torch::Tensor> outputs;  // every block, batch dimension kept
+    double forwardMs = 0.0;                        // what the pass took
+};
+
 struct Analyzer::State {
     std::shared_ptr<NetworkImpl> net;
     ModelSpec spec;
     std::string weights;
     torch::Device device = torch::kCPU;  // where net lives (core/common/computedevice.h, when it was created)
+    std::mutex keptMutex;
+    std::shared_ptr<const KeptForward> kept;  // guarded by keptMutex
 };
 
 namespace {
@@ -122,48 +136,8 @@ LayerResult summariseLayer(const std::string& name, const torch::Tensor& t, cons
 
 using ProgressFn = std::function<void(double, const std::string&)>;
 
-// Progress weights: the expected cost of each stage in units of the stage "forward" (one forward pass recording
-// the taps, = 1), so each stage's share of the progress bar follows from what this analysis runs. Measured from the
-// stage timings every result carries (`timingsMs`; `convlens-cli analyze IMAGE --model ID --untrained --threads 1
-// --methods <all nine> --no-cache --json -` prints them as timings_ms, to measure again) over this Release build: Debian 12, LibTorch 1.13.1, 2-core VM, 1 intra-op thread;
-// Analyzer::analyze of resources/samples/chelsea.jpg (451×300) with every method, the default options (top-5, the
-// spec's taps, 16 tiles, Score-CAM batch 32) and untrained weights, for resnet18 (forward 48 ms), mobilenet_v3_large
-// (25 ms) and convnext_tiny (132 ms); the faster of two runs after a warm-up. Each weight is the mean over the three
-// models of stage time / forward time, per unit it scales with; per model:
-//   stage                        resnet18  mobilenet_v3_large  convnext_tiny
-//   preprocess                   0.025     0.105               0.013
-//   feature maps, per tap        0.026     0.033               0.015
-//   gradients, per class         0.006     0.043               0.004
-//   guided backprop, per class   1.75      1.80                2.07
-//   faithfulness, per map        1.37      1.11                2.03
-//   Score-CAM, per channel       1.38      1.35                1.81
-//   Grad-CAM, per class          0.010     0.021               0.006  (the other layer methods alike)
-constexpr double kPreprocessCost = 0.05;          // per analysis
-constexpr double kPredictionsCost = 0.0;          // softmax and top-K of 1000 logits: within the forward's noise
-constexpr double kFeatureMapsCostPerTap = 0.025;  // statistics, histogram and 16 tiles of one tap
-constexpr double kGradientsCostPerClass = 0.018;  // head-only backward from the CAM layer
-constexpr double kGuidedCostPerClass = 1.9;       // guided backward through the whole network
-constexpr double kFaithfulnessCostPerMap = 1.5;   // one masked image through the network
-constexpr double kScoreCamCostPerChannel = 1.5;   // Score-CAM: one masked image per channel of the CAM layer
-// The other methods combine the stored activations and gradients (id, cost per class).
-constexpr std::pair<std::string_view, double> kCamCostPerClass[] = {
-    {"gradcam", 0.012},  {"gradcampp", 0.021}, {"xgradcam", 0.011}, {"layercam", 0.011},
-    {"hirescam", 0.010}, {"eigencam", 0.020},  {"guided", 0.023},   {"guidedgradcam", 0.034},
-};
-
-// The three measured models' CAM layers have 512, 960 and 768 channels: the estimate for Score-CAM's share until
-// the forward pass has told the real count.
-constexpr int64_t kEstimatedCamChannels = 768;
-
-double camCost(const std::string& id, int64_t classes, int64_t channels)
-{
-    if (id == "scorecam")
-        return kScoreCamCostPerChannel * static_cast<double>(channels);
-    for (const auto& [method, cost] : kCamCostPerClass)
-        if (method == id)
-            return cost * static_cast<double>(classes);
-    return 0.0;
-}
+// Progress weights: the expected cost of each stage in units of the forward pass (core/inspect/stagecosts.h, where
+// they were measured), so each stage's share of the progress bar follows from what this analysis runs.
 
 // Progress through the stages of one analysis: stage i covers [sum of costs before i, + cost i] / total cost.
 // The costs are given again on entering each stage (they become exact once the forward pass has run); a report
@@ -258,8 +232,8 @@ Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const
 // One analysis in progress: the stages fill it in order.
 struct Pass {
     Pass(const ModelSpec& spec, NetworkImpl& net, torch::Device device, const AnalysisOptions& options,
-         const Plan& plan, const std::atomic<bool>* cancel)
-        : spec(spec), net(net), device(device), options(options), plan(plan), cancel(cancel)
+         const Plan& plan, const std::atomic<bool>* cancel, std::shared_ptr<const KeptForward> kept)
+        : spec(spec), net(net), device(device), options(options), plan(plan), cancel(cancel), kept(std::move(kept))
     {
     }
 
@@ -279,6 +253,8 @@ struct Pass {
     torch::Tensor gradients;                       // [K,C,h,w] at the CAM layer (gradients)
     torch::Tensor guidedGradients;                 // [K,3,S,S] at the input (guided backprop)
     std::vector<torch::Tensor> heatmaps;           // [S,S] per CAM result, in result.cams order
+    std::shared_ptr<const KeptForward> kept;       // the last image's forward pass; used when `input` equals its
+    bool reuseForward = false;                     // (preprocess)
 
     // The classes explained and the CAM layer's channels: exact after the predictions and the forward pass,
     // estimated before.
@@ -305,16 +281,31 @@ Expected<void> preprocessStage(Pass& pass, const QImage& rgb)
     pass.input =
         torch::from_blob(const_cast<float*>(pre.chw.data()), {1, pre.channels, pre.height, pre.width}, torch::kFloat32)
             .to(pass.device, /*non_blocking=*/false, /*copy=*/true);
+    // The same pixels as the last analysis: its forward pass holds every block's output already.
+    pass.reuseForward = pass.kept && pass.kept->input.sizes() == pass.input.sizes() &&
+                        pass.kept->input.device() == pass.input.device() && torch::equal(pass.kept->input, pass.input);
     return {};
 }
 
-// One forward pass recording the taps and the CAM layer.
+// One forward pass recording every block's output (the taps and the CAM layer among them; kept for the next
+// analysis of the same image), or the kept one reused.
 Expected<void> forwardStage(Pass& pass)
 {
-    std::vector<std::string> recorded = pass.plan.taps;
-    if (!pass.plan.camBlock.empty())
-        recorded.push_back(pass.plan.camBlock);
-    pass.logits = pass.net.forwardRecording(pass.input, recorded, pass.outputs)[0];
+    if (pass.reuseForward) {
+        pass.logits = pass.kept->logits;
+        pass.outputs = pass.kept->outputs;
+        // What the forward pass cost when it ran, for time estimates (the window's "about 2 min").
+        pass.result.timingsMs["forward reused"] = pass.kept->forwardMs;
+    } else {
+        const auto start = Clock::now();
+        pass.logits = pass.net.forwardRecording(pass.input, pass.net.blockNames(), pass.outputs)[0];
+        auto kept = std::make_shared<KeptForward>();
+        kept->input = pass.input;
+        kept->logits = pass.logits;
+        kept->outputs = pass.outputs;
+        kept->forwardMs = msSince(start);
+        pass.kept = std::move(kept);
+    }
     pass.result.prediction.logits = toVector(pass.logits);
     if (!pass.plan.camBlock.empty() && pass.outputs.at(pass.plan.camBlock).dim() != 4)
         return makeError(ErrorKind::BadInput, pass.spec.id + ": CAM layer '" + pass.plan.camName +
@@ -361,7 +352,9 @@ Expected<void> gradientsStage(Pass& pass)
 // Guided backprop of the K class logits to the input: one batched guided backward of the whole network.
 Expected<void> guidedBackpropStage(Pass& pass)
 {
-    pass.guidedGradients = guidedInputGradients(pass.net, pass.input, pass.classes);
+    pass.guidedGradients = guidedInputGradients(pass.net, pass.input, pass.classes, pass.cancel);
+    if (!pass.guidedGradients.defined())
+        return pass.cancelledError();
     return {};
 }
 
@@ -422,7 +415,10 @@ Expected<void> faithfulnessStage(Pass& pass, StageProgress& progress)
         std::vector<torch::Tensor> masked;
         for (int64_t i = first; i < end; ++i)
             masked.push_back(pass.input[0] * pass.heatmaps[static_cast<size_t>(i)]);
-        const torch::Tensor p = torch::softmax(pass.net.forward(torch::stack(masked)), 1);
+        const torch::Tensor logits = pass.net.forward(torch::stack(masked), pass.cancel);
+        if (!logits.defined())
+            return pass.cancelledError();
+        const torch::Tensor p = torch::softmax(logits, 1);
         for (int64_t i = first; i < end; ++i) {
             CamResult& cam = pass.result.cams[static_cast<size_t>(i)];
             Faithfulness& f = cam.faithfulness;
@@ -440,7 +436,7 @@ Expected<void> faithfulnessStage(Pass& pass, StageProgress& progress)
 // A stage as analyze() runs it: its progress label, the timing it adds to (result.timingsMs), its expected cost
 // (in units of the forward pass, from the table above).
 struct Stage {
-    std::string label;
+    std::string label;  // "forward" becomes "reusing the forward pass" when the pass is reused
     std::string timing;
     std::function<double(const Pass&)> cost;
     std::function<Expected<void>(Pass&)> run;
@@ -455,7 +451,7 @@ std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& 
     };
     std::vector<Stage> stages = {
         {"preprocess", "preprocess", fixed(kPreprocessCost), [&rgb](Pass& p) { return preprocessStage(p, rgb); }},
-        {"forward", "forward", fixed(1.0), forwardStage},
+        {"forward", "forward", [](const Pass& p) { return p.reuseForward ? 0.0 : 1.0; }, forwardStage},
         // The predictions are timed with the forward pass they finish (timingsMs has no entry of their own).
         {"forward", "forward", fixed(kPredictionsCost), predictionsStage},
         {"feature maps", "feature maps", fixed(kFeatureMapsCostPerTap * static_cast<double>(plan.taps.size())),
@@ -490,7 +486,8 @@ Expected<void> runStages(Pass& pass, const std::vector<Stage>& stages, StageProg
             return pass.cancelledError();
         for (size_t j = 0; j < stages.size(); ++j)
             costs[j] = stages[j].cost(pass);
-        progress.enter(costs, i, stages[i].label);
+        const bool reused = pass.reuseForward && stages[i].label == "forward";
+        progress.enter(costs, i, reused ? std::string("reusing the forward pass") : stages[i].label);
         const auto start = Clock::now();
         Expected<void> done = stages[i].run(pass);
         pass.result.timingsMs[stages[i].timing] += msSince(start);
@@ -618,13 +615,24 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
         if (!plan)
             return plan.error();
 
-        Pass pass(spec, *mState->net, mState->device, options, *plan, cancel);
+        std::shared_ptr<const KeptForward> kept;
+        {
+            const std::lock_guard<std::mutex> lock(mState->keptMutex);
+            kept = mState->kept;
+        }
+        Pass pass(spec, *mState->net, mState->device, options, *plan, cancel, std::move(kept));
         pass.result.modelId = spec.id;
         pass.result.weights = mState->weights;
         StageProgress stageProgress(std::move(progress));
         const std::vector<Stage> stages = stagesOf(*plan, rgb, stageProgress);
         torch::NoGradGuard noGrad;  // the gradient stages switch it on for their own backward passes
-        if (Expected<void> run = runStages(pass, stages, stageProgress); !run)
+        const Expected<void> run = runStages(pass, stages, stageProgress);
+        if (pass.kept) {
+            // Kept even when a later stage failed or was cancelled: the forward pass itself was good.
+            const std::lock_guard<std::mutex> lock(mState->keptMutex);
+            mState->kept = pass.kept;
+        }
+        if (!run)
             return run.error();
         pass.result.timingsMs["total"] = msSince(totalStart);
         stageProgress.done();

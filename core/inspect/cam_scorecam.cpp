@@ -37,7 +37,9 @@ public:
                 return makeError(ErrorKind::Cancelled, "cancelled");
             const int64_t end = std::min(channels, start + batch);
             const torch::Tensor masked = c.input * masks.slice(0, start, end).unsqueeze(1);  // [b,3,S,S]
-            const torch::Tensor logits = c.network->forward(masked);
+            const torch::Tensor logits = c.network->forward(masked, c.cancel);
+            if (!logits.defined())
+                return makeError(ErrorKind::Cancelled, "cancelled");
             scores.push_back(logits.index_select(1, classes));
             if (c.progress)
                 c.progress(static_cast<double>(end) / static_cast<double>(channels));

@@ -60,17 +60,42 @@ int guideActivations(const torch::Tensor& root)
     return hooked;
 }
 
-torch::Tensor guidedInputGradients(NetworkImpl& net, const torch::Tensor& input, const std::vector<int64_t>& classes)
+namespace {
+
+// One guided backward pass for `classes` (batched); undefined when `cancel` was set during the forward.
+torch::Tensor guidedPass(NetworkImpl& net, const torch::Tensor& input, const std::vector<int64_t>& classes,
+                         const std::atomic<bool>* cancel)
 {
     torch::AutoGradMode enableGrad(true);
     const auto k = static_cast<int64_t>(classes.size());
     const torch::Tensor leaf = input.detach().repeat({k, 1, 1, 1}).requires_grad_(true);
-    const torch::Tensor logits = net.forward(leaf);
+    const torch::Tensor logits = net.forward(leaf, cancel);
+    if (!logits.defined())
+        return {};
     const torch::Tensor index = torch::tensor(classes, torch::kInt64).view({k, 1}).to(logits.device());
     const torch::Tensor objective = logits.gather(1, index).sum();
     guideActivations(objective);
     objective.backward();
     return leaf.grad().detach();
+}
+
+}  // namespace
+
+torch::Tensor guidedInputGradients(NetworkImpl& net, const torch::Tensor& input, const std::vector<int64_t>& classes,
+                                   const std::atomic<bool>* cancel)
+{
+    if (!cancel)
+        return guidedPass(net, input, classes, nullptr);
+    std::vector<torch::Tensor> rows;
+    for (int64_t c : classes) {
+        if (cancel->load())
+            return {};
+        torch::Tensor row = guidedPass(net, input, {c}, cancel);
+        if (!row.defined())
+            return {};
+        rows.push_back(std::move(row));
+    }
+    return torch::cat(rows, 0);
 }
 
 }  // namespace convlens

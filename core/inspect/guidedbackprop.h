@@ -19,6 +19,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <vector>
 
 namespace convlens {
@@ -27,8 +28,10 @@ class NetworkImpl;
 
 // input: [1,3,S,S] normalised image. Returns [K,3,S,S] (detached): row k is the guided gradient of
 // logits[classes[k]] with respect to the input, equal to K separate backward passes (eval mode: batch items are
-// independent).
-torch::Tensor guidedInputGradients(NetworkImpl& net, const torch::Tensor& input, const std::vector<int64_t>& classes);
+// independent). With `cancel`, the classes run one pass each, the flag checked before each (a whole-network
+// backward is seconds on a large model) and between the forward's blocks; an undefined tensor when it was set.
+torch::Tensor guidedInputGradients(NetworkImpl& net, const torch::Tensor& input, const std::vector<int64_t>& classes,
+                                   const std::atomic<bool>* cancel = nullptr);
 
 // Attaches the guided-backprop hook to every activation node of the graph that produced `root` (the tensor
 // backward() will start from); returns how many nodes were hooked. Exposed for the tests.

@@ -42,6 +42,17 @@ torch::Tensor NetworkImpl::forward(const torch::Tensor& input)
     return x;
 }
 
+torch::Tensor NetworkImpl::forward(const torch::Tensor& input, const std::atomic<bool>* cancel)
+{
+    torch::Tensor x = input;
+    for (const Block& block : mBlocks) {
+        if (cancel && cancel->load())
+            return {};
+        x = block.run(x);
+    }
+    return x;
+}
+
 torch::Tensor NetworkImpl::forwardRecording(const torch::Tensor& input, const std::vector<std::string>& taps,
                                             std::map<std::string, torch::Tensor>& outputs)
 {

@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <string>
@@ -44,6 +45,10 @@ class NetworkImpl : public torch::nn::Module {
 public:
     // Runs every block: normalised images [N,3,H,W] → logits [N,numClasses].
     torch::Tensor forward(const torch::Tensor& input);
+
+    // The same, checking `cancel` (may be null) before each block: an undefined tensor when it was set, so a
+    // long pass (a Score-CAM batch) stops within one block.
+    torch::Tensor forward(const torch::Tensor& input, const std::atomic<bool>* cancel);
 
     // Runs every block and stores into `outputs` the output of each block named in `taps`.
     torch::Tensor forwardRecording(const torch::Tensor& input, const std::vector<std::string>& taps,

@@ -3,6 +3,7 @@
 #include "core/batch/batchbackend.h"
 #include "core/common/datapaths.h"
 #include "core/inspect/methodcatalogue.h"
+#include "core/inspect/stagecosts.h"
 #include "core/image/imagefile.h"
 #include "core/jobs/jobservice.h"
 #include "core/report/colormap.h"
@@ -323,6 +324,35 @@ QString AnalysisSession::camTarget(const QString& modelId) const
     return s ? QString::fromStdString(s->camTarget) : QString();
 }
 
+std::optional<AnalysisSession::Estimate> AnalysisSession::estimate(const QString& methodId) const
+{
+    if (!mResult || mResult->modelId != mModel.toStdString())
+        return std::nullopt;
+    // A result that reused an earlier forward pass says what that pass cost ("forward reused").
+    auto forward = mResult->timingsMs.find("forward reused");
+    if (forward == mResult->timingsMs.end())
+        forward = mResult->timingsMs.find("forward");
+    const auto network = description(mModel);
+    const ModelSpec* s = spec(mModel);
+    if (forward == mResult->timingsMs.end() || !network || !s)
+        return std::nullopt;
+    // The CAM target is a block, or a stage meaning its last block (NetworkDescription::indexOf, engine-side).
+    const std::string target = camTarget(mModel).toStdString();
+    const BlockDescription* block = nullptr;
+    for (const BlockDescription& b : network->blocks)
+        if (b.name == target || b.stage == target)
+            block = &b;
+    if (!block || block->outputShape.empty())
+        return std::nullopt;
+    Estimate e;
+    e.camChannels = block->outputShape.front();
+    const auto classes = static_cast<int64_t>(std::max(1, mSettings.topK));
+    const auto taps = static_cast<int64_t>(std::max<size_t>(mResult->layers.size(), 1));
+    e.seconds = forward->second / 1000.0 *
+                analysisCostInForwards({methodId.toStdString()}, classes, taps, e.camChannels);
+    return e;
+}
+
 void AnalysisSession::setSharedTileScale(bool shared)
 {
     if (shared == mSharedTileScale)
@@ -408,6 +438,9 @@ Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, b
     // The tiles come on both scales (ChannelTile::sharedImage); the toggle picks one without a new analysis.
     options.sharedTileScale = false;
     options.methods = {mMethod.toStdString()};
+    // Score-CAM's masked images in small batches: Esc stops it between two network blocks, and a block of 8
+    // images is short on any model (32, the command line's default, is a few percent faster overall).
+    options.scoreCamBatch = kInteractiveScoreCamBatch;
     if (compare) {
         // A cell shows one map and the top classes: a tile a layer is enough, and the class the main view
         // shows is explained by every model.

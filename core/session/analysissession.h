@@ -41,6 +41,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 namespace convlens {
@@ -125,6 +126,15 @@ public:
     int classIndex() const { return mClass; }
     QString layer() const { return mLayer; }
     QString camTarget(const QString& modelId) const;  // the chosen block, else the registry's
+
+    // How long analysing the shown image with `methodId` takes on this machine, in seconds (stage costs ×
+    // the forward time of the shown result, core/inspect/stagecosts.h), and the CAM layer's channel count; nullopt
+    // until a result of the current model and its network description are there.
+    struct Estimate {
+        double seconds = 0.0;
+        long long camChannels = 0;
+    };
+    std::optional<Estimate> estimate(const QString& methodId) const;
     bool sharedTileScale() const { return mSharedTileScale; }
     ResultPtr result() const { return mResult; }
     // Whether the shown result came from the result cache (the engine reported its "cached" stage), and how long
@@ -212,6 +222,7 @@ private:
     void onJobProgress(JobId id, double fraction, const QString& stage);
     void loadThumbnails(const QStringList& images);
 
+    static constexpr int kInteractiveScoreCamBatch = 8;
     std::shared_ptr<AnalysisBackend> mBackend;
     std::shared_ptr<ResultCache> mCache;  // the engine's, for its disk problem (setBatchBackend)
     AppSettings mSettings;

@@ -598,6 +598,56 @@ TEST(ClassGradients, OneBatchedPassEqualsSeparateBackwardPasses)
     }
 }
 
+// Another CAM layer (or method, or class) for the same image reuses the last forward pass: no stage "forward"
+// runs, and the result equals a fresh analysis exactly. Another image runs the forward pass again.
+TEST(Analyzer, AnotherCamLayerOfTheSameImageReusesTheForwardPassAndEqualsAFreshAnalysis)
+{
+    Analyzer analyzer = fixtureAnalyzer("resnet18");
+    AnalysisOptions options;
+    options.methods = {"gradcam", "layercam"};
+    options.topK = 2;
+    auto stagesOf = [&](const QImage& image, const AnalysisOptions& o, Expected<AnalysisResult>& out) {
+        std::set<std::string> stages;
+        out = analyzer.analyze(image, o, nullptr, [&](double, const std::string& stage) { stages.insert(stage); });
+        return stages;
+    };
+    Expected<AnalysisResult> first = makeError(ErrorKind::Internal, "not run");
+    EXPECT_TRUE(stagesOf(testImage(), options, first).count("forward"));
+    ASSERT_TRUE(first) << first.message();
+    EXPECT_EQ(first->timingsMs.count("forward reused"), 0u);
+
+    options.camLayer = "layer3";
+    Expected<AnalysisResult> second = makeError(ErrorKind::Internal, "not run");
+    const std::set<std::string> stages = stagesOf(testImage(), options, second);
+    ASSERT_TRUE(second) << second.message();
+    EXPECT_EQ(stages.count("forward"), 0u) << "the whole network ran again";
+    EXPECT_EQ(stages.count("reusing the forward pass"), 1u);
+    ASSERT_EQ(second->timingsMs.count("forward reused"), 1u);
+    EXPECT_NEAR(second->timingsMs.at("forward reused"), first->timingsMs.at("forward"), first->timingsMs.at("forward"));
+    EXPECT_EQ(second->cams.front().layer, "layer3.1");
+
+    auto fresh = fixtureAnalyzer("resnet18").analyze(testImage(), options);
+    ASSERT_TRUE(fresh) << fresh.message();
+    EXPECT_EQ(second->prediction.logits, fresh->prediction.logits);
+    ASSERT_EQ(second->cams.size(), fresh->cams.size());
+    for (size_t i = 0; i < fresh->cams.size(); ++i) {
+        EXPECT_EQ(second->cams[i].grid, fresh->cams[i].grid) << i;
+        EXPECT_EQ(second->cams[i].faithfulness.maskedConfidence, fresh->cams[i].faithfulness.maskedConfidence) << i;
+    }
+    ASSERT_EQ(second->layers.size(), fresh->layers.size());
+    for (size_t i = 0; i < fresh->layers.size(); ++i)
+        EXPECT_EQ(second->layers[i].histogram, fresh->layers[i].histogram) << fresh->layers[i].name;
+
+    // Other pixels where the crop keeps them (a corner may be cropped away: then the input is the same).
+    QImage other = testImage();
+    for (int y = other.height() / 2 - 10; y < other.height() / 2 + 10; ++y)
+        for (int x = other.width() / 2 - 10; x < other.width() / 2 + 10; ++x)
+            other.setPixelColor(x, y, QColor(255, 0, 255));
+    Expected<AnalysisResult> third = makeError(ErrorKind::Internal, "not run");
+    EXPECT_TRUE(stagesOf(other, options, third).count("forward")) << "another image needs its own forward pass";
+    ASSERT_TRUE(third) << third.message();
+}
+
 TEST(Analyzer, CancelDuringScoreCamStops)
 {
     Analyzer analyzer = fixtureAnalyzer("resnet18");
@@ -650,8 +700,9 @@ TEST(InferenceThreads, AnalysisAndPredictionApplyTheCountOnTheirOwnThread)
     };
     auto analyse = [&] {
         int during = 0;
-        auto r = analyzer->analyze(image, options, nullptr, [&](double, const std::string& stage) {
-            if (stage == "forward")
+        // Read at the first report (the analysis reuses its forward pass the second time: no "forward" stage).
+        auto r = analyzer->analyze(image, options, nullptr, [&](double, const std::string&) {
+            if (during == 0)
                 during = at::get_num_threads();
         });
         EXPECT_TRUE(r) << r.message();

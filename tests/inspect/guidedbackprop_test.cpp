@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -132,6 +134,14 @@ TEST(GuidedBackprop, OneBatchedPassEqualsSeparatePasses)
         EXPECT_LE((batched[static_cast<int64_t>(k)] - single).abs().max().item<float>(), 1e-5f * scale) << k;
     }
     EXPECT_FALSE(torch::allclose(batched[0], batched[1])) << "different classes should explain differently";
+    // With a cancel flag the classes run one pass each (stoppable between them): the same gradients; a set flag
+    // stops it with nothing.
+    std::atomic<bool> cancel{false};
+    const torch::Tensor stoppable = guidedInputGradients(**net, x, classes, &cancel);
+    ASSERT_TRUE(stoppable.defined());
+    EXPECT_LE((stoppable - batched).abs().max().item<float>(), 1e-5f * batched.abs().max().item<float>());
+    cancel = true;
+    EXPECT_FALSE(guidedInputGradients(**net, x, classes, &cancel).defined());
     EXPECT_FALSE(torch::GradMode::is_enabled()) << "the pass must restore the caller's grad mode";
     for (const auto& p : (*net)->parameters())
         EXPECT_FALSE(p.grad().defined()) << "parameters must not collect gradients";

@@ -192,8 +192,9 @@ TEST_F(StressTest, AnalysesWithCancelsModelSwitchesEvictionsAndACancelledBatchEq
     while (outcomes.size() < submitted.size() && timer.elapsed() < kTimeoutMs)
         QTest::qWait(50);
     ASSERT_EQ(outcomes.size(), submitted.size()) << "a job never finished";
-    if (batchFinished.isEmpty())
+    if (batchFinished.isEmpty()) {
         ASSERT_TRUE(batchFinished.wait(kTimeoutMs)) << "the cancelled batch never finished";
+    }
     EXPECT_EQ(batch.state(), BatchSession::State::Cancelled);
     EXPECT_LT(batch.outcome().processed, kImages);
 

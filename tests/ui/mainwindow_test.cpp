@@ -40,6 +40,7 @@
 
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <memory>
 
 namespace convlens {
@@ -534,6 +535,79 @@ TEST_F(MainWindowTest, TheWindowFits1280x720And1920x1080WithEveryDockAtItsMinimu
 
 // While another image is analysed (or after its analysis is cancelled) the previous image's map stays, dimmed,
 // with a line saying whose it is; the new result shows as current.
+TEST_F(MainWindowTest, ACamTargetChangeRunsOnlyTheHeadFromThatBlock)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    QStringList stages;
+    int jobs = 0;
+    QObject::connect(window->session()->jobs(), &JobService::jobProgress, window.get(),
+                     [&](quint64, double, const QString& stage) {
+                         if (!stages.contains(stage))
+                             stages << stage;
+                     });
+    QObject::connect(window->session()->jobs(), &JobService::jobStateChanged, window.get(),
+                     [&](quint64, JobState state) { jobs += state == JobState::Queued ? 1 : 0; });
+    window->setCamTarget(QStringLiteral("layer3.0"));
+    ASSERT_TRUE(QTest::qWaitFor(
+        [this] {
+            return window->currentResult() && !window->currentResult()->cams.empty() &&
+                   window->currentResult()->cams.front().layer == "layer3.0";
+        },
+        kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    EXPECT_EQ(jobs, 1);
+    EXPECT_FALSE(stages.contains(QStringLiteral("forward"))) << "a full analysis ran: " << stages.join(u',').toStdString();
+    // Progress reports are coalesced for the GUI (a quick stage may not show): the result says what ran.
+    EXPECT_EQ(window->currentResult()->timingsMs.count("forward reused"), 1u) << "the forward pass was not reused";
+    EXPECT_EQ(window->currentResult()->timingsMs.count("gradients"), 1u) << "the head's backward pass from layer3.0";
+}
+
+TEST_F(MainWindowTest, ScoreCamSaysHowLongItTakesAndEscStopsItWithinASecond)
+{
+    EXPECT_EQ(JobStatusWidget::timeLeft(0.5, 1500), QString()) << "too early to tell";
+    EXPECT_EQ(JobStatusWidget::timeLeft(0.01, 10'000), QString()) << "too little done to tell";
+    EXPECT_EQ(JobStatusWidget::timeLeft(0.5, 10'000), QStringLiteral("10 s left"));
+    EXPECT_EQ(JobStatusWidget::timeLeft(0.25, 30'000), QStringLiteral("1 min 30 s left"));
+    EXPECT_EQ(JobStatusWidget::timeLeft(0.999, 10'000), QString()) << "nothing worth saying";
+
+    window->setModel(QStringLiteral("resnet50"));
+    window->openPaths({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor(
+        [this] { return window->currentResult() && window->currentResult()->modelId == "resnet50"; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->session()->description(QStringLiteral("resnet50")) != nullptr; },
+                                kJobTimeoutMs));
+
+    // Before it runs, the window says what Score-CAM costs here: 2,048 forward passes for ResNet-50's layer4.
+    bool inScoreCam = false;
+    QObject::connect(window->session()->jobs(), &JobService::jobProgress, window.get(),
+                     [&](quint64, double, const QString& stage) { inScoreCam |= stage == QStringLiteral("cam scorecam"); });
+    window->setMethod(QStringLiteral("scorecam"));
+    auto* messages = window->findChild<MessageBar*>();
+    ASSERT_NE(messages, nullptr);
+    const QString announced = messages->texts().join(u'\n');
+    EXPECT_TRUE(announced.contains(QStringLiteral("Score-CAM on ResNet-50")) && announced.contains(QStringLiteral("2,048")) &&
+                announced.contains(QStringLiteral("Esc")))
+        << announced.toStdString();
+
+    ASSERT_TRUE(QTest::qWaitFor([&] { return inScoreCam; }, kJobTimeoutMs)) << "Score-CAM never started";
+    QTest::qWait(500);  // well inside its 2,048 forward passes
+    ASSERT_TRUE(window->isBusy());
+    window->activateWindow();
+    ASSERT_TRUE(QTest::qWaitForWindowActive(window.get()));
+    QSignalSpy cancelled(window->session(), &AnalysisSession::analysisCancelled);
+    QElapsedTimer clock;
+    clock.start();
+    QTest::keyClick(window.get(), Qt::Key_Escape);
+    ASSERT_TRUE(waitIdle(10'000)) << "Esc did not stop Score-CAM";
+    const qint64 stoppedAfter = clock.elapsed();
+    EXPECT_LT(stoppedAfter, 1000) << "Score-CAM took " << stoppedAfter << " ms to stop";
+    EXPECT_EQ(cancelled.count(), 1);
+    std::cout << "Esc stopped Score-CAM on ResNet-50 in " << stoppedAfter << " ms\n";
+}
+
 TEST_F(MainWindowTest, ThePreviousImagesMapIsMarkedWhileTheNextIsAnalysed)
 {
     window->openPaths({samplePhoto()});

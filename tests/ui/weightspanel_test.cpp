@@ -188,6 +188,54 @@ TEST_F(WeightsPanelTest, DownloadShowsMonotonicProgressThenTheFileIsFound)
     EXPECT_TRUE(QTest::qWaitFor([this] { return progressBar() == nullptr; }, kWaitMs));
 }
 
+TEST_F(WeightsPanelTest, DownloadAllFetchesEveryMissingFileOneAfterAnotherAndAFailureStopsOnlyItsOwn)
+{
+    // The mirror serves tiny's file; other's is nowhere (404).
+    mEnv.set("CONVLENS_WEIGHTS_MIRROR", (mServer.base() + QStringLiteral("/mirror")).toLocal8Bit());
+    mPanel.setModels(models(QStringLiteral("missing")), &mSettings);
+    mPanel.show();
+    auto* all = mPanel.findChild<QPushButton*>(QStringLiteral("downloadAll"));
+    ASSERT_NE(all, nullptr);
+    EXPECT_TRUE(all->isVisible());
+    EXPECT_EQ(all->text(), QStringLiteral("Download all missing (2)"));
+
+    QSignalSpy changed(&mPanel, &WeightsPanel::weightsChanged);
+    QSignalSpy failed(&mPanel, &WeightsPanel::downloadFailed);
+    QTest::mouseClick(all, Qt::LeftButton);
+    EXPECT_TRUE(mPanel.isDownloading(QStringLiteral("tiny")));
+    EXPECT_FALSE(mPanel.isDownloading(QStringLiteral("other"))) << "one at a time";
+    EXPECT_EQ(mPanel.queuedDownloads(), QStringList{QStringLiteral("other")});
+    EXPECT_EQ(all->text(), QStringLiteral("Cancel downloads"));
+
+    ASSERT_TRUE(QTest::qWaitFor([&] { return changed.size() + failed.size() == 2; }, kWaitMs));
+    ASSERT_EQ(changed.size(), 1);
+    EXPECT_EQ(changed.first().first().toString(), QStringLiteral("tiny"));
+    ASSERT_EQ(failed.size(), 1);
+    EXPECT_EQ(failed.first().first().toString(), QStringLiteral("other"));
+    EXPECT_TRUE(failed.first().at(1).toString().contains(QStringLiteral("other-0123abcd.pth")))
+        << failed.first().at(1).toString().toStdString();
+    EXPECT_EQ(mServer.requests, (QStringList{QStringLiteral("/mirror/") + downloadFixture().file,
+                                             QStringLiteral("/mirror/other-0123abcd.pth")}))
+        << "in order, the second after the first";
+    EXPECT_TRUE(mPanel.statusText(QStringLiteral("tiny")).startsWith(QStringLiteral("Found")));
+    EXPECT_TRUE(mPanel.queuedDownloads().isEmpty());
+    EXPECT_EQ(all->text(), QStringLiteral("Download all missing (1)")) << "the failed one can be tried again";
+
+    // Cancel downloads: the running one (a stalled transfer) stops, the rest is dropped, no error.
+    ASSERT_TRUE(QFile::remove(storedFile()));
+    mEnv.set("CONVLENS_WEIGHTS_MIRROR", std::nullopt);
+    mPanel.setModels(models(QStringLiteral("stall")), &mSettings);
+    failed.clear();
+    EXPECT_EQ(mPanel.downloadAllMissing(), 2);
+    ASSERT_TRUE(mPanel.isDownloading(QStringLiteral("tiny")));
+    QTest::mouseClick(all, Qt::LeftButton);
+    ASSERT_TRUE(waitUntilIdle());
+    EXPECT_FALSE(mPanel.isDownloading(QStringLiteral("other"))) << "the queue was dropped";
+    EXPECT_TRUE(mPanel.queuedDownloads().isEmpty());
+    EXPECT_TRUE(failed.isEmpty());
+    EXPECT_EQ(all->text(), QStringLiteral("Download all missing (2)"));
+}
+
 TEST_F(WeightsPanelTest, TamperedDownloadIsAnErrorAndLeavesNoFile)
 {
     mPanel.setModels(models(QStringLiteral("tampered")), &mSettings);

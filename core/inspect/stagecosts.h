@@ -1,0 +1,62 @@
+#pragma once
+// Stage costs of one analysis (core/inspect/analyzer.cpp runs the stages). Torch-free constants and arithmetic;
+// any thread.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace convlens {
+
+// The expected cost of each stage of an analysis in units of the stage "forward" (one forward pass recording the
+// taps, = 1): the analyzer's progress weights, and the window's "about 2 min" before a slow method runs. Measured from the
+// stage timings every result carries (`timingsMs`; `convlens-cli analyze IMAGE --model ID --untrained --threads 1
+// --methods <all nine> --no-cache --json -` prints them as timings_ms, to measure again) over this Release build: Debian 12, LibTorch 1.13.1, 2-core VM, 1 intra-op thread;
+// Analyzer::analyze of resources/samples/chelsea.jpg (451×300) with every method, the default options (top-5, the
+// spec's taps, 16 tiles, Score-CAM batch 32) and untrained weights, for resnet18 (forward 48 ms), mobilenet_v3_large
+// (25 ms) and convnext_tiny (132 ms); the faster of two runs after a warm-up. Each weight is the mean over the three
+// models of stage time / forward time, per unit it scales with; per model:
+//   stage                        resnet18  mobilenet_v3_large  convnext_tiny
+//   preprocess                   0.025     0.105               0.013
+//   feature maps, per tap        0.026     0.033               0.015
+//   gradients, per class         0.006     0.043               0.004
+//   guided backprop, per class   1.75      1.80                2.07
+//   faithfulness, per map        1.37      1.11                2.03
+//   Score-CAM, per channel       1.38      1.35                1.81
+//   Grad-CAM, per class          0.010     0.021               0.006  (the other layer methods alike)
+inline constexpr double kPreprocessCost = 0.05;          // per analysis
+inline constexpr double kPredictionsCost = 0.0;          // softmax and top-K of 1000 logits: within the forward's noise
+inline constexpr double kFeatureMapsCostPerTap = 0.025;  // statistics, histogram and 16 tiles of one tap
+inline constexpr double kGradientsCostPerClass = 0.018;  // head-only backward from the CAM layer
+inline constexpr double kGuidedCostPerClass = 1.9;       // guided backward through the whole network
+inline constexpr double kFaithfulnessCostPerMap = 1.5;   // one masked image through the network
+inline constexpr double kScoreCamCostPerChannel = 1.5;   // Score-CAM: one masked image per channel of the CAM layer
+// The other methods combine the stored activations and gradients (id, cost per class).
+inline constexpr std::pair<std::string_view, double> kCamCostPerClass[] = {
+    {"gradcam", 0.012},  {"gradcampp", 0.021}, {"xgradcam", 0.011}, {"layercam", 0.011},
+    {"hirescam", 0.010}, {"eigencam", 0.020},  {"guided", 0.023},   {"guidedgradcam", 0.034},
+};
+
+// The three measured models' CAM layers have 512, 960 and 768 channels: the estimate for Score-CAM's share until
+// the forward pass has told the real count.
+inline constexpr int64_t kEstimatedCamChannels = 768;
+
+inline double camCost(const std::string& id, int64_t classes, int64_t channels)
+{
+    if (id == "scorecam")
+        return kScoreCamCostPerChannel * static_cast<double>(channels);
+    for (const auto& [method, cost] : kCamCostPerClass)
+        if (method == id)
+            return cost * static_cast<double>(classes);
+    return 0.0;
+}
+
+// The whole analysis in forward passes: every stage analyze() runs for `methods` (ids of the method catalogue)
+// with `classes` explained, `taps` summarised and `camChannels` channels at the CAM layer. Times the forward pass
+// of this model on this machine (a result's timingsMs["forward"]), it says how long the analysis will take.
+double analysisCostInForwards(const std::vector<std::string>& methods, int64_t classes, int64_t taps,
+                              int64_t camChannels);
+
+}  // namespace convlens
