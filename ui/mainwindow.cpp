@@ -12,6 +12,7 @@
 #include "ui/batchtablemodel.h"
 #include "ui/batchview.h"
 #include "ui/channelviewdialog.h"
+#include "ui/classpicker.h"
 #include "ui/comparemodelsdialog.h"
 #include "ui/compareview.h"
 #include "ui/exemplarsdialog.h"
@@ -188,6 +189,14 @@ void MainWindow::buildLayout()
     });
     mPredictions = new PredictionList(this);
     connect(mPredictions, &PredictionList::classSelected, this, &MainWindow::selectClass);
+    mClassPicker = new ClassPicker(this);
+    connect(mClassPicker, &ClassPicker::classPicked, this, &MainWindow::selectClass);
+    auto* predictionsPanel = new QWidget(this);
+    auto* predictionsLayout = new QVBoxLayout(predictionsPanel);
+    predictionsLayout->setContentsMargins(0, 0, 0, 0);
+    predictionsLayout->setSpacing(4);
+    predictionsLayout->addWidget(mPredictions, 1);
+    predictionsLayout->addWidget(mClassPicker);
     mDiagram = new NetworkDiagram(this);
     connect(mDiagram, &NetworkDiagram::blockSelected, this, &MainWindow::selectLayer);
     connect(mDiagram, &NetworkDiagram::camTargetRequested, this, &MainWindow::setCamTarget);
@@ -206,7 +215,7 @@ void MainWindow::buildLayout()
                          {tr("Set a Mirror…"), [this] { editSettings(); }}});
     });
 
-    auto* left = addDock(QStringLiteral("predictions"), tr("Predictions"), withBanner(mPredictions), Qt::LeftDockWidgetArea);
+    auto* left = addDock(QStringLiteral("predictions"), tr("Predictions"), withBanner(predictionsPanel), Qt::LeftDockWidgetArea);
     auto* images = addDock(QStringLiteral("images"), tr("Images"), mImages, Qt::LeftDockWidgetArea);
     splitDockWidget(left, images, Qt::Vertical);
     addDock(QStringLiteral("diagram"), tr("Network"), mDiagram, Qt::RightDockWidgetArea);
@@ -495,6 +504,8 @@ void MainWindow::onModelChanged(const QString& modelId)
     mControls->showModel(modelId);
     setUntrainedBanners(false);
     mPredictions->clear();
+    const ModelSpec* spec = mSession->spec(modelId);
+    mClassPicker->setLabels(spec ? spec->labels : std::vector<std::string>{});
     mGrid->clear();
     mExplanation->clear();
     if (!mSession->description(modelId))

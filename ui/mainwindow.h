@@ -49,6 +49,7 @@ class MessageBar;
 class NetworkDiagram;
 class OverlayView;
 class PredictionList;
+class ClassPicker;
 class ViewControls;
 class WeightsPanel;
 
@@ -105,6 +106,7 @@ public:
     OverlayView* overlayView() const { return mOverlay; }
     ExplanationView* explanationView() const { return mExplanation; }
     PredictionList* predictionList() const { return mPredictions; }
+    ClassPicker* classPicker() const { return mClassPicker; }
     FeatureMapGrid* featureGrid() const { return mGrid; }
     NetworkDiagram* diagram() const { return mDiagram; }
     CompareView* compareView() const { return mCompare; }
@@ -190,6 +192,7 @@ private:
     OverlayView* mOverlay = nullptr;  // the explanation view's
     CompareView* mCompare = nullptr;
     PredictionList* mPredictions = nullptr;
+    ClassPicker* mClassPicker = nullptr;
     FeatureMapGrid* mGrid = nullptr;
     NetworkDiagram* mDiagram = nullptr;
     WeightsPanel* mWeightsPanel = nullptr;

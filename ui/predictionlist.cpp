@@ -76,6 +76,9 @@ bool PredictionList::selectClass(int classIndex)
             return true;
         }
     }
+    const QSignalBlocker blocker(mList);
+    mList->clearSelection();
+    mList->setCurrentRow(-1);
     return false;
 }
 

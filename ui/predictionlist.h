@@ -21,7 +21,8 @@ public:
     // Shows `prediction.top` (highest first) and selects the first row. An empty prediction clears the list.
     void setPrediction(const Prediction& prediction);
     void clear();
-    // Selects the row of `classIndex` without emitting classSelected; false when it is not listed.
+    // Selects the row of `classIndex` without emitting classSelected; false (and no row selected: another class,
+    // picked beyond the top-K, is shown) when it is not listed.
     bool selectClass(int classIndex);
     int selectedClass() const;  // -1 when none
     int rowCount() const;

@@ -288,6 +288,20 @@ void AnalysisSession::selectClass(int classIndex)
         return;
     mClass = classIndex;
     Q_EMIT classChanged(classIndex);
+    // A class beyond the top-K (the class picker): explained on request. The image's forward pass is kept by the
+    // engine, so only the head's backward pass and the maps run.
+    if (classIndex >= 0 && mResult && !mResult->findCam(mMethod, classIndex))
+        requestAnalysis();
+}
+
+bool AnalysisSession::isExtraClass() const
+{
+    if (mClass < 0)
+        return false;
+    if (!mResult)
+        return true;
+    return std::none_of(mResult->prediction.top.begin(), mResult->prediction.top.end(),
+                        [this](const ClassScore& s) { return s.index == mClass; });
 }
 
 void AnalysisSession::selectLayer(const QString& block)
@@ -348,8 +362,14 @@ std::optional<AnalysisSession::Estimate> AnalysisSession::estimate(const QString
     e.camChannels = block->outputShape.front();
     const auto classes = static_cast<int64_t>(std::max(1, mSettings.topK));
     const auto taps = static_cast<int64_t>(std::max<size_t>(mResult->layers.size(), 1));
-    e.seconds = forward->second / 1000.0 *
-                analysisCostInForwards({methodId.toStdString()}, classes, taps, e.camChannels);
+    // The unit is one forward pass here. The shown result's first forward pass may have been cold (a model's first
+    // run allocates); its faithfulness stage ran masked images in one warm batch, as Score-CAM does: when there,
+    // it calibrates the unit instead.
+    double unitMs = forward->second;
+    const auto faithfulness = mResult->timingsMs.find("faithfulness");
+    if (faithfulness != mResult->timingsMs.end() && !mResult->cams.empty())
+        unitMs = faithfulness->second / static_cast<double>(mResult->cams.size()) / kFaithfulnessCostPerMap;
+    e.seconds = unitMs / 1000.0 * analysisCostInForwards({methodId.toStdString()}, classes, taps, e.camChannels);
     return e;
 }
 
@@ -449,6 +469,8 @@ Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, b
         if (mClass >= 0)
             options.camClasses = {mClass};
     } else {
+        if (isExtraClass())
+            options.camClasses = {mClass};
         if (auto it = mCamTargets.find(modelId); it != mCamTargets.end())
             options.camLayer = it->second.toStdString();
         if (auto it = mExtraTaps.find(modelId); it != mExtraTaps.end() && !it->second.empty()) {

@@ -111,7 +111,9 @@ public:
     // ------------------------------------------------------------------------------------------------ what is shown
     void setModel(const QString& modelId);
     void setMethod(const QString& methodId);
-    void selectClass(int classIndex);  // -1: the top class
+    // -1: the top class. A class beyond the top-K (any of the model's classes) is explained by a new request that
+    // reuses the image's forward pass; it stays chosen for the image across methods and layers.
+    void selectClass(int classIndex);
     void selectLayer(const QString& block);
     void setCamTarget(const QString& block);
     // How the feature-map tiles are drawn: each channel on its own range, or all on the layer's. A redraw: every
@@ -219,6 +221,7 @@ private:
     void requestCompare();
     void onJobFinished(JobId id, const JobOutcome& outcome);
     void reportCacheProblem();
+    bool isExtraClass() const;  // the chosen class is not among the shown result's top-K
     void onJobProgress(JobId id, double fraction, const QString& stage);
     void loadThumbnails(const QStringList& images);
 

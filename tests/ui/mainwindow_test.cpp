@@ -5,6 +5,7 @@
 #include "core/jobs/jobservice.h"
 #include "core/session/analysissession.h"
 #include "core/session/appsettings.h"
+#include "ui/classpicker.h"
 #include "ui/colorbarwidget.h"
 #include "ui/compareview.h"
 #include "ui/explanationview.h"
@@ -27,6 +28,7 @@
 #include <QDropEvent>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMimeData>
 #include <QPushButton>
@@ -562,6 +564,36 @@ TEST_F(MainWindowTest, ACamTargetChangeRunsOnlyTheHeadFromThatBlock)
     // Progress reports are coalesced for the GUI (a quick stage may not show): the result says what ran.
     EXPECT_EQ(window->currentResult()->timingsMs.count("forward reused"), 1u) << "the forward pass was not reused";
     EXPECT_EQ(window->currentResult()->timingsMs.count("gradients"), 1u) << "the head's backward pass from layer3.0";
+}
+
+TEST_F(MainWindowTest, TheClassPickerExplainsAnyOfTheThousandClasses)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    ClassPicker* picker = window->classPicker();
+    ASSERT_TRUE(picker->isEnabled());
+    EXPECT_TRUE(picker->field()->placeholderText().contains(QStringLiteral("1,000"))) << picker->field()->placeholderText().toStdString();
+    EXPECT_EQ(picker->matches(QStringLiteral("CAULI")), QStringList{QStringLiteral("cauliflower (938)")});
+    EXPECT_EQ(picker->matches(QStringLiteral("(938)")), QStringList{QStringLiteral("cauliflower (938)")});
+    EXPECT_GT(picker->matches(QStringLiteral("dog")).size(), 5);
+    for (const ClassScore& top : window->currentResult()->prediction.top)
+        ASSERT_NE(top.index, 938) << "the test needs a class beyond the top-K";
+
+    ASSERT_TRUE(picker->pick(QStringLiteral("cauliflower (938)")));
+    EXPECT_EQ(window->session()->classIndex(), 938);
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult()->findCam(QStringLiteral("gradcam"), 938); },
+                                kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    EXPECT_EQ(window->currentResult()->timingsMs.count("forward reused"), 1u) << "only the head ran for the new class";
+    EXPECT_TRUE(window->explanationView()->caption().contains(QStringLiteral("cauliflower")))
+        << window->explanationView()->caption().toStdString();
+
+    // Another method keeps explaining the picked class.
+    window->setMethod(QStringLiteral("layercam"));
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult()->findCam(QStringLiteral("layercam"), 938); },
+                                kJobTimeoutMs));
+    EXPECT_EQ(window->session()->classIndex(), 938);
 }
 
 TEST_F(MainWindowTest, ScoreCamSaysHowLongItTakesAndEscStopsItWithinASecond)
