@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -83,6 +84,127 @@ bool jpegLooksTruncated(const QByteArray& bytes)
     return lastScan >= 0 && lastEnd < lastScan;
 }
 
+// More scans than any encoder writes (progressive JPEGs have about ten; libjpeg-turbo's djpeg stops at 500): each
+// scan makes libjpeg pass over the whole coefficient buffer, so thousands of empty scans cost minutes.
+constexpr qsizetype kMaxJpegScans = 256;
+
+quint32 littleEndian(const QByteArray& bytes, qsizetype at, int size)
+{
+    quint32 value = 0;
+    for (int i = size - 1; i >= 0; --i)
+        value = (value << 8) | static_cast<uchar>(bytes[at + i]);
+    return value;
+}
+
+// Why the structure of `bytes` (format `format`) shows they cannot hold a whole image, or an empty string. Qt's
+// BMP and GIF readers fill what is missing of a truncated file instead of failing, and libjpeg takes minutes on
+// thousands of scans; these checks look at the headers only, so they cost nothing.
+QString structuralProblem(const QByteArray& bytes, const QByteArray& format)
+{
+    const qsizetype size = bytes.size();
+    if (format == "jpeg" || format == "jpg") {
+        // FF DA can only be a start-of-scan marker (entropy-coded data stuffs every FF with 00); an embedded EXIF
+        // thumbnail adds one, far below the limit.
+        qsizetype scans = 0;
+        for (qsizetype at = bytes.indexOf(QByteArrayView("\xFF\xDA", 2)); at >= 0;
+             at = bytes.indexOf(QByteArrayView("\xFF\xDA", 2), at + 2)) {
+            if (++scans > kMaxJpegScans)
+                return QStringLiteral(
+                           "the JPEG has more than %1 scans (a real photo has a few dozen at most); the "
+                           "file is corrupt or made to stall the decoder")
+                    .arg(kMaxJpegScans);
+        }
+        return {};
+    }
+    if (format == "bmp" && size >= 30) {
+        const quint32 headerSize = littleEndian(bytes, 14, 4);
+        const quint32 pixelOffset = littleEndian(bytes, 10, 4);
+        qint64 width = 0, height = 0, bitsPerPixel = 0, compression = 0;
+        if (headerSize == 12) {  // OS/2 core header
+            width = littleEndian(bytes, 18, 2);
+            height = littleEndian(bytes, 20, 2);
+            bitsPerPixel = littleEndian(bytes, 24, 2);
+        } else if (headerSize >= 40 && size >= 34) {
+            width = static_cast<qint32>(littleEndian(bytes, 18, 4));
+            height = static_cast<qint32>(littleEndian(bytes, 22, 4));
+            bitsPerPixel = littleEndian(bytes, 28, 2);
+            compression = littleEndian(bytes, 30, 4);
+        } else {
+            return {};
+        }
+        // Run-length and embedded JPEG/PNG data have no fixed size; uncompressed rows (and bit fields) have.
+        if (compression != 0 && compression != 3 && compression != 6)
+            return {};
+        const qint64 rowBytes = (std::abs(width) * bitsPerPixel + 31) / 32 * 4;  // ≤ 2^31 × 2^16 bits: fits
+        // 2^31 rows of that overflow a qint64 (fuzz_image found it): such a header cannot match the file either.
+        qint64 dataBytes = 0;
+        const bool huge = __builtin_mul_overflow(rowBytes, std::abs(height), &dataBytes);
+        if (huge || dataBytes > size - qint64(pixelOffset))
+            return QStringLiteral(
+                       "the BMP data ends early: its header declares %1 pixels, %2 bytes from byte %3, "
+                       "but the file has %4 bytes; the file is truncated or corrupt")
+                .arg(dimensions(std::abs(width), std::abs(height)))
+                .arg(huge ? QStringLiteral("over 2^63") : QString::number(dataBytes))
+                .arg(pixelOffset)
+                .arg(size);
+        return {};
+    }
+    if (format == "gif" && size >= 13) {
+        // Walk the blocks up to the end of the first image's data (the frame that is shown).
+        const QString truncated = QStringLiteral(
+            "the GIF data ends before its first image is complete; the file is "
+            "truncated");
+        auto skipSubBlocks = [&](qsizetype at) -> qsizetype {
+            while (at < size) {
+                const int length = static_cast<uchar>(bytes[at]);
+                ++at;
+                if (length == 0)
+                    return at;
+                at += length;
+            }
+            return -1;
+        };
+        const int screenFlags = static_cast<uchar>(bytes[10]);
+        qsizetype at = 13 + ((screenFlags & 0x80) ? 3 * (qsizetype(2) << (screenFlags & 7)) : 0);
+        while (at < size) {
+            const int block = static_cast<uchar>(bytes[at]);
+            if (block == 0x21) {  // extension: label, then sub-blocks
+                at = at + 2 > size ? -1 : skipSubBlocks(at + 2);
+            } else if (block == 0x2C) {  // image descriptor, local colour table, LZW code size, data sub-blocks
+                if (at + 10 > size)
+                    return truncated;
+                const int flags = static_cast<uchar>(bytes[at + 9]);
+                at += 10 + ((flags & 0x80) ? 3 * (qsizetype(2) << (flags & 7)) : 0) + 1;
+                return at > size || skipSubBlocks(at) < 0 ? truncated : QString();
+            } else {
+                return {};  // the trailer, or something Qt will judge
+            }
+            if (at < 0)
+                return truncated;
+        }
+        return truncated;
+    }
+    if ((format == "ico" || format == "cur") && size >= 6) {
+        const qint64 count = littleEndian(bytes, 4, 2);
+        if (6 + 16 * count > size)
+            return QStringLiteral(
+                       "the icon directory lists %1 images, more than the %2-byte file holds; the file is "
+                       "truncated or corrupt")
+                .arg(count)
+                .arg(size);
+        for (qint64 i = 0; i < count; ++i) {
+            const qint64 entry = 6 + 16 * i;
+            if (qint64(littleEndian(bytes, entry + 12, 4)) + littleEndian(bytes, entry + 8, 4) > size)
+                return QStringLiteral(
+                           "icon image %1 lies past the end of the %2-byte file; the file is truncated "
+                           "or corrupt")
+                    .arg(i + 1)
+                    .arg(size);
+        }
+    }
+    return {};
+}
+
 void copyRgbFromRgba8888(const QImage& rgba, QImage& out)
 {
     for (int y = 0; y < rgba.height(); ++y) {
@@ -109,6 +231,9 @@ QImage toRgb888LikePil(const QImage& image)
         case QImage::Format_Grayscale16: {
             // PIL 9.4 would clip 16-bit grayscale to 0..255 (nearly white); keep the high byte as for RGB.
             QImage out(image.size(), QImage::Format_RGB888);
+            if (out.isNull()) {
+                return {};
+            }
             for (int y = 0; y < image.height(); ++y) {
                 const auto* in = reinterpret_cast<const quint16*>(image.constScanLine(y));
                 uchar* o = out.scanLine(y);
@@ -129,6 +254,9 @@ QImage toRgb888LikePil(const QImage& image)
                                         ? image.convertToFormat(QImage::Format_RGBA64)
                                         : image;
             QImage out(image.size(), QImage::Format_RGB888);
+            if (out.isNull() || straight.isNull()) {
+                return {};
+            }
             for (int y = 0; y < straight.height(); ++y) {
                 const auto* in = reinterpret_cast<const quint16*>(straight.constScanLine(y));
                 uchar* o = out.scanLine(y);
@@ -147,6 +275,9 @@ QImage toRgb888LikePil(const QImage& image)
         // Straight (non-premultiplied) RGBA keeps each pixel's stored colour; dropping alpha then matches PIL.
         const QImage rgba = image.convertToFormat(QImage::Format_RGBA8888);
         QImage out(image.size(), QImage::Format_RGB888);
+        if (out.isNull() || rgba.isNull()) {
+            return {};
+        }
         copyRgbFromRgba8888(rgba, out);
         return out;
     }
@@ -221,6 +352,10 @@ Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, c
         }
     }
 
+    if (const QString problem = structuralProblem(bytes, format); !problem.isEmpty()) {
+        return fail(name, problem);
+    }
+
     QImage image;
     if (!reader.read(&image) || image.isNull()) {
         return fail(name, QStringLiteral("could not decode the %1 image (%2); the file is truncated or corrupt")
@@ -233,7 +368,12 @@ Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, c
     if (format == "jpeg" && jpegLooksTruncated(bytes)) {
         return fail(name, QStringLiteral("the JPEG data ends early (no end-of-image marker); the file is truncated"));
     }
-    return toRgb888LikePil(image);
+    QImage rgb = toRgb888LikePil(image);
+    if (rgb.isNull()) {  // QImage reports a failed allocation as a null image
+        return fail(name, QStringLiteral("not enough memory to convert the %1 pixels of the image")
+                              .arg(dimensions(image.width(), image.height())));
+    }
+    return rgb;
 }
 
 Expected<QImage> decodeImageFile(const QString& path, const DecodeLimits& limits)

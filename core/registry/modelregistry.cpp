@@ -5,6 +5,7 @@
 
 #include <QStandardPaths>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -161,7 +162,8 @@ private:
 
         std::map<std::string, YAML::Node> values;
         for (auto it = node.begin(); it != node.end(); ++it) {
-            const YAML::Node& key = it->first;
+            // A copy: `*it` is a temporary pair of nodes, so a reference to its `first` would dangle.
+            const YAML::Node key = it->first;
             const std::string name = key.IsScalar() ? key.Scalar() : describe(key);
             if (!key.IsScalar() || std::find(allowed.begin(), allowed.end(), name) == allowed.end())
                 fail(key, label(prefix + name, owner), "unknown field (allowed: " + joined(allowed) + ")");
@@ -396,6 +398,10 @@ private:
                 std::string name = data.substr(start, end - start);
                 if (!name.empty() && name.back() == '\r')
                     name.pop_back();
+                if (std::any_of(name.begin(), name.end(), [](char c) { return (unsigned char)c < 0x20 && c != '\t'; }))
+                    fail(node, what,
+                         "labels file '" + spec.labelsFile + "' line " + std::to_string(names.size() + 1) +
+                             " holds a control character; a labels file is text, one class name per line");
                 if (name.find_first_not_of(" \t") == std::string::npos)
                     fail(node, what,
                          "labels file '" + spec.labelsFile + "' line " + std::to_string(names.size() + 1) +
@@ -457,6 +463,13 @@ private:
             const double v = number(node[i], what);
             if (positive && v <= 0)
                 fail(node[i], what, "must be greater than 0, got " + node[i].Scalar());
+            // Pixels are divided by std in float: below 1e-6 (1e-300 becomes 0 in float) they turn infinite.
+            if (positive && v < 1e-6)
+                fail(node[i], what,
+                     "must be at least 1e-6 (a smaller std makes every pixel infinite), got " + node[i].Scalar());
+            if (std::abs(v) > 1e6)
+                fail(node[i], what,
+                     "must lie between -1e6 and 1e6 (images are normalised from 0..1), got " + node[i].Scalar());
             out[i] = float(v);
         }
         return out;
@@ -585,6 +598,49 @@ std::string nestingProblem(const QByteArray& text)
     return {};
 }
 
+// Receives a YAML stream's parse events and counts the documents that hold something (a stray "---" makes an
+// empty one).
+class DocumentCounter : public YAML::EventHandler {
+public:
+    int nonEmpty = 0;
+
+    void OnDocumentStart(const YAML::Mark&) override { mTop = true; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override { mTop = false; }
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override { content(); }
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override { content(); }
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        content();
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        content();
+    }
+    void OnMapEnd() override {}
+
+private:
+    void content()
+    {
+        if (mTop)
+            ++nonEmpty;
+        mTop = false;
+    }
+    bool mTop = false;
+};
+
+// The non-empty documents in `text`, reading at most `limit` documents. Throws YAML::ParserException.
+int nonEmptyDocuments(const std::string& text, int limit)
+{
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    for (int i = 0; i < limit && parser.HandleNextDocument(counter); ++i) {
+    }
+    return counter.nonEmpty;
+}
+
 }  // namespace
 
 Expected<ModelRegistry> ModelRegistry::load(const std::string& path, const std::vector<CategorySpec>* baseCategories)
@@ -593,15 +649,24 @@ Expected<ModelRegistry> ModelRegistry::load(const std::string& path, const std::
     if (!fs::exists(fs::path(path), ec))
         return makeError(ErrorKind::BadInput, path + ": model registry file does not exist");
 
-    const auto text = readBoundedFile(QString::fromStdString(path), kMaxRegistryBytes,
-                                      FileKind{QStringLiteral("a"), QStringLiteral("model registry"),
-                                               QStringLiteral("model registries")});
+    const auto text = readBoundedFile(
+        QString::fromStdString(path), kMaxRegistryBytes,
+        FileKind{QStringLiteral("a"), QStringLiteral("model registry"), QStringLiteral("model registries")});
     if (!text)
         return text.error();
     if (const std::string deep = nestingProblem(*text); !deep.empty())
         return makeError(ErrorKind::BadInput, path + ":" + deep);
 
     try {
+        // A second document (two registries pasted together) would be dropped silently by YAML::Load.
+        // (A stray "---" with nothing after it makes an empty document, which is harmless.)
+        // Counted, not loaded with YAML::LoadAll: on a stray "]}" after a document yaml-cpp 0.7's LoadAll never
+        // returns (its parser keeps yielding empty documents without advancing; fuzz_registry found it).
+        const int documents = nonEmptyDocuments(text->toStdString(), 64);
+        if (documents > 1)
+            return makeError(ErrorKind::BadInput, path + ": holds " + std::to_string(documents) +
+                                                      " YAML documents (separated by ---); a registry is one document, "
+                                                      "with every model under one 'models' list");
         const YAML::Node root = YAML::Load(text->toStdString());
         Reader reader(path, baseCategories);
         reader.read(root);

@@ -27,6 +27,10 @@ using Kind = PickleValue::Kind;
 constexpr unsigned char kLegacyMagic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
 constexpr int64_t kLegacyProtocolVersion = 1001;
 constexpr uint64_t kMaxSafetensorsHeader = 100u * 1024 * 1024;
+// Inflate budgets: the largest official checkpoint (EfficientNet-B7) is 255 MB, its largest record under 100 MB.
+constexpr uint64_t kMaxZipRecordBytes = 1024ull << 20;
+constexpr uint64_t kMaxZipTotalBytes = 2048ull << 20;
+constexpr uint64_t kMaxZipDirectory = 64ull << 20;
 
 std::string describe(const std::string& path)
 {
@@ -35,6 +39,14 @@ std::string describe(const std::string& path)
 
 Expected<std::string> readWholeFile(const std::string& path)
 {
+    // Legacy and safetensors files are read whole: a sparse or giant file is refused by its size first.
+    std::error_code error;
+    const uint64_t size = std::filesystem::file_size(path, error);
+    if (!error && size > kMaxZipTotalBytes) {
+        return makeError(ErrorKind::Weights, describe(path) + " is " + std::to_string(size >> 20) + " MiB, over the " +
+                                                 std::to_string(kMaxZipTotalBytes >> 20) +
+                                                 " MiB any checkpoint holds; it is not a checkpoint ConvLens reads");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return makeError(ErrorKind::Weights, "cannot open " + describe(path) + " (does it exist, is it readable?)");
@@ -172,8 +184,189 @@ void swapBytes(c10::Storage& storage, size_t elementSize)
     }
 }
 
+// What one record of a zip archive holds, from its central directory entry.
+struct ZipRecord {
+    uint64_t compressedSize = 0;
+    uint64_t size = 0;  // inflated
+    uint16_t method = 0;
+};
+
+uint64_t littleEndian(const unsigned char* bytes, int size)
+{
+    uint64_t value = 0;
+    for (int i = size - 1; i >= 0; --i) {
+        value = (value << 8) | bytes[i];
+    }
+    return value;
+}
+
+// The records of the zip archive `path`, read from its own central directory before PyTorchStreamReader (whose
+// errors are miniz's) sees the file: a truncated or lying directory, names outside one top folder, duplicates and
+// records over the inflate budgets are refused here with a message naming the problem. Never allocates more than
+// the directory's size (at most kMaxZipDirectory).
+Expected<std::map<std::string, ZipRecord>> readZipDirectory(const std::string& path)
+{
+    const std::string bad = describe(path) + " could not be read as a torch.save zip archive: ";
+    std::ifstream in(path, std::ios::binary);
+    std::error_code error;
+    const uint64_t fileSize = std::filesystem::file_size(path, error);
+    if (!in || error) {
+        return makeError(ErrorKind::Weights, "cannot open " + describe(path) + " (does it exist, is it readable?)");
+    }
+    auto readAt = [&](uint64_t offset, uint64_t size, std::string& out) {
+        out.assign(size, '\0');
+        in.seekg(static_cast<std::streamoff>(offset));
+        in.read(out.data(), static_cast<std::streamsize>(size));
+        return static_cast<uint64_t>(in.gcount()) == size;
+    };
+    // The end-of-directory record: 22 bytes plus a comment of up to 65535 bytes, at the end of the file.
+    const uint64_t tailSize = std::min<uint64_t>(fileSize, 22 + 65535 + 20);
+    std::string tail;
+    if (fileSize < 22 || !readAt(fileSize - tailSize, tailSize, tail)) {
+        return makeError(ErrorKind::Weights, bad + "it is too short to hold a zip directory (truncated?)");
+    }
+    const auto* t = reinterpret_cast<const unsigned char*>(tail.data());
+    int64_t end = static_cast<int64_t>(tailSize) - 22;
+    while (end >= 0 && littleEndian(t + end, 4) != 0x06054b50) {
+        --end;
+    }
+    if (end < 0) {
+        return makeError(ErrorKind::Weights,
+                         bad + "it has no zip directory at its end; the file is truncated or corrupt");
+    }
+    uint64_t count = littleEndian(t + end + 10, 2);
+    uint64_t directorySize = littleEndian(t + end + 12, 4);
+    uint64_t directoryOffset = littleEndian(t + end + 16, 4);
+    const uint64_t endOffset = fileSize - tailSize + static_cast<uint64_t>(end);
+    if (count == 0xffff || directorySize == 0xffffffff || directoryOffset == 0xffffffff) {
+        // zip64: a locator just before the end record points at the zip64 end record.
+        std::string locator, record;
+        if (endOffset < 20 || !readAt(endOffset - 20, 20, locator) ||
+            littleEndian(reinterpret_cast<const unsigned char*>(locator.data()), 4) != 0x07064b50) {
+            return makeError(ErrorKind::Weights, bad + "its zip64 directory locator is missing; the file is corrupt");
+        }
+        const uint64_t recordOffset = littleEndian(reinterpret_cast<const unsigned char*>(locator.data()) + 8, 8);
+        if (recordOffset > fileSize - 56 || !readAt(recordOffset, 56, record) ||
+            littleEndian(reinterpret_cast<const unsigned char*>(record.data()), 4) != 0x06064b50) {
+            return makeError(ErrorKind::Weights, bad + "its zip64 directory record is missing; the file is corrupt");
+        }
+        const auto* r = reinterpret_cast<const unsigned char*>(record.data());
+        count = littleEndian(r + 32, 8);
+        directorySize = littleEndian(r + 40, 8);
+        directoryOffset = littleEndian(r + 48, 8);
+    }
+    if (directoryOffset > endOffset || directorySize > endOffset - directoryOffset) {
+        return makeError(ErrorKind::Weights, bad +
+                                                 "its zip directory points past the end of the file; the file is "
+                                                 "truncated or corrupt");
+    }
+    if (directorySize > kMaxZipDirectory || count > directorySize / 46) {
+        return makeError(ErrorKind::Weights, bad + "its zip directory claims " + std::to_string(count) +
+                                                 " records, more than it can hold; the file is corrupt");
+    }
+    std::string directory;
+    if (!readAt(directoryOffset, directorySize, directory)) {
+        return makeError(ErrorKind::Weights, bad + "its zip directory cannot be read; the file is truncated");
+    }
+    const auto* d = reinterpret_cast<const unsigned char*>(directory.data());
+    std::map<std::string, ZipRecord> records;
+    std::string top;
+    uint64_t total = 0;
+    uint64_t at = 0;
+    for (uint64_t i = 0; i < count; ++i) {
+        if (directorySize - at < 46 || littleEndian(d + at, 4) != 0x02014b50) {
+            return makeError(ErrorKind::Weights,
+                             bad + "its zip directory is corrupt (entry " + std::to_string(i + 1) + ")");
+        }
+        ZipRecord record;
+        record.method = static_cast<uint16_t>(littleEndian(d + at + 10, 2));
+        record.compressedSize = littleEndian(d + at + 20, 4);
+        record.size = littleEndian(d + at + 24, 4);
+        const uint64_t nameLength = littleEndian(d + at + 28, 2);
+        const uint64_t extraLength = littleEndian(d + at + 30, 2);
+        const uint64_t commentLength = littleEndian(d + at + 32, 2);
+        uint64_t localOffset = littleEndian(d + at + 42, 4);
+        if (directorySize - at - 46 < nameLength + extraLength + commentLength) {
+            return makeError(ErrorKind::Weights,
+                             bad + "its zip directory is corrupt (entry " + std::to_string(i + 1) + ")");
+        }
+        const std::string name(reinterpret_cast<const char*>(d + at + 46), nameLength);
+        // The zip64 extra field holds, in this order, whichever of the three values are 0xffffffff above.
+        for (uint64_t e = 0; e + 4 <= extraLength;) {
+            const unsigned char* field = d + at + 46 + nameLength + e;
+            const uint64_t id = littleEndian(field, 2);
+            const uint64_t length = std::min<uint64_t>(littleEndian(field + 2, 2), extraLength - e - 4);
+            if (id == 1) {
+                uint64_t f = 4;
+                for (uint64_t* value : {&record.size, &record.compressedSize, &localOffset}) {
+                    if (*value == 0xffffffff && f + 8 <= length + 4) {
+                        *value = littleEndian(field + f, 8);
+                        f += 8;
+                    }
+                }
+            }
+            e += 4 + length;
+        }
+        at += 46 + nameLength + extraLength + commentLength;
+
+        const std::string quoted = "'" + (name.size() > 80 ? name.substr(0, 80) + "…" : name) + "'";
+        const size_t slash = name.find('/');
+        const std::string folder = slash == std::string::npos ? std::string() : name.substr(0, slash);
+        if (name.empty() || name[0] == '/' || name.find('\\') != std::string::npos ||
+            name.find("../") != std::string::npos || name.find("/..") != std::string::npos || folder.empty() ||
+            folder == "..") {
+            return makeError(ErrorKind::Weights, bad + "it holds a record named " + quoted +
+                                                     ", outside the one top folder torch.save writes");
+        }
+        if (i == 0) {
+            top = folder;
+        } else if (folder != top) {
+            return makeError(ErrorKind::Weights, bad + "its records lie in different top folders ('" + top + "', '" +
+                                                     folder + "'); torch.save writes one");
+        }
+        if (record.method != 0 && record.method != 8) {
+            return makeError(ErrorKind::Weights, bad + "record " + quoted + " uses zip compression method " +
+                                                     std::to_string(record.method) +
+                                                     " (only stored and deflated records are read)");
+        }
+        if (localOffset > directoryOffset || record.compressedSize > directoryOffset - localOffset ||
+            (record.method == 0 && record.size != record.compressedSize)) {
+            return makeError(ErrorKind::Weights, bad + "record " + quoted +
+                                                     " lies outside the file's data; the file is "
+                                                     "truncated or its zip directory lies");
+        }
+        // Deflate cannot shrink data more than 1032:1; a record claiming more is a lie the inflater would chase.
+        if (record.size > kMaxZipRecordBytes ||
+            (record.method == 8 && record.size / 1032 > record.compressedSize + 1)) {
+            return makeError(ErrorKind::Weights, bad + "record " + quoted + " would inflate to " +
+                                                     std::to_string(record.size) + " bytes, over the " +
+                                                     std::to_string(kMaxZipRecordBytes >> 20) +
+                                                     " MiB a checkpoint's record may hold (a zip bomb?)");
+        }
+        total += record.size;
+        if (total > kMaxZipTotalBytes) {
+            return makeError(ErrorKind::Weights, bad + "its records would inflate to more than " +
+                                                     std::to_string(kMaxZipTotalBytes >> 20) +
+                                                     " MiB in all, more than any checkpoint holds (a zip bomb?)");
+        }
+        if (!records.emplace(name, record).second) {
+            return makeError(ErrorKind::Weights, bad + "it holds two records named " + quoted);
+        }
+    }
+    if (!records.count(top + "/version") && !records.count(top + "/.data/version")) {
+        return makeError(ErrorKind::Weights, bad +
+                                                 "it lacks the version record every torch.save archive has (a zip "
+                                                 "of something else?)");
+    }
+    return records;
+}
+
 Expected<StateDict> readZip(const std::string& path)
 {
+    auto directory = readZipDirectory(path);
+    if (!directory) {
+        return directory.error();
+    }
     caffe2::serialize::PyTorchStreamReader reader(path);
     if (!reader.hasRecord("data.pkl")) {
         return makeError(ErrorKind::Weights, describe(path) +
@@ -304,7 +497,9 @@ Expected<StateDict> readLegacy(const std::string& path)
         }
         c10::Storage storage(c10::Storage::use_byte_size_t(), static_cast<size_t>(*needed),
                              c10::GetDefaultCPUAllocator(), false);
-        std::memcpy(storage.data(), data.data() + pos, static_cast<size_t>(*needed));
+        if (*needed > 0) {  // an empty storage has no data pointer, and memcpy's may not be null
+            std::memcpy(storage.data(), data.data() + pos, static_cast<size_t>(*needed));
+        }
         pos += static_cast<size_t>(*needed);
         storages.emplace(key, std::move(storage));
     }
@@ -408,8 +603,10 @@ Expected<StateDict> readSafetensors(const std::string& path)
             return makeError(ErrorKind::Weights, bad + "tensors '" + entries[i - 1].name + "' and '" + entry.name + "' overlap");
         }
         auto tensor = torch::empty(entry.shape, torch::TensorOptions().dtype(entry.dtype));
-        std::memcpy(tensor.data_ptr(), data.data() + dataStart + entry.begin,
-                    static_cast<size_t>(entry.end - entry.begin));
+        if (entry.end > entry.begin) {  // an empty tensor has no data pointer, and memcpy's may not be null
+            std::memcpy(tensor.data_ptr(), data.data() + dataStart + entry.begin,
+                        static_cast<size_t>(entry.end - entry.begin));
+        }
         result.emplace_back(entry.name, std::move(tensor));
     }
     return result;
@@ -500,10 +697,21 @@ Expected<StateDict> readCheckpoint(const std::string& path)
             return stateDict;
         }
         return stripModulePrefix(path, std::move(*stateDict));
+    } catch (const std::bad_alloc&) {
+        return makeError(ErrorKind::Weights, describe(path) +
+                                                 " could not be read: it needs more memory than is "
+                                                 "available; the file is corrupt or not a checkpoint");
     } catch (const c10::Error& e) {
-        return makeError(ErrorKind::Weights, describe(path) + " could not be read: " + e.what_without_backtrace());
+        // LibTorch's own words ("PytorchStreamReader failed...", "[enforce fail at ...]") mean nothing to a user.
+        const std::string what = e.what_without_backtrace();
+        const bool memory = what.find("allocate") != std::string::npos;
+        return makeError(ErrorKind::Weights, describe(path) + " could not be read: " +
+                                                 (memory ? "it needs more memory than is available; the file is "
+                                                           "corrupt or not a checkpoint"
+                                                         : "its zip archive is damaged (truncated or corrupt)"));
     } catch (const std::exception& e) {
-        return makeError(ErrorKind::Weights, describe(path) + " could not be read: " + e.what());
+        return makeError(ErrorKind::Weights, describe(path) + " could not be read: the file is damaged (" +
+                                                 std::string(e.what()).substr(0, 120) + ")");
     }
 }
 

@@ -210,6 +210,12 @@ uint64_t Unpickler::readUnsigned(int bytes)
 
 void Unpickler::push(PickleValuePtr value)
 {
+    // Every value passes through the stack once: counting pushes bounds what a pickle of millions of tiny
+    // containers can make (a ResNet-50 state_dict pushes a few thousand).
+    if (++mPushes > kMaxPushes) {
+        fail("holds more than " + std::to_string(kMaxPushes) +
+             " pickled objects, far more than a state_dict has; the file is corrupt or hostile");
+    }
     mStack.push_back(std::move(value));
 }
 

@@ -59,6 +59,8 @@ private:
     size_t mSize;
     size_t mPos;
     size_t mOpcodePos = 0;
+    static constexpr size_t kMaxPushes = 4'000'000;
+    size_t mPushes = 0;
     std::vector<PickleValuePtr> mStack;
     std::vector<size_t> mMarks;
     std::map<uint64_t, PickleValuePtr> mMemo;

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <QBuffer>
+#include <QElapsedTimer>
 #include <QImageReader>
+#include <QtEndian>
 #include <QTemporaryDir>
 
 #include "core/image/imagedecoder.h"
@@ -136,6 +139,69 @@ TEST(ImageDecoder, FromMemoryEqualsFromFile)
     ASSERT_TRUE(fromFile.ok()) << fromFile.message();
     ASSERT_TRUE(fromMemory.ok()) << fromMemory.message();
     EXPECT_EQ(*fromFile, *fromMemory);
+}
+
+QByteArray encoded(const QImage& image, const char* format)
+{
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, format);
+    return bytes;
+}
+
+TEST(ImageDecoder, TruncatedFilesQtWouldPadAreRefusedFromTheirHeaders)
+{
+    // Qt's BMP and GIF readers fill a truncated file's missing pixels instead of failing.
+    QImage image(40, 30, QImage::Format_RGB888);
+    image.fill(Qt::red);
+    const QByteArray bmp = encoded(image, "BMP");
+    ASSERT_TRUE(decodeImageData(bmp, QStringLiteral("whole.bmp")).ok());
+    const auto cut = decodeImageData(bmp.left(bmp.size() / 2), QStringLiteral("cut.bmp"));
+    ASSERT_FALSE(cut.ok());
+    EXPECT_NE(cut.message().find("cut.bmp: the BMP data ends early"), std::string::npos) << cut.message();
+    QByteArray tall = bmp;
+    qToLittleEndian<qint32>(100000, tall.data() + 22);  // a header claiming 40x100000 over the same pixels
+    EXPECT_FALSE(decodeImageData(tall, QStringLiteral("tall.bmp")).ok());
+    QByteArray topDown = bmp;
+    qToLittleEndian<qint32>(-30, topDown.data() + 22);  // negative height: rows top-down, valid
+    EXPECT_TRUE(decodeImageData(topDown, QStringLiteral("topdown.bmp")).ok());
+
+    // The classic 1x1 GIF, whole and without its last data sub-block.
+    const QByteArray gif(
+        "GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+        ",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02"
+        "D\x01\x00;",
+        43);
+    ASSERT_TRUE(decodeImageData(gif, QStringLiteral("dot.gif")).ok());
+    const auto gifCut = decodeImageData(gif.left(38), QStringLiteral("dot.gif"));
+    ASSERT_FALSE(gifCut.ok());
+    EXPECT_NE(gifCut.message().find("dot.gif: the GIF data ends"), std::string::npos) << gifCut.message();
+
+    QByteArray ico = encoded(image, "ICO");
+    ASSERT_TRUE(decodeImageData(ico, QStringLiteral("icon.ico")).ok());
+    qToLittleEndian<quint16>(65535, ico.data() + 4);
+    const auto icoLies = decodeImageData(ico, QStringLiteral("icon.ico"));
+    ASSERT_FALSE(icoLies.ok());
+    EXPECT_NE(icoLies.message().find("icon directory lists 65535 images"), std::string::npos) << icoLies.message();
+}
+
+TEST(ImageDecoder, AJpegWithThousandsOfScansIsRefusedBeforeDecoding)
+{
+    QImage image(16, 16, QImage::Format_RGB888);
+    image.fill(Qt::blue);
+    const QByteArray jpeg = encoded(image, "JPEG");
+    const qsizetype end = jpeg.lastIndexOf(QByteArrayView("\xFF\xD9", 2));
+    QByteArray scans;
+    for (int i = 0; i < 2000; ++i)
+        scans += QByteArray("\xFF\xDA\x00\x08\x01\x01\x00\x00\x00\x10", 10);
+    QElapsedTimer clock;
+    clock.start();
+    const auto result = decodeImageData(jpeg.left(end) + scans + jpeg.mid(end), QStringLiteral("slow.jpg"));
+    ASSERT_FALSE(result.ok());
+    EXPECT_NE(result.message().find("slow.jpg: the JPEG has more than 256 scans"), std::string::npos)
+        << result.message();
+    EXPECT_LT(clock.elapsed(), 1000);
 }
 
 TEST(ImageDecoder, ConvertsQtFormatsWithoutCompositingAlpha)

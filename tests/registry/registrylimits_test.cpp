@@ -142,5 +142,33 @@ TEST_F(RegistryLimitsTest, ThousandsOfCategoriesOrModelsAreRefused)
     expectRefused(write(QStringLiteral("models.yaml"), text), "a registry holds at most 500");
 }
 
+TEST_F(RegistryLimitsTest, ValuesThatWouldTurnPixelsInfiniteAreRefused)
+{
+    std::string text = registryText("labels3.txt");
+    const std::string std = "std: [0.25, 0.25, 0.25]";
+    text.replace(text.find(std), std.size(), "std: [1e-300, 0.25, 0.25]");
+    expectRefused(write(QStringLiteral("tiny-std.yaml"), text), "must be at least 1e-6");
+    text = registryText("labels3.txt");
+    const std::string mean = "mean: [0.5, 0.5, 0.5]";
+    text.replace(text.find(mean), mean.size(), "mean: [1e300, 0.5, 0.5]");
+    expectRefused(write(QStringLiteral("huge-mean.yaml"), text), "must lie between -1e6 and 1e6");
+}
+
+TEST_F(RegistryLimitsTest, ASecondDocumentIsNotDroppedSilently)
+{
+    const std::string text = registryText("labels3.txt");
+    expectRefused(write(QStringLiteral("two.yaml"), text + "---\n" + text), "holds 2 YAML documents");
+    // A document marker with nothing after it is harmless.
+    auto loaded =
+        ModelRegistry::loadFile(write(QStringLiteral("trailing.yaml"), text + "---\n").toStdString());
+    EXPECT_TRUE(loaded) << loaded.message();
+}
+
+TEST_F(RegistryLimitsTest, ALabelsFileWithControlCharactersIsNotText)
+{
+    write(QStringLiteral("nul.txt"), std::string("a\0\nb\nc\n", 7));
+    expectRefused(write(QStringLiteral("nul-labels.yaml"), registryText("nul.txt")), "holds a control character");
+}
+
 }  // namespace
 }  // namespace convlens

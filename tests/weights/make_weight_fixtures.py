@@ -19,6 +19,7 @@ import os
 import pickle
 import struct
 import tarfile
+import warnings
 import zipfile
 
 import torch
@@ -321,6 +322,34 @@ def make_hostile(out):
     with open(os.path.join(out, "truncated.zip.pth"), "wb") as f:
         f.write(buffer.getvalue()[:len(buffer.getvalue()) // 2])
     manifest["truncated.zip.pth"] = "could not be read"
+
+    # The zip container, judged from its own directory before LibTorch reads it: inflate budgets, names outside the
+    # archive's folder, duplicates; and the unpickler's object budget.
+    small = tensor_pickle(1, 0, [1], [1])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.pkl", small)
+        archive.writestr("archive/data/0", floats([1]))
+        archive.writestr("archive/version", "3\n")
+    bomb = bytearray(buffer.getvalue())
+    entry = bomb.find(b"archive/data/0", bomb.find(b"PK\x01\x02")) - 46
+    struct.pack_into("<I", bomb, entry + 24, 0x7fffffff)  # claims to inflate to 2 GiB
+    with open(os.path.join(out, "zip_bomb.pth"), "wb") as f:
+        f.write(bomb)
+    manifest["zip_bomb.pth"] = "would inflate to 2147483647 bytes"
+    with zipfile.ZipFile(os.path.join(out, "dotdot.pth"), "w") as archive:
+        archive.writestr("../../evil/data.pkl", small)
+        archive.writestr("archive/version", "3\n")
+    manifest["dotdot.pth"] = "outside the one top folder"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with zipfile.ZipFile(os.path.join(out, "duplicate.pth"), "w") as archive:
+            archive.writestr("archive/data.pkl", small)
+            archive.writestr("archive/data.pkl", small)
+            archive.writestr("archive/version", "3\n")
+    manifest["duplicate.pth"] = "two records named 'archive/data.pkl'"
+    zip_case("five_million_objects.pth", b"\x80\x02](" + b")" * 5_000_000 + b"e.",
+             expect="holds more than 4000000 pickled objects")
 
     # The old tar format (torch < 0.4 wrote a tar of sys_info, pickle, tensors, storages).
     with tarfile.open(os.path.join(out, "old.tar.pth"), "w") as archive:
