@@ -2,7 +2,11 @@
 # ConvLens quick start.
 #   packaging/quickstart.sh run [IMAGE...]   install what is missing, build the programs (Release), offer to
 #                                            download the default model's weights, start ConvLens
-#   packaging/quickstart.sh test             install what is missing (with test tools), build, run every test
+#   packaging/quickstart.sh test             install what is missing (with test tools), build, run every test;
+#                                            then a short libFuzzer run per fuzz target, with CONVLENS_ASAN=1 the
+#                                            unit tests under ASan+UBSan, with CONVLENS_TSAN=1 the jobs/cache/
+#                                            session tests under TSan (docs/FUZZING.md; CONVLENS_SANITIZER_TESTS=0
+#                                            skips them all)
 # Idempotent: installed packages and an existing build are reused; run and test share one configuration of
 # build/release (run just builds no tests), so alternating them rebuilds nothing. Packages come from Debian
 # (apt-get), as root, through sudo when not root; otherwise the exact apt-get line is printed and the script stops.
@@ -22,9 +26,11 @@ BUILD_PACKAGES=(cmake ninja-build g++ ccache libtorch-dev qt6-base-dev libyaml-c
                 qt6-image-formats-plugins libgtest-dev libgmock-dev libbenchmark-dev python3)
 # Tests: python3-torchvision as the reference implementation (never used at run time), python3-skimage for real
 # photos, Xvfb for the GUI checks; for the package check (tests/packaging) dpkg-dev (dpkg-shlibdeps), lintian,
-# desktop-file-utils, appstream, man-db and bash-completion.
+# desktop-file-utils, appstream, man-db and bash-completion; clang with its sanitizer and libFuzzer run-time
+# (libclang-rt-dev, only recommended by clang) for the fuzz targets.
 TEST_PACKAGES=(python3-torch python3-torchvision python3-skimage python3-matplotlib python3-pil python3-yaml xvfb
-               xauth slurm-wlm munge dpkg-dev lintian desktop-file-utils appstream man-db groff-base bash-completion)
+               xauth slurm-wlm munge dpkg-dev lintian desktop-file-utils appstream man-db groff-base bash-completion
+               clang libclang-rt-dev)
 # The model the window starts with, whose weights run offers to download.
 DEFAULT_MODEL=resnet50
 
@@ -93,8 +99,60 @@ offer_weights() {
     { "$cli" weights path "$DEFAULT_MODEL" 2>&1 >/dev/null || true; } | sed 's/^convlens-cli: /  /' >&2
 }
 
+# The sanitizer checks after the normal tests (docs/FUZZING.md). Each build (presets asan, tsan, fuzz) reuses the
+# fixtures build/release generated (a symlink; the fixture steps are skipped with -FS), so nothing is generated
+# twice. ASan and TSan options and suppressions, each with its reason: tests/fuzz/sanitizer.env.
+# Left out under ASan, as they test no code of ours that the other tests do not: slurm.batch_array (starts Slurm
+# daemons around an unchanged convlens-cli), packaging.deb (packs the build tree into a .deb and lints it),
+# ui.screenshots (Xvfb + openbox screenshots for people to look at), and the Python-only checks (registry.*,
+# build.torch_free), which run no program of ours.
+ASAN_EXCLUDE='^(slurm\.batch_array|packaging\.deb|ui\.screenshots|registry\.torchvision_blocks|registry\.imagenet_labels|build\.torch_free)$'
+# The threaded rooms under TSan: the job service and result cache (tests/jobs) and the session (tests/session).
+TSAN_TARGETS=(jobs_test engine_test session_test)
+TSAN_TEST_DIRS=(tests/jobs tests/session)
+
+# sanitized_build PRESET TARGET...: configures build/PRESET from its preset once, links build/release's fixtures
+# into it, and builds the targets.
+sanitized_build() {
+    local preset="$1" dir="$ROOT/build/$1"
+    shift
+    if [ ! -f "$dir/CMakeCache.txt" ]; then
+        say "configuring $dir (preset $preset)"
+        cmake --preset "$preset" -S "$ROOT" >/dev/null
+    fi
+    [ -e "$dir/fixtures" ] || ln -s "$BUILD_DIR/fixtures" "$dir/fixtures"
+    say "building the $preset preset: ${*:-everything} ($JOBS jobs)"
+    cmake --build "$dir" -j "$JOBS" ${1:+--target "$@"}
+}
+
+sanitizer_tests() {
+    local start=$SECONDS
+    # shellcheck source=../tests/fuzz/sanitizer.env
+    source "$ROOT/tests/fuzz/sanitizer.env"
+    # Opt-in until its first full run is measured: a cold ASan build of the whole tree is about 45 minutes on two
+    # cores (then minutes with a warm ccache).
+    if [ "${CONVLENS_ASAN:-0}" = 1 ]; then
+        sanitized_build asan
+        say "running the tests under ASan + UBSan"
+        ctest --test-dir "$ROOT/build/asan" --output-on-failure -j "$JOBS" --no-tests=error -FS '.*' -E "$ASAN_EXCLUDE"
+    fi
+    # Opt-in: Debian's Qt is not built with TSan, and QThreadPool's hand-over of every task is invisible to it, so
+    # the run reports each task (tests/fuzz/tsan.supp, docs/FUZZING.md) until Qt is built with -sanitize thread.
+    if [ "${CONVLENS_TSAN:-0}" = 1 ]; then
+        sanitized_build tsan "${TSAN_TARGETS[@]}"
+        say "running the jobs, cache and session tests under TSan"
+        local dir
+        for dir in "${TSAN_TEST_DIRS[@]}"; do
+            ctest --test-dir "$ROOT/build/tsan/$dir" --output-on-failure -j "$JOBS" --no-tests=error -FS '.*'
+        done
+    fi
+    say "fuzzing each target for ${CONVLENS_FUZZ_SECONDS:-20}s (and replaying its regression inputs)"
+    CONVLENS_FIXTURE_DIR="$BUILD_DIR/fixtures" "$ROOT/tests/fuzz/run.sh" "${CONVLENS_FUZZ_SECONDS:-20}"
+    say "sanitizer checks took $((SECONDS - start))s"
+}
+
 usage() {
-    sed -n '2,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -121,6 +179,7 @@ case "$command" in
         build
         say "running the tests"
         ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" --no-tests=error
+        [ "${CONVLENS_SANITIZER_TESTS:-1}" = 0 ] || sanitizer_tests
         ;;
     *)
         usage

@@ -153,10 +153,89 @@ Unpickler::Unpickler(std::string fileName, const char* data, size_t size, size_t
 Expected<PickleValuePtr> Unpickler::load()
 {
     try {
-        return run();
+        PickleValuePtr root = run();
+        // A state_dict is a tree (or shares values, a DAG); a value holding itself through memo references is
+        // not one, and shared pointers in a cycle would never be freed.
+        if (hasCycle(root)) {
+            releaseContainers();
+            return makeError(ErrorKind::Weights, "checkpoint " + mFileName +
+                                                     " holds a value that contains itself; it is not a state_dict "
+                                                     "(the file is corrupt or hostile)");
+        }
+        return root;
     } catch (const UnpickleFailure& failure) {
+        releaseContainers();
         return makeError(ErrorKind::Weights, failure.what());
     }
+}
+
+bool Unpickler::hasCycle(const PickleValuePtr& root)
+{
+    // Iterative depth-first search (a hostile pickle nests a million levels): grey = on the current path.
+    enum class Colour { Grey, Black };
+    std::unordered_map<const PickleValue*, Colour> colour;
+    struct Frame {
+        const PickleValue* value;
+        std::vector<const PickleValue*> children;
+        size_t next = 0;
+    };
+    auto childrenOf = [](const PickleValue& v) {
+        std::vector<const PickleValue*> children;
+        for (const auto& item : v.items)
+            if (item)
+                children.push_back(item.get());
+        for (const auto& [key, value] : v.entries) {
+            if (key)
+                children.push_back(key.get());
+            if (value)
+                children.push_back(value.get());
+        }
+        if (v.state)
+            children.push_back(v.state.get());
+        return children;
+    };
+    if (!root)
+        return false;
+    std::vector<Frame> path;
+    colour[root.get()] = Colour::Grey;
+    path.push_back({root.get(), childrenOf(*root)});
+    while (!path.empty()) {
+        Frame& frame = path.back();
+        if (frame.next == frame.children.size()) {
+            colour[frame.value] = Colour::Black;
+            path.pop_back();
+            continue;
+        }
+        const PickleValue* child = frame.children[frame.next++];
+        const auto seen = colour.find(child);
+        if (seen != colour.end()) {
+            if (seen->second == Colour::Grey)
+                return true;
+            continue;
+        }
+        colour[child] = Colour::Grey;
+        path.push_back({child, childrenOf(*child)});
+    }
+    return false;
+}
+
+void Unpickler::releaseContainers()
+{
+    mStack.clear();
+    mMemo.clear();
+    mDictIndex.clear();
+    for (const std::weak_ptr<PickleValue>& weak : mContainers) {
+        if (PickleValuePtr value = weak.lock()) {
+            // Moved out first: the children are released after the container no longer holds them.
+            auto items = std::move(value->items);
+            auto entries = std::move(value->entries);
+            auto state = std::move(value->state);
+            value->items.clear();
+            value->entries.clear();
+            value->state.reset();
+        }
+    }
+    mContainers.clear();
 }
 
 void Unpickler::fail(const std::string& problem) const
@@ -216,6 +295,9 @@ void Unpickler::push(PickleValuePtr value)
         fail("holds more than " + std::to_string(kMaxPushes) +
              " pickled objects, far more than a state_dict has; the file is corrupt or hostile");
     }
+    if (value && (value->kind == PickleValue::Kind::List || value->kind == PickleValue::Kind::Dict ||
+                  value->kind == PickleValue::Kind::Tuple))
+        mContainers.push_back(value);
     mStack.push_back(std::move(value));
 }
 

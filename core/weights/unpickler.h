@@ -53,6 +53,10 @@ private:
     void setItems(const PickleValuePtr& dict, const std::vector<PickleValuePtr>& keyValues);
     void appendItems(const PickleValuePtr& list, const std::vector<PickleValuePtr>& values);
     [[noreturn]] void fail(const std::string& problem) const;
+    // Whether the value graph under `root` refers back to itself (memo references can make a list hold itself).
+    static bool hasCycle(const PickleValuePtr& root);
+    // Empties every container this unpickler made, so a failed or refused pickle's cycles free their memory.
+    void releaseContainers();
 
     std::string mFileName;
     const char* mData;
@@ -62,6 +66,7 @@ private:
     static constexpr size_t kMaxPushes = 4'000'000;
     size_t mPushes = 0;
     std::vector<PickleValuePtr> mStack;
+    std::vector<std::weak_ptr<PickleValue>> mContainers;  // every Tuple, List and Dict pushed (releaseContainers)
     std::vector<size_t> mMarks;
     std::map<uint64_t, PickleValuePtr> mMemo;
     std::map<std::string, StorageRef> mStorages;

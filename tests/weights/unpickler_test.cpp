@@ -89,6 +89,21 @@ TEST(Unpickler, RefusesTruncatedAndMalformedPickles)
     EXPECT_NE(memo.message().find("memo entry 5"), std::string::npos) << memo.message();
 }
 
+// A list that holds itself (l = []; l.append(l)) is no state_dict, and its shared pointers would never be freed
+// (fuzz_checkpoint found it as a leak): refused, and its memory released. A value shared twice is fine.
+TEST(Unpickler, RefusesAValueThatContainsItself)
+{
+    auto cycle = unpickle("\x80\x02]q\x00h\x00" "a."s);
+    ASSERT_FALSE(cycle.ok());
+    EXPECT_NE(cycle.message().find("test.pkl holds a value that contains itself"), std::string::npos)
+        << cycle.message();
+    // Shared, not cyclic: l = []; [l, l].
+    auto shared = unpickle("\x80\x02]q\x00(]q\x01h\x01" "e."s);
+    ASSERT_TRUE(shared.ok()) << shared.message();
+    ASSERT_EQ((*shared)->items.size(), 2u);
+    EXPECT_EQ((*shared)->items[0], (*shared)->items[1]);
+}
+
 TEST(Unpickler, SurvivesDeeplyNestedContainers)
 {
     constexpr size_t kDepth = 1000000;
