@@ -631,7 +631,11 @@ void MainWindow::showDescription(const QString& modelId)
 void MainWindow::announceSlowMethod(const QString& method)
 {
     // Score-CAM runs one forward pass per channel, the guided methods a backward pass through the whole network
-    // per class: say how long before the user waits, and how to stop it.
+    // per class: say how long before the user waits, and how to stop it. The note goes with its method.
+    if (mSlowMethodMessage >= 0) {
+        mMessages->dismiss(mSlowMethodMessage);
+        mSlowMethodMessage = -1;
+    }
     const auto estimate = mSession->estimate(method);
     if (!estimate || estimate->seconds < kSlowAnalysisSeconds)
         return;
@@ -642,7 +646,7 @@ void MainWindow::announceSlowMethod(const QString& method)
                              : tr("a backward pass through the whole network per class");
     const auto seconds = static_cast<long long>(estimate->seconds + 0.5);
     const QString duration = seconds < 60 ? tr("%1 s").arg(seconds) : tr("%1 min %2 s").arg(seconds / 60).arg(seconds % 60);
-    mMessages->show(MessageBar::Level::Information,
+    mSlowMethodMessage = mMessages->show(MessageBar::Level::Information,
                     tr("%1 on %2 runs %3: about %4 on this machine. Esc stops it.")
                         .arg(methodName(method), mSession->modelName(mSession->model()), what, duration));
 }

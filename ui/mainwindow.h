@@ -161,6 +161,7 @@ private:
     // Says how long a slow method (Score-CAM, the guided ones) will take here, when over kSlowAnalysisSeconds.
     void announceSlowMethod(const QString& method);
     static constexpr double kSlowAnalysisSeconds = 5.0;
+    int mSlowMethodMessage = -1;  // the message bar's note of announceSlowMethod(), -1 when none
     void rebuildRecentMenu();
     void openFileDialog();
     void openFolderDialog();

@@ -1,5 +1,7 @@
 #include "ui/screenshottour.h"
 
+#include "core/session/analysissession.h"
+#include "ui/classpicker.h"
 #include "ui/compareview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/mainwindow.h"
@@ -17,6 +19,7 @@ namespace convlens {
 namespace {
 constexpr int kPollMs = 100;
 constexpr int kStepTimeoutMs = 180'000;
+constexpr int kTabby = 281;  // ImageNet's "tabby", the class picker's example
 }  // namespace
 
 ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, const QString& layer,
@@ -39,6 +42,19 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
     mSteps.push_back({QStringLiteral("features"), [this] { mWindow->showDock(mWindow->featureGrid(), 560); },
                       [this] { return mWindow->featureGrid()->tileCount() > 0; }});
     mSteps.push_back({QStringLiteral("report"), [] {}, [] { return true; }});
+    mSteps.push_back({QStringLiteral("classpicker"), [this] { mWindow->classPicker()->pick(QStringLiteral("tabby")); },
+                      [this] {
+                          return mWindow->currentResult() &&
+                                 mWindow->currentResult()->findCam(mWindow->session()->method(), kTabby);
+                      }});
+    mSteps.push_back({QStringLiteral("scorecam"), [this] { mWindow->setMethod(QStringLiteral("scorecam")); },
+                      [this] { return mWindow->isBusy() && mWaitedMs >= 6000; }, /*whileBusy=*/true});
+    mSteps.push_back({QStringLiteral("cancelled"), [this] { mWindow->session()->cancelAll(); }, [] { return true; }});
+    // Grad-CAM again, then the same analysis once more: served from the result cache.
+    mSteps.push_back({QString(), [this] { mWindow->setMethod(QStringLiteral("gradcam")); },
+                      [] { return true; }});
+    mSteps.push_back({QStringLiteral("cached"), [this] { mWindow->session()->refresh(); },
+                      [this] { return mWindow->session()->resultFromCache(); }});
     if (mCompare.size() >= 2)
         mSteps.push_back({QStringLiteral("compare"), [this] { mWindow->setCompareModels(mCompare); },
                           [this] {
@@ -83,7 +99,7 @@ void ScreenshotTour::poll()
     mWaitedMs += kPollMs;
     const Step& step = mSteps[mIndex];
     // Wait for the jobs, then a few quiet polls so the widgets have painted what arrived.
-    if (settled() && step.done())
+    if ((step.whileBusy || settled()) && step.done())
         ++mQuietPolls;
     else
         mQuietPolls = 0;
@@ -108,6 +124,8 @@ void ScreenshotTour::poll()
 
 bool ScreenshotTour::save(const QString& name)
 {
+    if (name.isEmpty())
+        return true;  // a step that only prepares the next
     if (name == QLatin1String("report")) {
         // The exported report, as File ▸ Export Report writes it.
         const QString path = mDirectory.filePath(QStringLiteral("report.png"));

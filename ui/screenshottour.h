@@ -5,8 +5,12 @@
 //   diagram.png   the network diagram with a selected block
 //   features.png  the feature-map grid of that block
 //   report.png    the PNG report File ▸ Export Report writes
+//   classpicker.png  a class beyond the top-K ("tabby") explained through the class picker
+//   scorecam.png  Score-CAM running: how long it takes here, and the time left in the status bar
+//   cancelled.png after Esc: what is shown says it was cancelled
+//   cached.png    Grad-CAM again, served from the result cache (the status bar says so)
 //   compare.png   compare mode with the given models
-// Each step waits until every job has finished. GUI thread only; finished(ok) is emitted once at the end (ok is
+// Each step waits until every job has finished (scorecam.png: while it runs). GUI thread only; finished(ok) is emitted once at the end (ok is
 // false when a step timed out or a screenshot could not be written, with the reason on stderr).
 
 #include <QDir>
@@ -37,9 +41,10 @@ Q_SIGNALS:
 
 private:
     struct Step {
-        QString name;
+        QString name;  // the screenshot's file name; empty: a step that only prepares the next
         std::function<void()> prepare;
         std::function<bool()> done;  // polled until true
+        bool whileBusy = false;      // shot while jobs run (otherwise after every job has finished)
     };
     void runStep();
     void poll();
