@@ -101,6 +101,11 @@ QString ExplanationView::caption() const
     return mCaption->text();
 }
 
+void ExplanationView::setCaption(const QString& text)
+{
+    mCaption->setText(text.toHtmlEscaped());
+}
+
 bool ExplanationView::mapDependsOnClass(const QString& method)
 {
     return method != QStringLiteral("eigencam");

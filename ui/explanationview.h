@@ -40,6 +40,8 @@ public:
     OverlayView* overlay() const { return mOverlay; }
     ColorBarWidget* colorBar() const { return mColorBar; }
     QString caption() const;  // the line under the image, as rich text (tests)
+    // Replaces the line under the image (plain text): what the view says when it has no map to show.
+    void setCaption(const QString& text);
 
     // Whether `method`'s map changes with the class explained: every method but EigenCAM (the first principal
     // component of the layer's activations, whatever the class), so its caption names no class.

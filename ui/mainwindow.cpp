@@ -461,6 +461,9 @@ void MainWindow::connectSession()
             mExplanation->setStale(tr("Cancelled: the map below is still the previous image's. Press F5 to analyse "
                                       "%1.")
                                        .arg(mSession->imageName()));
+        else if (!mSession->result()->findCam(mSession->method(), mSession->classIndex()))
+            mExplanation->setCaption(tr("%1 was cancelled: no map for this class. Press F5 to run it again.")
+                                         .arg(methodName(mSession->method())));
     });
     connect(s, &AnalysisSession::weightsMissing, this, &MainWindow::showMissingWeights);
     connect(s, &AnalysisSession::compareActiveChanged, this, &MainWindow::onCompareActiveChanged);

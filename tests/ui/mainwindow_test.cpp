@@ -637,6 +637,8 @@ TEST_F(MainWindowTest, ScoreCamSaysHowLongItTakesAndEscStopsItWithinASecond)
     const qint64 stoppedAfter = clock.elapsed();
     EXPECT_LT(stoppedAfter, 1000) << "Score-CAM took " << stoppedAfter << " ms to stop";
     EXPECT_EQ(cancelled.count(), 1);
+    const QString caption = window->explanationView()->caption();
+    EXPECT_TRUE(caption.contains(QStringLiteral("Score-CAM was cancelled"))) << caption.toStdString();
     std::cout << "Esc stopped Score-CAM on ResNet-50 in " << stoppedAfter << " ms\n";
 }
 
