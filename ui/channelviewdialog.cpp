@@ -3,7 +3,11 @@
 #include "ui/colorbarwidget.h"
 #include "ui/tilemodel.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QPainter>
+#include <QPushButton>
+#include <QShortcut>
 #include <QDialogButtonBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -70,6 +74,25 @@ ChannelViewDialog::ChannelViewDialog(QWidget* parent) : QDialog(parent)
     mStats->setTextFormat(Qt::PlainText);
     mStats->setForegroundRole(QPalette::PlaceholderText);
 
+    mOverPhoto = new QCheckBox(tr("Over the &photo"), this);
+    mOverPhoto->setObjectName(QStringLiteral("overPhoto"));
+    mOverPhoto->setToolTip(tr("Lay the channel over the image the network saw, to see where it fires"));
+    connect(mOverPhoto, &QCheckBox::toggled, this, [this](bool on) {
+        if (on && mColormap->currentIndex() == 0)
+            mColormap->setCurrentIndex(1);  // gray over a photo reads as a haze: jet
+        render();
+    });
+    mPrevious = new QPushButton(tr("◀ Previous"), this);
+    mPrevious->setObjectName(QStringLiteral("previousChannel"));
+    mNext = new QPushButton(tr("Next ▶"), this);
+    mNext->setObjectName(QStringLiteral("nextChannel"));
+    connect(mPrevious, &QPushButton::clicked, this, &ChannelViewDialog::showPrevious);
+    connect(mNext, &QPushButton::clicked, this, &ChannelViewDialog::showNext);
+    auto* left = new QShortcut(QKeySequence(Qt::Key_Left), this);
+    connect(left, &QShortcut::activated, this, &ChannelViewDialog::showPrevious);
+    auto* right = new QShortcut(QKeySequence(Qt::Key_Right), this);
+    connect(right, &QShortcut::activated, this, &ChannelViewDialog::showNext);
+
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto* bottomRow = new QHBoxLayout;
@@ -78,7 +101,12 @@ ChannelViewDialog::ChannelViewDialog(QWidget* parent) : QDialog(parent)
     mapLabel->setBuddy(mColormap);
     bottomRow->addWidget(mapLabel);
     bottomRow->addWidget(mColormap);
+    bottomRow->addSpacing(8);
+    bottomRow->addWidget(mOverPhoto);
     bottomRow->addStretch(1);
+    bottomRow->addWidget(mPrevious);
+    bottomRow->addWidget(mNext);
+    bottomRow->addSpacing(8);
     bottomRow->addWidget(buttons);
 
     auto* layout = new QVBoxLayout(this);
@@ -116,6 +144,29 @@ int ChannelViewDialog::channel() const
     return mLayer ? mLayer->tiles[static_cast<size_t>(mTile)].channel : -1;
 }
 
+bool ChannelViewDialog::showNext()
+{
+    if (!mLayer || mTile + 1 >= static_cast<int>(mLayer->tiles.size()))
+        return false;
+    ++mTile;
+    render();
+    return true;
+}
+
+bool ChannelViewDialog::showPrevious()
+{
+    if (!mLayer || mTile <= 0)
+        return false;
+    --mTile;
+    render();
+    return true;
+}
+
+void ChannelViewDialog::setOverPhoto(bool over)
+{
+    mOverPhoto->setChecked(over);
+}
+
 void ChannelViewDialog::setColormapIndex(int index)
 {
     mColormap->setCurrentIndex(std::clamp(index, 0, mColormap->count() - 1));
@@ -123,6 +174,9 @@ void ChannelViewDialog::setColormapIndex(int index)
 
 void ChannelViewDialog::render()
 {
+    mPrevious->setEnabled(mLayer && mTile > 0);
+    mNext->setEnabled(mLayer && mTile + 1 < static_cast<int>(mLayer->tiles.size()));
+    mOverPhoto->setEnabled(mResult && !mResult->input.isNull());
     if (!mLayer) {
         mTitle->setText(tr("No channel"));
         mImage->clear();
@@ -130,6 +184,8 @@ void ChannelViewDialog::render()
         mShown = QImage();
         return;
     }
+    mNext->setToolTip(tr("Channel %1 of the %2 shown, strongest first (→)").arg(mTile + 1).arg(mLayer->tiles.size()));
+    mPrevious->setToolTip(mNext->toolTip().replace(QStringLiteral("→"), QStringLiteral("←")));
     const ChannelTile& tile = mLayer->tiles[static_cast<size_t>(mTile)];
     const QString layerName = QString::fromStdString(mLayer->name);
     setWindowTitle(tr("%1 · channel %2").arg(layerName).arg(tile.channel));
@@ -137,7 +193,17 @@ void ChannelViewDialog::render()
 
     const QImage coloured = colourise(TileModel::tileImage(tile, mSharedScale), mColormap->currentIndex());
     const int longest = std::max(1, std::max(coloured.width(), coloured.height()));
-    if (longest <= kViewSide) {
+    if (mOverPhoto->isChecked() && mOverPhoto->isEnabled()) {
+        // The channel's map smoothly upscaled over the photo, half transparent: where in the image it fires.
+        const QImage photo = mResult->input.scaled(kViewSide, kViewSide, Qt::KeepAspectRatio, Qt::SmoothTransformation)
+                                 .convertToFormat(QImage::Format_RGB32);
+        mShown = photo;
+        QPainter painter(&mShown);
+        painter.setOpacity(0.55);
+        painter.setRenderHint(QPainter::SmoothPixmapTransform);
+        painter.drawImage(mShown.rect(), coloured);
+        painter.end();
+    } else if (longest <= kViewSide) {
         const int factor = kViewSide / longest;
         mShown = coloured.scaled(coloured.width() * factor, coloured.height() * factor, Qt::IgnoreAspectRatio,
                                  Qt::FastTransformation);

@@ -1,16 +1,20 @@
 #pragma once
 // ChannelViewDialog: one channel of a layer, large: the tile upscaled by a whole factor with nearest-neighbour
-// sampling (each activation a visible square), a colormap choice (gray or one of the heatmap maps), a colour bar
-// with the value range black and white stand for, and the channel's statistics. Non-modal; FeatureMapGrid keeps
-// one and reuses it. Holds the ResultPtr it shows. GUI thread only.
+// sampling (each activation a visible square), or laid over the photo the network saw (smoothly upscaled to it,
+// coloured, half transparent); a colormap choice (gray or one of the heatmap maps), a colour bar with the value
+// range black and white stand for, the channel's statistics, and Previous/Next (or the arrow keys) through the
+// layer's shown channels, strongest first. Non-modal; FeatureMapGrid keeps one and reuses it. Holds the ResultPtr
+// it shows. GUI thread only.
 
 #include "core/jobs/job.h"
 
 #include <QDialog>
 #include <QImage>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
+class QPushButton;
 
 namespace convlens {
 
@@ -27,6 +31,12 @@ public:
     int channel() const;                          // -1 when none
     QImage shownImage() const { return mShown; }  // the upscaled, coloured image on screen (for tests)
     void setColormapIndex(int index);             // 0 = gray, then jet, turbo, viridis, inferno
+    int tileIndex() const { return mTile; }
+    // The next or previous of the layer's shown channels (strongest first); false at either end.
+    bool showNext();
+    bool showPrevious();
+    // The channel laid over the photo instead of alone.
+    void setOverPhoto(bool over);
 
 private:
     void render();
@@ -40,6 +50,9 @@ private:
     QLabel* mImage = nullptr;
     QLabel* mStats = nullptr;
     QComboBox* mColormap = nullptr;
+    QCheckBox* mOverPhoto = nullptr;
+    QPushButton* mPrevious = nullptr;
+    QPushButton* mNext = nullptr;
     ColorBarWidget* mBar = nullptr;
 };
 

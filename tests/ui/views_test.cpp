@@ -20,6 +20,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
+#include <QPushButton>
 #include <QListWidget>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -541,6 +542,33 @@ TEST(FeatureMapGrid, ClickingATileOpensTheChannelView)
     dialog->setColormapIndex(4);  // inferno
     const int v = tile.image.constScanLine(3)[3];
     EXPECT_EQ(dialog->shownImage().pixel(3 * 64 + 10, 3 * 64 + 10), colormapColor(Colormap::Inferno, v / 255.0f));
+
+    // Previous / Next walk the shown channels, strongest first, and stop at the ends.
+    const int shownTiles = static_cast<int>(result->layers[0].tiles.size());
+    ASSERT_GE(shownTiles, 3);
+    EXPECT_TRUE(dialog->showNext());
+    EXPECT_EQ(dialog->channel(), result->layers[0].tiles[2].channel);
+    EXPECT_TRUE(dialog->showPrevious());
+    EXPECT_TRUE(dialog->showPrevious());
+    EXPECT_EQ(dialog->tileIndex(), 0);
+    EXPECT_FALSE(dialog->showPrevious()) << "the first is the strongest";
+    auto* previous = dialog->findChild<QPushButton*>(QStringLiteral("previousChannel"));
+    ASSERT_NE(previous, nullptr);
+    EXPECT_FALSE(previous->isEnabled());
+    while (dialog->showNext()) {
+    }
+    EXPECT_EQ(dialog->tileIndex(), shownTiles - 1);
+    EXPECT_FALSE(dialog->findChild<QPushButton*>(QStringLiteral("nextChannel"))->isEnabled());
+
+    // Over the photo: the channel, coloured, blended with the crop the network saw.
+    const QImage alone = dialog->shownImage();
+    dialog->setOverPhoto(true);
+    const QImage over = dialog->shownImage();
+    ASSERT_EQ(over.size(), QSize(448, 448));
+    EXPECT_NE(over, alone);
+    const QImage photo = result->input.scaled(448, 448).convertToFormat(QImage::Format_RGB32);
+    EXPECT_NE(over.pixel(5, 5), photo.pixel(5, 5)) << "the channel is laid over the photo";
+    EXPECT_NE(over.pixel(5, 5), alone.pixel(5, 5)) << "and the photo shows through";
     dialog->close();
 }
 
@@ -662,6 +690,8 @@ TEST(ViewsScreenshots, RenderEachWidget)
         dialog.show();
         ASSERT_TRUE(QTest::qWaitForWindowExposed(&dialog));
         EXPECT_TRUE(dialog.grab().save(dir + QStringLiteral("/channelview%1.png").arg(suffix)));
+        dialog.setOverPhoto(true);
+        EXPECT_TRUE(dialog.grab().save(dir + QStringLiteral("/channelview-overphoto%1.png").arg(suffix)));
     }
 
     OverlayView zoomed;
