@@ -4,6 +4,7 @@
 // (opening a folder starts a batch, which is not an image open).
 // All of them: about 15 s on two cores (the images are small; mobilenet_v3_small analyses the valid ones).
 #include "core/session/appsettings.h"
+#include "tests/ui/testwindow.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
 
@@ -72,21 +73,10 @@ TEST(HostileWindow, EveryImageOfTheCorpusOpensOrSaysWhyWithoutStalling)
     const std::vector<CorpusImage> images = corpusImages();
     ASSERT_GE(images.size(), 100u) << "no corpus at " << kCorpus.toStdString() << " (the hostile fixture)";
 
-    qputenv("CACHE_DISK", "0");
-    QSettings().clear();
-    QSettings().setValue(QStringLiteral("state/firstStartDone"), true);
-    AppSettings settings = AppSettings::load();
-    settings.weightsDir = QStringLiteral(CONVLENS_FIXTURE_DIR "/models");
-    settings.selectedModels = QStringList{QStringLiteral("mobilenet_v3_small")};
-    settings.save();
-    MainWindowOptions options;
-    options.openSampleOnFirstStart = false;
-    options.persistentCache = false;
-    auto window = std::make_unique<MainWindow>(options);
-    window->resize(1400, 900);
-    window->show();
-    ASSERT_TRUE(QTest::qWaitFor([&] { return window->isReady(); }, 30'000)) << "registry never loaded";
-    window->setModel(QStringLiteral("mobilenet_v3_small"));
+    std::unique_ptr<MainWindow> window;
+    testing::openTestWindow(QStringLiteral("mobilenet_v3_small"), window);
+    if (::testing::Test::HasFatalFailure())
+        return;
 
     // A timer that should fire every 10 ms: the longest gap is how long the GUI thread was unavailable.
     QElapsedTimer clock;

@@ -11,6 +11,7 @@
 #include "ui/explanationview.h"
 #include "ui/jobstatuswidget.h"
 #include "ui/featuremapgrid.h"
+#include "tests/ui/testwindow.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebar.h"
 #include "ui/networkdiagram.h"
@@ -59,22 +60,7 @@ class MainWindowTest : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        qputenv("CACHE_DISK", "0");
-        QSettings().clear();
-        QSettings().setValue(QStringLiteral("state/firstStartDone"), true);
-        // The fixture checkpoints carry the official file names: the settings' weights folder points there.
-        AppSettings settings = AppSettings::load();
-        settings.weightsDir = QStringLiteral(CONVLENS_FIXTURE_DIR "/models");
-        settings.selectedModels = QStringList{QStringLiteral("resnet18")};
-        settings.save();
-        MainWindowOptions options;
-        options.openSampleOnFirstStart = false;
-        options.persistentCache = false;
-        window = std::make_unique<MainWindow>(options);
-        window->resize(1400, 900);
-        window->show();
-        ASSERT_TRUE(QTest::qWaitFor([this] { return window->isReady(); }, 30'000)) << "registry never loaded";
-        window->setModel(QStringLiteral("resnet18"));
+        testing::openTestWindow(QStringLiteral("resnet18"), window);
     }
 
     void TearDown() override { window.reset(); }
