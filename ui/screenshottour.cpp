@@ -19,7 +19,7 @@ namespace convlens {
 namespace {
 constexpr int kPollMs = 100;
 constexpr int kStepTimeoutMs = 180'000;
-constexpr int kTabby = 281;  // ImageNet's "tabby", the class picker's example
+constexpr int kTabby = 281;  // ImageNet's "tabby", the class picker's example (by index: a packaged labels file may differ)
 }  // namespace
 
 ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, const QString& layer,
@@ -42,7 +42,7 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
     mSteps.push_back({QStringLiteral("features"), [this] { mWindow->showDock(mWindow->featureGrid(), 560); },
                       [this] { return mWindow->featureGrid()->tileCount() > 0; }});
     mSteps.push_back({QStringLiteral("report"), [] {}, [] { return true; }});
-    mSteps.push_back({QStringLiteral("classpicker"), [this] { mWindow->classPicker()->pick(QStringLiteral("tabby")); },
+    mSteps.push_back({QStringLiteral("classpicker"), [this] { mWindow->classPicker()->pick(QString::number(kTabby)); },
                       [this] {
                           return mWindow->currentResult() &&
                                  mWindow->currentResult()->findCam(mWindow->session()->method(), kTabby);
