@@ -68,6 +68,9 @@ for target in "${targets[@]}"; do
     before=$(find "$findings" -type f | wc -l)
     dict=()
     [ -f "$HERE/$target.dict" ] && dict=("-dict=$HERE/$target.dict")
+    # A target without a finding yet has no regression folder (git keeps no empty folder).
+    inputs=("$corpus" "$seeds/$target")
+    [ -d "$HERE/regressions/$target" ] && inputs+=("$HERE/regressions/$target")
     say "fuzzing $target for ${seconds}s (log: $log)"
     for attempt in 1 2; do
         rc=0
@@ -75,7 +78,7 @@ for target in "${targets[@]}"; do
         OMP_NUM_THREADS=1 "$BUILD_DIR/tests/fuzz/fuzz_$target" -max_total_time="$seconds" \
             -max_len="${MAX_LEN[$target]}" -rss_limit_mb=3072 -timeout=30 -print_final_stats=1 \
             -artifact_prefix="$findings/" "${dict[@]}" \
-            "$corpus" "$seeds/$target" "$HERE/regressions/$target" >"$log" 2>&1 || rc=$?
+            "${inputs[@]}" >"$log" 2>&1 || rc=$?
         # LeakSanitizer's own tracer can crash on a loaded machine ("LeakSanitizer has encountered a fatal error",
         # seen once on the image target with an empty input that replays clean): a failure of the tool, not a
         # finding. Its artifact is dropped and the run is repeated once; a second failure counts.
