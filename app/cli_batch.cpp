@@ -142,6 +142,8 @@ int commandBatch(const QStringList& arguments)
     parser.addOption({QStringLiteral("batch-size"),
                       QStringLiteral("Images per forward pass (default: each model's measured best)."),
                       QStringLiteral("B"), QStringLiteral("0")});
+    parser.addOption({QStringLiteral("report-full-paths"),
+                      QStringLiteral("Show each checkpoint's whole path on the report pages (default: its file name).")});
     parser.addOption({QStringLiteral("resume"),
                       QStringLiteral("Keep the results already in DIR and process only the rest.")});
     parser.addOption({QStringLiteral("shard"),
@@ -190,6 +192,7 @@ int commandBatch(const QStringList& arguments)
     plan.options.topK = *topK;
     plan.options.batchSize = *batchSize;
     plan.options.reports = parser.isSet(QStringLiteral("report"));
+    plan.options.reportFullPaths = parser.isSet(QStringLiteral("report-full-paths"));
     const auto methods = methodList(parser.value(QStringLiteral("methods")), command);
     if (!methods)
         return 2;

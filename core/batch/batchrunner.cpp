@@ -643,6 +643,7 @@ void BatchRunner::scheduleReport(ResultPtr result, const BatchRecord& record, in
     info.imageName = record.file;
     info.modelName = QString::fromStdString(model.spec.displayName);
     info.weights = model.weightsPath;
+    info.fullPaths = mPlan.options.reportFullPaths;
     info.date = QDateTime::currentDateTime();
     info.methods = mPlan.options.methods.empty() ? std::vector<std::string>{"gradcam"} : mPlan.options.methods;
     info.layers = mPlan.options.layers.empty() ? std::vector<std::string>{} : mPlan.options.layers;

@@ -3,6 +3,8 @@
 #include "core/inspect/guidedimage.h"
 #include "core/inspect/methodcatalogue.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QFont>
 #include <QFontMetrics>
 #include <QPainter>
@@ -29,6 +31,13 @@ QFont font(int pixelSize, bool bold = false)
 }
 
 }  // namespace
+
+QString reportWeightsText(const QString& path, bool fullPath)
+{
+    if (path.isEmpty())
+        return {};
+    return fullPath ? QDir::toNativeSeparators(path) : QFileInfo(path).fileName();
+}
 
 QImage renderReport(const AnalysisResult& result, const ReportOptions& options)
 {
@@ -70,8 +79,9 @@ QImage renderReport(const AnalysisResult& result, const ReportOptions& options)
                                              model));
     p.setFont(font(14));
     p.setPen(kMuted);
-    const QString weights = result.weights.empty() ? QStringLiteral("untrained weights")
-                                                   : QString::fromStdString(result.weights);
+    const QString weights = result.weights.empty()
+                                ? QStringLiteral("untrained weights")
+                                : reportWeightsText(QString::fromStdString(result.weights), options.fullPaths);
     p.drawText(QRect(kMargin, 54, width - 2 * kMargin, 20), Qt::AlignLeft | Qt::AlignVCenter,
                QStringLiteral("ConvLens report · weights: %1 · image sha256 %2")
                    .arg(weights, QString::fromStdString(result.imageSha256).left(16)));

@@ -24,7 +24,12 @@ struct ReportOptions {
     QString imageName;  // file name shown in the header
     QString banner;     // e.g. "Untrained weights — predictions are meaningless"
     int tiles = 16;
+    bool fullPaths = false;  // the checkpoint's whole path in the header; default its file name (reportWeightsText)
 };
+
+// What a report's header says of a checkpoint: its file name (where it lies on the author's machine does not
+// belong on a report others read), or with `fullPath` the whole path. Empty for no checkpoint (untrained).
+QString reportWeightsText(const QString& path, bool fullPath);
 
 QImage renderReport(const AnalysisResult& result, const ReportOptions& options);
 

@@ -1,8 +1,9 @@
 #include "core/report/reportpage.h"
-#include "core/report/pagestyle.h"
 
 #include "core/inspect/guidedimage.h"
 #include "core/inspect/methodcatalogue.h"
+#include "core/report/pagestyle.h"
+#include "core/report/reportimage.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -467,7 +468,8 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
     const double keyW = u.mm(18.0);
     const double bodyH = u.line(kBodyPt);
     const QString model = info.modelName.isEmpty() ? QString::fromStdString(result.modelId) : info.modelName;
-    const QString weights = info.weights.isEmpty() ? QStringLiteral("untrained (random initialisation)") : info.weights;
+    const QString weights = info.weights.isEmpty() ? QStringLiteral("untrained (random initialisation)")
+                                                   : reportWeightsText(info.weights, info.fullPaths);
     const QString keys[] = {QStringLiteral("Model"), QStringLiteral("Weights")};
     const QString values[] = {model, weights};
     for (int i = 0; i < 2; ++i) {

@@ -30,6 +30,7 @@ struct ReportPageInfo {
     QString imageName;  // the file as the batch names it ("val/n01440764/ILSVRC2012_val_00000293.JPEG")
     QString modelName;  // "ResNet-50"
     QString weights;    // the checkpoint's path; empty: untrained (the page then carries the untrained banner)
+    bool fullPaths = false;  // the whole path on the page; default its file name (reportWeightsText)
     QDateTime date;     // when the analysis ran
     std::vector<std::string> methods;  // methods shown, in this order; empty: every method in the result
     std::vector<std::string> layers;   // layers whose channels are shown; empty: every layer in the result

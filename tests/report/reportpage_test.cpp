@@ -3,6 +3,7 @@
 // contact sheets' pagination and the summary page's numbers.
 #include "core/report/reportpage.h"
 #include "core/report/batchsheets.h"
+#include "core/report/reportimage.h"
 
 #include <gtest/gtest.h>
 
@@ -433,6 +434,18 @@ TEST(ReportPage, WithoutInputStillHasHeaderAndPredictions)
     EXPECT_EQ(layout.predictions.size(), 5u);
     const QImage page = renderReportPage(r, sampleInfo());
     EXPECT_GT(darkPixels(page, layout.predictions[0].label), 30);
+}
+
+// A report others read says which checkpoint by its file name, not where it lay on the author's machine.
+TEST(ReportPage, TheHeaderNamesTheCheckpointByItsFileNameUnlessAskedForThePath)
+{
+    EXPECT_EQ(reportWeightsText(QStringLiteral("/home/ada/.cache/torch/hub/checkpoints/resnet50-0676ba61.pth"), false),
+              QStringLiteral("resnet50-0676ba61.pth"));
+    EXPECT_EQ(reportWeightsText(QStringLiteral("/srv/models/resnet50-0676ba61.pth"), true),
+              QDir::toNativeSeparators(QStringLiteral("/srv/models/resnet50-0676ba61.pth")));
+    EXPECT_EQ(reportWeightsText(QString(), false), QString());
+    EXPECT_FALSE(ReportPageInfo{}.fullPaths);
+    EXPECT_FALSE(ReportOptions{}.fullPaths);
 }
 
 TEST(ReportPage, WritesPdfAndPng)
