@@ -17,12 +17,16 @@ import json
 import os
 import shutil
 import struct
+import sys
 import zipfile
 import zlib
 
 import numpy as np
 import torch
 from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from checkpointformats import legacy_bytes  # noqa: E402  (the shared file layouts of the fixture scripts)
 
 
 MODEL = "mobilenet_v3_small"  # the one model the image files run through: the cheapest to build and run
@@ -387,19 +391,6 @@ def torch_zip(pkl, storages=None, extra=None):
     return zip_bytes(records)
 
 
-def legacy_bytes(pkl, storages, magic=0x1950a86a20f9469cfc6c, protocol=1001):
-    import pickle
-    out = io.BytesIO()
-    out.write(pickle.dumps(magic, protocol=2))
-    out.write(pickle.dumps(protocol, protocol=2))
-    out.write(pickle.dumps({"protocol_version": protocol, "little_endian": True,
-                            "type_sizes": {"short": 2, "int": 4, "long": 4}}, protocol=2))
-    out.write(pkl)
-    out.write(pickle.dumps([key for key, _, _ in storages], protocol=2))
-    for _, numel, data in storages:
-        out.write(struct.pack("<q", numel))
-        out.write(data)
-    return out.getvalue()
 
 
 def make_checkpoints(weights_dir):

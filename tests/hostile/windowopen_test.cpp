@@ -78,27 +78,14 @@ TEST(HostileWindow, EveryImageOfTheCorpusOpensOrSaysWhyWithoutStalling)
     if (::testing::Test::HasFatalFailure())
         return;
 
-    // A timer that should fire every 10 ms: the longest gap is how long the GUI thread was unavailable.
-    QElapsedTimer clock;
-    qint64 last = 0;
-    qint64 longest = 0;
-    QTimer ticker;
-    ticker.setInterval(10);
-    QObject::connect(&ticker, &QTimer::timeout, [&] {
-        const qint64 now = clock.elapsed();
-        longest = std::max(longest, now - last);
-        last = now;
-    });
+    testing::EventLoopWatch watch;  // how long the GUI thread was unavailable, per file
 
     int opened = 0;
     for (const CorpusImage& image : images) {
         const QString name = QFileInfo(image.path).fileName();
         const std::string what = name.toStdString() + " (" + image.why.toStdString() + ")";
         window->messageBar()->clear();
-        clock.start();
-        last = 0;
-        longest = 0;
-        ticker.start();
+        watch.start();
         window->openPaths({image.path});
         if (image.valid) {
             const QByteArray sha = sha256Of(image.path);
@@ -124,8 +111,9 @@ TEST(HostileWindow, EveryImageOfTheCorpusOpensOrSaysWhyWithoutStalling)
         }
         EXPECT_TRUE(QTest::qWaitFor([&] { return !window->isBusy(); }, kPerFileTimeoutMs))
             << what << ": the window is still busy after 60 s";
-        ticker.stop();
-        EXPECT_LT(longest, kLongestStallMs) << what << ": the event loop stalled for " << longest << " ms";
+        watch.stop();
+        EXPECT_LT(watch.longestGapMs(), kLongestStallMs)
+            << what << ": the event loop stalled for " << watch.longestGapMs() << " ms";
         ++opened;
     }
     // Still usable: the sample photo opens and is analysed.

@@ -12,6 +12,7 @@
 #include "ui/batchtablemodel.h"
 #include "ui/exemplarsdialog.h"
 #include "ui/featuremapgrid.h"
+#include "tests/ui/testwindow.h"
 #include "ui/mainwindow.h"
 
 #include <QDir>
@@ -47,14 +48,6 @@ protected:
     void SetUp() override
     {
         ASSERT_TRUE(mDir.isValid());
-        qputenv("CACHE_DISK", "0");
-        QSettings().clear();
-        QSettings().setValue(QStringLiteral("state/firstStartDone"), true);
-        AppSettings settings = AppSettings::load();
-        settings.weightsDir = weightsDir();
-        settings.selectedModels = QStringList{QStringLiteral("resnet18")};
-        settings.save();
-
         // Three photos of a tabby (the wnid folder gives the truth) and a text file that claims to be a PNG.
         ASSERT_TRUE(QDir().mkpath(photos()));
         const QImage cat(QStringLiteral(CONVLENS_SOURCE_DIR "/resources/samples/chelsea.jpg"));
@@ -67,14 +60,7 @@ protected:
         bad.write("not an image at all\n");
         bad.close();
 
-        MainWindowOptions options;
-        options.openSampleOnFirstStart = false;
-        options.persistentCache = false;
-        window = std::make_unique<MainWindow>(options);
-        window->resize(1400, 900);
-        window->show();
-        ASSERT_TRUE(QTest::qWaitFor([this] { return window->isReady(); }, 30'000)) << "registry never loaded";
-        window->setModel(QStringLiteral("resnet18"));
+        testing::openTestWindow(QStringLiteral("resnet18"), window, weightsDir());
     }
 
     void TearDown() override

@@ -18,12 +18,16 @@ import json
 import os
 import pickle
 import struct
+import sys
 import tarfile
 import warnings
 import zipfile
 
 import torch
 import torchvision
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from checkpointformats import legacy_bytes  # noqa: E402  (the shared file layouts of the fixture scripts)
 
 DTYPE_NAMES = {torch.float32: "float32", torch.float64: "float64", torch.float16: "float16",
                torch.bfloat16: "bfloat16", torch.int64: "int64", torch.int32: "int32", torch.int16: "int16",
@@ -147,17 +151,9 @@ def write_zip(path, pickled, records, byteorder=None):
 
 
 def write_legacy(path, pickled, storages):
-    """The legacy layout: magic, protocol version, sys_info, object pickle, key list, (numel, bytes) per key."""
+    """The legacy layout (tests/common/checkpointformats.py)."""
     with open(path, "wb") as f:
-        f.write(pickle.dumps(0x1950a86a20f9469cfc6c, protocol=2))
-        f.write(pickle.dumps(1001, protocol=2))
-        f.write(pickle.dumps({"protocol_version": 1001, "little_endian": True,
-                              "type_sizes": {"short": 2, "int": 4, "long": 4}}, protocol=2))
-        f.write(pickled)
-        f.write(pickle.dumps([key for key, _, _ in storages], protocol=2))
-        for _, numel, data in storages:
-            f.write(struct.pack("<q", numel))
-            f.write(data)
+        f.write(legacy_bytes(pickled, storages))
 
 
 def floats(values):
