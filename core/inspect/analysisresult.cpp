@@ -47,6 +47,7 @@ std::string AnalysisOptions::key() const
     out << "camlayer=" << camLayer << ";scorecambatch=" << scoreCamBatch << ";camclasses=";
     for (int c : camClasses)
         out << c << ',';
+    out << ";faith=" << (faithfulness ? 1 : 0);
     return out.str();
 }
 

@@ -31,6 +31,7 @@ struct AnalysisOptions {
                                        // scorecam, guided, guidedgradcam); empty = none
     std::string camLayer;              // block or stage name; empty = the spec's cam_target
     int scoreCamBatch = 32;            // masked images per forward pass in Score-CAM
+    bool faithfulness = true;          // measure each map's faithfulness (one masked forward per map)
     std::vector<int> camClasses;       // classes explained in addition to the top-K (compare mode: the same class
                                        // for every model), in this order after the top-K ones
 
@@ -125,6 +126,8 @@ struct Faithfulness {
     float maskedConfidence = 0.0f;  // ... on image × heatmap
     float drop = 0.0f;              // max(0, confidence - masked), absolute (pytorch-grad-cam DropInConfidence)
     float increase = 0.0f;          // masked > confidence ? 1 : 0 (IncreaseInConfidence)
+    bool measured = false;          // false: not measured (AnalysisOptions::faithfulness off, or not yet: a
+                                    // result delivered before the faithfulness stage); the numbers are then 0
 };
 
 template <>
@@ -134,6 +137,7 @@ struct Fields<Faithfulness> {
         field("masked_confidence", &Faithfulness::maskedConfidence),
         field("drop", &Faithfulness::drop),
         field("increase", &Faithfulness::increase),
+        field("measured", &Faithfulness::measured),
     };
 };
 

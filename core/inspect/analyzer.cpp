@@ -196,8 +196,7 @@ struct Plan {
     std::vector<std::unique_ptr<CamMethod>> methods;  // one per id
     std::string camName;                              // the CAM layer as asked (block or stage)
     std::string camBlock;                             // its block; empty without methods
-    bool needGradients = false;
-    bool needGuidedGradients = false;
+    bool faithfulness = true;
 };
 
 Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const AnalysisOptions& options)
@@ -216,9 +215,8 @@ Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const
             return makeError(ErrorKind::BadInput,
                              spec.id + ": unknown CAM method '" + id + "' (known: " + methodIdList() + ")");
         plan.methodIds.push_back(id);
-        plan.needGradients |= plan.methods.back()->needsGradients();
-        plan.needGuidedGradients |= plan.methods.back()->needsGuidedGradients();
     }
+    plan.faithfulness = options.faithfulness;
     plan.camName = options.camLayer.empty() ? spec.camTarget : options.camLayer;
     if (!plan.methods.empty()) {
         plan.camBlock = resolveBlock(spec, net, plan.camName);
@@ -427,6 +425,7 @@ Expected<void> faithfulnessStage(Pass& pass, StageProgress& progress)
             const float change = f.maskedConfidence - f.confidence;
             f.drop = std::max(0.0f, -change);
             f.increase = change > 0 ? 1.0f : 0.0f;
+            f.measured = true;
         }
         progress.within(static_cast<double>(end) / static_cast<double>(count));
     }
@@ -440,6 +439,7 @@ struct Stage {
     std::string timing;
     std::function<double(const Pass&)> cost;
     std::function<Expected<void>(Pass&)> run;
+    bool delivers = false;  // what it adds can be shown on its own (a CAM method's maps): a partial result follows
 };
 
 // The stages `plan` needs, in order.
@@ -459,16 +459,27 @@ std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& 
     };
     if (plan.methods.empty())
         return stages;
-    if (plan.needGradients)
-        stages.push_back({"gradients", "gradients", perClass(kGradientsCostPerClass), gradientsStage});
-    if (plan.needGuidedGradients)
-        stages.push_back({"guided backprop", "guided backprop", perClass(kGuidedCostPerClass), guidedBackpropStage});
+    // The backward passes run just before the first method needing them, so the first method's maps are not
+    // delayed by what only a later one needs (a guided pass before Grad-CAM's maps).
+    bool gradients = false;
+    bool guided = false;
     for (size_t m = 0; m < plan.methods.size(); ++m) {
+        if (plan.methods[m]->needsGradients() && !gradients) {
+            stages.push_back({"gradients", "gradients", perClass(kGradientsCostPerClass), gradientsStage});
+            gradients = true;
+        }
+        if (plan.methods[m]->needsGuidedGradients() && !guided) {
+            stages.push_back(
+                {"guided backprop", "guided backprop", perClass(kGuidedCostPerClass), guidedBackpropStage});
+            guided = true;
+        }
         const std::string label = "cam " + plan.methodIds[m];
         stages.push_back({label, label,
                           [m](const Pass& p) { return camCost(p.plan.methodIds[m], p.classCount(), p.camChannels()); },
-                          [m, &progress](Pass& p) { return camStage(p, m, progress); }});
+                          [m, &progress](Pass& p) { return camStage(p, m, progress); }, true});
     }
+    if (!plan.faithfulness)
+        return stages;
     const auto maps = static_cast<double>(plan.methods.size());
     stages.push_back(
         {"faithfulness", "faithfulness",
@@ -477,8 +488,10 @@ std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& 
     return stages;
 }
 
-// Runs `stages` in order; the cancel flag is checked before each.
-Expected<void> runStages(Pass& pass, const std::vector<Stage>& stages, StageProgress& progress)
+// Runs `stages` in order; the cancel flag is checked before each. After a stage that delivers, and is not the
+// last, `partial` (when set) gets the result so far.
+Expected<void> runStages(Pass& pass, const std::vector<Stage>& stages, StageProgress& progress,
+                         const Analyzer::PartialFn& partial)
 {
     std::vector<double> costs(stages.size());
     for (size_t i = 0; i < stages.size(); ++i) {
@@ -493,6 +506,8 @@ Expected<void> runStages(Pass& pass, const std::vector<Stage>& stages, StageProg
         pass.result.timingsMs[stages[i].timing] += msSince(start);
         if (!done)
             return done;
+        if (partial && stages[i].delivers && i + 1 < stages.size() && !pass.cancelled())
+            partial(pass.result);
     }
     return {};
 }
@@ -602,7 +617,8 @@ std::size_t Analyzer::parameterBytes() const
 }
 
 Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOptions& options,
-                                           const std::atomic<bool>* cancel, ProgressFn progress) const
+                                           const std::atomic<bool>* cancel, ProgressFn progress,
+                                           const PartialFn& partial) const
 {
     const ModelSpec& spec = mState->spec;
     // Nothing throws out: torch's errors, out of memory and any other exception become an Error with a kind.
@@ -626,7 +642,7 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
         StageProgress stageProgress(std::move(progress));
         const std::vector<Stage> stages = stagesOf(*plan, rgb, stageProgress);
         torch::NoGradGuard noGrad;  // the gradient stages switch it on for their own backward passes
-        const Expected<void> run = runStages(pass, stages, stageProgress);
+        const Expected<void> run = runStages(pass, stages, stageProgress, partial);
         if (pass.kept) {
             // Kept even when a later stage failed or was cancelled: the forward pass itself was good.
             const std::lock_guard<std::mutex> lock(mState->keptMutex);

@@ -7,7 +7,7 @@
 // statistics, a histogram and the strongest channels as 8-bit tiles; per CAM method one map for each of the top-K
 // classes (gradient methods share one backward pass of the network head for all K classes; guided backprop and
 // guided Grad-CAM one guided backward pass through the whole network for all K), each with its faithfulness
-// (pytorch-grad-cam's CamMultImageConfidenceChange); stage timings. Progress is weighted by each stage's measured
+// (pytorch-grad-cam's CamMultImageConfidenceChange; AnalysisOptions::faithfulness); stage timings. Progress is weighted by each stage's measured
 // cost.
 //
 // Ownership: an Analyzer owns its network; copies share it (cheap). Threads: use one copy from one thread at a
@@ -46,9 +46,17 @@ public:
     // thread with the fraction done (non-decreasing, in [0,1], ending at 1) and the stage being entered or
     // advanced ("preprocess", "forward", "feature maps", "gradients", "guided backprop", "cam gradcam", ...,
     // "faithfulness", "done"). result.imageSha256 is left empty: the caller knows the file bytes.
-    Expected<AnalysisResult> analyze(
-        const QImage& rgb, const AnalysisOptions& options, const std::atomic<bool>* cancel = nullptr,
-        std::function<void(double fraction, const std::string& stage)> progress = {}) const;
+    //
+    // Results come progressively when `partial` is set: it is called on this thread with the result so far after
+    // each CAM method's stage that is not the last stage (the predictions, the feature maps and that method's maps
+    // for every explained class are then there; faithfulness and the later methods are not, and their maps'
+    // Faithfulness::measured is false). The K classes' maps of one method come together because they share one
+    // batched backward pass (Score-CAM: one set of masked forwards). The returned result is the complete one.
+    using PartialFn = std::function<void(const AnalysisResult& soFar)>;
+    Expected<AnalysisResult> analyze(const QImage& rgb, const AnalysisOptions& options,
+                                     const std::atomic<bool>* cancel = nullptr,
+                                     std::function<void(double fraction, const std::string& stage)> progress = {},
+                                     const PartialFn& partial = {}) const;
 
     // One forward pass over `images`, each preprocessed for this model (core/image/preprocess.h; all the same size):
     // per image the top-K and all logits and, when `meanLayer` (a block or stage) is given, the mean of each of its

@@ -78,7 +78,8 @@ JobWork AnalysisEngine::makeWork(AnalysisRequest request) const
     // The work holds copies of the shared pointers, so the cache and the pool outlive the engine if need be.
     AnalysisEngine engine = *this;
     return [engine = std::move(engine), request = std::move(request)](JobContext& context) -> Expected<ResultPtr> {
-        auto run = engine.run(request, context.cancelFlag(), context.progressCallback());
+        auto run = engine.run(request, context.cancelFlag(), context.progressCallback(),
+                              [&context](ResultPtr soFar) { context.deliverPartial(std::move(soFar)); });
         if (!run)
             return run.error();
         return run->result;
@@ -86,7 +87,7 @@ JobWork AnalysisEngine::makeWork(AnalysisRequest request) const
 }
 
 Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request, const std::atomic<bool>* cancel,
-                                                  const Progress& progress) const
+                                                  const Progress& progress, const Partial& partial) const
 {
     const std::string name = nameOf(request);
     auto report = [&](double fraction, const std::string& stage) {
@@ -125,10 +126,20 @@ Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request
         if (cancelled(cancel))
             return stopped();
 
-        auto analyzed =
-            analyzer.value()->analyze(*rgb, request.options, cancel, [&](double fraction, const std::string& stage) {
+        Analyzer::PartialFn soFar;
+        if (partial) {
+            soFar = [&](const AnalysisResult& result) {
+                auto copy = std::make_shared<AnalysisResult>(result);
+                copy->imageSha256 = key.imageSha256;
+                partial(std::move(copy));
+            };
+        }
+        auto analyzed = analyzer.value()->analyze(
+            *rgb, request.options, cancel,
+            [&](double fraction, const std::string& stage) {
                 report(kPreparedFraction + (1.0 - kPreparedFraction) * fraction, stage);
-            });
+            },
+            soFar);
         if (!analyzed)
             return analyzed.error().withContext(name);
         analyzed->imageSha256 = key.imageSha256;

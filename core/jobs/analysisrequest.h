@@ -89,11 +89,15 @@ public:
         bool cached = false;
     };
     using Progress = std::function<void(double fraction, const std::string& stage)>;
+    // A result delivered before the analysis ends (Analyzer::analyze's `partial`: after each CAM method but the
+    // last stage), with imageSha256 set; never for a cached result, never stored.
+    using Partial = std::function<void(ResultPtr soFar)>;
 
     // The work of makeWork() on the calling thread. `cancel` (may be null) is polled between stages; a result
-    // computed while it became true is returned but not stored.
+    // computed while it became true is returned but not stored. makeWork()'s work passes `partial` on as the
+    // job's partial results (JobContext::deliverPartial).
     Expected<Run> run(const AnalysisRequest& request, const std::atomic<bool>* cancel = nullptr,
-                      const Progress& progress = {}) const;
+                      const Progress& progress = {}, const Partial& partial = {}) const;
 
     const std::shared_ptr<ResultCache>& cache() const { return mCache; }
 

@@ -5,8 +5,9 @@
 
 namespace convlens {
 
-JobContext::JobContext(QPromise<JobOutcome>& promise, std::shared_ptr<std::atomic<bool>> cancelFlag)
-    : mPromise(promise), mCancel(std::move(cancelFlag))
+JobContext::JobContext(QPromise<JobOutcome>& promise, std::shared_ptr<std::atomic<bool>> cancelFlag,
+                       std::function<void(ResultPtr)> partialSink)
+    : mPromise(promise), mCancel(std::move(cancelFlag)), mPartialSink(std::move(partialSink))
 {
     mPromise.setProgressRange(0, kProgressSteps);
 }
@@ -28,6 +29,12 @@ void JobContext::setProgress(double fraction, const std::string& stage)
     mLastValue = value;
     mLastStage = stage;
     mPromise.setProgressValueAndText(value, QString::fromStdString(stage));
+}
+
+void JobContext::deliverPartial(ResultPtr soFar)
+{
+    if (mPartialSink && soFar && !isCancelled())
+        mPartialSink(std::move(soFar));
 }
 
 std::function<void(double, const std::string&)> JobContext::progressCallback()

@@ -18,7 +18,9 @@ namespace convlens {
 
 class JobContext {
 public:
-    JobContext(QPromise<JobOutcome>& promise, std::shared_ptr<std::atomic<bool>> cancelFlag);
+    // `partialSink` (may be empty) receives deliverPartial()'s results on this thread.
+    JobContext(QPromise<JobOutcome>& promise, std::shared_ptr<std::atomic<bool>> cancelFlag,
+               std::function<void(ResultPtr)> partialSink = {});
 
     // True once the job was cancelled or superseded (QPromise::isCanceled or the shared flag).
     bool isCancelled() const;
@@ -34,11 +36,16 @@ public:
     // setProgress as a callback, for APIs that take one (Analyzer::analyze).
     std::function<void(double, const std::string&)> progressCallback();
 
+    // A result so far, before the work returns its complete one: JobService announces it as jobPartialResult
+    // unless the job was cancelled meanwhile. Ignored when the job has no sink, or for a null result.
+    void deliverPartial(ResultPtr soFar);
+
     static constexpr int kProgressSteps = 1000;
 
 private:
     QPromise<JobOutcome>& mPromise;
     std::shared_ptr<std::atomic<bool>> mCancel;
+    std::function<void(ResultPtr)> mPartialSink;
     int mLastValue = 0;
     std::string mLastStage;
 };

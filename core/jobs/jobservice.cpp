@@ -22,9 +22,9 @@ QString withLabel(const QString& label, const QString& message)
 
 // Runs on the worker thread. Everything the work can throw is caught here: a job fails, the program does not.
 void runWork(QPromise<JobOutcome>& promise, const JobWork& work, std::shared_ptr<std::atomic<bool>> cancelFlag,
-             const QString& label)
+             const QString& label, const std::function<void(ResultPtr)>& partialSink)
 {
-    JobContext context(promise, cancelFlag);
+    JobContext context(promise, cancelFlag, partialSink);
     JobOutcome outcome;
     if (context.isCancelled()) {
         outcome.state = JobState::Cancelled;
@@ -188,7 +188,13 @@ void JobService::startNext()
             [this, id](int value) { onProgress(id, value); });
     connect(job.watcher, &QFutureWatcherBase::finished, this, [this, id] { onWorkFinished(id); });
     // The work function is copied into the task so the job record can be dropped independently.
-    job.future = QtConcurrent::run(&mPool, runWork, job.work, job.cancelFlag, job.label);
+    // Partial results cross to this thread queued, so they arrive before the watcher's finished signal, which
+    // the work's return posts later.
+    std::function<void(ResultPtr)> partialSink = [this, id](ResultPtr soFar) {
+        QMetaObject::invokeMethod(
+            this, [this, id, soFar = std::move(soFar)] { onPartial(id, soFar); }, Qt::QueuedConnection);
+    };
+    job.future = QtConcurrent::run(&mPool, runWork, job.work, job.cancelFlag, job.label, std::move(partialSink));
     job.watcher->setFuture(job.future);
 }
 
@@ -204,6 +210,14 @@ void JobService::onProgress(JobId id, int value)
     job.progress = fraction;
     job.stage = job.watcher ? job.watcher->progressText() : QString();
     post([this, id, fraction, stage = job.stage] { Q_EMIT jobProgress(id, fraction, stage); });
+}
+
+void JobService::onPartial(JobId id, const ResultPtr& soFar)
+{
+    const auto it = mJobs.find(id);
+    if (it == mJobs.end() || it->second.cancelFlag->load())
+        return;
+    post([this, id, soFar] { Q_EMIT jobPartialResult(id, soFar); });
 }
 
 void JobService::onWorkFinished(JobId id)

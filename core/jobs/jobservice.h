@@ -12,7 +12,7 @@
 // Threads: create, call and destroy from one thread with an event loop (the GUI thread). No public call blocks
 // except shutdown() and the destructor. Signals are always emitted from that thread's event loop, never from
 // inside a public call, and in the order the transitions happened: jobStateChanged(Queued) → (Running) →
-// jobProgress... → jobStateChanged(final) → jobFinished. Every submitted job reaches exactly one final state and
+// jobProgress... (and jobPartialResult...) → jobStateChanged(final) → jobFinished. Every submitted job reaches exactly one final state and
 // gets exactly one jobFinished.
 // Failure: an Error returned by the work, an exception it throws, or a null result make the job Failed with a
 // message (prefixed with the job's label when one was given); nothing here throws or aborts.
@@ -71,6 +71,9 @@ public:
 Q_SIGNALS:
     void jobStateChanged(quint64 id, convlens::JobState state);
     void jobProgress(quint64 id, double fraction, const QString& stage);
+    // The result so far of a running job (JobContext::deliverPartial), before its jobFinished; never after it,
+    // never for a job cancelled meanwhile.
+    void jobPartialResult(quint64 id, convlens::ResultPtr soFar);
     void jobFinished(quint64 id, const convlens::JobOutcome& outcome);
 
 private:
@@ -90,6 +93,7 @@ private:
     JobId enqueue(const QString& view, JobWork work, const QString& label);
     void startNext();
     void onProgress(JobId id, int value);
+    void onPartial(JobId id, const ResultPtr& soFar);
     void onWorkFinished(JobId id);
     void finish(JobId id, JobOutcome outcome);
     void requestCancel(Job& job);

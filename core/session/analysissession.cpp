@@ -39,6 +39,7 @@ AnalysisSession::AnalysisSession(std::shared_ptr<AnalysisBackend> backend, AppSe
     mJobs = new JobService(this);
     connect(mJobs, &JobService::jobFinished, this, &AnalysisSession::onJobFinished);
     connect(mJobs, &JobService::jobProgress, this, &AnalysisSession::onJobProgress);
+    connect(mJobs, &JobService::jobPartialResult, this, &AnalysisSession::onJobPartial);
     mBatch = new BatchSession(mJobs, nullptr, nullptr, this);
     applySettings();
 }
@@ -276,7 +277,7 @@ void AnalysisSession::setMethod(const QString& methodId)
         return;
     mMethod = methodId;
     Q_EMIT methodChanged(methodId);
-    if (!mResult || !mResult->findCam(methodId, mClass >= 0 ? mClass : -2))
+    if ((!mResult || !mResult->findCam(methodId, mClass >= 0 ? mClass : -2)) && !isComing(methodId, mClass))
         requestAnalysis();
     if (mCompareActive)
         requestCompare();
@@ -290,8 +291,21 @@ void AnalysisSession::selectClass(int classIndex)
     Q_EMIT classChanged(classIndex);
     // A class beyond the top-K (the class picker): explained on request. The image's forward pass is kept by the
     // engine, so only the head's backward pass and the maps run.
-    if (classIndex >= 0 && mResult && !mResult->findCam(mMethod, classIndex))
+    if (classIndex >= 0 && mResult && !mResult->findCam(mMethod, classIndex) && !isComing(mMethod, classIndex))
         requestAnalysis();
+}
+
+bool AnalysisSession::isComing(const QString& method, int classIndex) const
+{
+    if (mMainJob == 0 || !mMainMethods.contains(method))
+        return false;
+    if (classIndex < 0 || classIndex == mMainExtraClass)
+        return true;
+    // The top-K is known once a partial result came; before that, any top class may be among them.
+    if (!mResultPartial || !mMainHasPartial)
+        return false;
+    return std::any_of(mResult->prediction.top.begin(), mResult->prediction.top.end(),
+                       [classIndex](const ClassScore& s) { return s.index == classIndex; });
 }
 
 bool AnalysisSession::isExtraClass() const
@@ -398,12 +412,56 @@ void AnalysisSession::setCompareModels(const QStringList& modelIds)
         setCompareActive(true);
 }
 
+void AnalysisSession::setMethodsGrid(bool active)
+{
+    if (active == mMethodsGrid)
+        return;
+    if (active)
+        setCompareActive(false);
+    mMethodsGrid = active;
+    Q_EMIT methodsGridChanged(active);
+    // Turning it off keeps the richer result shown; turning it on asks for the maps it lacks.
+    if (active && mResult) {
+        for (const QString& id : gridMethodsShown()) {
+            if (!mResult->findCam(id, mClass >= 0 ? mClass : -2)) {
+                requestAnalysis();
+                break;
+            }
+        }
+    }
+}
+
+void AnalysisSession::setGridMethods(const QStringList& methodIds)
+{
+    QStringList ids;
+    for (const QString& id : methodIds)
+        if (findMethod(id) && !ids.contains(id))
+            ids << id;
+    if (ids.isEmpty() || ids == mSettings.gridMethods)
+        return;
+    mSettings.gridMethods = ids;
+    mSettings.save();
+    if (mMethodsGrid)
+        requestAnalysis();
+}
+
+QStringList AnalysisSession::gridMethodsShown() const
+{
+    QStringList shown{mMethod};
+    for (const QString& id : methodIds())
+        if (id != mMethod && mSettings.gridMethods.contains(id))
+            shown << id;
+    return shown;
+}
+
 void AnalysisSession::setCompareActive(bool active)
 {
     active = active && mCompareModels.size() >= 2;
     if (active == mCompareActive) {
         return;
     }
+    if (active)
+        setMethodsGrid(false);
     mCompareActive = active;
     if (!active) {
         for (auto& [job, model] : mCompareJobs)
@@ -458,6 +516,11 @@ Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, b
     // The tiles come on both scales (ChannelTile::sharedImage); the toggle picks one without a new analysis.
     options.sharedTileScale = false;
     options.methods = {mMethod.toStdString()};
+    if (mMethodsGrid && !compare) {
+        options.methods.clear();
+        for (const QString& id : gridMethodsShown())
+            options.methods.push_back(id.toStdString());
+    }
     // Score-CAM's masked images in small batches: Esc stops it between two network blocks, and a block of 8
     // images is short on any model (32, the command line's default, is a few percent faster overall).
     options.scoreCamBatch = kInteractiveScoreCamBatch;
@@ -504,9 +567,14 @@ void AnalysisSession::requestAnalysis()
         return;
     }
     const QString label = QStringLiteral("%1 · %2").arg(modelName(mModel), imageName());
+    mMainMethods.clear();
+    for (const std::string& id : request->options.methods)
+        mMainMethods << QString::fromStdString(id);
+    mMainExtraClass = request->options.camClasses.empty() ? -1 : request->options.camClasses.front();
     mMainJob = mJobs->submitInteractive(kMainView, mBackend->makeWork(std::move(request.value())), label);
     mMainClock.start();
     mMainCached = false;
+    mMainHasPartial = false;
     Q_EMIT analysisStarted(mMainJob, label);
 }
 
@@ -568,26 +636,45 @@ void AnalysisSession::onJobFinished(JobId id, const JobOutcome& outcome)
         return;
     mMainJob = 0;
     if (outcome.state == JobState::Succeeded) {
-        mResult = outcome.result;
         mResultFromCache = mMainCached;
         mResultWaitMs = mMainClock.isValid() ? mMainClock.elapsed() : -1;
-        // The class stays when the new result explains it; otherwise the top class is shown.
-        const bool classKnown = std::any_of(mResult->prediction.top.begin(), mResult->prediction.top.end(),
-                                            [this](const ClassScore& s) { return s.index == mClass; }) ||
-                                (mClass >= 0 && mResult->findCam(mMethod, mClass));
-        if (!classKnown)
-            mClass = mResult->prediction.top.empty() ? -1 : mResult->prediction.top.front().index;
-        bool hasLayer = false;
-        for (const LayerResult& layer : mResult->layers)
-            hasLayer = hasLayer || QString::fromStdString(layer.name) == mLayer;
-        if (!hasLayer && !mResult->layers.empty())
-            mLayer = QString::fromStdString(mResult->layers.back().name);
-        Q_EMIT resultChanged(mResult);
+        if (!mMainHasPartial)
+            mFirstResultMs = mResultWaitMs;
+        adoptResult(outcome.result, false);
     } else if (outcome.state == JobState::Failed) {
         Q_EMIT analysisFailed(outcome.errorKind, outcome.error);
     } else {
         Q_EMIT analysisCancelled();
     }
+}
+
+void AnalysisSession::onJobPartial(JobId id, const ResultPtr& soFar)
+{
+    if (id != mMainJob || !soFar)
+        return;
+    if (!mMainHasPartial)
+        mFirstResultMs = mMainClock.isValid() ? mMainClock.elapsed() : -1;
+    mMainHasPartial = true;
+    mResultFromCache = false;
+    adoptResult(soFar, true);
+}
+
+void AnalysisSession::adoptResult(const ResultPtr& result, bool partial)
+{
+    mResult = result;
+    mResultPartial = partial;
+    // The class stays when the new result explains it; otherwise the top class is shown.
+    const bool classKnown = std::any_of(mResult->prediction.top.begin(), mResult->prediction.top.end(),
+                                        [this](const ClassScore& s) { return s.index == mClass; }) ||
+                            (mClass >= 0 && mResult->findCam(mMethod, mClass));
+    if (!classKnown)
+        mClass = mResult->prediction.top.empty() ? -1 : mResult->prediction.top.front().index;
+    bool hasLayer = false;
+    for (const LayerResult& layer : mResult->layers)
+        hasLayer = hasLayer || QString::fromStdString(layer.name) == mLayer;
+    if (!hasLayer && !mResult->layers.empty())
+        mLayer = QString::fromStdString(mResult->layers.back().name);
+    Q_EMIT resultChanged(mResult);
 }
 
 // ---------------------------------------------------------------------------------------------------- batches

@@ -122,6 +122,14 @@ public:
     // Two or more known ids turn compare mode on and analyse the image with each; fewer turn it off.
     void setCompareModels(const QStringList& modelIds);
     void setCompareActive(bool active);  // stays off with fewer than two models
+    // The methods grid: the main analysis computes every method of settings().gridMethods (and the current
+    // method) for the image, so the window shows them side by side for the chosen class. Turning it on turns
+    // compare mode off, and compare mode turns it off. setGridMethods saves the choice and re-runs when on.
+    void setMethodsGrid(bool active);
+    bool methodsGrid() const { return mMethodsGrid; }
+    void setGridMethods(const QStringList& methodIds);
+    // The methods the grid shows, in order: the current method, then the grid's other methods in menu order.
+    QStringList gridMethodsShown() const;
 
     QString model() const { return mModel; }
     QString method() const { return mMethod; }
@@ -143,6 +151,15 @@ public:
     // the user waited for it: from its request to its arrival, in milliseconds (-1 before the first result).
     bool resultFromCache() const { return mResultFromCache; }
     qint64 resultWaitMs() const { return mResultWaitMs; }
+    // Whether the shown result is a partial one (the analysis delivers results progressively: the first method's
+    // maps, then the other methods', then faithfulness; Analyzer::analyze). resultChanged follows for each, the
+    // complete one last. While partial, the maps still coming are not requested again.
+    bool resultPartial() const { return mResultPartial; }
+    // How long the first (possibly partial) result of the shown analysis took to arrive, in milliseconds.
+    qint64 firstResultMs() const { return mFirstResultMs; }
+    // Whether the analysis running for the main view will deliver `method`'s map for `classIndex` (-1: the top
+    // class): a partial result lacking it is then waited for, not re-requested.
+    bool isComing(const QString& method, int classIndex) const;
     QStringList compareModels() const { return mCompareModels; }
     bool compareActive() const { return mCompareActive; }
 
@@ -206,6 +223,7 @@ Q_SIGNALS:
     void analysisCancelled();
     void weightsMissing(const QString& modelId, const QString& message);
     void compareActiveChanged(bool active);
+    void methodsGridChanged(bool active);
     void compareStarted(const QStringList& modelIds);  // the cells of this set, empty until they finish
     void compareCellStarted(const QString& modelId, quint64 job, const QString& label, bool untrained);
     void compareCellProgress(const QString& modelId, double fraction, const QString& stage);
@@ -220,6 +238,10 @@ private:
     void requestAnalysis();
     void requestCompare();
     void onJobFinished(JobId id, const JobOutcome& outcome);
+    void onJobPartial(JobId id, const ResultPtr& soFar);
+    // Shows `result` (partial or complete): the class and layer stay when it has them, else the top class and
+    // its last layer; resultChanged follows.
+    void adoptResult(const ResultPtr& result, bool partial);
     void reportCacheProblem();
     bool isExtraClass() const;  // the chosen class is not among the shown result's top-K
     void onJobProgress(JobId id, double fraction, const QString& stage);
@@ -256,6 +278,12 @@ private:
     bool mMainCached = false;  // the main job reported the engine's "cached" stage
     bool mResultFromCache = false;
     qint64 mResultWaitMs = -1;
+    bool mResultPartial = false;
+    qint64 mFirstResultMs = -1;
+    bool mMainHasPartial = false;  // the main job delivered a partial result already
+    QStringList mMainMethods;      // the methods the main job computes
+    int mMainExtraClass = -1;      // the class beyond the top-K it explains, -1 when none
+    bool mMethodsGrid = false;
     std::map<JobId, QString> mCompareJobs;  // job → model
     std::map<QString, std::shared_ptr<const NetworkDescription>> mDescriptions;
     std::set<QString> mDescribing;

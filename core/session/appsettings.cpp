@@ -25,6 +25,7 @@ const QString kTopK = QStringLiteral("view/topK");
 const QString kTiles = QStringLiteral("view/tilesPerLayer");
 const QString kColormap = QStringLiteral("view/colormap");
 const QString kMethod = QStringLiteral("view/method");
+const QString kGridMethods = QStringLiteral("view/gridMethods");
 const QString kWeightsDir = QStringLiteral("weights/dir");
 const QString kMirror = QStringLiteral("weights/mirror");
 const QString kWeightsFiles = QStringLiteral("weights/files");
@@ -67,6 +68,14 @@ AppSettings AppSettings::load()
     s.method = store.value(kMethod, defaults.method).toString();
     if (!findMethod(s.method))
         s.method = defaults.method;
+    if (store.contains(kGridMethods)) {
+        s.gridMethods.clear();
+        for (const QString& id : store.value(kGridMethods).toStringList())
+            if (findMethod(id) && !s.gridMethods.contains(id))
+                s.gridMethods << id;
+        if (s.gridMethods.isEmpty())
+            s.gridMethods = defaults.gridMethods;
+    }
     s.weightsDir = store.value(kWeightsDir).toString();
     s.mirror = store.value(kMirror).toString();
     s.recentFiles = store.value(kRecentFiles).toStringList().mid(0, kMaxRecentFiles);
@@ -92,6 +101,7 @@ void AppSettings::save() const
     store.setValue(kTiles, tilesPerLayer);
     store.setValue(kColormap, colormap);
     store.setValue(kMethod, method);
+    store.setValue(kGridMethods, gridMethods);
     store.setValue(kWeightsDir, weightsDir);
     store.setValue(kMirror, mirror);
     store.setValue(kRecentFiles, recentFiles);

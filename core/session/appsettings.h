@@ -22,6 +22,10 @@ struct AppSettings {
     int tilesPerLayer = 16;  // 0 = all channels
     QString colormap = QStringLiteral("jet");
     QString method = QStringLiteral("gradcam");
+    // The methods grid's methods (ids, menu order): every gradient and projection method by default; Score-CAM
+    // and the guided ones (slow) when chosen. Unknown ids are dropped on load.
+    QStringList gridMethods = {QStringLiteral("gradcam"),  QStringLiteral("gradcampp"), QStringLiteral("xgradcam"),
+                               QStringLiteral("layercam"), QStringLiteral("hirescam"),  QStringLiteral("eigencam")};
     QString weightsDir;                   // extra weights folder, searched after the standard ones; empty = none
     QString mirror;                       // download base URL replacing download.pytorch.org; empty = none
     QStringList recentFiles;              // most recent first, at most 10

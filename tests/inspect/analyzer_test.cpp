@@ -271,7 +271,7 @@ void expectMatchesReference(const std::string& caseId, const std::set<std::strin
 TEST(AnalysisOptions, KeyChangesWithEveryField)
 {
     const AnalysisOptions base;
-    std::vector<AnalysisOptions> variants(9, base);
+    std::vector<AnalysisOptions> variants(10, base);
     variants[0].taps = {"layer1.0"};
     variants[1].tilesPerLayer = 0;
     variants[2].sharedTileScale = true;
@@ -281,6 +281,7 @@ TEST(AnalysisOptions, KeyChangesWithEveryField)
     variants[6].camLayer = "layer3";
     variants[7].scoreCamBatch = 8;
     variants[8].taps = {"layer1.0,layer1.1"};
+    variants[9].faithfulness = false;
     std::set<std::string> keys = {base.key()};
     for (const auto& v : variants)
         keys.insert(v.key());
@@ -367,8 +368,9 @@ TEST(Analyzer, ProgressFollowsTheStagesWeightedByTheirCost)
             entered.push_back(stage);
     }
     EXPECT_EQ(entered,
-              (std::vector<std::string>{"preprocess", "forward", "feature maps", "gradients", "guided backprop",
-                                        "cam gradcam", "cam scorecam", "cam guided", "faithfulness", "done"}));
+              (std::vector<std::string>{"preprocess", "forward", "feature maps", "gradients", "cam gradcam",
+                                        "cam scorecam", "guided backprop", "cam guided", "faithfulness", "done"}))
+        << "a backward pass runs just before the first method needing it";
     for (size_t i = 1; i < reports.size(); ++i)
         EXPECT_LE(reports[i - 1].first, reports[i].first) << reports[i].second;
     EXPECT_EQ(reports.front().first, 0.0);
@@ -382,11 +384,60 @@ TEST(Analyzer, ProgressFollowsTheStagesWeightedByTheirCost)
                 return f;
         return -1.0;
     };
-    const double scoreCam = enteredAt("cam guided") - enteredAt("cam scorecam");
+    const double scoreCam = enteredAt("guided backprop") - enteredAt("cam scorecam");
     const double gradCam = enteredAt("cam scorecam") - enteredAt("cam gradcam");
     EXPECT_GT(scoreCam, 0.5);
     EXPECT_LT(gradCam, 0.05);
     EXPECT_GT(scoreCam, 10 * gradCam);
+}
+
+TEST(Analyzer, ResultsComeProgressivelyMethodByMethodThenFaithfulness)
+{
+    Analyzer analyzer = fixtureAnalyzer("resnet18");
+    AnalysisOptions options;
+    options.methods = {"gradcam", "eigencam", "layercam"};
+    options.topK = 3;
+    options.taps = {"layer3.1", "layer4.1"};
+    std::vector<AnalysisResult> partials;
+    std::vector<std::string> stagesAtPartial;
+    std::string stage;
+    auto full = analyzer.analyze(
+        testImage(), options, nullptr, [&](double, const std::string& s) { stage = s; },
+        [&](const AnalysisResult& soFar) {
+            partials.push_back(soFar);
+            stagesAtPartial.push_back(stage);
+        });
+    ASSERT_TRUE(full) << full.message();
+
+    // After each method's maps (all three classes at once); the last one is followed by faithfulness.
+    ASSERT_EQ(partials.size(), 3u);
+    EXPECT_EQ(stagesAtPartial, (std::vector<std::string>{"cam gradcam", "cam eigencam", "cam layercam"}));
+    for (size_t p = 0; p < partials.size(); ++p) {
+        const AnalysisResult& soFar = partials[p];
+        EXPECT_EQ(soFar.prediction.logits, full->prediction.logits);
+        ASSERT_EQ(soFar.layers.size(), 2u) << "the feature maps come with the first overlay";
+        ASSERT_EQ(soFar.cams.size(), 3 * (p + 1));
+        for (size_t i = 0; i < soFar.cams.size(); ++i) {
+            EXPECT_EQ(soFar.cams[i].method, full->cams[i].method);
+            EXPECT_EQ(soFar.cams[i].grid, full->cams[i].grid) << "a partial map differs from the final one";
+            EXPECT_FALSE(soFar.cams[i].faithfulness.measured);
+        }
+    }
+    for (const CamResult& cam : full->cams)
+        EXPECT_TRUE(cam.faithfulness.measured) << cam.method;
+
+    // Without faithfulness the last method ends the analysis: no partial after it, nothing measured.
+    options.faithfulness = false;
+    int calls = 0;
+    auto quick = analyzer.analyze(testImage(), options, nullptr, {}, [&](const AnalysisResult&) { ++calls; });
+    ASSERT_TRUE(quick) << quick.message();
+    EXPECT_EQ(calls, 2);
+    EXPECT_EQ(quick->timingsMs.count("faithfulness"), 0u);
+    ASSERT_EQ(quick->cams.size(), full->cams.size());
+    for (size_t i = 0; i < quick->cams.size(); ++i) {
+        EXPECT_EQ(quick->cams[i].grid, full->cams[i].grid);
+        EXPECT_FALSE(quick->cams[i].faithfulness.measured);
+    }
 }
 
 TEST(Analyzer, DefaultsToAllTapsAndTheSpecCamTarget)

@@ -121,7 +121,7 @@ TEST(ResultJsonTest, AnalyzeObjectHasTheDocumentedKeysAndValues)
                 expectNumber(row[x], expected.grid[static_cast<std::size_t>(y * 7 + x)], "grid");
         }
         const QJsonObject f = cam.value(QStringLiteral("faithfulness")).toObject();
-        EXPECT_EQ(keys(f), "confidence,drop,increase,masked_confidence");
+        EXPECT_EQ(keys(f), "confidence,drop,increase,masked_confidence,measured");
         expectNumber(f.value(QStringLiteral("confidence")), 0.9f, "confidence");
         expectNumber(f.value(QStringLiteral("masked_confidence")), 0.4f, "masked_confidence");
         expectNumber(f.value(QStringLiteral("drop")), 0.55f, "drop");

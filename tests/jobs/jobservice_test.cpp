@@ -339,3 +339,43 @@ TEST(JobServiceTest, DestroyingTheServiceStopsTheRunningJob)
     EXPECT_LT(timer.elapsed(), 2000);
     EXPECT_LT(batches.load(), 2000);
 }
+
+TEST(JobServiceTest, PartialResultsArriveInOrderBeforeTheFinalOneAndNeverAfterACancel)
+{
+    JobService service;
+    Recorder rec(service);
+    std::vector<std::string> partials;
+    QObject::connect(&service, &JobService::jobPartialResult, &service, [&](quint64 id, ResultPtr soFar) {
+        EXPECT_EQ(rec.finished.count(id), 0u) << "a partial result after jobFinished";
+        partials.push_back(soFar->modelId);
+    });
+    const JobId id = service.submitInteractive(QStringLiteral("main"), [](JobContext& context) -> Expected<ResultPtr> {
+        context.deliverPartial(resultNamed("first"));
+        context.deliverPartial(nullptr);  // ignored
+        context.deliverPartial(resultNamed("second"));
+        return resultNamed("final");
+    });
+    ASSERT_TRUE(rec.waitFinished({id}));
+    EXPECT_EQ(partials, (std::vector<std::string>{"first", "second"}));
+    EXPECT_EQ(rec.finished[id].result->modelId, "final");
+
+    // A job superseded after delivering: what it delivered later never arrives.
+    partials.clear();
+    std::atomic<bool> delivered{false};
+    std::atomic<bool> release{false};
+    const JobId old = service.submitInteractive(QStringLiteral("main"), [&](JobContext& context) -> Expected<ResultPtr> {
+        context.deliverPartial(resultNamed("before"));
+        delivered = true;
+        while (!release && !context.isCancelled())
+            QThread::msleep(1);
+        context.deliverPartial(resultNamed("after the cancel"));
+        return resultNamed("old");
+    });
+    ASSERT_TRUE(waitUntil([&] { return delivered.load(); }));
+    const JobId next = service.submitInteractive(QStringLiteral("main"), quickWork("new"));
+    ASSERT_TRUE(rec.waitFinished({old, next}));
+    QTest::qWait(20);
+    EXPECT_EQ(rec.finished[old].state, JobState::Cancelled);
+    for (const std::string& name : partials)
+        EXPECT_NE(name, "after the cancel");
+}

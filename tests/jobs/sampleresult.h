@@ -74,7 +74,7 @@ inline AnalysisResult sampleResult(unsigned seed, int layers = 2, int tiles = 3,
     cam.heatmapSize = 16;
     for (int i = 0; i < 256; ++i)
         cam.heatmap.push_back(uni(rng));
-    cam.faithfulness = Faithfulness{0.9f, 0.4f, 0.55f, 0.0f};
+    cam.faithfulness = Faithfulness{0.9f, 0.4f, 0.55f, 0.0f, true};
     r.cams.push_back(cam);
     cam.method = "guided";
     cam.layer = "input";

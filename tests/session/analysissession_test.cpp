@@ -40,7 +40,7 @@ public:
             const std::lock_guard<std::mutex> lock(mMutex);
             mRequests.push_back(request);
         }
-        return [gate = mGate, request](JobContext& context) -> Expected<ResultPtr> {
+        return [gate = mGate, hold = mHold, request](JobContext& context) -> Expected<ResultPtr> {
             while (!gate->load() && !context.isCancelled())
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
             if (context.isCancelled())
@@ -74,6 +74,20 @@ public:
                 LayerResult layer;
                 layer.name = tap;
                 result->layers.push_back(layer);
+            }
+            // "progressive" images come as the engine delivers them: after each method but the last a result so
+            // far, then (once the hold is lifted) the complete one.
+            if (request.imagePath.contains(QStringLiteral("progressive"))) {
+                const size_t perMethod = explained.size();
+                for (size_t m = 1; m <= request.options.methods.size(); ++m) {
+                    auto soFar = std::make_shared<AnalysisResult>(*result);
+                    soFar->cams.resize(m * perMethod);
+                    context.deliverPartial(std::move(soFar));
+                }
+                while (!hold->load() && !context.isCancelled())
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                if (context.isCancelled())
+                    return makeError(ErrorKind::Cancelled, "cancelled");
             }
             return ResultPtr(std::move(result));
         };
@@ -109,12 +123,14 @@ public:
         return mRequests;
     }
     void setGateOpen(bool open) { mGate->store(open); }
+    void setHoldOpen(bool open) { mHold->store(open); }  // progressive images wait on it after their partials
     int threads() const { return mThreads; }
 
 private:
     mutable std::mutex mMutex;
     mutable std::vector<AnalysisRequest> mRequests;
     std::shared_ptr<std::atomic<bool>> mGate = std::make_shared<std::atomic<bool>>(true);
+    std::shared_ptr<std::atomic<bool>> mHold = std::make_shared<std::atomic<bool>>(true);
     mutable std::atomic<int> mThreads{-1};
     mutable std::string mDevice = "none";
 };
@@ -517,6 +533,78 @@ TEST_F(SessionTest, AResultFromTheCacheSaysSoWithTheTimeItTook)
     mSession->openImage(mPhotoB);
     ASSERT_TRUE(waitIdle());
     EXPECT_FALSE(mSession->resultFromCache()) << "the flag outlived its result";
+}
+
+TEST_F(SessionTest, ResultsComeProgressivelyAndWhatIsComingIsNotRequestedAgain)
+{
+    mSession->setMethodsGrid(true);
+    QSignalSpy results(mSession.get(), &AnalysisSession::resultChanged);
+    mBackend->setHoldOpen(false);
+    mSession->openImage(photo(QStringLiteral("progressive.png")));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return results.count() >= 1; }, kWaitMs));
+    ASSERT_EQ(mBackend->requests().size(), 1u);
+    const std::vector<std::string> asked = mBackend->requests().back().options.methods;
+    ASSERT_GE(asked.size(), 2u) << "the grid asks for its methods";
+    EXPECT_EQ(asked.front(), "gradcam") << "the current method first: its overlay comes first";
+
+    EXPECT_TRUE(mSession->resultPartial());
+    EXPECT_GE(mSession->firstResultMs(), 0);
+    EXPECT_NE(mSession->result()->findCam(QStringLiteral("gradcam"), 3), nullptr);
+    EXPECT_EQ(mSession->classIndex(), 3) << "the top class is chosen from the first partial result";
+    EXPECT_TRUE(mSession->isBusy());
+
+    // A method and a class the running analysis will deliver are waited for, not requested again.
+    const QString later = QString::fromStdString(asked.back());
+    mSession->setMethod(later);
+    mSession->selectClass(4);
+    EXPECT_EQ(mBackend->requests().size(), 1u) << "a map on its way was requested again";
+
+    mBackend->setHoldOpen(true);
+    ASSERT_TRUE(waitIdle());
+    QTest::qWait(20);
+    EXPECT_FALSE(mSession->resultPartial());
+    EXPECT_EQ(results.count(), static_cast<int>(asked.size()) + 1) << "one per method, then the complete one";
+    EXPECT_NE(mSession->result()->findCam(later, 4), nullptr);
+    EXPECT_EQ(mSession->classIndex(), 4);
+    EXPECT_EQ(mBackend->requests().size(), 1u);
+}
+
+TEST_F(SessionTest, TheMethodsGridAsksForItsMethodsAndExcludesCompareMode)
+{
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    ASSERT_EQ(mBackend->requests().size(), 1u);
+    EXPECT_EQ(mBackend->requests().back().options.methods, std::vector<std::string>{"gradcam"});
+
+    QSignalSpy grid(mSession.get(), &AnalysisSession::methodsGridChanged);
+    mSession->setMethodsGrid(true);
+    ASSERT_EQ(grid.count(), 1);
+    ASSERT_TRUE(waitIdle());
+    ASSERT_EQ(mBackend->requests().size(), 2u) << "the grid asks for the maps the shown result lacks";
+    std::vector<std::string> expected;
+    for (const QString& id : mSession->gridMethodsShown())
+        expected.push_back(id.toStdString());
+    EXPECT_EQ(mBackend->requests().back().options.methods, expected);
+    EXPECT_EQ(expected.size(), static_cast<size_t>(mSession->settings().gridMethods.size()));
+
+    // The current method leads; Score-CAM joins when chosen, and the choice is saved.
+    mSession->setMethod(QStringLiteral("layercam"));
+    EXPECT_EQ(mSession->gridMethodsShown().front(), QStringLiteral("layercam"));
+    EXPECT_EQ(mBackend->requests().size(), 2u) << "the grid's result has LayerCAM already";
+    mSession->setGridMethods({QStringLiteral("gradcam"), QStringLiteral("scorecam"), QStringLiteral("nonsense")});
+    ASSERT_TRUE(waitIdle());
+    EXPECT_EQ(mSession->settings().gridMethods, (QStringList{QStringLiteral("gradcam"), QStringLiteral("scorecam")}));
+    EXPECT_EQ(AppSettings::load().gridMethods, mSession->settings().gridMethods);
+    EXPECT_EQ(mBackend->requests().back().options.methods,
+              (std::vector<std::string>{"layercam", "gradcam", "scorecam"}));
+
+    // Compare mode and the grid exclude each other.
+    mSession->setCompareModels({QStringLiteral("resnet18"), QStringLiteral("mobilenet_v3_small")});
+    EXPECT_TRUE(mSession->compareActive());
+    EXPECT_FALSE(mSession->methodsGrid());
+    mSession->setMethodsGrid(true);
+    EXPECT_FALSE(mSession->compareActive());
+    ASSERT_TRUE(waitIdle());
 }
 
 }  // namespace
