@@ -6,9 +6,7 @@
 
 #include <QFontMetricsF>
 #include <QLocale>
-#include <QPageSize>
 #include <QPainter>
-#include <QPdfWriter>
 
 #include <algorithm>
 #include <cmath>
@@ -31,41 +29,6 @@ QString rate(int hits, int of)
     if (of <= 0)
         return QStringLiteral("—");
     return QStringLiteral("%1%").arg(100.0 * hits / of, 0, 'f', 1);
-}
-
-QSize a4Pixels(int dpi)
-{
-    return QPageSize(QPageSize::A4).sizePixels(dpi);
-}
-
-QImage blankPage(int dpi)
-{
-    QImage page(a4Pixels(dpi), QImage::Format_RGB32);
-    page.fill(Qt::white);
-    const int dotsPerMeter = static_cast<int>(std::lround(dpi / 0.0254));
-    page.setDotsPerMeterX(dotsPerMeter);
-    page.setDotsPerMeterY(dotsPerMeter);
-    return page;
-}
-
-// The top line and title shared by the batch pages; returns the y below the rule.
-double drawPageHeader(QPainter& p, const Units& u, const QRectF& content, const QString& kind, const QString& title,
-                      const QString& right)
-{
-    const double smallH = u.line(kSmallPt);
-    drawText(p, QRectF(content.left(), content.top(), content.width() * 0.6, smallH), kind, u.font(kSmallPt), kMuted);
-    drawText(p, QRectF(content.left() + content.width() * 0.6, content.top(), content.width() * 0.4, smallH), right,
-             u.font(kSmallPt), kMuted, Qt::AlignRight | Qt::AlignVCenter);
-    double y = content.top() + smallH + u.mm(1.0);
-    drawText(p, QRectF(content.left(), y, content.width(), u.line(kTitlePt, true)), title, u.font(kTitlePt, true),
-             kInk);
-    return y + u.line(kTitlePt, true);
-}
-
-void drawRule(QPainter& p, const Units& u, const QRectF& content, double y)
-{
-    p.setPen(QPen(kRule, u.mm(0.3)));
-    p.drawLine(QPointF(content.left(), y), QPointF(content.right(), y));
 }
 
 // A round badge with a tick or a cross, top-right inside `image`.
@@ -420,31 +383,6 @@ SummaryLayout summaryPage(QPainter* p, const SummaryPageInfo& info, const QRectF
     return layout;
 }
 
-template <typename Paint>
-Expected<void> writePdf(const QString& fileName, const QString& title, int pages, Paint paint)
-{
-    constexpr int dpi = 150;  // as the PNG pages, so both show the same layout
-    QPdfWriter writer(fileName);
-    writer.setResolution(dpi);
-    writer.setPageSize(QPageSize(QPageSize::A4));
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0));
-    writer.setTitle(title);
-    writer.setCreator(QStringLiteral("ConvLens"));
-    QPainter painter;
-    if (!painter.begin(&writer))
-        return makeError(ErrorKind::Internal, "cannot write the PDF " + fileName.toStdString() +
-                                                  ": check that the folder exists and is writable");
-    const QRectF page(0, 0, writer.width(), writer.height());
-    for (int i = 0; i < pages; ++i) {
-        if (i > 0 && !writer.newPage())
-            return makeError(ErrorKind::Internal, "could not add a page to the PDF " + fileName.toStdString());
-        paint(painter, page, dpi, i);
-    }
-    if (!painter.end())
-        return makeError(ErrorKind::Internal, "could not finish the PDF " + fileName.toStdString());
-    return {};
-}
-
 }  // namespace
 
 QRectF ContactSheetLayout::cellImage(int index) const
@@ -483,12 +421,11 @@ ContactSheetLayout layoutContactSheets(int cellCount, int columns, int dpi)
     return layout;
 }
 
-QImage renderContactSheet(const std::vector<ContactCell>& cells, const QString& title, int page, int columns,
-                          int dpi)
+QImage renderContactSheet(const std::vector<ContactCell>& cells, const QString& title, int page, int columns, int dpi)
 {
     dpi = std::clamp(dpi, 36, 1200);
     const ContactSheetLayout layout = layoutContactSheets(static_cast<int>(cells.size()), columns, dpi);
-    QImage image = blankPage(dpi);
+    QImage image = blankPage(a4Pixels(dpi), dpi);
     QPainter painter(&image);
     paintContactSheet(painter, layout, dpi, cells, title, std::clamp(page, 0, std::max(0, layout.pages - 1)));
     painter.end();
@@ -513,7 +450,7 @@ SummaryLayout layoutSummaryPage(const SummaryPageInfo& info, int dpi)
 QImage renderSummaryPage(const SummaryPageInfo& info, int dpi)
 {
     dpi = std::clamp(dpi, 36, 1200);
-    QImage page = blankPage(dpi);
+    QImage page = blankPage(a4Pixels(dpi), dpi);
     QPainter painter(&page);
     summaryPage(&painter, info, QRectF(QPointF(0, 0), QSizeF(page.size())), dpi);
     painter.end();
@@ -522,10 +459,8 @@ QImage renderSummaryPage(const SummaryPageInfo& info, int dpi)
 
 Expected<void> writeSummaryPdf(const QString& fileName, const SummaryPageInfo& info)
 {
-    return writePdf(fileName, info.title, 1, [&](QPainter& p, const QRectF& page, int dpi, int) {
-        p.fillRect(page, Qt::white);
-        summaryPage(&p, info, page, dpi);
-    });
+    return writePagesPdf(fileName, info.title, 1,
+                         [&](QPainter& p, const QRectF& page, int dpi, int) { summaryPage(&p, info, page, dpi); });
 }
 
 Expected<void> writeContactSheetPdf(const QString& fileName, const std::vector<ContactCell>& cells,
@@ -533,8 +468,7 @@ Expected<void> writeContactSheetPdf(const QString& fileName, const std::vector<C
 {
     constexpr int dpi = 150;
     const ContactSheetLayout layout = layoutContactSheets(static_cast<int>(cells.size()), columns, dpi);
-    return writePdf(fileName, title, layout.pages, [&](QPainter& p, const QRectF& page, int pageDpi, int index) {
-        p.fillRect(page, Qt::white);
+    return writePagesPdf(fileName, title, layout.pages, [&](QPainter& p, const QRectF&, int pageDpi, int index) {
         paintContactSheet(p, layout, pageDpi, cells, title, index);
     });
 }

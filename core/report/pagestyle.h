@@ -1,16 +1,25 @@
 #pragma once
-// The printed pages' one style (report page, contact sheets, summary page): colours, type sizes, margins, and
-// the unit helper that turns millimetres and points into pixels at a page's resolution. Plain QtGui, any thread.
+// The printed pages' one style (report page, compare page, contact sheets, summary page): colours, type sizes,
+// margins, the unit helper that turns millimetres and points into pixels at a page's resolution, and the pieces
+// every page draws alike (blank page, header, rule, wrapped text) and the one PDF writer.
+// Plain QtGui, any thread (text needs a QGuiApplication). Only writePagesPdf can fail: it returns an Error (kind
+// Internal) naming the file.
 
+#include "core/common/expected.h"
 #include "core/report/reportpage.h"
 
 #include <QColor>
 #include <QFont>
 #include <QFontMetricsF>
 #include <QImage>
+#include <QPageLayout>
 #include <QPainter>
 #include <QRectF>
+#include <QSize>
 #include <QString>
+#include <QStringList>
+
+#include <functional>
 
 namespace convlens::pagestyle {
 
@@ -42,8 +51,7 @@ struct Units {
 
 // One line of `text` in `rect`, elided to its width.
 inline void drawText(QPainter& p, const QRectF& rect, const QString& text, const QFont& font, const QColor& colour,
-                     Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter,
-                     Qt::TextElideMode elide = Qt::ElideRight)
+                     Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter, Qt::TextElideMode elide = Qt::ElideRight)
 {
     p.setFont(font);
     p.setPen(colour);
@@ -62,5 +70,35 @@ inline void drawFitted(QPainter& p, const QRectF& rect, const QImage& image, boo
                        size.height()),
                 image);
 }
+
+// An A4 page at `dpi` in device pixels, upright or on its side.
+QSize a4Pixels(int dpi, QPageLayout::Orientation orientation = QPageLayout::Portrait);
+
+// A white page of `size` pixels that says it is at `dpi` (so a saved PNG prints at its size).
+QImage blankPage(QSize size, int dpi);
+
+// A probability as the pages print it: "62.0%", "<0.1%".
+QString percent(float probability);
+
+// Greedy word wrap into at most `maxLines` lines; a word wider than the box, and the last line, are elided.
+QStringList wrapText(const QString& text, const QFont& font, double width, int maxLines);
+
+// The top line (`kind` left, `right` right, small and muted) and the title below it; returns the y below the
+// title. `titleElide` says where a title too long for the line loses characters (file paths: in the middle).
+double drawPageHeader(QPainter& p, const Units& u, const QRectF& content, const QString& kind, const QString& title,
+                      const QString& right, Qt::TextElideMode titleElide = Qt::ElideRight);
+
+// "Key   value" in the header's body type at `y`, the key in a `keyWidth` column; returns the y below it.
+double drawHeaderField(QPainter& p, const Units& u, const QRectF& content, double y, double keyWidth,
+                       const QString& key, const QString& value, Qt::TextElideMode elide = Qt::ElideMiddle);
+
+// A hairline across `content` at `y`.
+void drawRule(QPainter& p, const Units& u, const QRectF& content, double y);
+
+// Writes `pages` A4 pages to `fileName` at 150 dpi, as the PNG pages are drawn, calling `paint` for each on a
+// white page (text and bars stay vectors). Fails when the file cannot be opened or a page added.
+using PaintPage = std::function<void(QPainter& painter, const QRectF& page, int dpi, int index)>;
+Expected<void> writePagesPdf(const QString& fileName, const QString& title, int pages, const PaintPage& paint,
+                             QPageLayout::Orientation orientation = QPageLayout::Portrait);
 
 }  // namespace convlens::pagestyle

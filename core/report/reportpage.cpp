@@ -8,9 +8,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QFontMetricsF>
-#include <QPageSize>
 #include <QPainter>
-#include <QPdfWriter>
 
 #include <algorithm>
 #include <cmath>
@@ -27,13 +25,6 @@ constexpr double kSmallInputMm = 40.0;  // ... on a crowded page
 constexpr double kMaxCellMm = 42.0;     // a map of the grid at full size
 constexpr double kMaxTileMm = 21.0;     // a channel tile at full size
 constexpr int kTileColumns = 8;
-
-QString percent(float p)
-{
-    if (p < 0.001f)
-        return QStringLiteral("<0.1%");
-    return QStringLiteral("%1%").arg(static_cast<double>(p) * 100.0, 0, 'f', 1);
-}
 
 // The methods of the grid: those asked for that the result has, else every method of the result in order.
 std::vector<std::string> chosenMethods(const AnalysisResult& result, const ReportPageInfo& info)
@@ -109,31 +100,6 @@ QString classLabel(const AnalysisResult& result, int classIndex)
         if (cam.classIndex == classIndex)
             return QString::fromStdString(cam.label);
     return QStringLiteral("class %1").arg(classIndex);
-}
-
-// Greedy word wrap into at most `maxLines` lines; a word wider than the box, and the last line, are elided.
-QStringList wrapText(const QString& text, const QFont& font, double width, int maxLines)
-{
-    const QFontMetricsF fm(font);
-    QStringList lines;
-    QString line;
-    const QStringList words = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
-    for (qsizetype i = 0; i < words.size(); ++i) {
-        const QString candidate = line.isEmpty() ? words[i] : line + QLatin1Char(' ') + words[i];
-        if (line.isEmpty() || fm.horizontalAdvance(candidate) <= width) {
-            line = candidate;
-            continue;
-        }
-        if (lines.size() + 1 == maxLines) {
-            line = candidate;  // the rest goes on the last line, elided
-            continue;
-        }
-        lines << fm.elidedText(line, Qt::ElideRight, width);
-        line = words[i];
-    }
-    if (!line.isEmpty() || lines.isEmpty())
-        lines << fm.elidedText(line, Qt::ElideRight, width);
-    return lines;
 }
 
 QString methodLayer(const AnalysisResult& result, const std::string& method)
@@ -287,13 +253,19 @@ QImage camDisplayImage(const AnalysisResult& result, const CamResult& cam, Color
         if (!guided.isNull())
             return guided;
     }
-    if (result.input.isNull())
-        return heatmapImage(cam.heatmap, cam.heatmapSize, colormap);
-    QImage base = result.input;
-    if (base.width() != cam.heatmapSize || base.height() != cam.heatmapSize)
-        base = base.scaled(cam.heatmapSize, cam.heatmapSize, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
-    const QImage overlay = overlayHeatmap(base, cam.heatmap, cam.heatmapSize, colormap, opacity);
-    return overlay.isNull() ? result.input : overlay;
+    return heatmapOverInput(result.input, cam.heatmap, cam.heatmapSize, colormap, opacity);
+}
+
+QImage heatmapOverInput(const QImage& input, const std::vector<float>& heatmap, int size, Colormap colormap,
+                        float opacity)
+{
+    if (input.isNull())
+        return heatmapImage(heatmap, size, colormap);
+    QImage base = input;
+    if (base.width() != size || base.height() != size)
+        base = base.scaled(size, size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+    const QImage overlay = overlayHeatmap(base, heatmap, size, colormap, opacity);
+    return overlay.isNull() ? input : overlay;
 }
 
 ReportLayout layoutReportPage(const AnalysisResult& result, const ReportPageInfo& info, const QRectF& page, double dpi)
@@ -330,6 +302,10 @@ ReportLayout layoutReportPage(const AnalysisResult& result, const ReportPageInfo
         if (hasInput) {
             layout.input = QRectF(content.left(), y, inputSide, inputSide);
             layout.inputCaption = QRectF(content.left(), y + inputSide + u.mm(1.0), inputSide, captionH);
+        }
+        if (!info.predictions) {
+            layout.chartTitle = QRectF();
+            return (hasInput ? layout.inputCaption.bottom() : y - u.mm(5.0)) + u.mm(7.0);
         }
         const double chartLeft = hasInput ? content.left() + inputSide + u.mm(8.0) : content.left();
         const double chartWidth = content.right() - chartLeft;
@@ -372,9 +348,10 @@ ReportLayout layoutReportPage(const AnalysisResult& result, const ReportPageInfo
 
     // Maps and tiles: the largest sizes at which everything fits; when even the smallest do not, layers are left
     // out, then methods.
-    std::vector<std::string> methods = chosenMethods(result, info);
+    std::vector<std::string> methods = info.maps ? chosenMethods(result, info) : std::vector<std::string>{};
     const std::vector<int> classes = chosenClasses(result, methods);
-    std::vector<const LayerResult*> layers = chosenLayers(result, info);
+    std::vector<const LayerResult*> layers =
+        info.featureMaps ? chosenLayers(result, info) : std::vector<const LayerResult*>{};
     const int tilesPerLayer = std::max(0, info.tilesPerLayer);
     int leftOutLayers = 0;
     int leftOutMethods = 0;
@@ -453,31 +430,17 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
     p.setRenderHint(QPainter::TextAntialiasing);
 
     // Header.
-    double y = content.top();
     const double smallH = u.line(kSmallPt);
-    drawText(p, QRectF(content.left(), y, content.width() * 0.6, smallH), QStringLiteral("ConvLens · image report"),
-             u.font(kSmallPt), kMuted);
     const QString date = info.date.isValid() ? info.date.toString(QStringLiteral("yyyy-MM-dd HH:mm")) : QString();
-    drawText(p, QRectF(content.left() + content.width() * 0.6, y, content.width() * 0.4, smallH), date,
-             u.font(kSmallPt), kMuted, Qt::AlignRight | Qt::AlignVCenter);
-    y += smallH + u.mm(1.0);
     const QString file = info.imageName.isEmpty() ? QStringLiteral("(unnamed image)") : info.imageName;
-    drawText(p, QRectF(content.left(), y, content.width(), u.line(kTitlePt, true)), file, u.font(kTitlePt, true), kInk,
-             Qt::AlignLeft | Qt::AlignVCenter, Qt::ElideMiddle);
-    y += u.line(kTitlePt, true) + u.mm(1.0);
+    double y = drawPageHeader(p, u, content, QStringLiteral("ConvLens · image report"), file, date, Qt::ElideMiddle) +
+               u.mm(1.0);
     const double keyW = u.mm(18.0);
-    const double bodyH = u.line(kBodyPt);
     const QString model = info.modelName.isEmpty() ? QString::fromStdString(result.modelId) : info.modelName;
     const QString weights = info.weights.isEmpty() ? QStringLiteral("untrained (random initialisation)")
                                                    : reportWeightsText(info.weights, info.fullPaths);
-    const QString keys[] = {QStringLiteral("Model"), QStringLiteral("Weights")};
-    const QString values[] = {model, weights};
-    for (int i = 0; i < 2; ++i) {
-        drawText(p, QRectF(content.left(), y, keyW, bodyH), keys[i], u.font(kBodyPt), kMuted);
-        drawText(p, QRectF(content.left() + keyW, y, content.width() - keyW, bodyH), values[i], u.font(kBodyPt), kInk,
-                 Qt::AlignLeft | Qt::AlignVCenter, Qt::ElideMiddle);
-        y += bodyH;
-    }
+    y = drawHeaderField(p, u, content, y, keyW, QStringLiteral("Model"), model);
+    y = drawHeaderField(p, u, content, y, keyW, QStringLiteral("Weights"), weights);
     if (!layout.banner.isEmpty()) {
         p.fillRect(layout.banner, kWrong);
         drawText(p, layout.banner.adjusted(u.mm(3.0), 0, -u.mm(3.0), 0),
@@ -486,8 +449,7 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
         y = layout.banner.bottom();
     }
     y += u.mm(3.0);
-    p.setPen(QPen(kRule, u.mm(0.3)));
-    p.drawLine(QPointF(content.left(), y), QPointF(content.right(), y));
+    drawRule(p, u, content, y);
 
     // Input.
     if (!layout.input.isEmpty()) {
@@ -498,9 +460,10 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
     }
 
     // Predictions.
-    drawText(p, layout.chartTitle, QStringLiteral("Top-%1 predictions").arg(result.prediction.top.size()),
-             u.font(kSectionPt, true), kInk);
-    if (result.prediction.top.empty())
+    if (!layout.chartTitle.isEmpty())
+        drawText(p, layout.chartTitle, QStringLiteral("Top-%1 predictions").arg(result.prediction.top.size()),
+                 u.font(kSectionPt, true), kInk);
+    if (!layout.chartTitle.isEmpty() && result.prediction.top.empty())
         drawText(p, layout.chartTitle.translated(0, layout.chartTitle.height() + u.mm(2.0)),
                  QStringLiteral("No predictions"), u.font(kBodyPt), kMuted);
     for (std::size_t i = 0; i < layout.predictions.size(); ++i) {
@@ -679,38 +642,18 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
 QImage renderReportPage(const AnalysisResult& result, const ReportPageInfo& info, int dpi)
 {
     dpi = std::clamp(dpi, 36, 1200);
-    const QSize size = QPageSize(QPageSize::A4).sizePixels(dpi);
-    QImage image(size, QImage::Format_RGB32);
-    image.fill(Qt::white);
-    const int dotsPerMeter = static_cast<int>(std::lround(dpi / 0.0254));
-    image.setDotsPerMeterX(dotsPerMeter);
-    image.setDotsPerMeterY(dotsPerMeter);
+    QImage image = blankPage(a4Pixels(dpi), dpi);
     QPainter painter(&image);
-    paintReportPage(painter, QRectF(QPointF(0, 0), QSizeF(size)), dpi, result, info);
+    paintReportPage(painter, QRectF(QPointF(0, 0), QSizeF(image.size())), dpi, result, info);
     painter.end();
     return image;
 }
 
 Expected<void> writeReportPdf(const QString& fileName, const AnalysisResult& result, const ReportPageInfo& info)
 {
-    // The PDF is laid out at 150 dpi like the default PNG, so both show the same page; text and bars stay vectors.
-    constexpr int dpi = 150;
-    QPdfWriter writer(fileName);
-    writer.setResolution(dpi);
-    writer.setPageSize(QPageSize(QPageSize::A4));
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0));
-    writer.setTitle(QStringLiteral("ConvLens report — %1").arg(info.imageName));
-    writer.setCreator(QStringLiteral("ConvLens"));
-    QPainter painter;
-    if (!painter.begin(&writer))
-        return makeError(ErrorKind::Internal, "cannot write the PDF " + fileName.toStdString() +
-                                                  ": check that the folder exists and is writable");
-    const QRectF page(0, 0, writer.width(), writer.height());
-    painter.fillRect(page, Qt::white);
-    paintReportPage(painter, page, dpi, result, info);
-    if (!painter.end())
-        return makeError(ErrorKind::Internal, "could not finish the PDF " + fileName.toStdString());
-    return {};
+    return writePagesPdf(
+        fileName, QStringLiteral("ConvLens report — %1").arg(info.imageName), 1,
+        [&](QPainter& p, const QRectF& page, int dpi, int) { paintReportPage(p, page, dpi, result, info); });
 }
 
 Expected<void> writeReportFiles(const QString& baseName, const AnalysisResult& result, const ReportPageInfo& info)

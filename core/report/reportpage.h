@@ -27,11 +27,11 @@ class QPainter;
 namespace convlens {
 
 struct ReportPageInfo {
-    QString imageName;  // the file as the batch names it ("val/n01440764/ILSVRC2012_val_00000293.JPEG")
-    QString modelName;  // "ResNet-50"
-    QString weights;    // the checkpoint's path; empty: untrained (the page then carries the untrained banner)
+    QString imageName;       // the file as the batch names it ("val/n01440764/ILSVRC2012_val_00000293.JPEG")
+    QString modelName;       // "ResNet-50"
+    QString weights;         // the checkpoint's path; empty: untrained (the page then carries the untrained banner)
     bool fullPaths = false;  // the whole path on the page; default its file name (reportWeightsText)
-    QDateTime date;     // when the analysis ran
+    QDateTime date;          // when the analysis ran
     std::vector<std::string> methods;  // methods shown, in this order; empty: every method in the result
     std::vector<std::string> layers;   // layers whose channels are shown; empty: every layer in the result
     int tilesPerLayer = 8;
@@ -39,6 +39,11 @@ struct ReportPageInfo {
     float opacity = 0.5f;
     int truth = -1;  // the true class when known: marked in the bar chart
     std::string truthLabel;
+    // Sections drawn below the header and the input (which are always drawn). A section left out takes no room:
+    // its rectangles in ReportLayout are empty and the maps and tiles grow into the space.
+    bool predictions = true;  // the top-K bar chart
+    bool maps = true;         // the grid of class activation maps
+    bool featureMaps = true;  // the chosen layers' strongest channels
 };
 
 // The page at `dpi` (A4 portrait: 8.27 × 11.69 in), white background.
@@ -87,10 +92,10 @@ struct ReportLayout {
     QRectF banner;   // the untrained banner; empty when there are weights
     QRectF input;    // empty without an input image
     QRectF inputCaption;
-    QRectF chartTitle;
+    QRectF chartTitle;  // empty, like the rows and the note, when info.predictions is off
     std::vector<ReportPredictionRow> predictions;
     QRectF chartNote;  // true class / rows left out; empty when there is nothing to say
-    QRectF camTitle;   // empty without maps
+    QRectF camTitle;   // empty without maps, or with info.maps off
     QRectF camNote;
     QRectF camLegend;                      // the colour bar "low … high" beside the section title
     std::vector<int> camClasses;           // the grid's columns
@@ -98,7 +103,7 @@ struct ReportLayout {
     std::vector<std::string> camMethods;   // the grid's rows
     std::vector<QRectF> camRowTitles;      // method name and layer, one per row
     std::vector<ReportCamCell> cams;
-    QRectF layersTitle;  // empty without tiles
+    QRectF layersTitle;  // empty without tiles, or with info.featureMaps off
     std::vector<ReportLayerBlock> layers;
     QRectF omittedNote;  // "2 layers left out …" when even the smallest grid did not fit; else empty
     QString omitted;
@@ -124,6 +129,11 @@ inline double pageMm(double mm, double dpi)
 // The image shown for `cam`: its guided image for input-space methods, else its heatmap over the input (scaled to
 // the heatmap's size when they differ), else the heatmap alone when there is no input.
 QImage camDisplayImage(const AnalysisResult& result, const CamResult& cam, Colormap colormap, float opacity);
+
+// `heatmap` (size² values in [0,1]) over `input`, the input scaled to size² when it differs; the heatmap alone
+// when there is no input. What camDisplayImage draws for layer methods, with a heatmap of the caller's scale.
+QImage heatmapOverInput(const QImage& input, const std::vector<float>& heatmap, int size, Colormap colormap,
+                        float opacity);
 
 // A small cell for contact sheets: the network's input with the top-1 class's first heatmap over it (when the
 // result has one), `size` pixels square.

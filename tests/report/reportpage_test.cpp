@@ -4,15 +4,11 @@
 #include "core/report/reportpage.h"
 #include "core/report/batchsheets.h"
 #include "core/report/reportimage.h"
+#include "tests/report/pagetest.h"
 
 #include <gtest/gtest.h>
 
 #include <QDir>
-#include <QFile>
-#include <QPageSize>
-#include <QPainter>
-#include <QProcess>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 
 #include <cmath>
@@ -20,34 +16,7 @@
 namespace convlens {
 namespace {
 
-constexpr int kSize = 224;
-
-// A grey, shaded input with an orange disc in its top-left quadrant.
-QImage sampleInput()
-{
-    QImage image(kSize, kSize, QImage::Format_RGB888);
-    for (int y = 0; y < kSize; ++y)
-        for (int x = 0; x < kSize; ++x)
-            image.setPixelColor(x, y, QColor(110 + y / 8, 110 + y / 8, 115 + y / 8));
-    QPainter p(&image);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setPen(Qt::NoPen);
-    p.setBrush(QColor(230, 140, 40));
-    p.drawEllipse(QPointF(56, 56), 36, 36);
-    return image;
-}
-
-// Hot (1) around (56, 56), cold (0) in the bottom-right quadrant.
-std::vector<float> hotTopLeft()
-{
-    std::vector<float> heat(static_cast<std::size_t>(kSize) * kSize);
-    for (int y = 0; y < kSize; ++y)
-        for (int x = 0; x < kSize; ++x) {
-            const double d2 = (x - 56.0) * (x - 56.0) + (y - 56.0) * (y - 56.0);
-            heat[static_cast<std::size_t>(y) * kSize + x] = static_cast<float>(std::exp(-d2 / (2 * 40.0 * 40.0)));
-        }
-    return heat;
-}
+using namespace pagetest;
 
 QImage tile(int side, int seed)
 {
@@ -117,94 +86,12 @@ ReportPageInfo sampleInfo()
     return info;
 }
 
-QRectF pageRect(int dpi)
-{
-    return QRectF(QPointF(0, 0), QSizeF(QPageSize(QPageSize::A4).sizePixels(dpi)));
-}
-
-// Pixels darker than `level` (text) in `rect`.
-int darkPixels(const QImage& image, const QRectF& rect, int level = 110)
-{
-    int count = 0;
-    const QRect r = rect.toAlignedRect().intersected(image.rect());
-    for (int y = r.top(); y <= r.bottom(); ++y)
-        for (int x = r.left(); x <= r.right(); ++x)
-            if (qGray(image.pixel(x, y)) < level)
-                ++count;
-    return count;
-}
-
-// Non-white pixels of the page outside `content` grown by `slack` pixels.
-int pixelsOutside(const QImage& image, const QRectF& content, int slack = 2)
-{
-    const QRect inside = content.toAlignedRect().adjusted(-slack, -slack, slack, slack);
-    int count = 0;
-    for (int y = 0; y < image.height(); ++y)
-        for (int x = 0; x < image.width(); ++x)
-            if (!inside.contains(x, y) && image.pixel(x, y) != qRgb(255, 255, 255))
-                ++count;
-    return count;
-}
-
-QColor at(const QImage& image, const QRectF& rect, double fx, double fy)
-{
-    return image.pixelColor(static_cast<int>(rect.left() + fx * rect.width()),
-                            static_cast<int>(rect.top() + fy * rect.height()));
-}
-
 const ReportCamCell* cell(const ReportLayout& layout, const std::string& method, int classIndex)
 {
     for (const ReportCamCell& c : layout.cams)
         if (c.method == method && c.classIndex == classIndex)
             return &c;
     return nullptr;
-}
-
-// Where sample pages go to be looked at: $CONVLENS_REPORT_SAMPLES, or nowhere.
-void keepSample(const QImage& image, const QString& name)
-{
-    const QString folder = qEnvironmentVariable("CONVLENS_REPORT_SAMPLES");
-    if (folder.isEmpty())
-        return;
-    QDir().mkpath(folder);
-    image.save(folder + QLatin1Char('/') + name);
-}
-
-QString samplePath(const QString& name)
-{
-    const QString folder = qEnvironmentVariable("CONVLENS_REPORT_SAMPLES");
-    if (folder.isEmpty())
-        return {};
-    QDir().mkpath(folder);
-    return folder + QLatin1Char('/') + name;
-}
-
-int pdfPages(const QString& fileName)
-{
-    QFile file(fileName);
-    if (!file.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray data = file.readAll();
-    if (!data.startsWith("%PDF"))
-        return -1;
-    int pages = 0;
-    for (qsizetype at = data.indexOf("/Type /Page"); at >= 0; at = data.indexOf("/Type /Page", at + 1))
-        if (at + 11 >= data.size() || data.at(at + 11) != 's')
-            ++pages;
-    return pages;
-}
-
-// The PDF's text through pdftotext when poppler-utils is installed; a null string otherwise.
-QString pdfText(const QString& fileName)
-{
-    const QString tool = QStandardPaths::findExecutable(QStringLiteral("pdftotext"));
-    if (tool.isEmpty())
-        return {};
-    QProcess process;
-    process.start(tool, {QStringLiteral("-layout"), fileName, QStringLiteral("-")});
-    if (!process.waitForFinished(30000))
-        return {};
-    return QString::fromUtf8(process.readAllStandardOutput());
 }
 
 TEST(ReportPage, IsA4AtTheGivenResolution)
@@ -405,6 +292,112 @@ TEST(ReportPage, ManyMapsShrinkToFitThePage)
     EXPECT_EQ(pixelsOutside(crowdedPage, crowdedLayout.content), 0);
     EXPECT_GT(darkPixels(crowdedPage, crowdedLayout.omittedNote, 160), 20);
     keepSample(crowdedPage, QStringLiteral("report_crowded.png"));
+}
+
+// Each section can be left out; its rectangles are then empty, nothing is drawn in its place, and the other
+// sections keep (or gain) their room.
+TEST(ReportPage, SectionsCanBeLeftOut)
+{
+    const AnalysisResult r = sampleResult({"gradcam", "scorecam", "guided"}, 5, 16);
+    ReportPageInfo all = sampleInfo();
+    all.tilesPerLayer = 8;
+    const ReportLayout full = layoutReportPage(r, all, pageRect(150), 150);
+    ASSERT_FALSE(full.cams.empty());
+    ASSERT_FALSE(full.layers.empty());
+    ASSERT_FALSE(full.predictions.empty());
+    ASSERT_LT(full.scale, 1.0);  // crowded: the maps gave way
+    const double fullCell = full.cams.front().image.width();
+    const double fullTile = full.layers.front().tiles.front().image.width();
+    auto checkPage = [](const AnalysisResult& result, const ReportPageInfo& info, const ReportLayout& layout) {
+        const QImage page = renderReportPage(result, info);
+        EXPECT_EQ(pixelsOutside(page, layout.content), 0);
+        EXPECT_GT(darkPixels(page, layout.header), 200);
+        EXPECT_FALSE(layout.input.isEmpty());
+        for (const ReportCamCell& c : layout.cams) {
+            EXPECT_TRUE(layout.content.contains(c.image));
+            EXPECT_TRUE(layout.content.contains(c.caption));
+        }
+        for (const ReportLayerBlock& block : layout.layers)
+            for (const ReportTileCell& t : block.tiles)
+                EXPECT_TRUE(layout.content.contains(t.caption));
+        return page;
+    };
+
+    ReportPageInfo info = all;
+    info.predictions = false;
+    ReportLayout layout = layoutReportPage(r, info, pageRect(150), 150);
+    EXPECT_TRUE(layout.chartTitle.isEmpty());
+    EXPECT_TRUE(layout.predictions.empty());
+    EXPECT_TRUE(layout.chartNote.isEmpty());
+    EXPECT_EQ(layout.cams.size(), full.cams.size());
+    EXPECT_GE(layout.cams.front().image.width(), fullCell);
+    EXPECT_EQ(layout.layers.size(), full.layers.size());
+    EXPECT_LE(layout.camTitle.top(), full.camTitle.top());
+    QImage page = checkPage(r, info, layout);
+    // Nothing beside the input where the chart was.
+    const QRectF besideInput(layout.input.right() + 4, layout.input.top(),
+                             layout.content.right() - layout.input.right() - 4, layout.input.height());
+    EXPECT_EQ(darkPixels(page, besideInput, 250), 0);
+    EXPECT_GT(darkPixels(page, layout.cams.front().caption), 20);
+    keepSample(page, QStringLiteral("report_no_predictions.png"));
+
+    info = all;
+    info.maps = false;
+    layout = layoutReportPage(r, info, pageRect(150), 150);
+    EXPECT_TRUE(layout.camTitle.isEmpty());
+    EXPECT_TRUE(layout.camLegend.isEmpty());
+    EXPECT_TRUE(layout.camNote.isEmpty());
+    EXPECT_TRUE(layout.cams.empty());
+    EXPECT_TRUE(layout.camColumnHeaders.empty());
+    EXPECT_TRUE(layout.camRowTitles.empty());
+    EXPECT_EQ(layout.predictions.size(), full.predictions.size());
+    ASSERT_EQ(layout.layers.size(), full.layers.size());
+    EXPECT_GE(layout.layers.front().tiles.front().image.width(), fullTile);
+    EXPECT_LT(layout.layersTitle.top(), full.layersTitle.top());
+    page = checkPage(r, info, layout);
+    EXPECT_GT(darkPixels(page, layout.predictions[0].label), 30);
+    EXPECT_GT(darkPixels(page, layout.layers.front().tiles.front().caption), 10);
+    keepSample(page, QStringLiteral("report_no_maps.png"));
+
+    info = all;
+    info.featureMaps = false;
+    layout = layoutReportPage(r, info, pageRect(150), 150);
+    EXPECT_TRUE(layout.layersTitle.isEmpty());
+    EXPECT_TRUE(layout.layers.empty());
+    EXPECT_TRUE(layout.omitted.isEmpty());
+    EXPECT_EQ(layout.cams.size(), full.cams.size());
+    EXPECT_GT(layout.cams.front().image.width(), fullCell);  // the maps grow into the tiles' room
+    EXPECT_EQ(layout.predictions.size(), full.predictions.size());
+    page = checkPage(r, info, layout);
+    // Below the last caption, nothing.
+    const QRectF below(layout.content.left(), layout.cams.back().caption.bottom() + 4, layout.content.width(),
+                       layout.content.bottom() - layout.cams.back().caption.bottom() - 4);
+    EXPECT_EQ(darkPixels(page, below, 250), 0);
+    keepSample(page, QStringLiteral("report_no_feature_maps.png"));
+
+    // All three off: the header and the input remain.
+    info.predictions = info.maps = false;
+    layout = layoutReportPage(r, info, pageRect(150), 150);
+    EXPECT_TRUE(layout.chartTitle.isEmpty());
+    EXPECT_TRUE(layout.camTitle.isEmpty());
+    EXPECT_TRUE(layout.layersTitle.isEmpty());
+    page = checkPage(r, info, layout);
+    const QColor disc = at(page, layout.input, 0.25, 0.25);
+    EXPECT_GT(disc.red(), disc.blue() + 100);
+}
+
+// The page names methods as people know them, never by their ids.
+TEST(ReportPage, NamesMethodsByTheirDisplayNames)
+{
+    const AnalysisResult r = sampleResult({"gradcampp"}, 1);
+    QTemporaryDir dir;
+    const QString pdf = dir.filePath(QStringLiteral("names.pdf"));
+    ASSERT_TRUE(writeReportPdf(pdf, r, sampleInfo()).ok());
+    const QString text = pdfText(pdf);
+    if (text.isNull())
+        GTEST_SKIP() << "pdftotext is not installed";
+    EXPECT_TRUE(text.contains(QStringLiteral("Grad-CAM++"))) << text.toStdString();
+    EXPECT_FALSE(text.contains(QStringLiteral("gradcampp"))) << text.toStdString();
 }
 
 TEST(ReportPage, ChoosesMethodsAndLayers)
