@@ -5,108 +5,18 @@
 #include "core/inspect/methodcatalogue.h"
 #include "ui/colorbarwidget.h"
 #include "ui/explanationview.h"
-#include "ui/jobstatuswidget.h"
+#include "ui/overlaycell.h"
 #include "ui/tilemodel.h"
 
-#include <QFrame>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QPainter>
-#include <QProgressBar>
 #include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
 
 namespace convlens {
-
-// One model's cell. Holds the composed overlay and paints it scaled to the cell, keeping the aspect ratio.
-class CompareCell : public QFrame {
-public:
-    explicit CompareCell(const QString& title, QWidget* parent) : QFrame(parent)
-    {
-        setFrameShape(QFrame::StyledPanel);
-        auto* layout = new QVBoxLayout(this);
-        layout->setContentsMargins(8, 8, 8, 8);
-        layout->setSpacing(4);
-        mTitle = new QLabel(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()), this);
-        mBanner = new QLabel(this);
-        mBanner->setWordWrap(true);
-        mBanner->setStyleSheet(QStringLiteral("color: #c0392b; font-weight: bold;"));
-        mBanner->hide();
-        mImage = new QLabel(this);
-        mImage->setAlignment(Qt::AlignCenter);
-        mImage->setMinimumSize(160, 160);
-        mImage->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
-        mProgress = new QProgressBar(this);
-        mProgress->setRange(0, 1000);
-        mProgress->setFormat(tr("queued"));
-        mText = new QLabel(this);
-        mText->setWordWrap(true);
-        mText->setTextFormat(Qt::RichText);
-        mText->setAlignment(Qt::AlignLeft | Qt::AlignTop);
-        mText->setTextInteractionFlags(Qt::TextSelectableByMouse);
-        layout->addWidget(mTitle);
-        layout->addWidget(mBanner);
-        layout->addWidget(mImage, 1);
-        layout->addWidget(mProgress);
-        layout->addWidget(mText);
-    }
-
-    void setProgress(double fraction, const QString& stage)
-    {
-        mProgress->show();
-        mProgress->setValue(static_cast<int>(fraction * 1000 + 0.5));
-        mProgress->setFormat(stage.isEmpty() ? QStringLiteral("%p%")
-                                             : JobStatusWidget::displayStage(stage) + QStringLiteral(" · %p%"));
-    }
-    void setError(const QString& message)
-    {
-        mProgress->hide();
-        mComposed = QImage();
-        mImage->setPixmap({});
-        mImage->setText(tr("No result"));
-        mText->setText(QStringLiteral("<span style='color:#c0392b'>%1</span>").arg(message.toHtmlEscaped()));
-    }
-    void setBanner(const QString& text)
-    {
-        mBanner->setText(text);
-        mBanner->setVisible(!text.isEmpty());
-    }
-    void show(const QImage& composed, const QString& html)
-    {
-        mProgress->hide();
-        mComposed = composed;
-        mText->setText(html);
-        updatePixmap();
-    }
-    const QImage& composed() const { return mComposed; }
-
-protected:
-    void resizeEvent(QResizeEvent* event) override
-    {
-        QFrame::resizeEvent(event);
-        updatePixmap();
-    }
-
-private:
-    void updatePixmap()
-    {
-        if (mComposed.isNull())
-            return;
-        const int side = std::max(64, std::min(mImage->width(), mImage->height()));
-        mImage->setPixmap(
-            QPixmap::fromImage(mComposed.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-    }
-
-    QLabel* mTitle = nullptr;
-    QLabel* mBanner = nullptr;
-    QLabel* mImage = nullptr;
-    QProgressBar* mProgress = nullptr;
-    QLabel* mText = nullptr;
-    QImage mComposed;
-};
 
 CompareView::CompareView(QWidget* parent) : QWidget(parent)
 {
@@ -143,7 +53,7 @@ void CompareView::setModels(const std::vector<std::pair<QString, QString>>& idsA
     const int columns = n <= 2 ? std::max(n, 1) : (n <= 4 ? 2 : 3);
     for (int i = 0; i < n; ++i) {
         const auto& [id, name] = idsAndNames[static_cast<std::size_t>(i)];
-        auto* cell = new CompareCell(name, this);
+        auto* cell = new OverlayCell(name, this);
         mGrid->addWidget(cell, i / columns, i % columns);
         mCells[id] = cell;
         mOrder.push_back(id);
@@ -295,9 +205,7 @@ void CompareView::refresh()
                          ? tr("<small>%1 for <b>%2</b> at %3")
                                .arg(methodName(mMethod), QString::fromStdString(cam->label).toHtmlEscaped(), layer)
                          : tr("<small>%1 at %2 (the same for every class)").arg(methodName(mMethod), layer)) +
-                    tr(" · confidence %1 → %2")
-                        .arg(cam->faithfulness.confidence, 0, 'f', 3)
-                        .arg(cam->faithfulness.maskedConfidence, 0, 'f', 3);
+                    QStringLiteral(" · ") + ExplanationView::faithfulnessText(*cam, mMethod, false);
             if (mSharedScale && cam->guided.empty() && shared.high > shared.low && !cam->grid.empty()) {
                 // How strong this map is on the shared scale: its peak as a share of the strongest map's.
                 const float peak = *std::max_element(cam->grid.begin(), cam->grid.end());

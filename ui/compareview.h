@@ -21,7 +21,7 @@ namespace convlens {
 
 class ColorBarWidget;
 
-class CompareCell;
+class OverlayCell;
 
 class CompareView : public QWidget {
     Q_OBJECT
@@ -59,7 +59,7 @@ private:
     QLabel* mHint = nullptr;
     ColorBarWidget* mColorBar = nullptr;
     std::vector<QString> mOrder;
-    std::map<QString, CompareCell*> mCells;
+    std::map<QString, OverlayCell*> mCells;
     std::map<QString, ResultPtr> mResults;
     int mClass = -1;
     QString mMethod = QStringLiteral("gradcam");

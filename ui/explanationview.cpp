@@ -48,7 +48,8 @@ ExplanationView::ExplanationView(QLabel* banner, QWidget* parent) : QWidget(pare
     layout->addWidget(mCaption);
 }
 
-void ExplanationView::showResult(const ResultPtr& result, const QString& method, int classIndex, bool oneScale)
+void ExplanationView::showResult(const ResultPtr& result, const QString& method, int classIndex, bool oneScale,
+                                 bool partial)
 {
     if (!result) {
         mCaption->clear();
@@ -61,7 +62,8 @@ void ExplanationView::showResult(const ResultPtr& result, const QString& method,
         mOverlay->setImage(result->input);
         mOverlay->setHeatmap({}, 0);
         mColorBar->hide();
-        mCaption->setText(tr("No %1 map for this class yet.").arg(methodName(method)));
+        mCaption->setText(partial ? tr("%1 is being computed…").arg(methodName(method))
+                                  : tr("No %1 map for this class yet.").arg(methodName(method)));
         return;
     }
     if (!cam->guided.empty()) {
@@ -81,19 +83,29 @@ void ExplanationView::showResult(const ResultPtr& result, const QString& method,
         }
     }
     mColorBar->setVisible(cam->guided.empty());
-    const Faithfulness& f = cam->faithfulness;
     const QString label = QString::fromStdString(cam->label).toHtmlEscaped();
     const QString layer = QString::fromStdString(cam->layer).toHtmlEscaped();
     const QString what =
         mapDependsOnClass(method)
             ? tr("<b>%1</b> for <b>%2</b> at <code>%3</code>").arg(methodName(method), label, layer)
             : tr("<b>%1</b> at <code>%2</code> (the same map for every class)").arg(methodName(method), layer);
-    const QString confidence = mapDependsOnClass(method) ? tr("confidence") : tr("confidence in <b>%1</b>").arg(label);
-    mCaption->setText(tr("%1 &nbsp;·&nbsp; %2 %3 → %4 on image × map (%5)")
-                          .arg(what, confidence)
-                          .arg(f.confidence, 0, 'f', 3)
-                          .arg(f.maskedConfidence, 0, 'f', 3)
-                          .arg(f.increase > 0 ? tr("increase") : tr("drop %1").arg(f.drop, 0, 'f', 3)));
+    mCaption->setText(tr("%1 &nbsp;·&nbsp; %2").arg(what, faithfulnessText(*cam, method, partial)));
+}
+
+QString ExplanationView::faithfulnessText(const CamResult& cam, const QString& method, bool measuring)
+{
+    const Faithfulness& f = cam.faithfulness;
+    if (!f.measured)
+        return measuring ? tr("faithfulness is being measured…") : tr("faithfulness not measured");
+    const QString confidence =
+        mapDependsOnClass(method)
+            ? tr("confidence")
+            : tr("confidence in <b>%1</b>").arg(QString::fromStdString(cam.label).toHtmlEscaped());
+    return tr("%1 %2 → %3 on image × map (%4)")
+        .arg(confidence)
+        .arg(f.confidence, 0, 'f', 3)
+        .arg(f.maskedConfidence, 0, 'f', 3)
+        .arg(f.increase > 0 ? tr("increase") : tr("drop %1").arg(f.drop, 0, 'f', 3));
 }
 
 QString ExplanationView::caption() const

@@ -25,7 +25,9 @@ public:
 
     // `result`'s map of `method` for `classIndex`; with `oneScale`, scaled together with that method's maps of
     // every explained class (core/inspect/camscale.h). A null result clears the caption only.
-    void showResult(const ResultPtr& result, const QString& method, int classIndex, bool oneScale);
+    // `partial`: the result is not complete yet (faithfulness still to come).
+    void showResult(const ResultPtr& result, const QString& method, int classIndex, bool oneScale,
+                    bool partial = false);
     // No map and no caption (another model was chosen).
     void clear();
     void setPlaceholder(const QString& text);
@@ -46,6 +48,9 @@ public:
     // Whether `method`'s map changes with the class explained: every method but EigenCAM (the first principal
     // component of the layer's activations, whatever the class), so its caption names no class.
     static bool mapDependsOnClass(const QString& method);
+    // "confidence 0.912 → 0.403 on image × map (drop 0.509)" (rich text): how faithful `cam` is; before it was
+    // measured, "faithfulness is being measured…" when `measuring` (a partial result), else "not measured".
+    static QString faithfulnessText(const CamResult& cam, const QString& method, bool measuring);
 
 private:
     OverlayView* mOverlay = nullptr;

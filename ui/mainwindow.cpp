@@ -20,6 +20,7 @@
 #include "ui/featuremapgrid.h"
 #include "ui/jobstatuswidget.h"
 #include "ui/messagebar.h"
+#include "ui/methodsgridview.h"
 #include "ui/networkdiagram.h"
 #include "ui/openfolderdialog.h"
 #include "ui/overlayview.h"
@@ -126,9 +127,15 @@ void MainWindow::buildLayout()
     mOverlay = mExplanation->overlay();
 
     mCompare = new CompareView(this);
+    mMethodsGrid = new MethodsGridView(this);
+    connect(mMethodsGrid, &MethodsGridView::methodClicked, this, [this](const QString& id) {
+        setMethod(id);
+        mSession->setMethodsGrid(false);
+    });
     mCentral = new QStackedWidget(this);
     mCentral->addWidget(mExplanation);
     mCentral->addWidget(mCompare);
+    mCentral->addWidget(mMethodsGrid);
 
     mBatchView = new BatchView(mSession, this);
     connect(mBatchView, &BatchView::imageRequested, this, &MainWindow::openBatchImage);
@@ -317,6 +324,32 @@ void MainWindow::buildActions()
             setCompareMode(on);
     });
     view->addAction(tr("Choose Models to Compare…"), this, &MainWindow::chooseCompareModels);
+    mMethodsGridAction = view->addAction(tr("&Methods Grid"));
+    mMethodsGridAction->setCheckable(true);
+    mMethodsGridAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    mMethodsGridAction->setToolTip(tr("Every chosen heatmap method for the class side by side, on one scale"));
+    connect(mMethodsGridAction, &QAction::triggered, this, &MainWindow::setMethodsGridShown);
+    QMenu* gridMethods = view->addMenu(tr("Methods in the Grid"));
+    for (const MethodInfo& info : methodCatalogue()) {
+        const QString id = QString::fromStdString(info.id);
+        QAction* action = gridMethods->addAction(info.name);
+        action->setCheckable(true);
+        action->setToolTip(info.description);
+        action->setData(id);
+        connect(action, &QAction::toggled, this, [this, gridMethods] {
+            QStringList ids;
+            for (QAction* a : gridMethods->actions())
+                if (a->isChecked())
+                    ids << a->data().toString();
+            mSession->setGridMethods(ids);
+        });
+    }
+    connect(gridMethods, &QMenu::aboutToShow, this, [this, gridMethods] {
+        for (QAction* a : gridMethods->actions()) {
+            const QSignalBlocker blocker(a);
+            a->setChecked(mSession->settings().gridMethods.contains(a->data().toString()));
+        }
+    });
     mBatchAction = view->addAction(tr("&Batch Results"));
     mBatchAction->setCheckable(true);
     mBatchAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
@@ -364,18 +397,21 @@ void MainWindow::buildActions()
     auto applyColormap = [this] {
         mExplanation->setColormap(mControls->colormap());
         mCompare->setColormap(mControls->colormap());
+        mMethodsGrid->setColormap(mControls->colormap());
     };
     connect(mControls, &ViewControls::colormapChanged, this, applyColormap);
     applyColormap();
     auto applyOpacity = [this] {
         mExplanation->setOpacity(mControls->opacity());
         mCompare->setOpacity(mControls->opacity());
+        mMethodsGrid->setOpacity(mControls->opacity());
     };
     connect(mControls, &ViewControls::opacityChanged, this, applyOpacity);
     applyOpacity();
     bar->addSeparator();
     bar->addAction(mOverlayAction);
     bar->addAction(mCompareAction);
+    bar->addAction(mMethodsGridAction);
     bar->addAction(fit);
 }
 
@@ -425,12 +461,14 @@ void MainWindow::connectSession()
     connect(s, &AnalysisSession::methodChanged, this, [this](const QString& method) {
         mControls->showMethod(method);
         mCompare->setMethod(method);
+        mMethodsGrid->setMethods(mSession->gridMethodsShown());
         updateOverlay();
         announceSlowMethod(method);
     });
     connect(s, &AnalysisSession::classChanged, this, [this](int classIndex) {
         mPredictions->selectClass(classIndex);
         mCompare->setClass(classIndex);
+        mMethodsGrid->setClass(classIndex);
         updateOverlay();
     });
     connect(s, &AnalysisSession::layerChanged, this, [this](const QString& block) {
@@ -446,15 +484,23 @@ void MainWindow::connectSession()
     });
     connect(s, &AnalysisSession::analysisStarted, this, [this](quint64 job, const QString& label) {
         mJobStatus->track(job, label);
+        mMainJobId = job;
+        mMethodsGrid->setMethods(mSession->gridMethodsShown());
         const QString what = tr("%1 with %2").arg(mSession->imageName(), mSession->modelName(mSession->model()));
-        if (!mSession->result())
+        if (!mSession->result()) {
             mOverlay->setPlaceholder(tr("Analysing %1…").arg(what));
-        else if (currentImage() != mShownImage)
+        } else if (currentImage() != mShownImage) {
             mExplanation->setStale(tr("Analysing %1… The map below is still the previous image's.").arg(what));
+            mMethodsGrid->setStale(tr("Analysing %1… The maps below are still the previous image's.").arg(what));
+        }
     });
     connect(s, &AnalysisSession::resultChanged, this, &MainWindow::showResult);
     connect(s, &AnalysisSession::analysisFailed, this, &MainWindow::showAnalysisError);
     connect(s, &AnalysisSession::analysisCancelled, this, [this] {
+        // The methods still to come will not: their cells say so.
+        mMethodsGrid->setResult(mSession->result(), false);
+        if (mExplanation->isStale())
+            mMethodsGrid->setStale(tr("Cancelled: the maps below are still the previous image's."));
         if (!mSession->result())
             mOverlay->setPlaceholder(tr("Cancelled. Press F5 to run again."));
         else if (mExplanation->isStale())
@@ -467,6 +513,11 @@ void MainWindow::connectSession()
     });
     connect(s, &AnalysisSession::weightsMissing, this, &MainWindow::showMissingWeights);
     connect(s, &AnalysisSession::compareActiveChanged, this, &MainWindow::onCompareActiveChanged);
+    connect(s, &AnalysisSession::methodsGridChanged, this, &MainWindow::onMethodsGridChanged);
+    connect(s->jobs(), &JobService::jobProgress, this, [this](quint64 id, double fraction, const QString& stage) {
+        if (id == mMainJobId)
+            mMethodsGrid->setProgress(fraction, stage);
+    });
     connect(s, &AnalysisSession::compareStarted, this, [this](const QStringList&) { updateCompareCells(); });
     connect(s, &AnalysisSession::compareCellStarted, this,
             [this](const QString& modelId, quint64 job, const QString& label, bool untrained) {
@@ -561,7 +612,34 @@ void MainWindow::onCompareActiveChanged(bool on)
     }
     if (on)
         updateCompareCells();
-    mCentral->setCurrentWidget(on ? static_cast<QWidget*>(mCompare) : mExplanation);
+    showCentralPage();
+}
+
+void MainWindow::onMethodsGridChanged(bool on)
+{
+    mMethodsGridAction->setChecked(on);
+    if (on) {
+        showBatchPage(false);
+        mMethodsGrid->setMethods(mSession->gridMethodsShown());
+        mMethodsGrid->setClass(mSession->classIndex());
+        mMethodsGrid->setResult(mSession->result(), mSession->resultPartial());
+    }
+    showCentralPage();
+}
+
+bool MainWindow::methodsGridShown() const
+{
+    return mCentral->currentWidget() == mMethodsGrid;
+}
+
+void MainWindow::showCentralPage()
+{
+    QWidget* page = mExplanation;
+    if (mSession->compareActive())
+        page = mCompare;
+    else if (mSession->methodsGrid())
+        page = mMethodsGrid;
+    mCentral->setCurrentWidget(page);
 }
 
 void MainWindow::updateCompareCells()
@@ -585,6 +663,9 @@ void MainWindow::showResult(const ResultPtr& result)
 {
     mShownImage = currentImage();
     mExplanation->setStale({});
+    mMethodsGrid->setStale({});
+    mMethodsGrid->setClass(mSession->classIndex());
+    mMethodsGrid->setResult(result, mSession->resultPartial());
     setUntrainedBanners(result->weights.empty());
     mPredictions->setPrediction(result->prediction);
     mPredictions->selectClass(mSession->classIndex());
@@ -595,7 +676,9 @@ void MainWindow::showResult(const ResultPtr& result)
     mDiagram->selectBlock(mSession->layer());
 
     const auto total = result->timingsMs.find("total");
-    if (mSession->resultFromCache() || total == result->timingsMs.end())
+    if (mSession->resultPartial())
+        statusBar()->showMessage(tr("First map in %1 ms; the rest follows…").arg(mSession->firstResultMs()), 6000);
+    else if (mSession->resultFromCache() || total == result->timingsMs.end())
         // The stored timings are those of the first analysis, not of this answer.
         statusBar()->showMessage(mSession->resultWaitMs() >= 0
                                      ? tr("From the cache in %1 ms").arg(mSession->resultWaitMs())
@@ -614,7 +697,7 @@ void MainWindow::showResult(const ResultPtr& result)
 void MainWindow::updateOverlay()
 {
     mExplanation->showResult(mSession->result(), mSession->method(), mSession->classIndex(),
-                       mClassScaleAction->isChecked());
+                             mClassScaleAction->isChecked(), mSession->resultPartial());
 }
 
 void MainWindow::showDescription(const QString& modelId)

@@ -46,6 +46,7 @@ class FeatureMapGrid;
 class JobService;
 class JobStatusWidget;
 class MessageBar;
+class MethodsGridView;
 class NetworkDiagram;
 class OverlayView;
 class PredictionList;
@@ -110,6 +111,10 @@ public:
     FeatureMapGrid* featureGrid() const { return mGrid; }
     NetworkDiagram* diagram() const { return mDiagram; }
     CompareView* compareView() const { return mCompare; }
+    MethodsGridView* methodsGrid() const { return mMethodsGrid; }
+    // The methods grid instead of the single map (View ▸ Methods Grid); leaves compare mode.
+    void setMethodsGridShown(bool on) { mSession->setMethodsGrid(on); }
+    bool methodsGridShown() const;
     MessageBar* messageBar() const { return mMessages; }
     JobService* jobService() const { return mSession->jobs(); }
     WeightsPanel* weightsPanel() const { return mWeightsPanel; }
@@ -148,6 +153,9 @@ private:
     void onRegistryLoaded();
     void onModelChanged(const QString& modelId);
     void onCompareActiveChanged(bool active);
+    void onMethodsGridChanged(bool active);
+    // The central page the session's mode asks for: the compare grid, the methods grid or the single map.
+    void showCentralPage();
     // The image the session analyses now (its path, or a pasted image's name).
     QString currentImage() const;
     void showResult(const ResultPtr& result);
@@ -192,6 +200,9 @@ private:
     QString mShownImage;  // the image (path, or a pasted image's name) whose result is shown
     OverlayView* mOverlay = nullptr;  // the explanation view's
     CompareView* mCompare = nullptr;
+    MethodsGridView* mMethodsGrid = nullptr;
+    QAction* mMethodsGridAction = nullptr;
+    quint64 mMainJobId = 0;  // the main view's job, for the grid's progress
     PredictionList* mPredictions = nullptr;
     ClassPicker* mClassPicker = nullptr;
     FeatureMapGrid* mGrid = nullptr;

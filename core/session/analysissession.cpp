@@ -447,9 +447,9 @@ void AnalysisSession::setGridMethods(const QStringList& methodIds)
 
 QStringList AnalysisSession::gridMethodsShown() const
 {
-    QStringList shown{mMethod};
+    QStringList shown;
     for (const QString& id : methodIds())
-        if (id != mMethod && mSettings.gridMethods.contains(id))
+        if (id == mMethod || mSettings.gridMethods.contains(id))
             shown << id;
     return shown;
 }
@@ -517,9 +517,10 @@ Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, b
     options.sharedTileScale = false;
     options.methods = {mMethod.toStdString()};
     if (mMethodsGrid && !compare) {
-        options.methods.clear();
+        // The current method first: its overlay is the first to come (results are progressive).
         for (const QString& id : gridMethodsShown())
-            options.methods.push_back(id.toStdString());
+            if (id != mMethod)
+                options.methods.push_back(id.toStdString());
     }
     // Score-CAM's masked images in small batches: Esc stops it between two network blocks, and a block of 8
     // images is short on any model (32, the command line's default, is a few percent faster overall).

@@ -128,7 +128,8 @@ public:
     void setMethodsGrid(bool active);
     bool methodsGrid() const { return mMethodsGrid; }
     void setGridMethods(const QStringList& methodIds);
-    // The methods the grid shows, in order: the current method, then the grid's other methods in menu order.
+    // The methods the grid shows, in menu order: the grid's methods and the current one. The grid's analysis
+    // computes the current method first.
     QStringList gridMethodsShown() const;
 
     QString model() const { return mModel; }

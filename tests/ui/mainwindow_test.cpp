@@ -13,6 +13,7 @@
 #include "ui/featuremapgrid.h"
 #include "tests/ui/testwindow.h"
 #include "ui/mainwindow.h"
+#include "ui/methodsgridview.h"
 #include "ui/messagebar.h"
 #include "ui/networkdiagram.h"
 #include "ui/overlayview.h"
@@ -540,6 +541,66 @@ TEST_F(MainWindowTest, ACamTargetChangeRunsOnlyTheHeadFromThatBlock)
     // Progress reports are coalesced for the GUI (a quick stage may not show): the result says what ran.
     EXPECT_EQ(window->currentResult()->timingsMs.count("forward reused"), 1u) << "the forward pass was not reused";
     EXPECT_EQ(window->currentResult()->timingsMs.count("gradients"), 1u) << "the head's backward pass from layer3.0";
+}
+
+TEST_F(MainWindowTest, TheMethodsGridShowsEveryMethodProgressivelyOnOneScale)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+
+    // The grid's maps come one method at a time, the first before the analysis ends; one analysis for all.
+    int partials = 0;
+    int jobs = 0;
+    QObject::connect(window->session(), &AnalysisSession::resultChanged, window.get(),
+                     [&] { partials += window->session()->resultPartial() ? 1 : 0; });
+    QObject::connect(window->session()->jobs(), &JobService::jobStateChanged, window.get(),
+                     [&](quint64, JobState state) { jobs += state == JobState::Queued ? 1 : 0; });
+    window->setMethodsGridShown(true);
+    EXPECT_TRUE(window->methodsGridShown());
+    ASSERT_TRUE(waitIdle());
+    EXPECT_EQ(jobs, 1);
+    EXPECT_GE(partials, 1) << "no map was shown before the analysis ended";
+    EXPECT_FALSE(window->session()->resultPartial());
+
+    MethodsGridView* grid = window->methodsGrid();
+    const QStringList methods = grid->methods();
+    EXPECT_EQ(methods, window->session()->gridMethodsShown());
+    ASSERT_GE(methods.size(), 6);
+    for (const QString& id : methods) {
+        EXPECT_TRUE(grid->hasMap(id)) << id.toStdString();
+        EXPECT_FALSE(grid->cellImage(id).isNull()) << id.toStdString();
+        EXPECT_TRUE(grid->cellCaption(id).contains(QStringLiteral("→"))) << "faithfulness missing: "
+                                                                          << grid->cellCaption(id).toStdString();
+    }
+    EXPECT_TRUE(grid->colorBar()->isVisible());
+
+    // One scale or each its own: a redraw, and some map looks different.
+    const QImage before = grid->cellImage(methods.back());
+    jobs = 0;
+    grid->setOneScale(false);
+    bool changed = false;
+    for (const QString& id : methods)
+        changed = changed || grid->cellImage(id) != before;
+    EXPECT_TRUE(changed);
+    EXPECT_EQ(jobs, 0);
+
+    // Another class of the top-K: every map is there already.
+    const int second = window->currentResult()->prediction.top.at(1).index;
+    window->selectClass(second);
+    QTest::qWait(20);
+    EXPECT_EQ(jobs, 0) << "the grid's result explains every top class";
+    EXPECT_TRUE(grid->hasMap(methods.front()));
+
+    // Compare mode leaves the grid; a click on a cell shows its method large.
+    window->setMethodsGridShown(false);
+    EXPECT_FALSE(window->methodsGridShown());
+    window->setMethodsGridShown(true);
+    Q_EMIT grid->methodClicked(QStringLiteral("layercam"));
+    EXPECT_EQ(window->currentMethod(), QStringLiteral("layercam"));
+    EXPECT_FALSE(window->methodsGridShown());
+    EXPECT_TRUE(window->overlayView()->hasHeatmap());
+    ASSERT_TRUE(waitIdle());
 }
 
 TEST_F(MainWindowTest, TheClassPickerExplainsAnyOfTheThousandClasses)

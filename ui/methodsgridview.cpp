@@ -1,0 +1,230 @@
+#include "ui/methodsgridview.h"
+
+#include "core/inspect/camscale.h"
+#include "core/inspect/guidedimage.h"
+#include "core/inspect/methodcatalogue.h"
+#include "ui/colorbarwidget.h"
+#include "ui/explanationview.h"
+#include "ui/overlaycell.h"
+#include "ui/tilemodel.h"
+
+#include <QCheckBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <vector>
+
+namespace convlens {
+
+MethodsGridView::MethodsGridView(QWidget* parent) : QWidget(parent)
+{
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(8, 8, 8, 8);
+    auto* top = new QHBoxLayout;
+    mHeader = new QLabel(tr("Open an image to compare the methods on it."), this);
+    mHeader->setTextFormat(Qt::RichText);
+    mHeader->setWordWrap(true);
+    mOneScaleBox = new QCheckBox(tr("One scale for all maps"), this);
+    mOneScaleBox->setChecked(mOneScale);
+    mOneScaleBox->setToolTip(tr("Draw every layer map with one low/high, so a weak map stays faint; off: each map "
+                                "stretched to its own range"));
+    connect(mOneScaleBox, &QCheckBox::toggled, this, [this](bool one) {
+        setOneScale(one);
+        Q_EMIT oneScaleToggled(one);
+    });
+    top->addWidget(mHeader, 1);
+    top->addWidget(mOneScaleBox);
+    outer->addLayout(top);
+    mStale = new QLabel(this);
+    mStale->setWordWrap(true);
+    mStale->setAlignment(Qt::AlignHCenter);
+    mStale->setStyleSheet(QStringLiteral("color: palette(mid); font-style: italic;"));
+    mStale->hide();
+    outer->addWidget(mStale);
+    mGrid = new QGridLayout;
+    mGrid->setSpacing(8);
+    outer->addLayout(mGrid, 1);
+    auto* legend = new QHBoxLayout;
+    mColorBar = new ColorBarWidget(this);
+    mColorBar->setMinimumWidth(140);
+    mColorBar->setMaximumWidth(420);
+    mColorBar->hide();
+    legend->addStretch(1);
+    legend->addWidget(mColorBar, 4);
+    legend->addStretch(1);
+    outer->addLayout(legend);
+}
+
+void MethodsGridView::setMethods(const QStringList& methodIds)
+{
+    if (methodIds == mMethods)
+        return;
+    for (auto& [id, cell] : mCells) {
+        mGrid->removeWidget(cell);
+        cell->deleteLater();
+    }
+    mCells.clear();
+    mMethods = methodIds;
+    const int n = static_cast<int>(methodIds.size());
+    // Wide rather than tall: the view sits between the docks.
+    const int columns = n <= 3 ? std::max(n, 1) : (n <= 8 ? (n + 1) / 2 : (n + 2) / 3);
+    for (int i = 0; i < n; ++i) {
+        const QString id = methodIds[i];
+        auto* cell = new OverlayCell(methodName(id), this);
+        cell->setToolTip(findMethod(id) ? findMethod(id)->description + tr("\nClick to show it in the main view.")
+                                        : QString());
+        cell->setCursor(Qt::PointingHandCursor);
+        connect(cell, &OverlayCell::clicked, this, [this, id] { Q_EMIT methodClicked(id); });
+        mGrid->addWidget(cell, i / columns, i % columns);
+        mCells[id] = cell;
+    }
+    for (int c = 0; c < columns; ++c)
+        mGrid->setColumnStretch(c, 1);
+    refresh();
+}
+
+void MethodsGridView::setResult(ResultPtr result, bool partial)
+{
+    mResult = std::move(result);
+    mPartial = partial;
+    refresh();
+}
+
+void MethodsGridView::setClass(int classIndex)
+{
+    mClass = classIndex;
+    refresh();
+}
+
+void MethodsGridView::setColormap(Colormap map)
+{
+    mColormap = map;
+    refresh();
+}
+
+void MethodsGridView::setOpacity(float opacity)
+{
+    mOpacity = opacity;
+    refresh();
+}
+
+void MethodsGridView::setOneScale(bool one)
+{
+    if (one == mOneScale)
+        return;
+    mOneScale = one;
+    const QSignalBlocker blocker(mOneScaleBox);
+    mOneScaleBox->setChecked(one);
+    refresh();
+}
+
+void MethodsGridView::setProgress(double fraction, const QString& stage)
+{
+    for (const QString& id : mMethods)
+        if (!hasMap(id))
+            mCells[id]->setProgress(fraction, stage);
+}
+
+void MethodsGridView::setStale(const QString& note)
+{
+    mStale->setText(note);
+    mStale->setVisible(!note.isEmpty());
+    for (auto& [id, cell] : mCells)
+        cell->setDimmed(!note.isEmpty());
+}
+
+QImage MethodsGridView::cellImage(const QString& methodId) const
+{
+    const auto it = mCells.find(methodId);
+    return it == mCells.end() || !hasMap(methodId) ? QImage() : it->second->composed();
+}
+
+QString MethodsGridView::cellCaption(const QString& methodId) const
+{
+    const auto it = mCells.find(methodId);
+    return it == mCells.end() ? QString() : it->second->caption();
+}
+
+bool MethodsGridView::hasMap(const QString& methodId) const
+{
+    return mResult && mResult->findCam(methodId, shownClass()) != nullptr;
+}
+
+int MethodsGridView::shownClass() const
+{
+    if (mClass >= 0 || !mResult || mResult->prediction.top.empty())
+        return mClass;
+    return mResult->prediction.top.front().index;
+}
+
+void MethodsGridView::refresh()
+{
+    const int classIndex = shownClass();
+    std::vector<const CamResult*> layerMaps;
+    if (mResult)
+        for (const QString& id : mMethods)
+            if (const CamResult* cam = mResult->findCam(id, classIndex); cam && cam->guided.empty())
+                layerMaps.push_back(cam);
+    const CamScale scale = sharedCamScale(layerMaps);
+
+    QString label;
+    if (mResult) {
+        for (const ClassScore& score : mResult->prediction.top)
+            if (score.index == classIndex)
+                label = tr("<b>%1</b> (%2%)")
+                            .arg(QString::fromStdString(score.label).toHtmlEscaped())
+                            .arg(score.probability * 100.0, 0, 'f', 1);
+        if (label.isEmpty() && !mResult->cams.empty())
+            for (const CamResult& cam : mResult->cams)
+                if (cam.classIndex == classIndex)
+                    label = tr("<b>%1</b>").arg(QString::fromStdString(cam.label).toHtmlEscaped());
+        mHeader->setText(tr("%1 methods for %2 — click a map to show it large.").arg(mMethods.size()).arg(label));
+    }
+
+    mColorBar->setColormap(mColormap);
+    mColorBar->setVisible(!layerMaps.empty());
+    if (mOneScale) {
+        mColorBar->setLabels(TileModel::formatValue(scale.low), TileModel::formatValue(scale.high));
+        mColorBar->setCaption(tr("one scale for every layer map (raw values)"));
+    } else {
+        mColorBar->setLabels(tr("low"), tr("high"));
+        mColorBar->setCaption(tr("each map on its own scale"));
+    }
+
+    for (const QString& id : mMethods) {
+        OverlayCell* cell = mCells[id];
+        const CamResult* cam = mResult ? mResult->findCam(id, classIndex) : nullptr;
+        if (!mResult)
+            continue;
+        if (!cam) {
+            cell->show(mResult->input, mPartial ? tr("<small>Being computed…</small>")
+                                                : tr("<small>No map for this class in this result.</small>"));
+            if (mPartial)
+                cell->setProgress(0.0, QString());
+            continue;
+        }
+        QImage composed;
+        if (!cam->guided.empty()) {
+            composed = guidedImage(*cam);
+        } else {
+            const std::vector<float> heatmap = mOneScale ? scaledHeatmap(*cam, scale) : cam->heatmap;
+            composed = overlayHeatmap(mResult->input, heatmap, cam->heatmapSize, mColormap, mOpacity);
+        }
+        const QString layer = QString::fromStdString(cam->layer).toHtmlEscaped();
+        QString html = ExplanationView::mapDependsOnClass(id)
+                           ? tr("<small>at <code>%1</code>").arg(layer)
+                           : tr("<small>at <code>%1</code>, the same for every class").arg(layer);
+        if (mOneScale && cam->guided.empty() && scale.high > scale.low && !cam->grid.empty()) {
+            const float peak = *std::max_element(cam->grid.begin(), cam->grid.end());
+            html += tr(" · peak %1% of the scale").arg(100.0 * (peak - scale.low) / (scale.high - scale.low), 0, 'f', 0);
+        }
+        html += QStringLiteral("<br>") + ExplanationView::faithfulnessText(*cam, id, mPartial) +
+                QStringLiteral("</small>");
+        cell->show(composed, html);
+    }
+}
+
+}  // namespace convlens
