@@ -19,6 +19,7 @@
 #include "core/common/expected.h"
 #include "core/jobs/job.h"
 #include "core/session/analysissession.h"
+#include "ui/reportexportdialog.h"
 
 #include <QMainWindow>
 #include <QString>
@@ -123,9 +124,12 @@ public:
     BatchView* batchView() const { return mBatchView; }
     ExemplarsDialog* exemplarsDialog() const { return mExemplars; }  // once a channel's examples were shown
 
-    // Writes the current analysis as a PNG report (core/report/reportimage.h); false when there is no result or
-    // the file cannot be written.
+    // Writes the current analysis as a PNG report card (core/report/reportimage.h); false when there is no
+    // result or the file cannot be written.
     bool exportReportTo(const QString& path) const;
+    // Writes what `choice` says (the card, a full page, the methods grid page or the compare page; PNG or PDF):
+    // an error naming the file, or saying what is missing (no result, no compared models).
+    Expected<void> exportReportTo(const QString& path, const ReportExport& choice) const;
 
     // Shows and raises the dock holding `widget` (diagram, feature grid, weights panel), `size` pixels tall (bottom
     // docks) or wide (side docks) when given.
@@ -201,6 +205,7 @@ private:
     OverlayView* mOverlay = nullptr;  // the explanation view's
     CompareView* mCompare = nullptr;
     MethodsGridView* mMethodsGrid = nullptr;
+    ReportExport mLastExport;  // the export dialog's last choice, offered again
     QAction* mMethodsGridAction = nullptr;
     quint64 mMainJobId = 0;  // the main view's job, for the grid's progress
     PredictionList* mPredictions = nullptr;

@@ -603,6 +603,69 @@ TEST_F(MainWindowTest, TheMethodsGridShowsEveryMethodProgressivelyOnOneScale)
     ASSERT_TRUE(waitIdle());
 }
 
+TEST_F(MainWindowTest, ReportsExportAsCardPageMethodsGridOrCompareInPngOrPdf)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    window->setMethodsGridShown(true);
+    ASSERT_TRUE(waitIdle());
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    auto pdfHeader = [](const QString& path) {
+        QFile file(path);
+        return file.open(QIODevice::ReadOnly) ? file.read(5) : QByteArray();
+    };
+
+    ReportExport card;
+    const QString cardPath = dir.filePath(QStringLiteral("card.png"));
+    ASSERT_TRUE(window->exportReportTo(cardPath, card).ok());
+    EXPECT_FALSE(QImage(cardPath).isNull());
+
+    // A4 pages at the chosen resolution, with or without sections.
+    ReportExport page;
+    page.page = ReportExport::Page::MethodsGrid;
+    page.dpi = 96;
+    const QString gridPath = dir.filePath(QStringLiteral("grid.png"));
+    ASSERT_TRUE(window->exportReportTo(gridPath, page).ok());
+    const QImage grid(gridPath);
+    EXPECT_NEAR(grid.width(), 794, 2);
+    EXPECT_NEAR(grid.height(), 1123, 2);
+    page.featureMaps = false;
+    page.predictions = false;
+    const QString bare = dir.filePath(QStringLiteral("grid-maps-only.png"));
+    ASSERT_TRUE(window->exportReportTo(bare, page).ok());
+    EXPECT_NE(QImage(bare), grid) << "leaving sections out changed nothing";
+    page.page = ReportExport::Page::FullPage;
+    page.pdf = true;
+    const QString pdf = dir.filePath(QStringLiteral("page.pdf"));
+    ASSERT_TRUE(window->exportReportTo(pdf, page).ok());
+    EXPECT_EQ(pdfHeader(pdf), QByteArray("%PDF-"));
+
+    // The compare page needs compared models; then PNG and PDF.
+    ReportExport compare;
+    compare.page = ReportExport::Page::Compare;
+    EXPECT_FALSE(window->exportReportTo(dir.filePath(QStringLiteral("none.png")), compare).ok());
+    const QStringList models{QStringLiteral("resnet18"), QStringLiteral("mobilenet_v3_small")};
+    window->setCompareModels(models);
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] { return window->compareView()->result(models[0]) && window->compareView()->result(models[1]); },
+        kJobTimeoutMs));
+    const QString comparePng = dir.filePath(QStringLiteral("compare.png"));
+    ASSERT_TRUE(window->exportReportTo(comparePng, compare).ok());
+    EXPECT_FALSE(QImage(comparePng).isNull());
+    compare.pdf = true;
+    const QString comparePdf = dir.filePath(QStringLiteral("compare.pdf"));
+    ASSERT_TRUE(window->exportReportTo(comparePdf, compare).ok());
+    EXPECT_EQ(pdfHeader(comparePdf), QByteArray("%PDF-"));
+
+    // A folder that cannot be written is named.
+    const Expected<void> failed = window->exportReportTo(QStringLiteral("/proc/no/such/dir/x.png"), card);
+    ASSERT_FALSE(failed.ok());
+    EXPECT_NE(failed.message().find("/proc/no/such/dir/x.png"), std::string::npos) << failed.message();
+    window->setCompareModels({});
+    ASSERT_TRUE(waitIdle());
+}
+
 TEST_F(MainWindowTest, TheClassPickerExplainsAnyOfTheThousandClasses)
 {
     drop({samplePhoto()});
