@@ -36,7 +36,6 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
-#include <QBuffer>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDir>
@@ -65,20 +64,6 @@
 #include <algorithm>
 
 namespace convlens {
-
-namespace {
-
-// A dropped or pasted picture as PNG bytes, the form the session analyses (and hashes for its cache).
-QByteArray encodePng(const QImage& image)
-{
-    QByteArray bytes;
-    QBuffer buffer(&bytes);
-    buffer.open(QIODevice::WriteOnly);
-    image.save(&buffer, "PNG");
-    return bytes;
-}
-
-}  // namespace
 
 MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent) : QMainWindow(parent)
 {
@@ -543,6 +528,9 @@ void MainWindow::connectSession()
     });
     connect(s, &AnalysisSession::descriptionFailed, this, [this](const QString& modelId, const QString& message) {
         showError(tr("The network diagram of %1 could not be built.\n%2").arg(mSession->modelName(modelId), message));
+        if (modelId == mSession->model())
+            mDiagram->setPlaceholder(tr("The diagram of %1 could not be built (see the message above).")
+                                         .arg(mSession->modelName(modelId)));
     });
 }
 
@@ -565,8 +553,10 @@ void MainWindow::onModelChanged(const QString& modelId)
     mClassPicker->setLabels(spec ? spec->labels : std::vector<std::string>{});
     mGrid->clear();
     mExplanation->clear();
-    if (!mSession->description(modelId))
+    if (!mSession->description(modelId)) {
         mDiagram->clear();
+        mDiagram->setPlaceholder(tr("Loading %1…").arg(mSession->modelName(modelId)));
+    }
 }
 
 bool MainWindow::compareMode() const
@@ -583,7 +573,7 @@ void MainWindow::pasteImage()
         showError(tr("The clipboard holds no image.\nCopy an image in another program, then paste again."));
         return;
     }
-    mSession->openImageBytes(encodePng(image), tr("pasted image"));
+    mSession->openImagePixels(image, tr("pasted image"));
 }
 
 void MainWindow::setCompareMode(bool on)
@@ -1149,7 +1139,7 @@ void MainWindow::dropEvent(QDropEvent* event)
     } else if (mime->hasImage()) {
         // Analysed from its bytes; the system clipboard is the user's and stays as it was.
         event->acceptProposedAction();
-        mSession->openImageBytes(encodePng(qvariant_cast<QImage>(mime->imageData())), tr("dropped image"));
+        mSession->openImagePixels(qvariant_cast<QImage>(mime->imageData()), tr("dropped image"));
     } else {
         showError(tr("Only local files and folders can be dropped here."));
     }

@@ -514,7 +514,18 @@ void NetworkDiagram::paintEvent(QPaintEvent* event)
     QPainter painter(viewport());
     painter.setPen(secondaryText(palette()));
     painter.drawText(viewport()->rect().adjusted(12, 12, -12, -12), Qt::AlignCenter | Qt::TextWordWrap,
-                     QStringLiteral("No network to show.\nChoose a model to see its blocks."));
+                     placeholder());
+}
+
+void NetworkDiagram::setPlaceholder(const QString& text)
+{
+    mPlaceholder = text;
+    viewport()->update();
+}
+
+QString NetworkDiagram::placeholder() const
+{
+    return mPlaceholder.isEmpty() ? tr("No network to show.\nChoose a model to see its blocks.") : mPlaceholder;
 }
 
 void NetworkDiagram::resizeEvent(QResizeEvent* event)

@@ -36,6 +36,9 @@ public:
 
     void setDescription(const NetworkDescription& description);
     void clear();
+    // What the empty diagram says ("Loading ResNet-50…"); empty: the default (no model chosen).
+    void setPlaceholder(const QString& text);
+    QString placeholder() const;
     const NetworkDescription& description() const { return mDescription; }
 
     // Highlights `block` (expanding its stage when collapsed) and centres it; does not emit. False when unknown.
@@ -102,6 +105,7 @@ private:
     QString mSelected;
     QString mCamTarget;
     std::map<std::string, bool> mCollapsed;  // by stage name
+    QString mPlaceholder;
 };
 
 }  // namespace convlens

@@ -5,6 +5,7 @@
 #include "ui/compareview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/mainwindow.h"
+#include "ui/methodsgridview.h"
 #include "ui/networkdiagram.h"
 
 #include <QGuiApplication>
@@ -50,11 +51,37 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
     mSteps.push_back({QStringLiteral("scorecam"), [this] { mWindow->setMethod(QStringLiteral("scorecam")); },
                       [this] { return mWindow->isBusy() && mWaitedMs >= 6000; }, /*whileBusy=*/true});
     mSteps.push_back({QStringLiteral("cancelled"), [this] { mWindow->session()->cancelAll(); }, [] { return true; }});
+    // Another image (the photo mirrored) while Score-CAM runs long: the previous map stays up, dimmed, and says so.
+    mSteps.push_back({QStringLiteral("stale"),
+                      [this] {
+                          mWindow->session()->setMethod(QStringLiteral("scorecam"));
+                          mWindow->session()->cancelAll();
+                          if (ResultPtr shown = mWindow->currentResult())
+                              mWindow->session()->openImagePixels(shown->input.mirrored(true, false),
+                                                                  tr("the photo mirrored"));
+                      },
+                      [this] { return mWindow->isBusy() && mWaitedMs >= 3000; }, /*whileBusy=*/true});
     // Grad-CAM again, then the same analysis once more: served from the result cache.
-    mSteps.push_back({QString(), [this] { mWindow->setMethod(QStringLiteral("gradcam")); },
+    mSteps.push_back({QString(),
+                      [this] {
+                          mWindow->session()->cancelAll();
+                          mWindow->setMethod(QStringLiteral("gradcam"));
+                      },
                       [] { return true; }});
     mSteps.push_back({QStringLiteral("cached"), [this] { mWindow->session()->refresh(); },
                       [this] { return mWindow->session()->resultFromCache(); }});
+    // Every gradient and projection method for the class, side by side on one scale.
+    mSteps.push_back({QStringLiteral("methodsgrid"), [this] { mWindow->setMethodsGridShown(true); },
+                      [this] {
+                          for (const QString& id : mWindow->methodsGrid()->methods())
+                              if (!mWindow->methodsGrid()->hasMap(id))
+                                  return false;
+                          return !mWindow->session()->resultPartial();
+                      }});
+    mSteps.push_back({QString(), [this] { mWindow->setMethodsGridShown(false); }, [] { return true; }});
+    // Another model: the diagram and the status bar say it is loading (caught while it is, or soon after).
+    mSteps.push_back({QStringLiteral("loading"), [this] { mWindow->setModel(QStringLiteral("densenet121")); },
+                      [this] { return mWaitedMs >= 300; }, /*whileBusy=*/true});
     if (mCompare.size() >= 2)
         mSteps.push_back({QStringLiteral("compare"), [this] { mWindow->setCompareModels(mCompare); },
                           [this] {

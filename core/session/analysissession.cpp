@@ -11,6 +11,7 @@
 #include "core/weights/weightdownloader.h"
 
 #include <QDateTime>
+#include <QBuffer>
 #include <QDir>
 #include <QFileInfo>
 #include <QFutureWatcher>
@@ -236,6 +237,15 @@ void AnalysisSession::openImage(const QString& path)
     Q_EMIT recentFilesChanged(mSettings.recentFiles);
     Q_EMIT imageChanged(imageName());
     refresh();
+}
+
+void AnalysisSession::openImagePixels(const QImage& image, const QString& name)
+{
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    image.save(&buffer, "PNG");
+    openImageBytes(bytes, name);
 }
 
 void AnalysisSession::openImageBytes(const QByteArray& encoded, const QString& name)

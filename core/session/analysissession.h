@@ -101,6 +101,9 @@ public:
     void openImage(const QString& path);
     // An image given as encoded bytes (pasted, dropped from another program); `name` stands for it in messages.
     void openImageBytes(const QByteArray& encoded, const QString& name);
+    // An image given as pixels (pasted, dropped from another program): analysed as its PNG encoding, the form
+    // the session hashes for the cache.
+    void openImagePixels(const QImage& image, const QString& name);
     QStringList images() const { return mImages; }
     QString imagePath() const { return mImagePath; }  // empty for pasted bytes
     QString imageName() const;                        // the file name, or the pasted image's name

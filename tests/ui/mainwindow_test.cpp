@@ -666,6 +666,17 @@ TEST_F(MainWindowTest, ReportsExportAsCardPageMethodsGridOrCompareInPngOrPdf)
     ASSERT_TRUE(waitIdle());
 }
 
+TEST_F(MainWindowTest, WhileAModelLoadsTheDiagramSaysSo)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    window->setModel(QStringLiteral("mobilenet_v3_small"));
+    EXPECT_EQ(window->diagram()->placeholder(), QStringLiteral("Loading MobileNetV3 Small…"));
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+}
+
 TEST_F(MainWindowTest, TheClassPickerExplainsAnyOfTheThousandClasses)
 {
     drop({samplePhoto()});
