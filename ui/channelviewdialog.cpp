@@ -150,6 +150,7 @@ bool ChannelViewDialog::showNext()
         return false;
     ++mTile;
     render();
+    Q_EMIT tileChanged(mTile);
     return true;
 }
 
@@ -159,6 +160,7 @@ bool ChannelViewDialog::showPrevious()
         return false;
     --mTile;
     render();
+    Q_EMIT tileChanged(mTile);
     return true;
 }
 

@@ -38,6 +38,10 @@ public:
     // The channel laid over the photo instead of alone.
     void setOverPhoto(bool over);
 
+Q_SIGNALS:
+    // Previous/Next moved to another tile (its index among the layer's tiles), so the grid selects it too.
+    void tileChanged(int tileIndex);
+
 private:
     void render();
 

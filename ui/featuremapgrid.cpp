@@ -225,6 +225,12 @@ void FeatureMapGrid::openTile(const QModelIndex& index)
     if (!mDialog) {
         mDialog = new ChannelViewDialog(this);
         mDialog->setModal(false);
+        // The grid follows the large view's Previous/Next: selection = shown.
+        connect(mDialog, &ChannelViewDialog::tileChanged, this, [this](int tile) {
+            const QModelIndex index = mModel->index(tile, 0);
+            mView->setCurrentIndex(index);
+            mView->scrollTo(index);
+        });
     }
     mDialog->setChannel(mResult, mModel->layer(), index.row(), sharedScale());
     mDialog->show();

@@ -548,9 +548,11 @@ TEST(FeatureMapGrid, ClickingATileOpensTheChannelView)
     ASSERT_GE(shownTiles, 3);
     EXPECT_TRUE(dialog->showNext());
     EXPECT_EQ(dialog->channel(), result->layers[0].tiles[2].channel);
+    EXPECT_EQ(view->currentIndex().row(), 2) << "the grid's selection follows the large view";
     EXPECT_TRUE(dialog->showPrevious());
     EXPECT_TRUE(dialog->showPrevious());
     EXPECT_EQ(dialog->tileIndex(), 0);
+    EXPECT_EQ(view->currentIndex().row(), 0);
     EXPECT_FALSE(dialog->showPrevious()) << "the first is the strongest";
     auto* previous = dialog->findChild<QPushButton*>(QStringLiteral("previousChannel"));
     ASSERT_NE(previous, nullptr);
