@@ -12,6 +12,7 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QTextDocumentFragment>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -27,10 +28,12 @@ MethodsGridView::MethodsGridView(QWidget* parent) : QWidget(parent)
     mHeader = new QLabel(tr("Open an image to compare the methods on it."), this);
     mHeader->setTextFormat(Qt::RichText);
     mHeader->setWordWrap(true);
-    mOneScaleBox = new QCheckBox(tr("One scale for all maps"), this);
+    mOneScaleBox = new QCheckBox(tr("Raw values on one scale"), this);
     mOneScaleBox->setChecked(mOneScale);
-    mOneScaleBox->setToolTip(tr("Draw every layer map with one low/high, so a weak map stays faint; off: each map "
-                                "stretched to its own range"));
+    mOneScaleBox->setToolTip(tr("Off: every map from its own lowest (0) to its highest (1) value, on the one colour "
+                                "bar below — the methods' raw values have different units.\nOn: one low/high over "
+                                "the raw values of every layer map, so a weak map stays faint (meaningful between "
+                                "methods of the same units, such as Grad-CAM, HiResCAM and XGrad-CAM)."));
     connect(mOneScaleBox, &QCheckBox::toggled, this, [this](bool one) {
         setOneScale(one);
         Q_EMIT oneScaleToggled(one);
@@ -188,10 +191,10 @@ void MethodsGridView::refresh()
     mColorBar->setVisible(!layerMaps.empty());
     if (mOneScale) {
         mColorBar->setLabels(TileModel::formatValue(scale.low), TileModel::formatValue(scale.high));
-        mColorBar->setCaption(tr("one scale for every layer map (raw values)"));
+        mColorBar->setCaption(tr("raw values of every layer map"));
     } else {
-        mColorBar->setLabels(tr("low"), tr("high"));
-        mColorBar->setCaption(tr("each map on its own scale"));
+        mColorBar->setLabels(QStringLiteral("0"), QStringLiteral("1"));
+        mColorBar->setCaption(tr("each map from its lowest to its highest value"));
     }
 
     for (const QString& id : mMethods) {
@@ -213,17 +216,29 @@ void MethodsGridView::refresh()
             const std::vector<float> heatmap = mOneScale ? scaledHeatmap(*cam, scale) : cam->heatmap;
             composed = overlayHeatmap(mResult->input, heatmap, cam->heatmapSize, mColormap, mOpacity);
         }
+        // Two short lines: the cells are small; the tooltip has the whole sentence.
         const QString layer = QString::fromStdString(cam->layer).toHtmlEscaped();
-        QString html = ExplanationView::mapDependsOnClass(id)
-                           ? tr("<small>at <code>%1</code>").arg(layer)
-                           : tr("<small>at <code>%1</code>, the same for every class").arg(layer);
+        QString html = ExplanationView::mapDependsOnClass(id) ? tr("<small><code>%1</code>").arg(layer)
+                                                              : tr("<small><code>%1</code> · any class").arg(layer);
         if (mOneScale && cam->guided.empty() && scale.high > scale.low && !cam->grid.empty()) {
             const float peak = *std::max_element(cam->grid.begin(), cam->grid.end());
-            html += tr(" · peak %1% of the scale").arg(100.0 * (peak - scale.low) / (scale.high - scale.low), 0, 'f', 0);
+            html += tr(" · peak %1%").arg(100.0 * (peak - scale.low) / (scale.high - scale.low), 0, 'f', 0);
         }
-        html += QStringLiteral("<br>") + ExplanationView::faithfulnessText(*cam, id, mPartial) +
+        const Faithfulness& f = cam->faithfulness;
+        html += QStringLiteral("<br>") +
+                (!f.measured ? (mPartial ? tr("faithfulness: measuring…") : tr("faithfulness not measured"))
+                 : f.increase > 0 ? tr("confidence rises on image × map")
+                                  : tr("confidence drop %1 (%2 → %3)")
+                                        .arg(f.drop, 0, 'f', 3)
+                                        .arg(f.confidence, 0, 'f', 2)
+                                        .arg(f.maskedConfidence, 0, 'f', 2)) +
                 QStringLiteral("</small>");
         cell->show(composed, html);
+        const MethodInfo* info = findMethod(id);
+        cell->setToolTip((info ? info->description + QStringLiteral("\n") : QString()) +
+                         QTextDocumentFragment::fromHtml(ExplanationView::faithfulnessText(*cam, id, mPartial))
+                             .toPlainText() +
+                         tr("\nClick to show it in the main view."));
     }
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 // MethodsGridView: every chosen heatmap method for one class of one image side by side — the pytorch-grad-cam
 // "compare the methods" figure, live. One cell per method (its display name, the overlay or a guided method's own
-// image, what the map is and its faithfulness); one colour bar under the grid. With one scale (the default),
-// every layer map is drawn with one low/high over all of them (core/inspect/camscale.h), so a method whose map is
-// weak stays faint; otherwise each map on its own range. Guided methods are images of their own, outside the
-// scale. A method whose map is still being computed says so (results come progressively). Shows a result; asks
+// image, what the map is and its faithfulness); one colour bar under the grid. By default every map is drawn from
+// its own lowest (0) to its highest (1) value on that one colour scale, as pytorch-grad-cam shows them: the
+// methods' raw values have different units (EigenCAM's are a projection, Score-CAM's probabilities). With raw
+// values on one scale, every layer map is drawn with one low/high over all of them (core/inspect/camscale.h), so a
+// weak map stays faint — meaningful between methods of the same units. Guided methods are images of their own,
+// outside the scale. A method whose map is still being computed says so (results come progressively). Shows a result; asks
 // for nothing; a click on a cell asks to show that method in the main view. GUI thread only.
 
 #include "core/jobs/job.h"
@@ -73,7 +75,7 @@ private:
     int mClass = -1;
     Colormap mColormap = Colormap::Jet;
     float mOpacity = 0.5f;
-    bool mOneScale = true;
+    bool mOneScale = false;
 };
 
 }  // namespace convlens

@@ -26,7 +26,7 @@ OverlayCell::OverlayCell(const QString& title, QWidget* parent) : QFrame(parent)
     mBanner->hide();
     mImage = new QLabel(this);
     mImage->setAlignment(Qt::AlignCenter);
-    mImage->setMinimumSize(120, 120);
+    mImage->setMinimumSize(96, 96);
     mImage->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
     mProgress = new QProgressBar(this);
     mProgress->setRange(0, 1000);

@@ -3,7 +3,9 @@
 #include "core/session/analysissession.h"
 #include "ui/classpicker.h"
 #include "ui/compareview.h"
+#include "ui/explanationview.h"
 #include "ui/featuremapgrid.h"
+#include "ui/jobstatuswidget.h"
 #include "ui/mainwindow.h"
 #include "ui/methodsgridview.h"
 #include "ui/networkdiagram.h"
@@ -30,6 +32,7 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
     mTimer = new QTimer(this);
     mTimer->setInterval(kPollMs);
     connect(mTimer, &QTimer::timeout, this, &ScreenshotTour::poll);
+    connect(mWindow->session(), &AnalysisSession::analysisStarted, this, [this](quint64 job) { mLoadingJob = job; });
 
     mSteps.push_back({QStringLiteral("main"), [] {},
                       [this] { return mWindow->isReady() && mWindow->currentResult() != nullptr; }});
@@ -51,23 +54,19 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
     mSteps.push_back({QStringLiteral("scorecam"), [this] { mWindow->setMethod(QStringLiteral("scorecam")); },
                       [this] { return mWindow->isBusy() && mWaitedMs >= 6000; }, /*whileBusy=*/true});
     mSteps.push_back({QStringLiteral("cancelled"), [this] { mWindow->session()->cancelAll(); }, [] { return true; }});
-    // Another image (the photo mirrored) while Score-CAM runs long: the previous map stays up, dimmed, and says so.
+    // Grad-CAM again (the shown result has its maps), then another image (the photo mirrored): while it is
+    // analysed the previous map stays up, dimmed, and says so.
     mSteps.push_back({QStringLiteral("stale"),
                       [this] {
-                          mWindow->session()->setMethod(QStringLiteral("scorecam"));
-                          mWindow->session()->cancelAll();
+                          mWindow->setMethod(QStringLiteral("gradcam"));
                           if (ResultPtr shown = mWindow->currentResult())
                               mWindow->session()->openImagePixels(shown->input.mirrored(true, false),
                                                                   tr("the photo mirrored"));
                       },
-                      [this] { return mWindow->isBusy() && mWaitedMs >= 3000; }, /*whileBusy=*/true});
-    // Grad-CAM again, then the same analysis once more: served from the result cache.
-    mSteps.push_back({QString(),
-                      [this] {
-                          mWindow->session()->cancelAll();
-                          mWindow->setMethod(QStringLiteral("gradcam"));
-                      },
-                      [] { return true; }});
+                      [this] { return mWindow->explanationView()->isStale() || mWaitedMs >= 1000; },
+                      /*whileBusy=*/true});
+    mSteps.push_back({QString(), [] {}, [] { return true; }});  // until the mirrored photo's analysis ends
+    // The same analysis once more: served from the result cache.
     mSteps.push_back({QStringLiteral("cached"), [this] { mWindow->session()->refresh(); },
                       [this] { return mWindow->session()->resultFromCache(); }});
     // Every gradient and projection method for the class, side by side on one scale.
@@ -80,8 +79,17 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
                       }});
     mSteps.push_back({QString(), [this] { mWindow->setMethodsGridShown(false); }, [] { return true; }});
     // Another model: the diagram and the status bar say it is loading (caught while it is, or soon after).
-    mSteps.push_back({QStringLiteral("loading"), [this] { mWindow->setModel(QStringLiteral("densenet121")); },
-                      [this] { return mWaitedMs >= 300; }, /*whileBusy=*/true});
+    mSteps.push_back({QStringLiteral("loading"),
+                      [this] {
+                          mLoadingJob = 0;
+                          mWindow->setModel(QStringLiteral("densenet121"));
+                      },
+                      [this] {
+                          const QString stage = mWindow->jobStatus()->stageText(mLoadingJob);
+                          return stage.startsWith(QStringLiteral("loading"), Qt::CaseInsensitive) ||
+                                 mWaitedMs >= 2000;
+                      },
+                      /*whileBusy=*/true});
     if (mCompare.size() >= 2)
         mSteps.push_back({QStringLiteral("compare"), [this] { mWindow->setCompareModels(mCompare); },
                           [this] {
@@ -130,7 +138,8 @@ void ScreenshotTour::poll()
         ++mQuietPolls;
     else
         mQuietPolls = 0;
-    if (mQuietPolls >= 5) {
+    // A transient state (shot while busy) is shot at once: it may be gone in half a second.
+    if (mQuietPolls >= (step.whileBusy ? 1 : 5)) {
         mTimer->stop();
         if (!save(step.name)) {
             Q_EMIT finished(false);

@@ -60,6 +60,7 @@ private:
     QTimer* mTimer = nullptr;
     int mWaitedMs = 0;
     int mQuietPolls = 0;
+    quint64 mLoadingJob = 0;  // the main view's latest job (the loading step watches its stage)
 };
 
 }  // namespace convlens
