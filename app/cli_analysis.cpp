@@ -220,6 +220,9 @@ int commandAnalyze(const QStringList& arguments)
         {QStringLiteral("no-cache"),
          QStringLiteral("Neither use nor fill the result cache (by default results are kept in the cache "
                         "folder and an identical analysis is served from there; also: CACHE_ENABLED=0).")});
+    parser.addOption({QStringLiteral("no-faithfulness"),
+                      QStringLiteral("Skip each map's faithfulness (one masked forward pass per map); the JSON then "
+                                     "says \"measured\": false.")});
     int exitCode = 0;
     if (!parseOrExit(parser, arguments, exitCode))
         return exitCode;
@@ -230,6 +233,7 @@ int commandAnalyze(const QStringList& arguments)
     if (!methods)
         return 2;
     options.methods = *methods;
+    options.faithfulness = !parser.isSet(QStringLiteral("no-faithfulness"));
     options.camLayer = parser.value(QStringLiteral("layer")).toStdString();
     if (parser.value(QStringLiteral("tiles")) == QLatin1String("all")) {
         options.tilesPerLayer = 0;

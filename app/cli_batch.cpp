@@ -156,6 +156,9 @@ int commandBatch(const QStringList& arguments)
     parser.addOption({QStringLiteral("untrained"),
                       QStringLiteral("Run models whose weights are missing untrained (predictions are meaningless).")});
     parser.addOption({QStringLiteral("no-cache"), QStringLiteral("Neither use nor fill the result cache.")});
+    parser.addOption({QStringLiteral("no-faithfulness"),
+                      QStringLiteral("The reports' maps without their faithfulness (one masked forward pass per "
+                                     "map fewer).")});
     parser.addOption({QStringLiteral("colormap"),
                       QStringLiteral("Colormap of the report overlays: jet, turbo, viridis, inferno (default jet)."),
                       QStringLiteral("NAME"), QStringLiteral("jet")});
@@ -193,6 +196,7 @@ int commandBatch(const QStringList& arguments)
     plan.options.batchSize = *batchSize;
     plan.options.reports = parser.isSet(QStringLiteral("report"));
     plan.options.reportFullPaths = parser.isSet(QStringLiteral("report-full-paths"));
+    plan.options.faithfulness = !parser.isSet(QStringLiteral("no-faithfulness"));
     const auto methods = methodList(parser.value(QStringLiteral("methods")), command);
     if (!methods)
         return 2;

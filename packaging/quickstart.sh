@@ -27,8 +27,9 @@ BUILD_PACKAGES=(cmake ninja-build g++ ccache libtorch-dev qt6-base-dev libyaml-c
 # Tests: python3-torchvision as the reference implementation (never used at run time), python3-skimage for real
 # photos, Xvfb for the GUI checks; for the package check (tests/packaging) dpkg-dev (dpkg-shlibdeps), lintian,
 # desktop-file-utils, appstream, man-db and bash-completion; clang with its sanitizer and libFuzzer run-time
-# (libclang-rt-dev, only recommended by clang) for the fuzz targets.
-TEST_PACKAGES=(python3-torch python3-torchvision python3-skimage python3-matplotlib python3-pil python3-yaml xvfb
+# (libclang-rt-dev, only recommended by clang) for the fuzz targets; poppler-utils (pdftotext) to read the text of
+# the PDF reports back.
+TEST_PACKAGES=(poppler-utils python3-torch python3-torchvision python3-skimage python3-matplotlib python3-pil python3-yaml xvfb
                xauth slurm-wlm munge dpkg-dev lintian desktop-file-utils appstream man-db groff-base bash-completion
                clang libclang-rt-dev)
 # The model the window starts with, whose weights run offers to download.

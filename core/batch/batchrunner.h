@@ -50,6 +50,7 @@ struct BatchOptions {
     int topK = 5;
     int batchSize = 0;                 // images per forward pass; 0: the model's measured default (registry)
     bool reports = false;              // a report page (PNG + PDF) per image × model
+    bool faithfulness = true;          // the reports' maps with their faithfulness (AnalysisOptions::faithfulness)
     bool reportFullPaths = false;      // the checkpoints' whole paths on the pages (default: their file names)
     std::vector<std::string> methods;  // heatmap methods in the reports (method catalogue ids); empty: gradcam
     std::vector<std::string> layers;   // layers whose strongest channels the reports show; empty: the model's

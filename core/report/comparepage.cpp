@@ -387,9 +387,14 @@ void paintComparePage(QPainter& p, const QRectF& page, double dpi, const Compare
         }
         const Faithfulness& f = cam->faithfulness;
         drawText(p, line1,
-                 QStringLiteral("confidence %1 → %2").arg(f.confidence, 0, 'f', 2).arg(f.maskedConfidence, 0, 'f', 2),
+                 f.measured ? QStringLiteral("confidence %1 → %2")
+                                  .arg(f.confidence, 0, 'f', 2)
+                                  .arg(f.maskedConfidence, 0, 'f', 2)
+                            : QStringLiteral("faithfulness not measured"),
                  small, kInk);
-        QString second = f.increase > 0 ? QStringLiteral("increase") : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 2);
+        QString second = !f.measured     ? QString()
+                         : f.increase > 0 ? QStringLiteral("increase")
+                                          : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 2);
         if (info.sharedScale && cam->guided.empty() && !cam->grid.empty() && layout.scale.high > layout.scale.low) {
             const float peak = *std::max_element(cam->grid.begin(), cam->grid.end());
             second += QStringLiteral(" · peak %1%")

@@ -119,11 +119,12 @@ QImage renderReport(const AnalysisResult& result, const ReportOptions& options)
         p.drawText(QRect(barRect.right() - 60, barRect.bottom() + 4, 60, 16), Qt::AlignRight, QStringLiteral("high"));
         const Faithfulness& f = cam->faithfulness;
         p.drawText(QRect(barRect.left(), barRect.bottom() + 22, kPanel, 18), Qt::AlignLeft,
-                   QStringLiteral("Confidence %1 → %2 on image × map (%3)")
-                       .arg(f.confidence, 0, 'f', 3)
-                       .arg(f.maskedConfidence, 0, 'f', 3)
-                       .arg(f.increase > 0 ? QStringLiteral("increase")
-                                           : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 3)));
+                   !f.measured ? QStringLiteral("Faithfulness not measured")
+                               : QStringLiteral("Confidence %1 → %2 on image × map (%3)")
+                                     .arg(f.confidence, 0, 'f', 3)
+                                     .arg(f.maskedConfidence, 0, 'f', 3)
+                                     .arg(f.increase > 0 ? QStringLiteral("increase")
+                                                         : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 3)));
     } else {
         p.drawText(QRect(overlayRect.left(), overlayRect.bottom() + 6, kPanel, 18), Qt::AlignLeft,
                    QStringLiteral("No %1 map for this class").arg(methodName(options.method)));

@@ -572,9 +572,11 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
                 p.drawImage(cell.colorBar, colorBar(info.colormap, 256, 8));
             const Faithfulness& f = cam->faithfulness;
             const QString first =
-                QStringLiteral("%1 → %2").arg(f.confidence, 0, 'f', 2).arg(f.maskedConfidence, 0, 'f', 2);
-            const QString second =
-                f.increase > 0 ? QStringLiteral("increase") : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 2);
+                f.measured ? QStringLiteral("%1 → %2").arg(f.confidence, 0, 'f', 2).arg(f.maskedConfidence, 0, 'f', 2)
+                           : QStringLiteral("faithfulness");
+            const QString second = !f.measured     ? QStringLiteral("not measured")
+                                   : f.increase > 0 ? QStringLiteral("increase")
+                                                    : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 2);
             if (cell.caption.height() < 1.5 * smallH) {
                 drawText(p, cell.caption, first + QStringLiteral(", ") + second, small, kInk);
             } else {

@@ -98,6 +98,17 @@ def check_analyze_cache(cli, photo, env_base):
     files = [f for _, _, names in os.walk(cache_home) for f in names]
     check(len(files) == 2, f"--no-cache and CACHE_ENABLED=0 write no cache file: {files}")
 
+    # --no-faithfulness: the same maps, nothing measured, and not the faithful analysis's cache entry.
+    quick, _ = analyze("no-faithfulness", ["--no-faithfulness"])
+    check(quick is not None and quick["cached"] is False, "--no-faithfulness is another analysis (a cache miss)")
+    if quick is not None:
+        check([c["grid"] for c in quick["cams"]] == [c["grid"] for c in first["cams"]],
+              "--no-faithfulness: the same grids")
+        check(all(c["faithfulness"]["measured"] is False for c in quick["cams"]) and
+              all(c["faithfulness"]["measured"] is True for c in first["cams"]),
+              "faithfulness says whether it was measured")
+        check("faithfulness" not in quick["timings_ms"], "no faithfulness stage ran")
+
     # A cache folder that cannot be made (its parent is a file): the analyses succeed and the CLI says once, not
     # per image, that results are kept in memory only.
     blocked = os.path.join(work, "not-a-folder")

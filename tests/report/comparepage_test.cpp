@@ -57,7 +57,7 @@ std::shared_ptr<const AnalysisResult> modelResult(const std::string& modelId, fl
             for (std::size_t i = 0; i < cam.guided.size(); ++i)
                 cam.guided[i] = cam.heatmap[i % cam.heatmap.size()] * std::sin(0.9f * static_cast<float>(i % 977));
         }
-        cam.faithfulness = Faithfulness{c == 281 ? 0.62f : 0.21f, 0.4f, 0.22f, 0.0f};
+        cam.faithfulness = Faithfulness{c == 281 ? 0.62f : 0.21f, 0.4f, 0.22f, 0.0f, true};
         r->cams.push_back(std::move(cam));
     }
     return r;

@@ -59,7 +59,7 @@ AnalysisResult sampleResult(const std::vector<std::string>& methods = {"gradcam"
                 for (std::size_t i = 0; i < cam.guided.size(); ++i)
                     cam.guided[i] = cam.heatmap[i % cam.heatmap.size()] * std::sin(0.9f * static_cast<float>(i % 977));
             }
-            cam.faithfulness = Faithfulness{top[static_cast<std::size_t>(c)].second, 0.4f, 0.22f, 0.0f};
+            cam.faithfulness = Faithfulness{top[static_cast<std::size_t>(c)].second, 0.4f, 0.22f, 0.0f, true};
             r.cams.push_back(std::move(cam));
         }
     for (int l = 0; l < 2; ++l) {
