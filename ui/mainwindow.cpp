@@ -787,10 +787,11 @@ void MainWindow::showDock(QWidget* widget, int size)
 
 void MainWindow::openPaths(const QStringList& paths)
 {
-    if (std::any_of(paths.begin(), paths.end(), [](const QString& path) { return QFileInfo(path).isDir(); }))
-        startBatch(paths, lastListing());
-    else
-        mSession->openPaths(paths);
+    const Expected<bool> batch = mSession->openOrBatch(paths);
+    if (!batch)
+        showBatchError(batch.error());
+    else if (*batch)
+        showBatchPage(true);
 }
 
 void MainWindow::rebuildRecentMenu()
@@ -820,30 +821,17 @@ void MainWindow::openFolderDialog()
         showError(tr("The models are still loading.\nOpen the folder again in a moment."));
         return;
     }
-    QSettings state;
-    QString folder = state.value(QStringLiteral("batch/folder")).toString();
+    QString folder = mSession->settings().batchFolder;
     if (folder.isEmpty() && !mSession->imagePath().isEmpty())
         folder = QFileInfo(mSession->imagePath()).absolutePath();
     QStringList models;
     for (const QString& id : mSession->batchModels())
         models << mSession->modelName(id);
-    OpenFolderDialog dialog(folder, lastListing(), models, this);
+    OpenFolderDialog dialog(folder, mSession->settings().listing(), models, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    const ListOptions listing = dialog.listing();
-    state.setValue(QStringLiteral("batch/folder"), dialog.folder());
-    state.setValue(QStringLiteral("batch/recursive"), listing.recursive);
-    state.setValue(QStringLiteral("batch/suffixes"), listing.suffixes);
-    startBatch({dialog.folder()}, listing);
-}
-
-ListOptions MainWindow::lastListing() const
-{
-    const QSettings state;
-    ListOptions listing;
-    listing.recursive = state.value(QStringLiteral("batch/recursive"), true).toBool();
-    listing.suffixes = state.value(QStringLiteral("batch/suffixes")).toStringList();
-    return listing;
+    mSession->rememberListing(dialog.folder(), dialog.listing());
+    startBatch({dialog.folder()}, dialog.listing());
 }
 
 // ---------------------------------------------------------------------------------------------- batches
@@ -852,16 +840,20 @@ void MainWindow::startBatch(const QStringList& paths, const ListOptions& listing
 {
     const Expected<void> started = mSession->startBatch(paths, listing);
     if (!started) {
-        if (started.kind() == ErrorKind::Weights)
-            mMessages->show(
-                MessageBar::Level::Warning,
-                tr("The batch needs the weights of every model.\n%1").arg(QString::fromStdString(started.message())),
-                {{tr("Weights Panel…"), [this] { showDock(mWeightsPanel); }}});
-        else
-            showError(tr("The batch could not start.\n%1").arg(QString::fromStdString(started.message())));
+        showBatchError(started.error());
         return;
     }
     showBatchPage(true);
+}
+
+void MainWindow::showBatchError(const Error& error)
+{
+    if (error.kind == ErrorKind::Weights)
+        mMessages->show(MessageBar::Level::Warning,
+                        tr("The batch needs the weights of every model.\n%1").arg(QString::fromStdString(error.message)),
+                        {{tr("Weights Panel…"), [this] { showDock(mWeightsPanel); }}});
+    else
+        showError(tr("The batch could not start.\n%1").arg(QString::fromStdString(error.message)));
 }
 
 bool MainWindow::batchPageShown() const

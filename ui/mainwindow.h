@@ -180,7 +180,7 @@ private:
     void exportBatchReports();
     void openBatchImage(const QString& path, const QString& modelId);
     void showExemplars(const QString& layer, int channel);
-    ListOptions lastListing() const;  // the Open Folder choices remembered
+    void showBatchError(const Error& error);  // a batch that could not start: why, and what to do
     void chooseCompareModels();
     void editSettings();
     void exportReport();

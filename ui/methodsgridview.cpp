@@ -12,6 +12,7 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QScrollArea>
 #include <QTextDocumentFragment>
 #include <QVBoxLayout>
 
@@ -47,9 +48,16 @@ MethodsGridView::MethodsGridView(QWidget* parent) : QWidget(parent)
     mStale->setStyleSheet(QStringLiteral("color: palette(mid); font-style: italic;"));
     mStale->hide();
     outer->addWidget(mStale);
-    mGrid = new QGridLayout;
+    // Scrolled: nine methods in three rows must not make the window taller than a 720-pixel screen.
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    auto* cells = new QWidget(scroll);
+    mGrid = new QGridLayout(cells);
+    mGrid->setContentsMargins(0, 0, 0, 0);
     mGrid->setSpacing(8);
-    outer->addLayout(mGrid, 1);
+    scroll->setWidget(cells);
+    outer->addWidget(scroll, 1);
     auto* legend = new QHBoxLayout;
     mColorBar = new ColorBarWidget(this);
     mColorBar->setMinimumWidth(140);
@@ -76,7 +84,7 @@ void MethodsGridView::setMethods(const QStringList& methodIds)
     const int columns = n <= 3 ? std::max(n, 1) : (n <= 8 ? (n + 1) / 2 : (n + 2) / 3);
     for (int i = 0; i < n; ++i) {
         const QString id = methodIds[i];
-        auto* cell = new OverlayCell(methodName(id), this);
+        auto* cell = new OverlayCell(methodName(id), mGrid->parentWidget());
         cell->setToolTip(findMethod(id) ? findMethod(id)->description + tr("\nClick to show it in the main view.")
                                         : QString());
         cell->setCursor(Qt::PointingHandCursor);

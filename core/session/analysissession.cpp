@@ -239,6 +239,26 @@ void AnalysisSession::openImage(const QString& path)
     refresh();
 }
 
+Expected<bool> AnalysisSession::openOrBatch(const QStringList& paths)
+{
+    if (std::none_of(paths.begin(), paths.end(), [](const QString& path) { return QFileInfo(path).isDir(); })) {
+        openPaths(paths);
+        return false;
+    }
+    const Expected<void> started = startBatch(paths, mSettings.listing());
+    if (!started)
+        return started.error();
+    return true;
+}
+
+void AnalysisSession::rememberListing(const QString& folder, const ListOptions& listing)
+{
+    mSettings.batchFolder = folder;
+    mSettings.batchRecursive = listing.recursive;
+    mSettings.batchSuffixes = listing.suffixes;
+    mSettings.save();
+}
+
 void AnalysisSession::openImagePixels(const QImage& image, const QString& name)
 {
     QByteArray bytes;

@@ -98,6 +98,12 @@ public:
     // without images) come as problem(); the images found come as imagesOpened, and the first one is analysed.
     // Called before the registry is ready, the paths wait for it.
     void openPaths(const QStringList& paths);
+    // What opening `paths` from the window does (a drop, Open, a recent file, the command line): image files open in
+    // the main view; a folder among them runs them all as a folder batch, listed as Open Folder last chose
+    // (settings().listing()). Returns whether a batch started, or startBatch()'s error.
+    Expected<bool> openOrBatch(const QStringList& paths);
+    // Open Folder's choices, remembered (saved) for the next time and for folders dropped or given.
+    void rememberListing(const QString& folder, const ListOptions& listing);
     void openImage(const QString& path);
     // An image given as encoded bytes (pasted, dropped from another program); `name` stands for it in messages.
     void openImageBytes(const QByteArray& encoded, const QString& name);

@@ -26,6 +26,10 @@ const QString kTiles = QStringLiteral("view/tilesPerLayer");
 const QString kColormap = QStringLiteral("view/colormap");
 const QString kMethod = QStringLiteral("view/method");
 const QString kGridMethods = QStringLiteral("view/gridMethods");
+// The keys Open Folder used when it kept them itself, so the choices survive the move.
+const QString kBatchFolder = QStringLiteral("batch/folder");
+const QString kBatchRecursive = QStringLiteral("batch/recursive");
+const QString kBatchSuffixes = QStringLiteral("batch/suffixes");
 const QString kWeightsDir = QStringLiteral("weights/dir");
 const QString kMirror = QStringLiteral("weights/mirror");
 const QString kWeightsFiles = QStringLiteral("weights/files");
@@ -68,6 +72,9 @@ AppSettings AppSettings::load()
     s.method = store.value(kMethod, defaults.method).toString();
     if (!findMethod(s.method))
         s.method = defaults.method;
+    s.batchFolder = store.value(kBatchFolder).toString();
+    s.batchRecursive = store.value(kBatchRecursive, defaults.batchRecursive).toBool();
+    s.batchSuffixes = store.value(kBatchSuffixes).toStringList();
     if (store.contains(kGridMethods)) {
         s.gridMethods.clear();
         for (const QString& id : store.value(kGridMethods).toStringList())
@@ -90,6 +97,14 @@ AppSettings AppSettings::load()
     return s;
 }
 
+ListOptions AppSettings::listing() const
+{
+    ListOptions options;
+    options.recursive = batchRecursive;
+    options.suffixes = batchSuffixes;
+    return options;
+}
+
 void AppSettings::save() const
 {
     QSettings store;
@@ -102,6 +117,9 @@ void AppSettings::save() const
     store.setValue(kColormap, colormap);
     store.setValue(kMethod, method);
     store.setValue(kGridMethods, gridMethods);
+    store.setValue(kBatchFolder, batchFolder);
+    store.setValue(kBatchRecursive, batchRecursive);
+    store.setValue(kBatchSuffixes, batchSuffixes);
     store.setValue(kWeightsDir, weightsDir);
     store.setValue(kMirror, mirror);
     store.setValue(kRecentFiles, recentFiles);

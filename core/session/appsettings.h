@@ -3,6 +3,7 @@
 // Plain value; load() and save() on the thread that owns the session (the GUI thread). The AnalysisSession holds
 // the one copy the application uses; the views read it there and change it through the session.
 
+#include "core/batch/batchfiles.h"
 #include "core/jobs/resultcache.h"
 #include "core/weights/weightsresolver.h"
 
@@ -32,6 +33,13 @@ struct AppSettings {
     QStringList selectedModels;           // model ids chosen in the model picker
     QMap<QString, QString> weightsFiles;  // model id → a checkpoint the user loaded with "Load file…"
     QStringList untrainedAllowed;         // model ids the user chose to explore with untrained weights
+    // Open Folder's last choices: the folder, and how folders are listed (also for a folder dropped or given).
+    QString batchFolder;
+    bool batchRecursive = true;
+    QStringList batchSuffixes;  // empty: every type Qt reads
+
+    // How a folder is listed for a batch: the last Open Folder choices.
+    ListOptions listing() const;
 
     static AppSettings load();
     void save() const;

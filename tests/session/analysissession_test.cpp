@@ -5,6 +5,7 @@
 #include "core/jobs/jobcontext.h"
 #include "core/jobs/jobservice.h"
 #include "core/session/analysissession.h"
+#include "core/session/batchsession.h"
 #include "core/weights/weightdownloader.h"
 
 #include <QDir>
@@ -604,6 +605,35 @@ TEST_F(SessionTest, TheMethodsGridAsksForItsMethodsAndExcludesCompareMode)
     EXPECT_FALSE(mSession->methodsGrid());
     mSession->setMethodsGrid(true);
     EXPECT_FALSE(mSession->compareActive());
+    ASSERT_TRUE(waitIdle());
+}
+
+TEST_F(SessionTest, FilesOpenAndAFolderRunsAsABatchListedAsOpenFolderLastChose)
+{
+    // Files: the main view.
+    Expected<bool> batch = mSession->openOrBatch({mPhotoA});
+    ASSERT_TRUE(batch.ok()) << batch.message();
+    EXPECT_FALSE(*batch);
+    EXPECT_EQ(mSession->imagePath(), mPhotoA);
+    ASSERT_TRUE(waitIdle());
+
+    // Open Folder's choices are remembered (and saved) and a folder given later is listed with them.
+    ListOptions listing;
+    listing.recursive = false;
+    listing.suffixes = {QStringLiteral("png")};
+    mSession->rememberListing(mDir.path(), listing);
+    const AppSettings saved = AppSettings::load();
+    EXPECT_EQ(saved.batchFolder, mDir.path());
+    EXPECT_FALSE(saved.batchRecursive);
+    EXPECT_EQ(saved.batchSuffixes, QStringList{QStringLiteral("png")});
+
+    batch = mSession->openOrBatch({mDir.path()});
+    ASSERT_TRUE(batch.ok()) << batch.message();
+    EXPECT_TRUE(*batch);
+    EXPECT_EQ(mSession->batch()->plan().inputs, QStringList{mDir.path()});
+    EXPECT_FALSE(mSession->batch()->plan().listing.recursive);
+    EXPECT_EQ(mSession->batch()->plan().listing.suffixes, QStringList{QStringLiteral("png")});
+    mSession->batch()->cancel();
     ASSERT_TRUE(waitIdle());
 }
 
