@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 namespace convlens {
@@ -49,15 +50,15 @@ MethodsGridView::MethodsGridView(QWidget* parent) : QWidget(parent)
     mStale->hide();
     outer->addWidget(mStale);
     // Scrolled: nine methods in three rows must not make the window taller than a 720-pixel screen.
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    auto* cells = new QWidget(scroll);
+    mScroll = new QScrollArea(this);
+    mScroll->setWidgetResizable(true);
+    mScroll->setFrameShape(QFrame::NoFrame);
+    auto* cells = new QWidget(mScroll);
     mGrid = new QGridLayout(cells);
     mGrid->setContentsMargins(0, 0, 0, 0);
     mGrid->setSpacing(8);
-    scroll->setWidget(cells);
-    outer->addWidget(scroll, 1);
+    mScroll->setWidget(cells);
+    outer->addWidget(mScroll, 1);
     auto* legend = new QHBoxLayout;
     mColorBar = new ColorBarWidget(this);
     mColorBar->setMinimumWidth(140);
@@ -79,22 +80,62 @@ void MethodsGridView::setMethods(const QStringList& methodIds)
     }
     mCells.clear();
     mMethods = methodIds;
-    const int n = static_cast<int>(methodIds.size());
-    // Wide rather than tall: the view sits between the docks.
-    const int columns = n <= 3 ? std::max(n, 1) : (n <= 8 ? (n + 1) / 2 : (n + 2) / 3);
-    for (int i = 0; i < n; ++i) {
-        const QString id = methodIds[i];
+    for (const QString& id : methodIds) {
         auto* cell = new OverlayCell(methodName(id), mGrid->parentWidget());
         cell->setToolTip(findMethod(id) ? findMethod(id)->description + tr("\nClick to show it in the main view.")
                                         : QString());
         cell->setCursor(Qt::PointingHandCursor);
         connect(cell, &OverlayCell::clicked, this, [this, id] { Q_EMIT methodClicked(id); });
-        mGrid->addWidget(cell, i / columns, i % columns);
         mCells[id] = cell;
     }
+    mColumns = 0;
+    relayout();
+    refresh();
+}
+
+int MethodsGridView::bestColumns(int cells, QSize area)
+{
+    // The column count that gives each map the largest square: a cell's frame takes kCellMargin pixels across, its
+    // title and caption kCellText down, and no cell is narrower than kMinCell (its image's and caption's minimum).
+    constexpr int kCellMargin = 24;
+    constexpr int kCellText = 80;
+    constexpr int kMinCell = 124;
+    int best = 1;
+    int bestSide = std::numeric_limits<int>::min();
+    for (int columns = 1; columns <= std::max(1, cells); ++columns) {
+        if (columns > 1 && area.width() / columns < kMinCell)
+            break;
+        const int rows = (cells + columns - 1) / columns;
+        const int side =
+            std::min(area.width() / columns - kCellMargin, area.height() / std::max(1, rows) - kCellText);
+        if (side >= bestSide) {  // a tie: more columns, so more maps show without scrolling
+            bestSide = side;
+            best = columns;
+        }
+    }
+    return best;
+}
+
+void MethodsGridView::relayout()
+{
+    const int columns = bestColumns(static_cast<int>(mMethods.size()), mScroll->viewport()->size());
+    if (columns == mColumns)
+        return;
+    mColumns = columns;
+    for (auto& [id, cell] : mCells)
+        mGrid->removeWidget(cell);
+    for (int c = 0; c < mGrid->columnCount(); ++c)
+        mGrid->setColumnStretch(c, 0);
+    for (int i = 0; i < mMethods.size(); ++i)
+        mGrid->addWidget(mCells[mMethods[i]], i / columns, i % columns);
     for (int c = 0; c < columns; ++c)
         mGrid->setColumnStretch(c, 1);
-    refresh();
+}
+
+void MethodsGridView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    relayout();
 }
 
 void MethodsGridView::setResult(ResultPtr result, bool partial)

@@ -14,6 +14,7 @@
 
 #include <QString>
 #include <QStringList>
+#include <QSize>
 #include <QWidget>
 
 #include <map>
@@ -21,6 +22,7 @@
 class QCheckBox;
 class QGridLayout;
 class QLabel;
+class QScrollArea;
 
 namespace convlens {
 
@@ -54,19 +56,27 @@ public:
     QString cellCaption(const QString& methodId) const;
     bool hasMap(const QString& methodId) const;
     ColorBarWidget* colorBar() const { return mColorBar; }
+    // The column count giving `cells` maps the largest squares in `area` (its title and caption below each).
+    static int bestColumns(int cells, QSize area);
 
 Q_SIGNALS:
     void methodClicked(const QString& methodId);
     void oneScaleToggled(bool one);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     void refresh();
+    void relayout();  // the cells in bestColumns() columns of the visible area
     int shownClass() const;
 
     QLabel* mHeader = nullptr;
     QCheckBox* mOneScaleBox = nullptr;
     QLabel* mStale = nullptr;
+    QScrollArea* mScroll = nullptr;
     QGridLayout* mGrid = nullptr;
+    int mColumns = 0;
     ColorBarWidget* mColorBar = nullptr;
     QStringList mMethods;
     std::map<QString, OverlayCell*> mCells;

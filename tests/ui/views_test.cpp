@@ -6,6 +6,7 @@
 #include "ui/compareview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/histogramwidget.h"
+#include "ui/methodsgridview.h"
 #include "ui/overlayview.h"
 #include "ui/predictiondelegate.h"
 #include "ui/predictionlist.h"
@@ -763,4 +764,14 @@ TEST(CompareView, WithoutAChosenClassEachCellShowsItsOwnTopClass)
     EXPECT_FALSE(texts.contains(QStringLiteral("No "))) << texts.toStdString();
     EXPECT_TRUE(texts.contains(QStringLiteral("<b>tabby</b>"))) << texts.toStdString();
     EXPECT_TRUE(texts.contains(QStringLiteral("<b>missile</b>"))) << texts.toStdString();
+}
+
+TEST(MethodsGridView, TheColumnsGiveTheMapsTheLargestSquares)
+{
+    // A wide, short area: one row; a tall, narrow one: one column; a square one: a near-square grid.
+    EXPECT_EQ(MethodsGridView::bestColumns(6, QSize(1200, 260)), 6);
+    EXPECT_EQ(MethodsGridView::bestColumns(6, QSize(260, 1600)), 1);
+    EXPECT_EQ(MethodsGridView::bestColumns(6, QSize(700, 800)), 3);
+    EXPECT_EQ(MethodsGridView::bestColumns(1, QSize(700, 800)), 1);
+    EXPECT_EQ(MethodsGridView::bestColumns(0, QSize(700, 800)), 1);
 }
