@@ -8,10 +8,16 @@
 #include <QImageReader>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
+#include <system_error>
+#include <thread>
 
 namespace convlens {
 namespace {
@@ -307,6 +313,73 @@ bool hasSignatureOf(const QByteArray& bytes, const QByteArray& format)
     return true;
 }
 
+// Decodes `bytes` as `format` (at `scaled` size when valid) on a thread of its own, waiting at most `budgetMs`.
+// A decoder still busy then is left to finish alone (it owns copies of everything it uses; its result is
+// dropped): Qt's decoders cannot be interrupted, and the caller must get an answer. The error is the problem
+// only (the caller names the file).
+Expected<QImage> decodeWithin(const QByteArray& bytes, const QByteArray& format, QSize scaled, int budgetMs)
+{
+    struct Decode {
+        QByteArray bytes;
+        QByteArray format;
+        QSize scaled;
+        std::mutex mutex;
+        std::condition_variable finished;
+        bool done = false;
+        QImage image;
+        QString error;
+    };
+    auto job = std::make_shared<Decode>();
+    job->bytes = bytes;  // implicitly shared: no copy of the data
+    job->format = format;
+    job->scaled = scaled;
+    auto work = [job] {
+        QBuffer buffer(&job->bytes);
+        buffer.open(QIODevice::ReadOnly);
+        QImageReader reader(&buffer, job->format);
+        reader.setDecideFormatFromContent(false);
+        reader.setAutoTransform(true);  // EXIF orientation
+        if (job->scaled.isValid())
+            reader.setScaledSize(job->scaled);
+        QImage image;
+        QString error;
+        try {
+            // A failed read may still leave a partial image (Qt's PNG reader does): it is no result.
+            if (!reader.read(&image) || image.isNull()) {
+                error = reader.errorString();
+                image = QImage();
+            }
+        } catch (const std::bad_alloc&) {
+            image = QImage();
+            error = QStringLiteral("out of memory");
+        }
+        const std::lock_guard<std::mutex> lock(job->mutex);
+        job->image = std::move(image);
+        job->error = error.isEmpty() && job->image.isNull() ? QStringLiteral("no image") : error;
+        job->done = true;
+        job->finished.notify_all();
+    };
+    try {
+        std::thread(work).detach();
+    } catch (const std::system_error&) {
+        work();  // no thread to be had: decode here, without the budget
+    }
+    std::unique_lock<std::mutex> lock(job->mutex);
+    if (!job->finished.wait_for(lock, std::chrono::milliseconds(std::max(0, budgetMs)), [&] { return job->done; }))
+        return makeError(ErrorKind::BadInput,
+                         QStringLiteral("decoding the %1 image took longer than %2 s; the file is corrupt or made to "
+                                        "stall the decoder")
+                             .arg(QString::fromLatin1(format.toUpper()))
+                             .arg(budgetMs / 1000.0, 0, 'g', 3)
+                             .toStdString());
+    if (job->image.isNull())
+        return makeError(ErrorKind::BadInput,
+                         QStringLiteral("could not decode the %1 image (%2); the file is truncated or corrupt")
+                             .arg(QString::fromLatin1(format.toUpper()), job->error)
+                             .toStdString());
+    return std::move(job->image);
+}
+
 }  // namespace
 
 Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, const DecodeLimits& limits)
@@ -342,13 +415,23 @@ Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, c
     }
     const QByteArray format = reader.format();
 
-    // Decompression-bomb guard: refuse by the declared size, before the decoder allocates anything.
+    // Decompression-bomb guard: refuse by the declared size, before the decoder allocates anything; a large image
+    // whose decoder scales while decoding is decoded scaled instead.
     const QSize declared = reader.size();
+    QSize scaled;
     if (declared.isValid()) {
         const qint64 pixels = qint64(declared.width()) * declared.height();
-        if (pixels > limits.maxPixels) {
-            return fail(name, QStringLiteral("%1 pixels exceeds the %2 limit")
-                                  .arg(dimensions(declared.width(), declared.height()), megapixels(limits.maxPixels)));
+        const bool scalable = reader.supportsOption(QImageIOHandler::ScaledSize) && format == "jpeg";
+        if (pixels > limits.maxPixels && scalable && pixels <= limits.maxScaledPixels) {
+            const double factor = std::sqrt(static_cast<double>(limits.maxPixels) / static_cast<double>(pixels));
+            scaled = QSize(std::max(1, static_cast<int>(declared.width() * factor)),
+                           std::max(1, static_cast<int>(declared.height() * factor)));
+        } else if (pixels > limits.maxPixels) {
+            return fail(name, QStringLiteral("%1 pixels exceeds the %2 limit%3")
+                                  .arg(dimensions(declared.width(), declared.height()), megapixels(limits.maxPixels),
+                                       scalable ? QStringLiteral(" (%1 when decoded scaled)")
+                                                      .arg(megapixels(limits.maxScaledPixels))
+                                                : QString()));
         }
     }
 
@@ -356,11 +439,10 @@ Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, c
         return fail(name, problem);
     }
 
-    QImage image;
-    if (!reader.read(&image) || image.isNull()) {
-        return fail(name, QStringLiteral("could not decode the %1 image (%2); the file is truncated or corrupt")
-                              .arg(QString::fromLatin1(format.toUpper()), reader.errorString()));
-    }
+    Expected<QImage> decoded = decodeWithin(bytes, format, scaled, limits.decodeMilliseconds);
+    if (!decoded)
+        return fail(name, QString::fromStdString(decoded.message()));
+    QImage image = std::move(decoded).value();
     if (qint64(image.width()) * image.height() > limits.maxPixels) {
         return fail(name, QStringLiteral("%1 pixels exceeds the %2 limit")
                               .arg(dimensions(image.width(), image.height()), megapixels(limits.maxPixels)));

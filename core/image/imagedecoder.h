@@ -20,7 +20,15 @@ namespace convlens {
 
 struct DecodeLimits {
     qint64 maxFileBytes = 256LL * 1024 * 1024;  // larger files are refused before reading them
-    qint64 maxPixels = 100'000'000;             // width × height declared by the header, checked before decoding
+    qint64 maxPixels = 100'000'000;             // width × height decoded at full size, checked before decoding
+    // Larger images, up to this many pixels declared, are decoded scaled down to maxPixels (aspect kept) where the
+    // format's decoder scales while it decodes (JPEG: in its inverse DCT, without the full-size image in memory);
+    // other formats are refused above maxPixels. The analysis of a scaled image then differs from torchvision's on
+    // the full image by that resampling (well below what a 224-pixel input can show).
+    qint64 maxScaledPixels = 1'000'000'000;
+    // A decoder still busy after this long is abandoned (it finishes on its own thread, its result dropped) and the
+    // file refused: Qt's decoders cannot be interrupted, and a file crafted to stall one must not stall the caller.
+    int decodeMilliseconds = 20'000;
 };
 
 // Reads and decodes the file at `path`. Messages name the file by its file name (without the folder).

@@ -204,6 +204,58 @@ TEST(ImageDecoder, AJpegWithThousandsOfScansIsRefusedBeforeDecoding)
     EXPECT_LT(clock.elapsed(), 1000);
 }
 
+TEST(ImageDecoder, ALargeJpegIsDecodedScaledAndOtherFormatsAreRefused)
+{
+    // Limits lowered so a small image stands for a huge one: 1 MP decoded at full size, up to 4 MP scaled.
+    QImage image(2000, 1000, QImage::Format_RGB888);
+    for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            image.setPixelColor(x, y, QColor(x % 256, y % 256, (x / 8) % 256));
+    DecodeLimits limits;
+    limits.maxPixels = 1'000'000;
+    limits.maxScaledPixels = 4'000'000;
+
+    const auto jpeg = decodeImageData(encoded(image, "JPEG"), QStringLiteral("wide.jpg"), limits);
+    ASSERT_TRUE(jpeg.ok()) << jpeg.message();
+    EXPECT_LE(qint64(jpeg->width()) * jpeg->height(), limits.maxPixels);
+    EXPECT_GE(qint64(jpeg->width()) * jpeg->height(), limits.maxPixels * 9 / 10) << "scaled further than needed";
+    EXPECT_NEAR(double(jpeg->width()) / jpeg->height(), 2.0, 0.01) << "the aspect ratio changed";
+
+    // PNG's decoder would need the full image in memory first: refused, and the message says the limit.
+    const auto png = decodeImageData(encoded(image, "PNG"), QStringLiteral("wide.png"), limits);
+    ASSERT_FALSE(png.ok());
+    EXPECT_NE(png.message().find("wide.png: 2000"), std::string::npos) << png.message();
+    EXPECT_NE(png.message().find("exceeds the 1 MP limit"), std::string::npos) << png.message();
+
+    // Beyond the scaled limit a JPEG is refused too.
+    limits.maxScaledPixels = 1'500'000;
+    const auto huge = decodeImageData(encoded(image, "JPEG"), QStringLiteral("wide.jpg"), limits);
+    ASSERT_FALSE(huge.ok());
+    EXPECT_NE(huge.message().find("1.5 MP when decoded scaled"), std::string::npos) << huge.message();
+}
+
+TEST(ImageDecoder, ADecoderOverItsTimeBudgetIsAbandonedWithAMessage)
+{
+    QImage image(3000, 2000, QImage::Format_RGB888);
+    image.fill(QColor(10, 200, 30));
+    const QByteArray png = encoded(image, "PNG");
+    DecodeLimits limits;
+    limits.decodeMilliseconds = 0;  // stands for a decoder made to stall: nothing decodes in no time
+    QElapsedTimer clock;
+    clock.start();
+    const auto stalled = decodeImageData(png, QStringLiteral("slow.png"), limits);
+    EXPECT_LT(clock.elapsed(), 1000) << "the caller waited for the decoder";
+    ASSERT_FALSE(stalled.ok());
+    EXPECT_EQ(stalled.kind(), ErrorKind::BadInput);
+    EXPECT_NE(stalled.message().find("slow.png: decoding the PNG image took longer than 0 s"), std::string::npos)
+        << stalled.message();
+    // With its budget the same file decodes.
+    limits.decodeMilliseconds = 20'000;
+    const auto decoded = decodeImageData(png, QStringLiteral("slow.png"), limits);
+    ASSERT_TRUE(decoded.ok()) << decoded.message();
+    EXPECT_EQ(decoded->size(), QSize(3000, 2000));
+}
+
 TEST(ImageDecoder, ConvertsQtFormatsWithoutCompositingAlpha)
 {
     // Transparent pixels keep their stored colour (PIL drops alpha), and premultiplied input is un-premultiplied.
