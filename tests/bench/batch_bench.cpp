@@ -8,6 +8,8 @@
 // BM_BatchMemory      peak RSS over a 1,000-image batch against the peak after its first 50 images (the peak is
 //                     reset at the start through /proc/self/clear_refs). Target: ratio ≤ 1.2.
 
+#include "benchsupport.h"
+
 #include "core/batch/batchrunner.h"
 #include "core/common/threads.h"
 #include "core/image/imagedecoder.h"
@@ -31,15 +33,7 @@
 namespace {
 
 using namespace convlens;
-
-const ModelSpec* findSpec(const std::string& id)
-{
-    static const std::optional<ModelRegistry> registry = [] {
-        auto loaded = ModelRegistry::loadDefault();
-        return loaded ? std::optional<ModelRegistry>(std::move(*loaded)) : std::nullopt;
-    }();
-    return registry ? registry->find(id) : nullptr;
-}
+using bench::findSpec;
 
 // A photo-like 640×480 image, different for each `seed` (so no two files share bytes).
 QImage photo(int seed)
@@ -89,7 +83,7 @@ void resetPeakRss()
 
 void BM_BatchedForward(benchmark::State& state, const std::string& id)
 {
-    setInferenceThreads(0);
+    bench::applyBenchThreads();
     const ModelSpec* spec = findSpec(id);
     auto analyzer = spec ? Analyzer::create(*spec, {}) : Expected<Analyzer>(makeError(ErrorKind::BadInput, id));
     if (!analyzer) {
@@ -129,7 +123,7 @@ BENCHMARK(BM_DecodeFile)->DenseRange(0, 3)->Unit(benchmark::kMillisecond);
 
 void BM_BatchRunner(benchmark::State& state, const std::string& id)
 {
-    setInferenceThreads(0);
+    bench::applyBenchThreads();
     const ModelSpec* spec = findSpec(id);
     if (!spec) {
         state.SkipWithError("unknown model");
@@ -166,7 +160,7 @@ void BM_BatchRunner(benchmark::State& state, const std::string& id)
 
 void BM_BatchMemory(benchmark::State& state, const std::string& id)
 {
-    setInferenceThreads(0);
+    bench::applyBenchThreads();
     const ModelSpec* spec = findSpec(id);
     if (!spec) {
         state.SkipWithError("unknown model");

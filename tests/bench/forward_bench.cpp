@@ -1,6 +1,8 @@
 // Benchmarks of the per-image work: preprocessing a camera-sized photo, and one forward pass per model.
 // Results and the machine they were taken on: tests/bench/RESULTS.md. Not part of ctest.
 
+#include "benchsupport.h"
+
 #include "core/common/threads.h"
 #include "core/image/preprocess.h"
 #include "core/models/network.h"
@@ -41,7 +43,7 @@ BENCHMARK(BM_Preprocess)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 void BM_Forward(benchmark::State& state, const std::string& id, int size)
 {
-    convlens::setInferenceThreads(0);
+    convlens::bench::applyBenchThreads();
     auto net = convlens::createNetwork(id);
     if (!net) {
         state.SkipWithError(net.message().c_str());
