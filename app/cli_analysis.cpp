@@ -220,6 +220,10 @@ int commandAnalyze(const QStringList& arguments)
         {QStringLiteral("no-cache"),
          QStringLiteral("Neither use nor fill the result cache (by default results are kept in the cache "
                         "folder and an identical analysis is served from there; also: CACHE_ENABLED=0).")});
+    parser.addOption({QStringLiteral("npy"),
+                      QStringLiteral("With --out, also write the raw numbers as NumPy arrays (.npy): each map at its "
+                                     "layer's resolution and normalised, each layer's channel means, maxima and "
+                                     "histogram; the JSON lists them under \"arrays\".")});
     parser.addOption({QStringLiteral("no-faithfulness"),
                       QStringLiteral("Skip each map's faithfulness (one masked forward pass per map); the JSON then "
                                      "says \"measured\": false.")});
@@ -228,6 +232,10 @@ int commandAnalyze(const QStringList& arguments)
         return exitCode;
     const QString command = QStringLiteral("analyze");
 
+    if (parser.isSet(QStringLiteral("npy")) && !parser.isSet(QStringLiteral("out"))) {
+        err() << "convlens-cli analyze: --npy writes into the --out folder; give --out DIR too" << Qt::endl;
+        return 2;
+    }
     AnalysisOptions options;
     const auto methods = methodList(parser.value(QStringLiteral("methods")), command);
     if (!methods)
@@ -296,8 +304,7 @@ int commandAnalyze(const QStringList& arguments)
             shown << "  (from the result cache)\n";
         shown.flush();
 
-        results.append(analysisJson(image, *result, analysis->cached, parser.isSet(QStringLiteral("full-logits"))));
-
+        QJsonObject json = analysisJson(image, *result, analysis->cached, parser.isSet(QStringLiteral("full-logits")));
         if (parser.isSet(QStringLiteral("out"))) {
             const QString folder =
                 parser.value(QStringLiteral("out")) + QLatin1Char('/') + QFileInfo(image).completeBaseName();
@@ -306,7 +313,21 @@ int commandAnalyze(const QStringList& arguments)
                 err() << "convlens-cli: " << q(written.message()) << Qt::endl;
                 ++failures;
             }
+            if (parser.isSet(QStringLiteral("npy"))) {
+                // The JSON names every array written, by its path as given to --out.
+                const auto arrays = writeResultArrays(folder, *result);
+                if (!arrays) {
+                    err() << "convlens-cli: " << q(arrays.message()) << Qt::endl;
+                    ++failures;
+                } else {
+                    QJsonArray names;
+                    for (const QString& name : *arrays)
+                        names.append(folder + QLatin1Char('/') + name);
+                    json.insert(QStringLiteral("arrays"), names);
+                }
+            }
         }
+        results.append(json);
     }
     if (parser.isSet(QStringLiteral("json")) &&
         !writeJson(parser.value(QStringLiteral("json")), QJsonDocument(results)))

@@ -1,6 +1,7 @@
 #include "core/report/resultimages.h"
 
 #include "core/inspect/guidedimage.h"
+#include "core/report/npy.h"
 
 #include <QDir>
 #include <QPainter>
@@ -63,6 +64,45 @@ Expected<void> writeResultImages(const QString& folder, const AnalysisResult& re
         return makeError(ErrorKind::Internal, "could not write " + failed.join(QStringLiteral(", ")).toStdString() +
                                                   " in " + folder.toStdString());
     return {};
+}
+
+Expected<QStringList> writeResultArrays(const QString& folder, const AnalysisResult& result)
+{
+    if (!QDir().mkpath(folder))
+        return makeError(ErrorKind::Internal, "cannot create the folder " + folder.toStdString());
+    QStringList written;
+    std::vector<std::string> failed;
+    auto write = [&](const QString& name, const std::vector<float>& values, const std::vector<int64_t>& shape) {
+        const Expected<void> done = writeNpy(folder + QLatin1Char('/') + name, values, shape);
+        if (done)
+            written << name;
+        else
+            failed.push_back(done.message());
+    };
+    for (const CamResult& cam : result.cams) {
+        const QString part = QStringLiteral("%1_%2.npy").arg(fileNamePart(cam.method)).arg(cam.classIndex);
+        write(QStringLiteral("cam_") + part, cam.grid, {cam.gridHeight, cam.gridWidth});
+        write(QStringLiteral("heatmap_") + part, cam.heatmap, {cam.heatmapSize, cam.heatmapSize});
+        if (!cam.guided.empty())
+            write(QStringLiteral("guided_") + part, cam.guided, {3, cam.heatmapSize, cam.heatmapSize});
+    }
+    for (const LayerResult& layer : result.layers) {
+        const QString stem = QStringLiteral("layer_%1_").arg(fileNamePart(layer.name));
+        std::vector<float> means, maxima;
+        for (const ChannelStats& channel : layer.channels) {
+            means.push_back(channel.mean);
+            maxima.push_back(channel.max);
+        }
+        const auto channels = static_cast<int64_t>(layer.channels.size());
+        write(stem + QStringLiteral("channel_mean.npy"), means, {channels});
+        write(stem + QStringLiteral("channel_max.npy"), maxima, {channels});
+        write(stem + QStringLiteral("histogram.npy"), layer.histogram, {static_cast<int64_t>(layer.histogram.size())});
+    }
+    if (!failed.empty())
+        return makeError(ErrorKind::Internal, failed.front() + (failed.size() > 1 ? " (and " +
+                                                                      std::to_string(failed.size() - 1) + " more)"
+                                                                                    : std::string()));
+    return written;
 }
 
 }  // namespace convlens

@@ -28,4 +28,11 @@ QImage layerContactSheet(const LayerResult& layer);
 // guided_<method>_<class>.png (input-space methods) and layer_<block>.png, creating `folder`.
 Expected<void> writeResultImages(const QString& folder, const AnalysisResult& result, Colormap colormap);
 
+// The raw numbers of one analysis as NumPy arrays (.npy, float32; core/report/npy.h) in `folder`, created:
+// cam_<method>_<class>.npy (the map at its layer's resolution, after ReLU, as the JSON's "grid"),
+// heatmap_<method>_<class>.npy (normalised to [0,1] at the input's size), guided_<method>_<class>.npy (an
+// input-space method's gradient image, 3×S×S), and per layer layer_<block>_channel_mean.npy,
+// layer_<block>_channel_max.npy and layer_<block>_histogram.npy. Returns the file names written, in that order.
+Expected<QStringList> writeResultArrays(const QString& folder, const AnalysisResult& result);
+
 }  // namespace convlens

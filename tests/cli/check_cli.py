@@ -98,6 +98,36 @@ def check_analyze_cache(cli, photo, env_base):
     files = [f for _, _, names in os.walk(cache_home) for f in names]
     check(len(files) == 2, f"--no-cache and CACHE_ENABLED=0 write no cache file: {files}")
 
+    # --npy: the raw numbers as NumPy arrays, named in the JSON, equal to the JSON's grids.
+    import numpy
+    quick_out = os.path.join(work, "npy")
+    arrays_entry, result = analyze("npy", ["--out", quick_out, "--npy"])
+    if arrays_entry is not None:
+        arrays = arrays_entry.get("arrays", [])
+        check(len(arrays) >= 3 * len(arrays_entry["cams"]), f"--npy lists its arrays in the JSON: {arrays[:4]}")
+        for cam in arrays_entry["cams"]:
+            name = os.path.join(quick_out, "chelsea", "cam_%s_%d.npy" % (cam["method"], cam["class_index"]))
+            check(name in arrays and os.path.isfile(name), f"{name} is written and named")
+            grid = numpy.load(name)
+            check(grid.dtype == numpy.float32 and grid.shape == (len(cam["grid"]), len(cam["grid"][0])) and
+                  numpy.array_equal(grid, numpy.array(cam["grid"], dtype=numpy.float32)),
+                  f"{os.path.basename(name)} holds the JSON's grid ({grid.shape})")
+            heat = numpy.load(os.path.join(os.path.dirname(name), "heatmap_" + os.path.basename(name)[len("cam_"):]))
+            # Normalised, then upsampled with half-pixel centres: the peak may fall between samples.
+            check(heat.shape == (224, 224) and heat.min() >= 0.0 and 0.9 < heat.max() <= 1.0,
+                  f"the heatmap is the normalised map at the input's size ({heat.shape}, max {heat.max()})")
+        for layer in arrays_entry["layers"]:
+            stem = os.path.join(quick_out, "chelsea", "layer_%s_" % layer["name"].replace(".", "_"))
+            means = numpy.load(stem + "channel_mean.npy")
+            check(means.shape == (layer["shape"][0],) and
+                  numpy.allclose(means, layer["stats"]["channel_mean"], rtol=1e-6, atol=1e-6),
+                  f"{layer['name']}: the channel means as the JSON has them")
+            hist = numpy.load(stem + "histogram.npy")
+            check(numpy.array_equal(hist, numpy.array(layer["stats"]["histogram"]["counts"], dtype=numpy.float32)),
+                  f"{layer['name']}: the histogram as the JSON has it")
+    result = run(cli, ["analyze", photo, "--model", "resnet18", "--npy"], env)
+    check(result.returncode == 2 and "--out" in result.stderr, f"--npy without --out is refused: {result.stderr.strip()}")
+
     # --no-faithfulness: the same maps, nothing measured, and not the faithful analysis's cache entry.
     quick, _ = analyze("no-faithfulness", ["--no-faithfulness"])
     check(quick is not None and quick["cached"] is False, "--no-faithfulness is another analysis (a cache miss)")
