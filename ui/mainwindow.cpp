@@ -9,6 +9,7 @@
 #include "core/report/comparepage.h"
 #include "core/report/reportimage.h"
 #include "core/report/reportpage.h"
+#include "core/report/resultimages.h"
 #include "core/session/analysissession.h"
 #include "core/session/batchsession.h"
 #include "ui/batchtablemodel.h"
@@ -272,10 +273,15 @@ void MainWindow::buildActions()
     rebuildRecentMenu();
     QAction* paste = file->addAction(tr("&Paste Image"), this, &MainWindow::pasteImage);
     paste->setShortcut(QKeySequence::Paste);
+    QAction* copy = file->addAction(tr("&Copy View as Image"), this, [this] { copyViewImage(); });
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setToolTip(tr("The map shown (at the network's input resolution), or the methods grid or compare view as "
+                        "on screen, to the clipboard"));
     file->addSeparator();
     QAction* exportAction = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton),
                                             tr("&Export Report…"), this, &MainWindow::exportReport);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addAction(tr("Export Maps as &NumPy…"), this, &MainWindow::exportArrays);
     file->addSeparator();
     QAction* settings = file->addAction(tr("&Settings…"), this, &MainWindow::editSettings);
     // Ctrl+, everywhere (the README's), beside the platform's own preferences key where it has one.
@@ -565,6 +571,38 @@ bool MainWindow::compareMode() const
 }
 
 // ---------------------------------------------------------------------------------------------- user actions
+
+QImage MainWindow::copyViewImage() const
+{
+    QImage image;
+    if (mCentral->currentWidget() == mExplanation)
+        image = mOverlay->composedImage();
+    else if (mPages->currentWidget() == mCentral && mSession->result())
+        image = mCentral->currentWidget()->grab().toImage();
+    if (!image.isNull())
+        QApplication::clipboard()->setImage(image);
+    return image;
+}
+
+void MainWindow::exportArrays()
+{
+    const ResultPtr result = mSession->result();
+    if (!result) {
+        showError(tr("Nothing to export yet.\nOpen an image and wait for its analysis."));
+        return;
+    }
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Export Maps as NumPy Arrays To"));
+    if (folder.isEmpty())
+        return;
+    const QString into = folder + QLatin1Char('/') + QFileInfo(mSession->imageName()).completeBaseName() +
+                         QLatin1Char('-') + mSession->model();
+    const Expected<QStringList> written = writeResultArrays(into, *result);
+    if (!written)
+        showError(tr("The arrays could not be written.\n%1").arg(QString::fromStdString(written.message())));
+    else
+        statusBar()->showMessage(
+            tr("%1 arrays written to %2").arg(written->size()).arg(QDir::toNativeSeparators(into)), 6000);
+}
 
 void MainWindow::pasteImage()
 {

@@ -78,6 +78,9 @@ public:
     void openPaths(const QStringList& paths);
     void openImage(const QString& path) { mSession->openImage(path); }
     void pasteImage();  // from the clipboard
+    // Puts the view shown on the clipboard and returns it: the map shown at the network's input resolution, or the
+    // methods grid or compare view as on screen; null (the clipboard untouched) when nothing is shown.
+    QImage copyViewImage() const;
     void setModel(const QString& modelId) { mSession->setModel(modelId); }
     void setMethod(const QString& method) { mSession->setMethod(method); }
     void selectClass(int classIndex) { mSession->selectClass(classIndex); }
@@ -184,6 +187,7 @@ private:
     void chooseCompareModels();
     void editSettings();
     void exportReport();
+    void exportArrays();  // the shown result's maps and statistics as .npy (core/report/resultimages.h)
     void about();
 
     AnalysisSession* mSession = nullptr;

@@ -680,6 +680,27 @@ TEST_F(MainWindowTest, WhileAModelLoadsTheDiagramSaysSo)
     ASSERT_TRUE(waitIdle());
 }
 
+TEST_F(MainWindowTest, CopyPutsTheViewShownOnTheClipboard)
+{
+    QApplication::clipboard()->setText(QStringLiteral("the user's"));
+    EXPECT_TRUE(window->copyViewImage().isNull()) << "copied a view before any image";
+    EXPECT_EQ(QApplication::clipboard()->text(), QStringLiteral("the user's")) << "the clipboard was touched";
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    const QImage map = window->copyViewImage();
+    ASSERT_FALSE(map.isNull());
+    EXPECT_EQ(map, window->overlayView()->composedImage()) << "the map at the network's input resolution";
+    EXPECT_EQ(QApplication::clipboard()->image().size(), map.size());
+
+    window->setMethodsGridShown(true);
+    ASSERT_TRUE(waitIdle());
+    const QImage grid = window->copyViewImage();
+    ASSERT_FALSE(grid.isNull());
+    EXPECT_EQ(grid.size(), window->methodsGrid()->size() * window->methodsGrid()->devicePixelRatioF());
+    window->setMethodsGridShown(false);
+}
+
 TEST_F(MainWindowTest, TheClassPickerExplainsAnyOfTheThousandClasses)
 {
     drop({samplePhoto()});
