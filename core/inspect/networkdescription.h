@@ -12,6 +12,19 @@
 
 namespace convlens {
 
+// One layer inside a block (a module without sub-modules, or a block that is a single module), what Netron shows
+// of a node. Output shapes and multiply-adds are those at the model's crop size.
+struct LayerDescription {
+    std::string name;                  // the state_dict prefix inside the network, e.g. "layer3.1.conv2"
+    std::string type;                  // "Conv2d", "BatchNorm2d", "Linear", "ReLU", ...
+    std::string details;               // "3×3, stride 2, padding 1, groups 32": what differs from the defaults
+    std::vector<int64_t> weightShape;  // empty when the layer has no weight
+    std::vector<int64_t> biasShape;
+    int64_t parameters = 0;
+    std::vector<int64_t> outputShape;  // convolutions, linear layers and pools; empty for the others
+    int64_t macs = 0;                  // multiply-adds of convolutions and linear layers; 0 for the others
+};
+
 struct BlockDescription {
     std::string name;                  // torchvision block name, e.g. "layer3.1", "features.7"
     std::string type;                  // module type for display, e.g. "Bottleneck", "InvertedResidual", "Linear"
@@ -21,6 +34,8 @@ struct BlockDescription {
     int64_t parameters = 0;            // parameters of this block
     bool isTap = false;                // its feature maps are summarised by default
     bool isCamTarget = false;          // the spec's default CAM target
+    int64_t macs = 0;                  // multiply-adds of its convolutions and linear layers at the crop size
+    std::vector<LayerDescription> layers;  // in registration order; empty for a functional step (relu, pool)
 };
 
 struct StageDescription {
@@ -38,6 +53,11 @@ struct NetworkDescription {
     std::vector<BlockDescription> blocks;
     std::vector<StageDescription> stages;
     int64_t parameters = 0;
+    int64_t macs = 0;  // of every block
+
+    // Parameters and multiply-adds of the stage at `stageIndex` (sums over its blocks).
+    int64_t stageParameters(int stageIndex) const;
+    int64_t stageMacs(int stageIndex) const;
 
     // Index of the block called `name` (or of the last block of the stage called `name`), or -1.
     int indexOf(const std::string& name) const;

@@ -10,6 +10,9 @@ size, and writes per block:
     of the block before it, as torchvision's forward() does
   * the module's class name (type(module).__name__), or null for a functional step
   * the number of parameters of the module (0 for a functional step)
+  * its multiply-adds: every Conv2d and Linear inside it, from the shapes its forward hook sees
+    (Conv2d: output elements × in_channels/groups × kernel area; Linear: output elements × in_features)
+  * its layers with parameters: name (the state_dict prefix), type, parameter count, weight and bias shapes
 plus the model's total parameter count. Layout: --out/description.json, {"models": {id: {...}}}.
 """
 import argparse
@@ -35,6 +38,19 @@ def describe(entry):
 
     hooked = {}
     handles = []
+    macs = {}  # leaf module name -> multiply-adds in this forward
+
+    def count(name, module, out):
+        if isinstance(module, torch.nn.Conv2d):
+            k = module.kernel_size[0] * module.kernel_size[1]
+            macs[name] = macs.get(name, 0) + out[0].numel() * (module.in_channels // module.groups) * k
+        elif isinstance(module, torch.nn.Linear):
+            macs[name] = macs.get(name, 0) + out[0].numel() * module.in_features
+
+    for name, module in modules.items():
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+            handles.append(module.register_forward_hook(
+                lambda m, _i, out, name=name: count(name, m, out)))
     for name, _ in steps:
         if name in modules and name not in functional:
             handles.append(modules[name].register_forward_hook(
@@ -53,7 +69,19 @@ def describe(entry):
                     out = torch.flatten(out, 1)
                 module = modules[name]
                 type_name, params = type(module).__name__, sum(p.numel() for p in module.parameters())
-            blocks.append({"name": name, "type": type_name, "shape": list(out.shape[1:]), "parameters": params})
+            block = {"name": name, "type": type_name, "shape": list(out.shape[1:]), "parameters": params,
+                     "macs": 0, "layers": []}
+            if name not in functional:
+                prefix = name + "."
+                block["macs"] = sum(v for k, v in macs.items() if k == name or k.startswith(prefix))
+                for sub, leaf in modules[name].named_modules(prefix=name):
+                    own = list(leaf.named_parameters(recurse=False))
+                    if own:
+                        shapes = dict((key, list(p.shape)) for key, p in own)
+                        block["layers"].append({"name": sub, "type": type(leaf).__name__,
+                                                "parameters": sum(p.numel() for _, p in own),
+                                                "weight": shapes.get("weight", []), "bias": shapes.get("bias", [])})
+            blocks.append(block)
             previous = out
     for handle in handles:
         handle.remove()

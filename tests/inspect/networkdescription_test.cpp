@@ -66,6 +66,7 @@ TEST_P(EveryModel, MatchesTorchvision)
     const QJsonArray refBlocks = ref[QLatin1String("blocks")].toArray();
     ASSERT_EQ(d.blocks.size(), static_cast<size_t>(refBlocks.size()));
     int64_t blockParameters = 0;
+    int64_t blockMacs = 0;
     for (size_t i = 0; i < d.blocks.size(); ++i) {
         const BlockDescription& block = d.blocks[i];
         const QJsonObject refBlock = refBlocks[static_cast<qsizetype>(i)].toObject();
@@ -88,7 +89,33 @@ TEST_P(EveryModel, MatchesTorchvision)
         EXPECT_EQ(block.category, spec->categoryOfBlock(block.name));
         EXPECT_EQ(block.isCamTarget, block.name == spec->camTarget);
         EXPECT_EQ(block.isTap, std::find(spec->taps.begin(), spec->taps.end(), block.name) != spec->taps.end());
+
+        // Multiply-adds as torchvision's forward hooks count them, and the layers with parameters (name, type,
+        // parameter count, weight and bias shapes) as torchvision registers them.
+        EXPECT_EQ(block.macs, refBlock[QLatin1String("macs")].toInteger());
+        blockMacs += block.macs;
+        std::vector<const LayerDescription*> withParameters;
+        int64_t layerParameters = 0;
+        for (const LayerDescription& layer : block.layers) {
+            layerParameters += layer.parameters;
+            if (layer.parameters > 0)
+                withParameters.push_back(&layer);
+        }
+        EXPECT_EQ(layerParameters, block.parameters) << "a parameter outside the listed layers";
+        const QJsonArray refLayers = refBlock[QLatin1String("layers")].toArray();
+        ASSERT_EQ(withParameters.size(), static_cast<size_t>(refLayers.size()));
+        for (size_t l = 0; l < withParameters.size(); ++l) {
+            const LayerDescription& layer = *withParameters[l];
+            const QJsonObject refLayer = refLayers[static_cast<qsizetype>(l)].toObject();
+            EXPECT_EQ(layer.name, refLayer[QLatin1String("name")].toString().toStdString());
+            EXPECT_EQ(layer.type, refLayer[QLatin1String("type")].toString().toStdString()) << layer.name;
+            EXPECT_EQ(layer.parameters, refLayer[QLatin1String("parameters")].toInteger()) << layer.name;
+            EXPECT_EQ(layer.weightShape, toShape(refLayer[QLatin1String("weight")].toArray())) << layer.name;
+            EXPECT_EQ(layer.biasShape, toShape(refLayer[QLatin1String("bias")].toArray())) << layer.name;
+        }
     }
+    EXPECT_EQ(blockMacs, d.macs);
+    EXPECT_GT(d.macs, 0);
     // Every parameter sits in exactly one block.
     EXPECT_EQ(blockParameters, d.parameters);
     EXPECT_EQ(std::count_if(d.blocks.begin(), d.blocks.end(), [](const auto& b) { return b.isCamTarget; }), 1);
