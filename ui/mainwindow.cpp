@@ -22,6 +22,7 @@
 #include "ui/explanationview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/jobstatuswidget.h"
+#include "ui/layerpropertiesview.h"
 #include "ui/messagebar.h"
 #include "ui/reportexportdialog.h"
 #include "ui/methodsgridview.h"
@@ -53,6 +54,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
+#include <QSplitter>
 #include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QScreen>
@@ -195,6 +197,7 @@ void MainWindow::buildLayout()
     predictionsLayout->addWidget(mClassPicker);
     mDiagram = new NetworkDiagram(this);
     connect(mDiagram, &NetworkDiagram::blockSelected, this, &MainWindow::selectLayer);
+    connect(mDiagram, &NetworkDiagram::blockSelected, this, [this](const QString& block) { mProperties->showBlock(block); });
     connect(mDiagram, &NetworkDiagram::camTargetRequested, this, &MainWindow::setCamTarget);
     mGrid = new FeatureMapGrid(this);
     connect(mGrid, &FeatureMapGrid::sharedScaleToggled, mSession, &AnalysisSession::setSharedTileScale);
@@ -214,7 +217,15 @@ void MainWindow::buildLayout()
     auto* left = addDock(QStringLiteral("predictions"), tr("Predictions"), withBanner(predictionsPanel), Qt::LeftDockWidgetArea);
     auto* images = addDock(QStringLiteral("images"), tr("Images"), mImages, Qt::LeftDockWidgetArea);
     splitDockWidget(left, images, Qt::Vertical);
-    addDock(QStringLiteral("diagram"), tr("Network"), mDiagram, Qt::RightDockWidgetArea);
+    // The diagram above, the selected block's layers below (its properties, as Netron shows a node's).
+    mProperties = new LayerPropertiesView(this);
+    auto* networkPanel = new QSplitter(Qt::Vertical, this);
+    networkPanel->addWidget(mDiagram);
+    networkPanel->addWidget(mProperties);
+    networkPanel->setStretchFactor(0, 3);
+    networkPanel->setStretchFactor(1, 1);
+    networkPanel->setChildrenCollapsible(true);
+    addDock(QStringLiteral("diagram"), tr("Network"), networkPanel, Qt::RightDockWidgetArea);
     auto* features = addDock(QStringLiteral("features"), tr("Feature maps"), withBanner(mGrid), Qt::BottomDockWidgetArea);
     auto* weights = addDock(QStringLiteral("weights"), tr("Weights"), mWeightsPanel, Qt::BottomDockWidgetArea);
     tabifyDockWidget(features, weights);
@@ -467,6 +478,7 @@ void MainWindow::connectSession()
     });
     connect(s, &AnalysisSession::layerChanged, this, [this](const QString& block) {
         mDiagram->selectBlock(block);
+        mProperties->showBlock(block);
         if (ResultPtr result = mSession->result())
             for (const LayerResult& layer : result->layers)
                 if (QString::fromStdString(layer.name) == block)
@@ -561,6 +573,7 @@ void MainWindow::onModelChanged(const QString& modelId)
     mExplanation->clear();
     if (!mSession->description(modelId)) {
         mDiagram->clear();
+        mProperties->setDescription(nullptr);
         mDiagram->setPlaceholder(tr("Loading %1…").arg(mSession->modelName(modelId)));
     }
 }
@@ -738,8 +751,11 @@ void MainWindow::showDescription(const QString& modelId)
         return;
     mDiagram->setDescription(*description);
     mDiagram->setCamTarget(mSession->camTarget(modelId));
-    if (!mSession->layer().isEmpty())
+    mProperties->setDescription(description);
+    if (!mSession->layer().isEmpty()) {
         mDiagram->selectBlock(mSession->layer());
+        mProperties->showBlock(mSession->layer());
+    }
     Q_EMIT descriptionShown(modelId);
 }
 

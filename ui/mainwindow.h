@@ -46,6 +46,7 @@ class ExplanationView;
 class FeatureMapGrid;
 class JobService;
 class JobStatusWidget;
+class LayerPropertiesView;
 class MessageBar;
 class MethodsGridView;
 class NetworkDiagram;
@@ -114,6 +115,7 @@ public:
     ClassPicker* classPicker() const { return mClassPicker; }
     FeatureMapGrid* featureGrid() const { return mGrid; }
     NetworkDiagram* diagram() const { return mDiagram; }
+    LayerPropertiesView* layerProperties() const { return mProperties; }
     CompareView* compareView() const { return mCompare; }
     MethodsGridView* methodsGrid() const { return mMethodsGrid; }
     // The methods grid instead of the single map (View ▸ Methods Grid); leaves compare mode.
@@ -216,6 +218,7 @@ private:
     ClassPicker* mClassPicker = nullptr;
     FeatureMapGrid* mGrid = nullptr;
     NetworkDiagram* mDiagram = nullptr;
+    LayerPropertiesView* mProperties = nullptr;
     WeightsPanel* mWeightsPanel = nullptr;
     QListWidget* mImages = nullptr;
     JobStatusWidget* mJobStatus = nullptr;

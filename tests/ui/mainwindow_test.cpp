@@ -12,6 +12,7 @@
 #include "ui/jobstatuswidget.h"
 #include "ui/featuremapgrid.h"
 #include "tests/ui/testwindow.h"
+#include "ui/layerpropertiesview.h"
 #include "ui/mainwindow.h"
 #include "ui/methodsgridview.h"
 #include "ui/messagebar.h"
@@ -37,6 +38,7 @@
 #include <QScreen>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QTreeWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -699,6 +701,35 @@ TEST_F(MainWindowTest, CopyPutsTheViewShownOnTheClipboard)
     ASSERT_FALSE(grid.isNull());
     EXPECT_EQ(grid.size(), window->methodsGrid()->size() * window->methodsGrid()->devicePixelRatioF());
     window->setMethodsGridShown(false);
+}
+
+TEST_F(MainWindowTest, TheSelectedBlocksLayersAreListedWithTheirOptionsShapesAndMultiplyAdds)
+{
+    drop({samplePhoto()});
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->session()->description(QStringLiteral("resnet18")) &&
+                                                window->currentResult(); },
+                                kJobTimeoutMs));
+    ASSERT_TRUE(waitIdle());
+    window->selectLayer(QStringLiteral("layer3.0"));
+    LayerPropertiesView* properties = window->layerProperties();
+    EXPECT_EQ(properties->block(), QStringLiteral("layer3.0"));
+    EXPECT_TRUE(properties->summary().contains(QStringLiteral("<b>layer3.0</b> · BasicBlock"))) << properties->summary().toStdString();
+    EXPECT_TRUE(properties->summary().contains(QStringLiteral("Stage layer3"))) << properties->summary().toStdString();
+    EXPECT_TRUE(properties->summary().contains(QStringLiteral("1.81 G multiply-adds"))) << properties->summary().toStdString();
+    QTreeWidget* table = properties->table();
+    ASSERT_GE(table->topLevelItemCount(), 6);
+    const QTreeWidgetItem* conv1 = table->topLevelItem(0);
+    EXPECT_EQ(conv1->text(0), QStringLiteral("conv1"));
+    EXPECT_EQ(conv1->text(1), QStringLiteral("Conv2d"));
+    EXPECT_EQ(conv1->text(2), QStringLiteral("3×3, stride 2, padding 1, no bias"));
+    EXPECT_EQ(conv1->text(3), QStringLiteral("256×128×3×3"));
+    EXPECT_EQ(conv1->text(4), QStringLiteral("256×14×14"));
+    EXPECT_EQ(conv1->text(5), QStringLiteral("295 k"));
+    EXPECT_EQ(conv1->text(6), QStringLiteral("57.8 M"));  // 14·14·256·128·9
+    bool downsample = false;
+    for (int i = 0; i < table->topLevelItemCount(); ++i)
+        downsample = downsample || table->topLevelItem(i)->text(0) == QStringLiteral("downsample.0");
+    EXPECT_TRUE(downsample) << "the shortcut's 1×1 convolution is listed";
 }
 
 TEST_F(MainWindowTest, TheClassPickerExplainsAnyOfTheThousandClasses)
