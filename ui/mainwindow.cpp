@@ -54,7 +54,6 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
-#include <QSplitter>
 #include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QScreen>
@@ -217,18 +216,14 @@ void MainWindow::buildLayout()
     auto* left = addDock(QStringLiteral("predictions"), tr("Predictions"), withBanner(predictionsPanel), Qt::LeftDockWidgetArea);
     auto* images = addDock(QStringLiteral("images"), tr("Images"), mImages, Qt::LeftDockWidgetArea);
     splitDockWidget(left, images, Qt::Vertical);
-    // The diagram above, the selected block's layers below (its properties, as Netron shows a node's).
-    mProperties = new LayerPropertiesView(this);
-    auto* networkPanel = new QSplitter(Qt::Vertical, this);
-    networkPanel->addWidget(mDiagram);
-    networkPanel->addWidget(mProperties);
-    networkPanel->setStretchFactor(0, 3);
-    networkPanel->setStretchFactor(1, 1);
-    networkPanel->setChildrenCollapsible(true);
-    addDock(QStringLiteral("diagram"), tr("Network"), networkPanel, Qt::RightDockWidgetArea);
+    addDock(QStringLiteral("diagram"), tr("Network"), mDiagram, Qt::RightDockWidgetArea);
     auto* features = addDock(QStringLiteral("features"), tr("Feature maps"), withBanner(mGrid), Qt::BottomDockWidgetArea);
     auto* weights = addDock(QStringLiteral("weights"), tr("Weights"), mWeightsPanel, Qt::BottomDockWidgetArea);
     tabifyDockWidget(features, weights);
+    // The selected block's layers (its properties, as Netron shows a node's): a wide table, so beside the tiles.
+    mProperties = new LayerPropertiesView(this);
+    auto* layers = addDock(QStringLiteral("layers"), tr("Layers"), mProperties, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(features, layers);
     features->raise();
     images->hide();  // shown when a folder or several images are opened
 
@@ -639,7 +634,8 @@ void MainWindow::onCompareActiveChanged(bool on)
     showBatchPage(false);  // the grid is what the user asked to see
     if (on != compareMode()) {
         // The grid needs the room; the single-model docks come back as they were when compare mode ends.
-        for (const QString& key : {QStringLiteral("features"), QStringLiteral("weights"), QStringLiteral("diagram")}) {
+        for (const QString& key : {QStringLiteral("features"), QStringLiteral("weights"), QStringLiteral("diagram"),
+                                   QStringLiteral("layers")}) {
             QDockWidget* dock = mDocks[key];
             if (on) {
                 mDocksBeforeCompare[key] = dock->isVisible();
@@ -922,7 +918,7 @@ void MainWindow::showBatchPage(bool shown)
     if (shown != batchPageShown()) {
         // The batch page takes the window; the image's docks come back as they were.
         for (const QString& key : {QStringLiteral("predictions"), QStringLiteral("images"), QStringLiteral("diagram"),
-                                   QStringLiteral("features"), QStringLiteral("weights")}) {
+                                   QStringLiteral("features"), QStringLiteral("weights"), QStringLiteral("layers")}) {
             QDockWidget* dock = mDocks[key];
             if (shown) {
                 mDocksBeforeBatch[key] = dock->isVisible();
