@@ -6,6 +6,7 @@
 #include "ui/explanationview.h"
 #include "ui/featuremapgrid.h"
 #include "ui/jobstatuswidget.h"
+#include "ui/layerpropertiesview.h"
 #include "ui/mainwindow.h"
 #include "ui/methodsgridview.h"
 #include "ui/networkdiagram.h"
@@ -13,6 +14,7 @@
 #include <QGuiApplication>
 #include <QScreen>
 #include <QTimer>
+#include <QTreeWidget>
 #include <QWindow>
 
 #include <cstdio>
@@ -45,6 +47,9 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
                       [this] { return mWindow->diagram()->selectedBlock() == mWindow->currentLayer(); }});
     mSteps.push_back({QStringLiteral("features"), [this] { mWindow->showDock(mWindow->featureGrid(), 560); },
                       [this] { return mWindow->featureGrid()->tileCount() > 0; }});
+    mSteps.push_back({QStringLiteral("layers"), [this] { mWindow->showDock(mWindow->layerProperties(), 300); },
+                      [this] { return mWindow->layerProperties()->table()->topLevelItemCount() > 0; }});
+    mSteps.push_back({QString(), [this] { mWindow->showDock(mWindow->featureGrid()); }, [] { return true; }});
     mSteps.push_back({QStringLiteral("report"), [] {}, [] { return true; }});
     mSteps.push_back({QStringLiteral("classpicker"), [this] { mWindow->classPicker()->pick(QString::number(kTabby)); },
                       [this] {
