@@ -69,32 +69,57 @@ std::vector<float> toVector(const torch::Tensor& t)
     return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-QImage toGray8(const torch::Tensor& map, float lo, float hi)
+// Rows of `bytes` ([n,H,W] uint8, on the CPU, contiguous) as H×W grayscale images, honouring bytesPerLine.
+std::vector<QImage> toImages(const torch::Tensor& bytes)
 {
-    const int64_t h = map.size(0), w = map.size(1);
-    QImage image(static_cast<int>(w), static_cast<int>(h), QImage::Format_Grayscale8);
-    // A constant map (hi == lo) is drawn black.
-    const torch::Tensor scaled =
-        hi > lo ? ((map - lo) / (hi - lo) * 255.0f).round().clamp(0, 255) : torch::zeros_like(map);
-    const torch::Tensor bytes = scaled.to(torch::kCPU, torch::kUInt8).contiguous();
-    for (int64_t y = 0; y < h; ++y)
-        std::memcpy(image.scanLine(static_cast<int>(y)), bytes.data_ptr<uint8_t>() + y * w, static_cast<size_t>(w));
-    return image;
+    const int64_t n = bytes.size(0), h = bytes.size(1), w = bytes.size(2);
+    std::vector<QImage> images;
+    images.reserve(static_cast<size_t>(n));
+    const uint8_t* data = bytes.data_ptr<uint8_t>();
+    for (int64_t i = 0; i < n; ++i) {
+        QImage image(static_cast<int>(w), static_cast<int>(h), QImage::Format_Grayscale8);
+        for (int64_t y = 0; y < h; ++y)
+            std::memcpy(image.scanLine(static_cast<int>(y)), data + (i * h + y) * w, static_cast<size_t>(w));
+        images.push_back(std::move(image));
+    }
+    return images;
 }
 
-// Statistics, histogram and tiles of one tap's output `t` (batch dimension removed, channels first).
+// `maps` ([n,H,W]) as 8-bit, map i scaled from [lo[i], hi[i]] ([n,1,1]) to [0, 255]. Elementwise the same float
+// operations as one map at a time with scalar bounds, so the bytes do not depend on how many maps go together.
+torch::Tensor toGray8(const torch::Tensor& maps, const torch::Tensor& lo, const torch::Tensor& hi)
+{
+    return ((maps - lo) / (hi - lo) * 255.0f).round_().clamp_(0, 255).to(torch::kCPU, torch::kUInt8).contiguous();
+}
+
+// Statistics, histogram and tiles of one tap's output `t` (batch dimension removed, channels first). Each
+// statistic is one pass over the layer; the layer's extremes and zero count follow from the channels' ones, and
+// the tiles of all chosen channels are scaled together.
 LayerResult summariseLayer(const std::string& name, const torch::Tensor& t, const AnalysisOptions& options)
 {
     LayerResult layer;
     layer.name = name;
     layer.shape.assign(t.sizes().begin(), t.sizes().end());
+    TORCH_CHECK(t.numel() > 0, "the output of ", name, " is empty");
     const int64_t channels = t.dim() > 0 ? t.size(0) : 1;
+    const int64_t area = t.numel() / std::max<int64_t>(1, channels);
     const torch::Tensor flat = t.reshape({channels, -1});
-    const torch::Tensor means = flat.mean(1), maxs = flat.amax(1), mins = flat.amin(1);
-    const torch::Tensor zeros = (flat == 0).sum(1).to(torch::kFloat32) / static_cast<float>(flat.size(1));
-    const std::vector<float> meanV = toVector(means), maxV = toVector(maxs), minV = toVector(mins),
-                             zeroV = toVector(zeros);
+    // amax and amin are vectorised along a row; aminmax(dim) in this libtorch is not, and costs ten times as much.
+    const torch::Tensor maxs = flat.amax(1), mins = flat.amin(1);
+    const torch::Tensor zeroCounts = area - torch::count_nonzero(flat, c10::optional<int64_t>(1));
+    // One copy to the CPU, rows: mean, max, min, fraction of zeros.
+    const torch::Tensor perChannel =
+        torch::stack({flat.mean(1), maxs, mins, zeroCounts.to(torch::kFloat32) / static_cast<float>(area)})
+            .to(torch::kCPU, torch::kFloat32)
+            .contiguous();
+    const torch::Tensor zeroCountsCpu = zeroCounts.to(torch::kCPU).contiguous();
+    const float* meanV = perChannel.data_ptr<float>();
+    const float* maxV = meanV + channels;
+    const float* minV = maxV + channels;
+    const float* zeroV = minV + channels;
+    const int64_t* zeroCountV = zeroCountsCpu.data_ptr<int64_t>();
     layer.channels.resize(static_cast<size_t>(channels));
+    int64_t zeroCount = 0;
     for (int64_t c = 0; c < channels; ++c) {
         ChannelStats& s = layer.channels[c];
         s.mean = meanV[c];
@@ -102,26 +127,56 @@ LayerResult summariseLayer(const std::string& name, const torch::Tensor& t, cons
         s.sparsity = zeroV[c];
         s.dead = maxV[c] <= minV[c];
         layer.deadChannels += s.dead ? 1 : 0;
+        zeroCount += zeroCountV[c];
     }
-    layer.sparsity = (t == 0).sum().item<float>() / static_cast<float>(std::max<int64_t>(1, t.numel()));
-    layer.histogramMin = t.min().item<float>();
-    layer.histogramMax = t.max().item<float>();
+    layer.sparsity = static_cast<float>(zeroCount) / static_cast<float>(std::max<int64_t>(1, t.numel()));
+    layer.histogramMin = *std::min_element(minV, minV + channels);
+    layer.histogramMax = *std::max_element(maxV, maxV + channels);
     const float histMax = layer.histogramMax > layer.histogramMin ? layer.histogramMax : layer.histogramMin + 1.0f;
     layer.histogram = toVector(torch::histc(t, std::max(1, options.histogramBins), layer.histogramMin, histMax));
 
     if (t.dim() == 3) {
-        std::vector<int> order(static_cast<size_t>(channels));
+        std::vector<int64_t> order(static_cast<size_t>(channels));
         std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return meanV[a] > meanV[b]; });
+        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return meanV[a] > meanV[b]; });
         const int64_t n = options.tilesPerLayer <= 0 ? channels : std::min<int64_t>(options.tilesPerLayer, channels);
+        order.resize(static_cast<size_t>(n));
+        const torch::Tensor picked = t.index_select(0, torch::tensor(order, torch::kLong).to(t.device()));
+
+        // Both scalings: 8-bit tiles cannot be rescaled exactly afterwards, and the view's toggle is a redraw. A
+        // constant map (hi <= lo) is drawn black; its bounds are replaced by [0, 1] only to keep the division finite.
+        std::vector<float> lo(static_cast<size_t>(n)), hi(static_cast<size_t>(n));
+        const bool sharedFlat = !(layer.histogramMax > layer.histogramMin);
         for (int64_t i = 0; i < n; ++i) {
-            const int c = order[i];
+            const int64_t c = order[i];
+            const bool flatMap = !(maxV[c] > minV[c]);
+            lo[i] = flatMap ? 0.0f : minV[c];
+            hi[i] = flatMap ? 1.0f : maxV[c];
+        }
+        const auto bounds = [&](const std::vector<float>& v) {
+            return torch::tensor(v, torch::kFloat32).reshape({n, 1, 1}).to(t.device());
+        };
+        const auto sharedBound = [&](float v) { return torch::full({n, 1, 1}, v, t.options().dtype(torch::kFloat32)); };
+        const std::vector<QImage> sharedImages =
+            sharedFlat ? std::vector<QImage>()
+                       : toImages(toGray8(picked, sharedBound(layer.histogramMin), sharedBound(layer.histogramMax)));
+        const std::vector<QImage> ownImages =
+            options.sharedTileScale ? std::vector<QImage>() : toImages(toGray8(picked, bounds(lo), bounds(hi)));
+        const auto black = [&] {
+            QImage image(static_cast<int>(t.size(2)), static_cast<int>(t.size(1)), QImage::Format_Grayscale8);
+            image.fill(0);
+            return image;
+        };
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t c = order[i];
             ChannelTile tile;
-            tile.channel = c;
+            tile.channel = static_cast<int>(c);
             tile.mean = meanV[c];
-            // Both scalings: 8-bit tiles cannot be rescaled exactly afterwards, and the view's toggle is a redraw.
-            tile.sharedImage = toGray8(t[c], layer.histogramMin, layer.histogramMax);
-            tile.image = options.sharedTileScale ? tile.sharedImage : toGray8(t[c], minV[c], maxV[c]);
+            tile.sharedImage = sharedFlat ? black() : sharedImages[i];
+            if (options.sharedTileScale)
+                tile.image = tile.sharedImage;
+            else
+                tile.image = maxV[c] > minV[c] ? ownImages[i] : black();
             layer.tiles.push_back(std::move(tile));
         }
     }

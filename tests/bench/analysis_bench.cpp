@@ -15,6 +15,8 @@
 // BM_CamMethod       each heatmap method alone (one tap, top-3 classes, no faithfulness), first photo only: the
 //                    analyzer reuses the kept forward pass, as when the user switches methods, so the time is the
 //                    method's (its backward pass included; counters: the analyzer's stage timings)
+// BM_LayerSummaries  the "feature maps" stage alone (all taps, 16 tiles each: statistics, histogram, both tile
+//                    scalings), first photo only, forward pass reused; timed by the analyzer's stage timing
 // BM_CacheHit        a stored result to displayed pixels: read and hash the file, look the key up (arg 0: in
 //                    memory; arg 1: a fresh cache reading its file from disk), render the top class's overlay,
 //                    scale it to 448 px and convert it to the format the view paints
@@ -341,6 +343,27 @@ void BM_CamMethod(benchmark::State& state, const std::string& id, const std::str
     label(state, method + " at " + m->spec->camTarget + ", top-3, forward pass reused");
 }
 
+void BM_LayerSummaries(benchmark::State& state, const std::string& id)
+{
+    const Model* m = ready(state, id);
+    if (!m)
+        return;
+    AnalysisOptions options = fullOptions();
+    options.methods = {};
+    setFaithfulness(options, false);
+    const QImage& rgb = benchPhotos(nullptr).front().rgb;
+    m->analyzer->analyze(rgb, options);  // keeps this photo's forward pass
+    for (auto _ : state) {
+        auto result = m->analyzer->analyze(rgb, options);
+        if (!result) {
+            state.SkipWithError(result.message().c_str());
+            return;
+        }
+        state.SetIterationTime(result->timingsMs.at("feature maps") / 1000.0);
+    }
+    label(state, std::to_string(m->spec->taps.size()) + " taps, 16 tiles each, forward pass reused");
+}
+
 void BM_CacheHit(benchmark::State& state, const std::string& id)
 {
     const Model* m = ready(state, id);
@@ -407,6 +430,9 @@ void BM_CacheHit(benchmark::State& state, const std::string& id)
         benchmark::RegisterBenchmark(name("BM_SameWork").c_str(), BM_SameWork, id)
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime();
+        benchmark::RegisterBenchmark(name("BM_LayerSummaries").c_str(), BM_LayerSummaries, id)
+            ->Unit(benchmark::kMillisecond)
+            ->UseManualTime();
         benchmark::RegisterBenchmark(name("BM_CacheHit").c_str(), BM_CacheHit, id)
             ->Arg(0)
             ->Arg(1)
