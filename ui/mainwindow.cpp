@@ -772,6 +772,9 @@ void MainWindow::announceSlowMethod(const QString& method)
                              ? tr("one forward pass per channel of %1 (%2)")
                                    .arg(mSession->camTarget(mSession->model()))
                                    .arg(QLocale().toString(estimate->camChannels))
+                         : method == QLatin1String("integratedgradients")
+                             ? tr("a forward and backward pass through the whole network per point of its path, "
+                                  "for each class")
                              : tr("a backward pass through the whole network per class");
     const auto seconds = static_cast<long long>(estimate->seconds + 0.5);
     const QString duration = seconds < 60 ? tr("%1 s").arg(seconds) : tr("%1 min %2 s").arg(seconds / 60).arg(seconds % 60);

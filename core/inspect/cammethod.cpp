@@ -22,6 +22,10 @@ std::unique_ptr<CamMethod> createCamMethod(const std::string& id)
         return makeGuidedBackprop();
     if (id == "guidedgradcam")
         return makeGuidedGradCam();
+    if (id == "gradinput")
+        return makeGradientTimesInput();
+    if (id == "integratedgradients")
+        return makeIntegratedGradients();
     return nullptr;
 }
 

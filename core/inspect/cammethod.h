@@ -5,8 +5,8 @@
 // A method turns the activations of the CAM layer (and, for gradient methods, the gradients of each target class
 // logit with respect to them) into one raw map per class, before ReLU and normalisation: the Analyzer applies
 // ReLU (pytorch-grad-cam's np.maximum(cam, 0)) and the min-max scaling itself. Input-space methods (guided
-// backprop, guided Grad-CAM) also return one 3-channel image per class at the input's resolution; their map is
-// the image's saliency, max over the channels of |image|.
+// backprop, guided Grad-CAM, gradient × input, Integrated Gradients) also return one 3-channel image per class at
+// the input's resolution; their map is the image's saliency, max over the channels of |image|.
 //
 // Threads: methods are stateless; compute() runs on the caller's thread and uses the network given in the
 // context, which the caller must own for the duration. Failure: Score-CAM returns an error "cancelled" when the
@@ -54,8 +54,12 @@ struct CamMaps {
 class CamMethod {
 public:
     virtual ~CamMethod() = default;
-    virtual bool needsGradients() const { return true; }
+    virtual bool needsGradients() const { return true; }  // the CAM layer's gradients (CamContext::gradients)
     virtual bool needsGuidedGradients() const { return false; }
+    // Runs a backward pass of its own or needs one (the catalogue's MethodInfo::needsGradients).
+    virtual bool backpropagates() const { return needsGradients() || needsGuidedGradients(); }
+    // Explains with an image at the input's resolution (CamMaps::images; the catalogue's explainsAtInput).
+    virtual bool explainsAtInput() const { return needsGuidedGradients(); }
     // One raw map (and for input-space methods one image) per class of the context.
     virtual Expected<CamMaps> compute(const CamContext& context) const = 0;
 };
@@ -78,6 +82,11 @@ std::unique_ptr<CamMethod> makeXGradCam();
 std::unique_ptr<CamMethod> makeLayerCam();
 std::unique_ptr<CamMethod> makeHiResCam();
 std::unique_ptr<CamMethod> makeEigenCam();
+std::unique_ptr<CamMethod> makeGradientTimesInput();
+std::unique_ptr<CamMethod> makeIntegratedGradients();
+
+// Integrated Gradients' points on the path from the baseline to the image (cam_inputgradients.cpp).
+inline constexpr int64_t kIntegratedGradientsSteps = 32;
 std::unique_ptr<CamMethod> makeScoreCam();
 std::unique_ptr<CamMethod> makeGuidedBackprop();
 std::unique_ptr<CamMethod> makeGuidedGradCam();

@@ -27,6 +27,13 @@ const std::vector<MethodInfo>& methodCatalogue()
         {"guidedgradcam", QStringLiteral("Guided Grad-CAM"),
          QStringLiteral("Guided backprop masked by the Grad-CAM map: fine detail of the class evidence"), true,
          true},
+        {"gradinput", QStringLiteral("Gradient × Input"),
+         QStringLiteral("The input's gradient times the input (Captum's InputXGradient); one backward pass per class"),
+         true, true},
+        {"integratedgradients", QStringLiteral("Integrated Gradients"),
+         QStringLiteral("Gradients along the path from a mean-image baseline to the image, integrated (Captum's "
+                        "flagship); 32 backward passes per class, slow"),
+         true, true},
     };
     return methods;
 }

@@ -15,8 +15,13 @@ double analysisCostInForwards(const std::vector<std::string>& methods, int64_t c
     bool gradients = false, guided = false;
     for (const std::string& id : methods) {
         if (const MethodInfo* method = findMethod(id)) {
-            gradients |= method->needsGradients;
-            guided |= method->explainsAtInput;
+            bool needsGuided = false;
+            for (std::string_view g : kGuidedBackpropMethods)
+                needsGuided |= id == g;
+            guided |= needsGuided;
+            // The CAM layer's gradients: the layer methods and guided Grad-CAM; not the input-gradient methods,
+            // which run their own passes (counted in their cost).
+            gradients |= method->needsGradients && (!method->explainsAtInput || id == "guidedgradcam");
         }
         cost += camCost(id, classes, camChannels);
     }

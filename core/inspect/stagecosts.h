@@ -37,7 +37,12 @@ inline constexpr double kScoreCamCostPerChannel = 1.5;   // Score-CAM: one maske
 inline constexpr std::pair<std::string_view, double> kCamCostPerClass[] = {
     {"gradcam", 0.012},  {"gradcampp", 0.021}, {"xgradcam", 0.011}, {"layercam", 0.011},
     {"hirescam", 0.010}, {"eigencam", 0.020},  {"guided", 0.023},   {"guidedgradcam", 0.034},
+    // These run the network themselves: a forward and backward pass per class (as guided backprop), and per class
+    // and step of the path (Integrated Gradients' 32).
+    {"gradinput", 1.9},  {"integratedgradients", 61.0},
 };
+// The methods that need the guided backward pass (its cost is counted once for all of them).
+inline constexpr std::string_view kGuidedBackpropMethods[] = {"guided", "guidedgradcam"};
 
 // The three measured models' CAM layers have 512, 960 and 768 channels: the estimate for Score-CAM's share until
 // the forward pass has told the real count.

@@ -43,7 +43,7 @@ const std::vector<std::string> kMethods = {"gradcam",  "gradcampp", "xgradcam", 
 
 bool isGuided(const std::string& method)
 {
-    return method == "guided" || method == "guidedgradcam";
+    return method == "guided" || method == "guidedgradcam" || method == "gradinput" || method == "integratedgradients";
 }
 
 const ModelRegistry& registry()
@@ -212,7 +212,7 @@ void expectMatchesReference(const std::string& caseId, const std::set<std::strin
             SCOPED_TRACE(caseId + " " + method + " class #" + std::to_string(i));
             EXPECT_EQ(cam.method, method);
             EXPECT_EQ(cam.classIndex, refClasses[i].toInt());
-            EXPECT_EQ(cam.layer, method == "guided" ? std::string("input") : camBlock);
+            EXPECT_EQ(cam.layer, guided && method != "guidedgradcam" ? std::string("input") : camBlock);
             ASSERT_EQ(cam.gridHeight, guided ? crop : gridShape[0].toInt());
             ASSERT_EQ(cam.gridWidth, guided ? crop : gridShape[1].toInt());
             ASSERT_EQ(cam.heatmapSize, crop);

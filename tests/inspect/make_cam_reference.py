@@ -41,11 +41,14 @@ from torchvision import transforms
 
 METHODS = ["gradcam", "gradcampp", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam"]
 GUIDED_METHODS = ["guided", "guidedgradcam"]
+# Captum's input-gradient attributions, written here from their formulas (one backward pass per point, no batching).
+INPUT_METHODS = ["gradinput", "integratedgradients"]
+IG_STEPS = 32  # trapezoidal rule over alpha = 0, 1/31, ..., 1; baseline 0 in the normalised input
 # case: (model, CAM layer as the test names it, its torchvision module, K, stats tap, methods)
 CASES = {
-    "resnet18": ("resnet18", "layer4", "layer4.1", 3, "layer2.0", METHODS + GUIDED_METHODS),
+    "resnet18": ("resnet18", "layer4", "layer4.1", 3, "layer2.0", METHODS + GUIDED_METHODS + INPUT_METHODS),
     # A stage name, mid-network; Grad-CAM++ is ill-conditioned here (see the C++ test).
-    "mobilenet_v3_large": ("mobilenet_v3_large", "stage5", "features.12", 3, None, METHODS),
+    "mobilenet_v3_large": ("mobilenet_v3_large", "stage5", "features.12", 3, None, METHODS + INPUT_METHODS),
     # The model's default CAM target (Hardswish output), where Grad-CAM++ is well-conditioned; ReLU and Hardswish
     # for guided backprop.
     "mobilenet_v3_large.features.16": ("mobilenet_v3_large", "features.16", "features.16", 3, None,
@@ -194,6 +197,39 @@ def guided_backprop(guided, x, classes):
     return torch.stack(images)
 
 
+def input_gradient(model, point, c):
+    """d model(point)[c] / d point for one point [3,S,S]."""
+    with torch.enable_grad():
+        leaf = point[None].clone().requires_grad_(True)
+        model(leaf)[0, c].backward()
+    return leaf.grad[0].detach()
+
+
+def gradient_times_input(model, x, classes):
+    """Captum's InputXGradient: the input times its gradient, per class."""
+    return torch.stack([x[0] * input_gradient(model, x[0], c) for c in classes])
+
+
+def integrated_gradients(model, x, classes):
+    """(x - 0) times the trapezoidal mean of the gradients at alpha * x, alpha = 0 .. 1 (Sundararajan et al.).
+    The path's points of one class go through the network as one batch, as the C++ analysis does with its default
+    batch of 32: near alpha = 0 the ReLUs sit at their kinks, where a convolution's rounding (which depends on the
+    batch size) flips gradients, so only the same batching compares to 1e-4."""
+    alphas = torch.linspace(0.0, 1.0, IG_STEPS)
+    weights = torch.full((IG_STEPS,), 1.0 / (IG_STEPS - 1))
+    weights[0] = weights[-1] = 0.5 / (IG_STEPS - 1)
+    out = []
+    for c in classes:
+        with torch.enable_grad():
+            leaf = (alphas[:, None, None, None] * x).requires_grad_(True)
+            model(leaf)[:, c].sum().backward()
+        total = torch.zeros_like(x[0])
+        for i in range(IG_STEPS):  # in order, as the C++ sum
+            total += weights[i].item() * leaf.grad[i]
+        out.append(x[0] * total)
+    return torch.stack(out)
+
+
 def deprocess_image(img):
     """pytorch-grad-cam's deprocess_image on an HWC float32 array."""
     img = img - np.mean(img)
@@ -307,6 +343,10 @@ def main():
                 images = None
                 if method == "guided":
                     images = gb
+                elif method == "gradinput":
+                    images = gradient_times_input(model, x, classes)
+                elif method == "integratedgradients":
+                    images = integrated_gradients(model, x, classes)
                 elif method == "guidedgradcam":
                     masks = [heatmap(g, size) for g in torch.relu(cam_grids("gradcam", acts, grads, model, x,
                                                                             classes, args.scorecam_batch))]

@@ -13,7 +13,7 @@ namespace {
 
 TEST(MethodCatalogue, EveryMethodHasItsImplementationWithTheSameFacts)
 {
-    ASSERT_EQ(methodCatalogue().size(), 9u);
+    ASSERT_EQ(methodCatalogue().size(), 11u);
     std::set<std::string> ids;
     std::set<QString> names;
     for (const MethodInfo& method : methodCatalogue()) {
@@ -23,8 +23,8 @@ TEST(MethodCatalogue, EveryMethodHasItsImplementationWithTheSameFacts)
         EXPECT_FALSE(method.description.isEmpty());
         const auto implementation = createCamMethod(method.id);
         ASSERT_NE(implementation, nullptr);
-        EXPECT_EQ(implementation->needsGradients() || implementation->needsGuidedGradients(), method.needsGradients);
-        EXPECT_EQ(implementation->needsGuidedGradients(), method.explainsAtInput);
+        EXPECT_EQ(implementation->backpropagates(), method.needsGradients);
+        EXPECT_EQ(implementation->explainsAtInput(), method.explainsAtInput);
     }
     EXPECT_EQ(createCamMethod("gradkam"), nullptr);
 }
@@ -37,7 +37,8 @@ TEST(MethodCatalogue, LooksUpByIdAndNamesWhatItDoesNotKnow)
     EXPECT_EQ(findMethod(std::string("nocam")), nullptr);
     EXPECT_EQ(methodIds().front(), QStringLiteral("gradcam"));
     EXPECT_EQ(methodIdList(),
-              "gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam, scorecam, guided, guidedgradcam");
+              "gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam, scorecam, guided, guidedgradcam, gradinput, "
+              "integratedgradients");
 }
 
 }  // namespace

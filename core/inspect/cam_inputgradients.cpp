@@ -1,0 +1,120 @@
+// Input-gradient attributions, as Captum defines them: gradient × input (Shrikumar et al. 2016) and Integrated
+// Gradients (Sundararajan et al. 2017). Each returns one attribution image [3,S,S] per class at the input's
+// resolution (in the normalised input's units) and, as the guided methods, its saliency max_c |image| as the map.
+//
+// Integrated Gradients: attributions = (x − x') · ∫₀¹ ∂F_c(x' + α(x − x'))/∂x dα with the baseline x' = 0 in the
+// normalised input (Captum's default: the dataset's mean image), the integral by the trapezoidal rule over
+// kIntegratedGradientsSteps points (Captum's "riemann_trapezoid"). The points of all classes run in batches of the
+// context's batch size; the cancel flag is checked between batches.
+#include "core/inspect/cammethod.h"
+
+#include "core/models/network.h"
+
+namespace convlens {
+
+namespace {
+
+// d logits[i, classes[i]] / d points[i] for every row i of `points` [N,3,S,S], from one backward pass (eval mode:
+// the rows are independent). Undefined when `cancel` was set during the forward pass.
+torch::Tensor inputGradients(NetworkImpl& net, const torch::Tensor& points, const std::vector<int64_t>& classes,
+                             const std::atomic<bool>* cancel)
+{
+    torch::AutoGradMode enabled(true);
+    torch::Tensor leaf = points.detach().clone().requires_grad_(true);
+    const torch::Tensor logits = net.forward(leaf, cancel);
+    if (!logits.defined())
+        return {};
+    const torch::Tensor index = torch::tensor(classes, torch::kLong).to(logits.device()).unsqueeze(1);
+    logits.gather(1, index).sum().backward();
+    return leaf.grad().detach();
+}
+
+Error cancelled()
+{
+    return makeError(ErrorKind::Cancelled, "cancelled");
+}
+
+class GradientTimesInput : public CamMethod {
+public:
+    bool needsGradients() const override { return false; }
+    bool backpropagates() const override { return true; }
+    bool explainsAtInput() const override { return true; }
+
+    Expected<CamMaps> compute(const CamContext& c) const override
+    {
+        const auto k = static_cast<int64_t>(c.classes.size());
+        const int64_t batch = std::max(1, c.batchSize);
+        std::vector<torch::Tensor> images;
+        for (int64_t first = 0; first < k; first += batch) {
+            if (c.cancel && c.cancel->load())
+                return cancelled();
+            const int64_t end = std::min(k, first + batch);
+            const std::vector<int64_t> classes(c.classes.begin() + first, c.classes.begin() + end);
+            const torch::Tensor grads = inputGradients(*c.network, c.input.expand({end - first, -1, -1, -1}),
+                                                       classes, c.cancel);
+            if (!grads.defined())
+                return cancelled();
+            images.push_back(grads * c.input);
+            if (c.progress)
+                c.progress(static_cast<double>(end) / static_cast<double>(k));
+        }
+        const torch::Tensor all = torch::cat(images);
+        return CamMaps{all.abs().amax(1), all};
+    }
+};
+
+class IntegratedGradients : public CamMethod {
+public:
+    bool needsGradients() const override { return false; }
+    bool backpropagates() const override { return true; }
+    bool explainsAtInput() const override { return true; }
+
+    Expected<CamMaps> compute(const CamContext& c) const override
+    {
+        constexpr int64_t n = kIntegratedGradientsSteps;
+        const auto k = static_cast<int64_t>(c.classes.size());
+        const torch::Tensor alphas = torch::linspace(0.0, 1.0, n, c.input.options());
+        std::vector<double> weights(static_cast<size_t>(n), 1.0 / static_cast<double>(n - 1));
+        weights.front() = weights.back() = 0.5 / static_cast<double>(n - 1);
+        torch::Tensor sums = torch::zeros({k, c.input.size(1), c.input.size(2), c.input.size(3)}, c.input.options());
+        const int64_t total = k * n;
+        const int64_t batch = std::max(1, c.batchSize);
+        for (int64_t first = 0; first < total; first += batch) {
+            if (c.cancel && c.cancel->load())
+                return cancelled();
+            const int64_t end = std::min(total, first + batch);
+            std::vector<int64_t> classes;
+            std::vector<int64_t> steps;
+            for (int64_t p = first; p < end; ++p) {
+                classes.push_back(c.classes[static_cast<size_t>(p / n)]);
+                steps.push_back(p % n);
+            }
+            // The baseline is 0: the points are α · x.
+            const torch::Tensor alpha = alphas.index_select(0, torch::tensor(steps, torch::kLong).to(alphas.device()));
+            const torch::Tensor points = alpha.view({-1, 1, 1, 1}) * c.input;
+            const torch::Tensor grads = inputGradients(*c.network, points, classes, c.cancel);
+            if (!grads.defined())
+                return cancelled();
+            for (int64_t p = first; p < end; ++p)
+                sums[p / n] += weights[static_cast<size_t>(p % n)] * grads[p - first];
+            if (c.progress)
+                c.progress(static_cast<double>(end) / static_cast<double>(total));
+        }
+        const torch::Tensor images = sums * c.input;  // (x − 0) · the integral
+        return CamMaps{images.abs().amax(1), images};
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<CamMethod> makeGradientTimesInput()
+{
+    return std::make_unique<GradientTimesInput>();
+}
+
+std::unique_ptr<CamMethod> makeIntegratedGradients()
+{
+    return std::make_unique<IntegratedGradients>();
+}
+
+}  // namespace convlens
