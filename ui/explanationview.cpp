@@ -89,7 +89,11 @@ void ExplanationView::showResult(const ResultPtr& result, const QString& method,
         mapDependsOnClass(method)
             ? tr("<b>%1</b> for <b>%2</b> at <code>%3</code>").arg(methodName(method), label, layer)
             : tr("<b>%1</b> at <code>%2</code> (the same map for every class)").arg(methodName(method), layer);
-    mCaption->setText(tr("%1 &nbsp;·&nbsp; %2").arg(what, faithfulnessText(*cam, method, partial)));
+    QString caption = tr("%1 &nbsp;·&nbsp; %2").arg(what, faithfulnessText(*cam, method, partial));
+    if (method == QLatin1String("integratedgradients"))
+        caption += tr(" &nbsp;·&nbsp; convergence δ %1 (attributions' sum − the logit's change; near 0: converged)")
+                       .arg(cam->convergenceDelta, 0, 'g', 3);
+    mCaption->setText(caption);
 }
 
 QString ExplanationView::faithfulnessText(const CamResult& cam, const QString& method, bool measuring)

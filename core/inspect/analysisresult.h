@@ -158,6 +158,9 @@ struct CamResult {
     std::vector<float> guided;   // input-space methods: 3×heatmapSize² (channels first, RGB), the raw gradient
                                  // image in the normalised input's units; render with guidedImage(); else empty
     Faithfulness faithfulness;
+    // Integrated Gradients' convergence delta (Captum's): the sum of the attributions minus the class logit's change
+    // from the baseline to the image; near 0 when the path integral converged. 0 for the other methods.
+    float convergenceDelta = 0.0f;
 };
 
 template <>
@@ -174,6 +177,7 @@ struct Fields<CamResult> {
         field("heatmap", &CamResult::heatmap).omitted(),
         field("guided", &CamResult::guided).omitted(),
         field("faithfulness", &CamResult::faithfulness),
+        field("convergence_delta", &CamResult::convergenceDelta),
     };
 };
 

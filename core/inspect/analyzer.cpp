@@ -446,6 +446,8 @@ Expected<void> camStage(Pass& pass, size_t m, StageProgress& progress)
         cam.gridHeight = static_cast<int>(grids.size(1));
         cam.gridWidth = static_cast<int>(grids.size(2));
         cam.grid = toVector(grids[row]);
+        if (raw->deltas.defined())
+            cam.convergenceDelta = raw->deltas[row].item<float>();
         cam.heatmapSize = static_cast<int>(size);
         pass.heatmaps.push_back(normalisedHeatmap(grids[row], size));
         cam.heatmap = toVector(pass.heatmaps.back());

@@ -4,8 +4,9 @@
 //
 // Integrated Gradients: attributions = (x − x') · ∫₀¹ ∂F_c(x' + α(x − x'))/∂x dα with the baseline x' = 0 in the
 // normalised input (Captum's default: the dataset's mean image), the integral by the trapezoidal rule over
-// kIntegratedGradientsSteps points (Captum's "riemann_trapezoid"). The points of all classes run in batches of the
-// context's batch size; the cancel flag is checked between batches.
+// kIntegratedGradientsSteps points (Captum's "riemann_trapezoid"), with Captum's convergence delta: the sum of the
+// attributions minus F(x) − F(x'). The points of all classes run in batches of the context's batch size; the
+// cancel flag is checked between batches.
 #include "core/inspect/cammethod.h"
 
 #include "core/models/network.h"
@@ -16,8 +17,9 @@ namespace {
 
 // d logits[i, classes[i]] / d points[i] for every row i of `points` [N,3,S,S], from one backward pass (eval mode:
 // the rows are independent). Undefined when `cancel` was set during the forward pass.
+// `selected`, when given, receives those logits [N].
 torch::Tensor inputGradients(NetworkImpl& net, const torch::Tensor& points, const std::vector<int64_t>& classes,
-                             const std::atomic<bool>* cancel)
+                             const std::atomic<bool>* cancel, torch::Tensor* selected = nullptr)
 {
     torch::AutoGradMode enabled(true);
     torch::Tensor leaf = points.detach().clone().requires_grad_(true);
@@ -25,7 +27,10 @@ torch::Tensor inputGradients(NetworkImpl& net, const torch::Tensor& points, cons
     if (!logits.defined())
         return {};
     const torch::Tensor index = torch::tensor(classes, torch::kLong).to(logits.device()).unsqueeze(1);
-    logits.gather(1, index).sum().backward();
+    const torch::Tensor chosen = logits.gather(1, index);
+    chosen.sum().backward();
+    if (selected)
+        *selected = chosen.detach().view({-1});
     return leaf.grad().detach();
 }
 
@@ -77,6 +82,7 @@ public:
         std::vector<double> weights(static_cast<size_t>(n), 1.0 / static_cast<double>(n - 1));
         weights.front() = weights.back() = 0.5 / static_cast<double>(n - 1);
         torch::Tensor sums = torch::zeros({k, c.input.size(1), c.input.size(2), c.input.size(3)}, c.input.options());
+        torch::Tensor change = torch::zeros({k}, c.input.options());  // logit at the image − at the baseline
         const int64_t total = k * n;
         const int64_t batch = std::max(1, c.batchSize);
         for (int64_t first = 0; first < total; first += batch) {
@@ -92,16 +98,24 @@ public:
             // The baseline is 0: the points are α · x.
             const torch::Tensor alpha = alphas.index_select(0, torch::tensor(steps, torch::kLong).to(alphas.device()));
             const torch::Tensor points = alpha.view({-1, 1, 1, 1}) * c.input;
-            const torch::Tensor grads = inputGradients(*c.network, points, classes, c.cancel);
+            torch::Tensor logits;
+            const torch::Tensor grads = inputGradients(*c.network, points, classes, c.cancel, &logits);
             if (!grads.defined())
                 return cancelled();
-            for (int64_t p = first; p < end; ++p)
+            for (int64_t p = first; p < end; ++p) {
                 sums[p / n] += weights[static_cast<size_t>(p % n)] * grads[p - first];
+                if (p % n == 0)
+                    change[p / n] -= logits[p - first];
+                else if (p % n == n - 1)
+                    change[p / n] += logits[p - first];
+            }
             if (c.progress)
                 c.progress(static_cast<double>(end) / static_cast<double>(total));
         }
         const torch::Tensor images = sums * c.input;  // (x − 0) · the integral
-        return CamMaps{images.abs().amax(1), images};
+        CamMaps maps{images.abs().amax(1), images};
+        maps.deltas = images.sum({1, 2, 3}) - change;  // Captum's convergence delta
+        return maps;
     }
 };
 

@@ -49,6 +49,7 @@ struct CamMaps {
     }
     torch::Tensor maps;    // [K,h,w] raw maps, before ReLU
     torch::Tensor images;  // [K,3,S,S] input-space explanations (guided methods); undefined for the others
+    torch::Tensor deltas;  // [K] Integrated Gradients' convergence deltas; undefined for the others
 };
 
 class CamMethod {

@@ -237,6 +237,14 @@ void expectMatchesReference(const std::string& caseId, const std::set<std::strin
             EXPECT_GE(*lo, 0.0f);
             EXPECT_LE(*hi, 1.0f);
 
+            if (refMethod.contains(QLatin1String("deltas"))) {
+                // Integrated Gradients' convergence delta, as the reference computes it (float sums of ~150 k
+                // attributions: within 1e-3 of the logit scale).
+                const double expected = refMethod[QLatin1String("deltas")].toArray()[i].toDouble();
+                EXPECT_NEAR(cam.convergenceDelta, expected, 1e-3 * (1.0 + std::abs(expected)));
+            } else {
+                EXPECT_EQ(cam.convergenceDelta, 0.0f);
+            }
             const QJsonObject f = faith[i].toObject();
             EXPECT_NEAR(cam.faithfulness.confidence, f[QLatin1String("confidence")].toDouble(), 1e-5);
             EXPECT_NEAR(cam.faithfulness.maskedConfidence, f[QLatin1String("masked")].toDouble(), 1e-4);

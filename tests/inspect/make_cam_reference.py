@@ -230,6 +230,13 @@ def integrated_gradients(model, x, classes):
     return torch.stack(out)
 
 
+def convergence_deltas(model, x, classes, attributions):
+    """Captum's delta: the attributions' sum minus F(x) - F(baseline), per class."""
+    with torch.no_grad():
+        change = model(x)[0] - model(torch.zeros_like(x))[0]
+    return [attributions[i].sum().item() - change[c].item() for i, c in enumerate(classes)]
+
+
 def deprocess_image(img):
     """pytorch-grad-cam's deprocess_image on an HWC float32 array."""
     img = img - np.mean(img)
@@ -373,6 +380,8 @@ def main():
                     os.path.join(args.out, prefix + ".display.u8"))
                 result["cams"][method] = {"images_file": prefix + ".images.f32", "grids_file": prefix + ".grids.f32",
                                           "display_file": prefix + ".display.u8", "faithfulness": faith}
+                if method == "integratedgradients":
+                    result["cams"][method]["deltas"] = convergence_deltas(model, x, classes, images)
         if tap is not None:
             result["stats_tap"] = stats_tap
             result["stats"] = layer_stats(tap.detach()[0])

@@ -107,7 +107,7 @@ TEST(ResultJsonTest, AnalyzeObjectHasTheDocumentedKeysAndValues)
     for (qsizetype i = 0; i < cams.size(); ++i) {
         const QJsonObject cam = cams[i].toObject();
         const CamResult& expected = r.cams[static_cast<std::size_t>(i)];
-        EXPECT_EQ(keys(cam), "class_index,faithfulness,grid,label,layer,method");
+        EXPECT_EQ(keys(cam), "class_index,convergence_delta,faithfulness,grid,label,layer,method");
         EXPECT_EQ(cam.value(QStringLiteral("method")).toString(), q(expected.method));
         EXPECT_EQ(cam.value(QStringLiteral("class_index")).toInteger(), 281);
         EXPECT_EQ(cam.value(QStringLiteral("label")).toString(), QStringLiteral("tabby"));
