@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace convlens {
 
@@ -206,12 +207,9 @@ void CompareView::refresh()
                                .arg(methodName(mMethod), QString::fromStdString(cam->label).toHtmlEscaped(), layer)
                          : tr("<small>%1 at %2 (the same for every class)").arg(methodName(mMethod), layer)) +
                     QStringLiteral(" · ") + ExplanationView::faithfulnessText(*cam, mMethod, false);
-            if (mSharedScale && cam->guided.empty() && shared.high > shared.low && !cam->grid.empty()) {
-                // How strong this map is on the shared scale: its peak as a share of the strongest map's.
-                const float peak = *std::max_element(cam->grid.begin(), cam->grid.end());
-                html += tr(" · peak %1% of the shared scale")
-                            .arg(100.0 * (peak - shared.low) / (shared.high - shared.low), 0, 'f', 0);
-            }
+            // How strong this map is on the shared scale: its peak as a share of the strongest map's.
+            if (const std::optional<double> peak = peakOnScale(*cam, shared); mSharedScale && peak)
+                html += tr(" · peak %1% of the shared scale").arg(*peak, 0, 'f', 0);
             html += QStringLiteral("</small>");
         } else if (classIndex >= 0) {
             html +=

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <vector>
 
 namespace convlens {
@@ -269,10 +270,8 @@ void MethodsGridView::refresh()
         const QString layer = QString::fromStdString(cam->layer).toHtmlEscaped();
         QString html = ExplanationView::mapDependsOnClass(id) ? tr("<small><code>%1</code>").arg(layer)
                                                               : tr("<small><code>%1</code> · any class").arg(layer);
-        if (mOneScale && cam->guided.empty() && scale.high > scale.low && !cam->grid.empty()) {
-            const float peak = *std::max_element(cam->grid.begin(), cam->grid.end());
-            html += tr(" · peak %1%").arg(100.0 * (peak - scale.low) / (scale.high - scale.low), 0, 'f', 0);
-        }
+        if (const std::optional<double> peak = peakOnScale(*cam, scale); mOneScale && peak)
+            html += tr(" · peak %1%").arg(*peak, 0, 'f', 0);
         const Faithfulness& f = cam->faithfulness;
         html += QStringLiteral("<br>") +
                 (!f.measured ? (mPartial ? tr("faithfulness: measuring…") : tr("faithfulness not measured"))

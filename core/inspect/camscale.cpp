@@ -69,4 +69,12 @@ std::vector<float> scaledHeatmap(const CamResult& cam, CamScale scale)
     return out;
 }
 
+std::optional<double> peakOnScale(const CamResult& cam, CamScale scale)
+{
+    if (!cam.guided.empty() || cam.grid.empty() || !(scale.high > scale.low))
+        return std::nullopt;
+    const float peak = *std::max_element(cam.grid.begin(), cam.grid.end());
+    return 100.0 * (peak - scale.low) / (scale.high - scale.low);
+}
+
 }  // namespace convlens

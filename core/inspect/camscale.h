@@ -7,6 +7,7 @@
 
 #include "core/inspect/analysisresult.h"
 
+#include <optional>
 #include <vector>
 
 namespace convlens {
@@ -24,5 +25,9 @@ CamScale sharedCamScale(const std::vector<const CamResult*>& cams);
 // mapped by (v - low) / (1e-7 + high - low) and clamped to [0,1]. With the map's own minimum and maximum this is
 // CamResult::heatmap. Returns an empty vector when the grid is empty or does not match gridHeight × gridWidth.
 std::vector<float> scaledHeatmap(const CamResult& cam, CamScale scale);
+
+// How strong `cam` is on `scale`: its raw grid's peak as a percentage of the scale's range; nullopt for a guided
+// method's map (not on the scale), an empty grid or an empty range.
+std::optional<double> peakOnScale(const CamResult& cam, CamScale scale);
 
 }  // namespace convlens

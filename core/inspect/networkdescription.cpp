@@ -203,25 +203,14 @@ std::vector<LayerDescription> describeLayers(const std::string& blockName, torch
 
 }  // namespace
 
-int64_t NetworkDescription::stageParameters(int stageIndex) const
+int64_t NetworkDescription::stageSum(int stageIndex, int64_t BlockDescription::*field) const
 {
-    int64_t sum = 0;
     if (stageIndex < 0 || stageIndex >= static_cast<int>(stages.size()))
         return 0;
     const StageDescription& stage = stages[static_cast<size_t>(stageIndex)];
-    for (int i = stage.firstBlock; i < stage.firstBlock + stage.blockCount; ++i)
-        sum += blocks[static_cast<size_t>(i)].parameters;
-    return sum;
-}
-
-int64_t NetworkDescription::stageMacs(int stageIndex) const
-{
     int64_t sum = 0;
-    if (stageIndex < 0 || stageIndex >= static_cast<int>(stages.size()))
-        return 0;
-    const StageDescription& stage = stages[static_cast<size_t>(stageIndex)];
     for (int i = stage.firstBlock; i < stage.firstBlock + stage.blockCount; ++i)
-        sum += blocks[static_cast<size_t>(i)].macs;
+        sum += blocks[static_cast<size_t>(i)].*field;
     return sum;
 }
 

@@ -56,8 +56,10 @@ struct NetworkDescription {
     int64_t macs = 0;  // of every block
 
     // Parameters and multiply-adds of the stage at `stageIndex` (sums over its blocks).
-    int64_t stageParameters(int stageIndex) const;
-    int64_t stageMacs(int stageIndex) const;
+    int64_t stageParameters(int stageIndex) const { return stageSum(stageIndex, &BlockDescription::parameters); }
+    int64_t stageMacs(int stageIndex) const { return stageSum(stageIndex, &BlockDescription::macs); }
+    // `field` summed over the blocks of the stage at `stageIndex`; 0 for an index out of range.
+    int64_t stageSum(int stageIndex, int64_t BlockDescription::*field) const;
 
     // Index of the block called `name` (or of the last block of the stage called `name`), or -1.
     int indexOf(const std::string& name) const;

@@ -10,6 +10,7 @@
 #include <QPainter>
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 
 namespace convlens {
@@ -395,11 +396,8 @@ void paintComparePage(QPainter& p, const QRectF& page, double dpi, const Compare
         QString second = !f.measured     ? QString()
                          : f.increase > 0 ? QStringLiteral("increase")
                                           : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 2);
-        if (info.sharedScale && cam->guided.empty() && !cam->grid.empty() && layout.scale.high > layout.scale.low) {
-            const float peak = *std::max_element(cam->grid.begin(), cam->grid.end());
-            second += QStringLiteral(" · peak %1%")
-                          .arg(100.0 * (peak - layout.scale.low) / (layout.scale.high - layout.scale.low), 0, 'f', 0);
-        }
+        if (const std::optional<double> peak = peakOnScale(*cam, layout.scale); info.sharedScale && peak)
+            second += QStringLiteral(" · peak %1%").arg(*peak, 0, 'f', 0);
         drawText(p, line2, second, small, kMuted);
     }
     p.restore();

@@ -127,3 +127,19 @@ TEST(CamScale, NothingToScan)
     EXPECT_TRUE(scaledHeatmap(broken, CamScale{}).empty());
     EXPECT_TRUE(scaledHeatmap(empty, CamScale{}).empty());
 }
+
+TEST(CamScale, ThePeakIsItsShareOfTheScaleAndGuidedMapsHaveNone)
+{
+    CamResult cam;
+    cam.gridHeight = 1;
+    cam.gridWidth = 2;
+    cam.grid = {1.0f, 3.0f};
+    ASSERT_TRUE(peakOnScale(cam, CamScale{1.0f, 5.0f}).has_value());
+    EXPECT_DOUBLE_EQ(*peakOnScale(cam, CamScale{1.0f, 5.0f}), 50.0);
+    EXPECT_FALSE(peakOnScale(cam, CamScale{2.0f, 2.0f})) << "an empty range";
+    cam.guided = {0.5f};
+    EXPECT_FALSE(peakOnScale(cam, CamScale{1.0f, 5.0f})) << "a guided method's map is not on the scale";
+    cam.guided.clear();
+    cam.grid.clear();
+    EXPECT_FALSE(peakOnScale(cam, CamScale{1.0f, 5.0f}));
+}
