@@ -21,6 +21,14 @@ QString tooltipFor(const BlockDescription& block)
                  formatGrouped(block.parameters));
     if (block.isTap)
         text += QStringLiteral("<br>feature maps shown by default");
+    if (block.merge == MergeKind::Add)
+        text += block.shortcutLayers.empty() ? QStringLiteral("<br>residual: adds its input")
+                                             : QStringLiteral("<br>residual: adds its downsampled input");
+    else if (block.merge == MergeKind::Concat)
+        text += block.mergeUnits.empty() ? QStringLiteral("<br>concatenates its two paths")
+                                         : QStringLiteral("<br>dense: each layer's output concatenated to its input");
+    if (block.layers.size() >= 2)
+        text += QStringLiteral("<br><i>double-click to show or hide its %1 layers</i>").arg(block.layers.size());
     return text;
 }
 
@@ -31,7 +39,8 @@ DiagramBlockItem::DiagramBlockItem(const BlockDescription& block, const QColor& 
       mType(QString::fromStdString(block.type)),
       mParameters(block.parameters > 0 ? formatCount(block.parameters) : QString()),
       mColor(categoryColor),
-      mCamTarget(block.isCamTarget)
+      mCamTarget(block.isCamTarget),
+      mExpandable(block.layers.size() >= 2)
 {
     setData(kKindRole, static_cast<int>(ItemKind::Block));
     setData(kNameRole, mName);
@@ -97,6 +106,26 @@ void DiagramBlockItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*,
 
     if (mCamTarget)  // on the name's line, right-aligned like the parameter count below it
         paintCamBadge(painter, QRectF(0, top, kNodeWidth - 2, titleMetrics.height()), detailFont(detail));
+
+    if (mExpandable) {
+        const QPointF c(kNodeWidth / 2, kNodeHeight - 4.5);
+        QPolygonF chevron;
+        if (mExpanded)
+            chevron << c + QPointF(-4, -1.5) << c + QPointF(4, -1.5) << c + QPointF(0, 2);
+        else
+            chevron << c + QPointF(-1.5, -3) << c + QPointF(2.5, 0) << c + QPointF(-1.5, 3);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(mix(palette.color(QPalette::Text), baseColor, 0.5));
+        painter->drawPolygon(chevron);
+    }
+}
+
+void DiagramBlockItem::setExpanded(bool expanded)
+{
+    if (expanded == mExpanded)
+        return;
+    mExpanded = expanded;
+    update();
 }
 
 void DiagramBlockItem::setSelectedBlock(bool selected)

@@ -1,7 +1,8 @@
 #pragma once
 // DiagramBlockItem: one block of the network diagram, a rounded node with the block's name and module type,
 // its parameter count, a stripe in its stage's category colour, the palette's highlight when selected and a "CAM" badge
-// when it is the CAM target. Owned by the diagram's scene; GUI thread only.
+// when it is the CAM target; a block with layers to show has a small chevron at its bottom edge (pointing down while
+// its layers are shown below it). Owned by the diagram's scene; GUI thread only.
 
 #include "core/inspect/networkdescription.h"
 
@@ -19,6 +20,7 @@ public:
 
     void setSelectedBlock(bool selected);
     void setCamTarget(bool camTarget);
+    void setExpanded(bool expanded);
 
 private:
     QString mName;
@@ -27,6 +29,8 @@ private:
     QColor mColor;
     bool mSelected = false;
     bool mCamTarget = false;
+    bool mExpandable = false;
+    bool mExpanded = false;
 };
 
 }  // namespace convlens::diagram

@@ -50,7 +50,8 @@ DiagramStageItem::DiagramStageItem(const NetworkDescription& description, const 
     : mName(QString::fromStdString(stage.name)),
       mCountText(stage.blockCount == 1 ? QStringLiteral("1 block") : QStringLiteral("%1 blocks").arg(stage.blockCount)),
       mColor(QColor(QString::fromStdString(stage.color))),
-      mCompact(stage.blockCount == 1)
+      mCompact(stage.blockCount == 1),
+      mSingle(stage.blockCount == 1)
 {
     if (!mColor.isValid())
         mColor = QColor(0x80, 0x80, 0x80);
@@ -81,12 +82,17 @@ DiagramStageItem::DiagramStageItem(const NetworkDescription& description, const 
 
 QRectF DiagramStageItem::boundingRect() const
 {
-    return QRectF(-1.5, -1.5, kFrameWidth + 3, height() + 3);
+    return QRectF(-1.5, -1.5, width() + 3, height() + 3);
 }
 
 qreal DiagramStageItem::height() const
 {
-    return isNode() ? kCollapsedHeight : mFrameHeight;
+    return isNode() ? kCollapsedHeight : mFrameSize.height();
+}
+
+qreal DiagramStageItem::width() const
+{
+    return isNode() ? kFrameWidth : mFrameSize.width();
 }
 
 void DiagramStageItem::setCollapsed(bool collapsed)
@@ -98,12 +104,22 @@ void DiagramStageItem::setCollapsed(bool collapsed)
     update();
 }
 
-void DiagramStageItem::setFrameHeight(qreal height)
+void DiagramStageItem::setCompact(bool compact)
 {
-    if (height == mFrameHeight)
+    compact = compact && mSingle;
+    if (compact == mCompact)
         return;
     prepareGeometryChange();
-    mFrameHeight = height;
+    mCompact = compact;
+    update();
+}
+
+void DiagramStageItem::setFrameSize(const QSizeF& size)
+{
+    if (size == mFrameSize)
+        return;
+    prepareGeometryChange();
+    mFrameSize = size;
 }
 
 void DiagramStageItem::setHoldsSelection(bool holds)
@@ -126,7 +142,7 @@ bool DiagramStageItem::isOnHeader(const QPointF& scenePos) const
 {
     const QPointF local = mapFromScene(scenePos);
     const qreal bottom = isNode() ? kCollapsedHeight : kHeaderHeight;
-    return local.x() >= 0 && local.x() <= kFrameWidth && local.y() >= 0 && local.y() <= bottom;
+    return local.x() >= 0 && local.x() <= width() && local.y() >= 0 && local.y() <= bottom;
 }
 
 void DiagramStageItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*)
@@ -135,7 +151,8 @@ void DiagramStageItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*,
     const QFont base = scene() ? scene()->font() : QFont();
     const QColor baseColor = palette.color(QPalette::Base);
     const QColor highlight = palette.color(QPalette::Highlight);
-    const QRectF frame(0, 0, kFrameWidth, height());
+    const qreal frameWidth = width();
+    const QRectF frame(0, 0, frameWidth, height());
     const bool selected = isNode() && mHoldsSelection;
 
     painter->setRenderHint(QPainter::Antialiasing);
@@ -149,7 +166,7 @@ void DiagramStageItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*,
     // Header band in the category colour.
     painter->save();
     painter->setClipPath(outline);
-    painter->fillRect(QRectF(0, 0, kFrameWidth, kHeaderHeight), mColor);
+    painter->fillRect(QRectF(0, 0, frameWidth, kHeaderHeight), mColor);
     painter->restore();
 
     painter->setBrush(Qt::NoBrush);
@@ -166,7 +183,7 @@ void DiagramStageItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*,
     const qreal countWidth = detailMetrics.horizontalAdvance(mCountText);
     painter->setFont(detail);
     painter->setPen(onHeader);
-    const QRectF countRect(kFrameWidth - 10 - countWidth, 0, countWidth, kHeaderHeight);
+    const QRectF countRect(frameWidth - 10 - countWidth, 0, countWidth, kHeaderHeight);
     painter->drawText(countRect, Qt::AlignRight | Qt::AlignVCenter, mCountText);
     painter->setFont(title);
     const qreal nameLeft = mCompact ? 12 : 26;

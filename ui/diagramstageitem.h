@@ -22,13 +22,17 @@ public:
 
     void setCollapsed(bool collapsed);
     bool isCollapsed() const { return mCollapsed; }
-    // A one-block stage: drawn as a node whatever its collapsed state.
+    // A one-block stage: drawn as a node whatever its collapsed state, unless its block shows its layers (then a
+    // frame around the block, as any stage; the layout says so with setCompact(false)).
     bool isCompact() const { return mCompact; }
+    void setCompact(bool compact);
     // Drawn as one node (collapsed or compact) rather than as a frame around block nodes.
     bool isNode() const { return mCollapsed || mCompact; }
-    // Height of the expanded frame (the layout sets it from the blocks inside).
-    void setFrameHeight(qreal height);
+    // Size of the expanded frame (the layout sets it from the blocks inside; wider than a node when an expanded
+    // block's shortcut runs beside its layers, or left to right).
+    void setFrameSize(const QSizeF& size);
     qreal height() const;
+    qreal width() const;
     // Whether the selected block / the CAM target is one of this stage's blocks (shown while collapsed).
     void setHoldsSelection(bool holds);
     void setHoldsCamTarget(bool holds);
@@ -40,9 +44,10 @@ private:
     QString mCountText;
     QString mSummary;
     QColor mColor;
-    qreal mFrameHeight = 0;
+    QSizeF mFrameSize;
     bool mCollapsed = false;
     bool mCompact = false;
+    bool mSingle = false;  // one block
     bool mHoldsSelection = false;
     bool mHoldsCamTarget = false;
 };

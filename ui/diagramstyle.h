@@ -30,9 +30,18 @@ inline constexpr qreal kBlockGap = 24;  // between blocks of a stage: room for a
 inline constexpr qreal kStageGap = 28;  // between stages
 inline constexpr qreal kTerminalWidth = 132;
 inline constexpr qreal kTerminalHeight = 26;
+// Inside an expanded block: its layers, the node where its paths merge ("add", "concat"), and the gaps.
+inline constexpr qreal kLayerWidth = 184;
+inline constexpr qreal kLayerHeight = 30;
+inline constexpr qreal kMergeWidth = 96;
+inline constexpr qreal kMergeHeight = 24;
+inline constexpr qreal kLayerGap = 22;  // between layers (top to bottom): room for an edge and its label
+inline constexpr qreal kLaneGap = 24;   // between the main path's layers and the shortcut's
+// Left to right, the gaps along the chain hold the edge labels' width.
+inline constexpr qreal kWideGap = 76;
 
 // Item kinds, stored as QGraphicsItem::data(kKindRole); the name of the block or stage is data(kNameRole).
-enum class ItemKind { Block = 1, Stage = 2, Edge = 3, Terminal = 4 };
+enum class ItemKind { Block = 1, Stage = 2, Edge = 3, Terminal = 4, Layer = 5, Merge = 6 };
 inline constexpr int kKindRole = 0;
 inline constexpr int kNameRole = 1;
 

@@ -120,12 +120,17 @@ std::vector<LayerDescription> describeLayers(const std::string& blockName, torch
             branch = path.substr(0, dot);
         const size_t lastDot = path.rfind('.');
         const auto parent = all.find(lastDot == std::string::npos ? std::string() : path.substr(0, lastDot));
-        const bool squeeze = !path.empty() && parent != all.end() &&
-                             shortTypeName(parent->second->name()) == "SqueezeExcitation";
+        const bool squeeze =
+            !path.empty() && parent != all.end() && shortTypeName(parent->second->name()) == "SqueezeExcitation";
 
         LayerDescription layer;
         layer.name = path.empty() ? blockName : blockName + "." + path;
         layer.type = shortTypeName(module->name());
+        if (!path.empty() && parent != all.end() && !parent->first.empty()) {
+            const std::string container = shortTypeName(parent->second->name());
+            if (container != "Sequential")
+                layer.container = container == "ConvNormActivation" ? "Conv2dNormActivation" : container;
+        }
         for (const auto& parameter : module->named_parameters(/*recurse=*/false)) {
             layer.parameters += parameter.value().numel();
             if (parameter.key() == "weight")
@@ -181,9 +186,9 @@ std::vector<LayerDescription> describeLayers(const std::string& blockName, torch
         } else if (auto* avgPool = module->as<torch::nn::AvgPool2d>()) {
             const auto& o = avgPool->options;
             const int64_t k = (*o.kernel_size())[0], st = (*o.stride())[0], p = (*o.padding())[0];
-            current = {windowOutput(current.h, k, st, p, 1, o.ceil_mode()),
-                       windowOutput(current.w, (*o.kernel_size())[1], (*o.stride())[1], (*o.padding())[1], 1,
-                                    o.ceil_mode())};
+            current = {
+                windowOutput(current.h, k, st, p, 1, o.ceil_mode()),
+                windowOutput(current.w, (*o.kernel_size())[1], (*o.stride())[1], (*o.padding())[1], 1, o.ceil_mode())};
             details.push_back(sizeText(k, (*o.kernel_size())[1]) + ", stride " + std::to_string(st));
             layer.outputShape = {channels, current.h, current.w};
         } else if (module->as<torch::nn::AdaptiveAvgPool2d>()) {
@@ -201,7 +206,40 @@ std::vector<LayerDescription> describeLayers(const std::string& blockName, torch
     return layers;
 }
 
+// The merge of a block's module (core/models/blockmerge.h), with its relative module paths made layer names.
+void describeMerge(const std::string& blockName, const torch::nn::Module& module, BlockDescription& block)
+{
+    const auto* merging = dynamic_cast<const MergingModule*>(&module);
+    if (!merging)
+        return;
+    const BlockMerge merge = merging->merge();
+    block.merge = merge.kind;
+    block.splitInput = merge.splitInput;
+    block.channelShuffle = merge.channelShuffle;
+    for (const LayerDescription& layer : block.layers)
+        for (const std::string& path : merge.shortcut) {
+            const std::string prefix = blockName + "." + path;
+            if (layer.name == prefix || layer.name.rfind(prefix + ".", 0) == 0)
+                block.shortcutLayers.push_back(layer.name);
+        }
+    for (const std::string& unit : merge.units)
+        block.mergeUnits.push_back(blockName + "." + unit);
+}
+
 }  // namespace
+
+const char* mergeKindName(MergeKind kind)
+{
+    switch (kind) {
+        case MergeKind::Add:
+            return "add";
+        case MergeKind::Concat:
+            return "concat";
+        case MergeKind::None:
+            break;
+    }
+    return "none";
+}
 
 int64_t NetworkDescription::stageSum(int stageIndex, int64_t BlockDescription::*field) const
 {
@@ -286,6 +324,7 @@ Expected<NetworkDescription> describeNetwork(const ModelSpec& spec, const std::v
                 for (const torch::Tensor& parameter : module->second->parameters(/*recurse=*/true))
                     block.parameters += parameter.numel();
                 block.layers = describeLayers(name, *module->second, blockInput, block.macs);
+                describeMerge(name, *module->second, block);
             } else {
                 block.type = functionalType(name);
             }

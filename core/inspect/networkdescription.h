@@ -4,6 +4,7 @@
 // crop size). Plain data, no torch types; copy freely, read from any thread.
 
 #include "core/common/expected.h"
+#include "core/models/blockmerge.h"
 #include "core/registry/modelspec.h"
 
 #include <cstdint>
@@ -18,6 +19,8 @@ struct LayerDescription {
     std::string name;                  // the state_dict prefix inside the network, e.g. "layer3.1.conv2"
     std::string type;                  // "Conv2d", "BatchNorm2d", "Linear", "ReLU", ...
     std::string details;               // "3×3, stride 2, padding 1, groups 32": what differs from the defaults
+    std::string container;             // the type of the module holding it inside the block, when that is not a
+                                       // plain Sequential: "SqueezeExcitation", "Conv2dNormActivation"; else ""
     std::vector<int64_t> weightShape;  // empty when the layer has no weight
     std::vector<int64_t> biasShape;
     int64_t parameters = 0;
@@ -26,23 +29,38 @@ struct LayerDescription {
 };
 
 struct BlockDescription {
-    std::string name;                  // torchvision block name, e.g. "layer3.1", "features.7"
-    std::string type;                  // module type for display, e.g. "Bottleneck", "InvertedResidual", "Linear"
-    std::string stage;                 // the stage listing this block
-    std::string category;              // that stage's category
-    std::vector<int64_t> outputShape;  // without the batch dimension, e.g. {256, 14, 14} or {1000}
-    int64_t parameters = 0;            // parameters of this block
-    bool isTap = false;                // its feature maps are summarised by default
-    bool isCamTarget = false;          // the spec's default CAM target
-    int64_t macs = 0;                  // multiply-adds of its convolutions and linear layers at the crop size
+    std::string name;                      // torchvision block name, e.g. "layer3.1", "features.7"
+    std::string type;                      // module type for display, e.g. "Bottleneck", "InvertedResidual", "Linear"
+    std::string stage;                     // the stage listing this block
+    std::string category;                  // that stage's category
+    std::vector<int64_t> outputShape;      // without the batch dimension, e.g. {256, 14, 14} or {1000}
+    int64_t parameters = 0;                // parameters of this block
+    bool isTap = false;                    // its feature maps are summarised by default
+    bool isCamTarget = false;              // the spec's default CAM target
+    int64_t macs = 0;                      // multiply-adds of its convolutions and linear layers at the crop size
     std::vector<LayerDescription> layers;  // in registration order; empty for a functional step (relu, pool)
+
+    // How the block joins its paths (core/models/blockmerge.h, from the model's own forward()): a residual
+    // addition, a concatenation, or none (one chain of its layers).
+    MergeKind merge = MergeKind::None;
+    // The names of the layers on the path beside the main one (ResNet's downsample convolution and norm,
+    // ShuffleNet's branch1), in order; empty: the input itself (an identity skip).
+    std::vector<std::string> shortcutLayers;
+    // The sub-modules that each merge so, in order (DenseNet: "features.denseblock1.denselayer1", ...: each dense
+    // layer's output concatenated to its input); empty: the block merges once, after its main path.
+    std::vector<std::string> mergeUnits;
+    bool splitInput = false;      // the input is split in halves: one is the shortcut, one the main path's (ShuffleNet)
+    bool channelShuffle = false;  // the concatenation's channels are shuffled (ShuffleNet)
 };
+
+// "none", "add", "concat": for tests, JSON and search.
+const char* mergeKindName(MergeKind kind);
 
 struct StageDescription {
     std::string name;
     std::string category;
-    std::string color;         // "#rrggbb" of the category, "#808080" when the registry has none
-    int firstBlock = 0;        // index into NetworkDescription::blocks
+    std::string color;   // "#rrggbb" of the category, "#808080" when the registry has none
+    int firstBlock = 0;  // index into NetworkDescription::blocks
     int blockCount = 0;
 };
 

@@ -40,7 +40,7 @@ torch::nn::Functional permute(std::vector<int64_t> dims)
 // torchvision's CNBlock. The indices of `block` are part of the state_dict names (block.0, block.2, block.3,
 // block.5), so the parameterless permutes and GELU keep their places. Stochastic depth is the identity outside
 // training and has no state; ConvLens only runs inference, so it is left out.
-class CNBlockImpl : public torch::nn::Module {
+class CNBlockImpl : public torch::nn::Module, public MergingModule {
 public:
     explicit CNBlockImpl(int64_t dim)
     {
@@ -55,6 +55,7 @@ public:
     }
 
     torch::Tensor forward(const torch::Tensor& x) { return layer_scale * block->forward(x) + x; }
+    BlockMerge merge() const override { return BlockMerge(MergeKind::Add); }
 
     torch::nn::Sequential block{nullptr};
     torch::Tensor layer_scale;

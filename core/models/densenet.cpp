@@ -42,7 +42,7 @@ TORCH_MODULE(DenseLayer);
 
 // torchvision's _DenseBlock: children denselayer1..N, each fed the concatenation of the block input and every
 // earlier layer's output; returns the concatenation of all of them.
-class DenseBlockImpl : public torch::nn::Module {
+class DenseBlockImpl : public torch::nn::Module, public MergingModule {
 public:
     DenseBlockImpl(int64_t numLayers, int64_t inChannels, int64_t growthRate, int64_t bnSize)
     {
@@ -58,6 +58,14 @@ public:
         for (DenseLayer& layer : mLayers)
             features.push_back(layer(torch::cat(features, 1)));
         return torch::cat(features, 1);
+    }
+
+    BlockMerge merge() const override
+    {
+        BlockMerge result(MergeKind::Concat);
+        for (const auto& child : named_children())
+            result.units.push_back(child.key());
+        return result;
     }
 
 private:

@@ -84,7 +84,7 @@ struct MBConvSpec {
 // torchvision's MBConv: [expand 1x1] → depthwise → squeeze-excitation → project 1x1, residual when shapes allow.
 // Stochastic depth (module "stochastic_depth") is the identity outside training and has no state; ConvLens only
 // runs inference, so it is left out.
-class MBConvImpl : public torch::nn::Module {
+class MBConvImpl : public torch::nn::Module, public MergingModule {
 public:
     explicit MBConvImpl(const MBConvSpec& spec) : mUseResidual(spec.stride == 1 && spec.inChannels == spec.outChannels)
     {
@@ -104,6 +104,7 @@ public:
         torch::Tensor result = block->forward(x);
         return mUseResidual ? result + x : result;
     }
+    BlockMerge merge() const override { return BlockMerge(mUseResidual ? MergeKind::Add : MergeKind::None); }
 
     torch::nn::Sequential block{nullptr};
 

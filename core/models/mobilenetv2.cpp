@@ -72,7 +72,7 @@ const MobileNetV2Config* findConfig(const std::string& id)
 }
 
 // torchvision's mobilenetv2.InvertedResidual: children of "conv" are [expand CNA], depthwise CNA, Conv2d, BN.
-class InvertedResidualImpl : public nn::Module {
+class InvertedResidualImpl : public nn::Module, public MergingModule {
 public:
     InvertedResidualImpl(int64_t inp, int64_t oup, int64_t stride, int64_t expandRatio)
         : mUseResConnect(stride == 1 && inp == oup)
@@ -91,6 +91,7 @@ public:
     }
 
     torch::Tensor forward(const torch::Tensor& x) { return mUseResConnect ? x + conv->forward(x) : conv->forward(x); }
+    BlockMerge merge() const override { return BlockMerge(mUseResConnect ? MergeKind::Add : MergeKind::None); }
 
     nn::Sequential conv{nullptr};
 

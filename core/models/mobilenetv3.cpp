@@ -106,7 +106,7 @@ public:
 TORCH_MODULE(SqueezeExcitation);
 
 // torchvision's mobilenetv3.InvertedResidual: children of "block" are [expand CNA], depthwise CNA, [SE], project CNA.
-class InvertedResidualImpl : public nn::Module {
+class InvertedResidualImpl : public nn::Module, public MergingModule {
 public:
     explicit InvertedResidualImpl(const BneckConfig& c) : mUseResConnect(c.stride == 1 && c.in == c.out)
     {
@@ -144,6 +144,7 @@ public:
         torch::Tensor result = block->forward(input);
         return mUseResConnect ? result + input : result;
     }
+    BlockMerge merge() const override { return BlockMerge(mUseResConnect ? MergeKind::Add : MergeKind::None); }
 
     nn::Sequential block{nullptr};
 

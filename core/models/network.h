@@ -9,6 +9,8 @@
 // Errors: shape problems inside a block raise c10::Error (TORCH_CHECK); the core API boundary turns them into
 // Expected errors.
 
+#include "core/models/blockmerge.h"
+
 #include <torch/torch.h>
 
 #include <atomic>

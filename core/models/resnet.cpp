@@ -40,8 +40,17 @@ nn::Conv2d conv1x1(int64_t in, int64_t out, int64_t stride = 1)
     return nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false));
 }
 
+// Both blocks add the downsampled input when there is a downsample, else the input itself (forward() below).
+BlockMerge residualMerge(const nn::Sequential& downsample)
+{
+    BlockMerge merge(MergeKind::Add);
+    if (downsample)
+        merge.shortcut = {"downsample"};
+    return merge;
+}
+
 // torchvision's BasicBlock (expansion 1).
-class BasicBlockImpl : public nn::Module {
+class BasicBlockImpl : public nn::Module, public MergingModule {
 public:
     BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride, nn::Sequential downsample)
     {
@@ -62,6 +71,8 @@ public:
         return relu(out + identity);
     }
 
+    BlockMerge merge() const override { return residualMerge(downsample); }
+
     nn::Conv2d conv1{nullptr}, conv2{nullptr};
     nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
     nn::ReLU relu{nullptr};
@@ -70,7 +81,7 @@ public:
 TORCH_MODULE(BasicBlock);
 
 // torchvision's Bottleneck (expansion 4, stride on the 3x3 conv as in ResNet v1.5).
-class BottleneckImpl : public nn::Module {
+class BottleneckImpl : public nn::Module, public MergingModule {
 public:
     BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride, nn::Sequential downsample)
     {
@@ -94,6 +105,8 @@ public:
         torch::Tensor identity = downsample ? downsample->forward(x) : x;
         return relu(out + identity);
     }
+
+    BlockMerge merge() const override { return residualMerge(downsample); }
 
     nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
     nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};

@@ -48,7 +48,7 @@ nn::Conv2d pointwiseConv(int64_t in, int64_t out)
 
 // torchvision's shufflenetv2.InvertedResidual. With stride 1, branch1 is an empty Sequential (as in torchvision)
 // and the input's first half passes through unchanged.
-class InvertedResidualImpl : public nn::Module {
+class InvertedResidualImpl : public nn::Module, public MergingModule {
 public:
     InvertedResidualImpl(int64_t inp, int64_t oup, int64_t stride) : mStride(stride)
     {
@@ -80,6 +80,16 @@ public:
             out = torch::cat({branch1->forward(x), branch2->forward(x)}, 1);
         }
         return channelShuffle(out, 2);
+    }
+
+    BlockMerge merge() const override
+    {
+        BlockMerge result(MergeKind::Concat);
+        result.splitInput = mStride == 1;
+        result.channelShuffle = true;
+        if (mStride != 1)
+            result.shortcut = {"branch1"};
+        return result;
     }
 
     nn::Sequential branch1{nullptr}, branch2{nullptr};

@@ -13,6 +13,9 @@ size, and writes per block:
   * its multiply-adds: every Conv2d and Linear inside it, from the shapes its forward hook sees
     (Conv2d: output elements × in_channels/groups × kernel area; Linear: output elements × in_features)
   * its layers with parameters: name (the state_dict prefix), type, parameter count, weight and bias shapes
+  * how it joins its paths, read from torchvision's module types and attributes (merge_of below): "merge" (none,
+    add, concat), "shortcut" (the leaf modules of the path beside the main one; [] for an identity skip), "units"
+    (the children that each merge, for DenseNet's dense layers), "split" and "shuffle" (ShuffleNet)
 plus the model's total parameter count. Layout: --out/description.json, {"models": {id: {...}}}.
 """
 import argparse
@@ -26,6 +29,29 @@ import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "registry"))
 import check_registry_blocks as chains  # noqa: E402  (the verified block chains)
+
+
+def leaves(module, prefix):
+    return [name for name, m in module.named_modules(prefix=prefix) if not list(m.children())]
+
+
+def merge_of(name, module):
+    """What torchvision's forward() of `module` does with its paths: (merge, shortcut leaves, units, split,
+    shuffle)."""
+    from torchvision.models import convnext, densenet, efficientnet, mobilenetv2, mobilenetv3, resnet, shufflenetv2
+    if isinstance(module, (resnet.BasicBlock, resnet.Bottleneck)):  # out + identity, identity = downsample(x)
+        shortcut = leaves(module.downsample, name + ".downsample") if module.downsample is not None else []
+        return "add", shortcut, [], False, False
+    if isinstance(module, (mobilenetv2.InvertedResidual, mobilenetv3.InvertedResidual, efficientnet.MBConv)):
+        return ("add" if module.use_res_connect else "none"), [], [], False, False
+    if isinstance(module, convnext.CNBlock):
+        return "add", [], [], False, False
+    if isinstance(module, densenet._DenseBlock):  # every dense layer's output concatenated to its input
+        return "concat", [], [f"{name}.{child}" for child, _ in module.named_children()], False, False
+    if isinstance(module, shufflenetv2.InvertedResidual):  # cat(x1 | branch1(x), branch2(...)), channel_shuffle
+        split = module.stride == 1
+        return "concat", ([] if split else leaves(module.branch1, name + ".branch1")), [], split, True
+    return "none", [], [], False, False
 
 
 def describe(entry):
@@ -70,8 +96,11 @@ def describe(entry):
                 module = modules[name]
                 type_name, params = type(module).__name__, sum(p.numel() for p in module.parameters())
             block = {"name": name, "type": type_name, "shape": list(out.shape[1:]), "parameters": params,
-                     "macs": 0, "layers": []}
+                     "macs": 0, "layers": [], "merge": "none", "shortcut": [], "units": [], "split": False,
+                     "shuffle": False}
             if name not in functional:
+                (block["merge"], block["shortcut"], block["units"], block["split"],
+                 block["shuffle"]) = merge_of(name, modules[name])
                 prefix = name + "."
                 block["macs"] = sum(v for k, v in macs.items() if k == name or k.startswith(prefix))
                 for sub, leaf in modules[name].named_modules(prefix=name):

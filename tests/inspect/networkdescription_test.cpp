@@ -1,7 +1,9 @@
 // describeNetwork against torchvision: for every model of model_registry.yaml, the block chain, each block's
 // output shape at the model's crop size, its module type and parameter count, and the model's total parameters
 // are those make_network_description.py records with forward hooks on torchvision's own modules. Also the
-// stage grouping, categories and colours, taps and CAM target, indexOf, and the failures.
+// stage grouping, categories and colours, taps and CAM target, indexOf, and the failures. How each block joins its
+// paths (residual add, concatenation, the shortcut's layers) is checked against torchvision's module types and
+// use_res_connect attributes.
 #include "core/inspect/networkdescription.h"
 #include "core/registry/modelregistry.h"
 
@@ -67,6 +69,7 @@ TEST_P(EveryModel, MatchesTorchvision)
     ASSERT_EQ(d.blocks.size(), static_cast<size_t>(refBlocks.size()));
     int64_t blockParameters = 0;
     int64_t blockMacs = 0;
+    std::set<MergeKind> mergeKinds;
     for (size_t i = 0; i < d.blocks.size(); ++i) {
         const BlockDescription& block = d.blocks[i];
         const QJsonObject refBlock = refBlocks[static_cast<qsizetype>(i)].toObject();
@@ -89,6 +92,19 @@ TEST_P(EveryModel, MatchesTorchvision)
         EXPECT_EQ(block.category, spec->categoryOfBlock(block.name));
         EXPECT_EQ(block.isCamTarget, block.name == spec->camTarget);
         EXPECT_EQ(block.isTap, std::find(spec->taps.begin(), spec->taps.end(), block.name) != spec->taps.end());
+
+        // The merge, from the ConvLens module's forward(), against torchvision's module.
+        EXPECT_EQ(mergeKindName(block.merge), refBlock[QLatin1String("merge")].toString().toStdString());
+        std::vector<std::string> refShortcut, refUnits;
+        for (const QJsonValue& v : refBlock[QLatin1String("shortcut")].toArray())
+            refShortcut.push_back(v.toString().toStdString());
+        for (const QJsonValue& v : refBlock[QLatin1String("units")].toArray())
+            refUnits.push_back(v.toString().toStdString());
+        EXPECT_EQ(block.shortcutLayers, refShortcut);
+        EXPECT_EQ(block.mergeUnits, refUnits);
+        EXPECT_EQ(block.splitInput, refBlock[QLatin1String("split")].toBool());
+        EXPECT_EQ(block.channelShuffle, refBlock[QLatin1String("shuffle")].toBool());
+        mergeKinds.insert(block.merge);
 
         // Multiply-adds as torchvision's forward hooks count them, and the layers with parameters (name, type,
         // parameter count, weight and bias shapes) as torchvision registers them.
@@ -114,6 +130,8 @@ TEST_P(EveryModel, MatchesTorchvision)
             EXPECT_EQ(layer.biasShape, toShape(refLayer[QLatin1String("bias")].toArray())) << layer.name;
         }
     }
+    // Every architecture of the registry merges somewhere (all are residual, dense or split/concat networks).
+    EXPECT_FALSE(mergeKinds.count(MergeKind::Add) == 0 && mergeKinds.count(MergeKind::Concat) == 0);
     EXPECT_EQ(blockMacs, d.macs);
     EXPECT_GT(d.macs, 0);
     // Every parameter sits in exactly one block.
