@@ -224,9 +224,13 @@ int commandAnalyze(const QStringList& arguments)
                       QStringLiteral("With --out, also write the raw numbers as NumPy arrays (.npy): each map at its "
                                      "layer's resolution and normalised, each layer's channel means, maxima and "
                                      "histogram; the JSON lists them under \"arrays\".")});
+    parser.addOption({QStringLiteral("activations"),
+                      QStringLiteral("With --npy, also each layer's whole output (C×H×W float32, a few MB a layer) "
+                                     "as layer_<block>_activations.npy.")});
     parser.addOption({QStringLiteral("no-faithfulness"),
                       QStringLiteral("Skip each map's faithfulness (one masked forward pass per map); the JSON then "
                                      "says \"measured\": false.")});
+    addMethodOptions(parser);
     int exitCode = 0;
     if (!parseOrExit(parser, arguments, exitCode))
         return exitCode;
@@ -236,12 +240,21 @@ int commandAnalyze(const QStringList& arguments)
         err() << "convlens-cli analyze: --npy writes into the --out folder; give --out DIR too" << Qt::endl;
         return 2;
     }
+    if (parser.isSet(QStringLiteral("activations")) && !parser.isSet(QStringLiteral("npy"))) {
+        err() << "convlens-cli analyze: --activations writes .npy files; give --npy (and --out DIR) too" << Qt::endl;
+        return 2;
+    }
     AnalysisOptions options;
+    options.keepActivations = parser.isSet(QStringLiteral("activations"));
     const auto methods = methodList(parser.value(QStringLiteral("methods")), command);
     if (!methods)
         return 2;
     options.methods = *methods;
     options.faithfulness = !parser.isSet(QStringLiteral("no-faithfulness"));
+    const auto methodSettings = methodOptions(parser, command);
+    if (!methodSettings)
+        return 2;
+    options.methodOptions = *methodSettings;
     options.camLayer = parser.value(QStringLiteral("layer")).toStdString();
     if (parser.value(QStringLiteral("tiles")) == QLatin1String("all")) {
         options.tilesPerLayer = 0;

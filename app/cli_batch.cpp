@@ -159,6 +159,7 @@ int commandBatch(const QStringList& arguments)
     parser.addOption({QStringLiteral("no-faithfulness"),
                       QStringLiteral("The reports' maps without their faithfulness (one masked forward pass per "
                                      "map fewer).")});
+    addMethodOptions(parser);
     parser.addOption({QStringLiteral("colormap"),
                       QStringLiteral("Colormap of the report overlays: jet, turbo, viridis, inferno (default jet)."),
                       QStringLiteral("NAME"), QStringLiteral("jet")});
@@ -197,6 +198,10 @@ int commandBatch(const QStringList& arguments)
     plan.options.reports = parser.isSet(QStringLiteral("report"));
     plan.options.reportFullPaths = parser.isSet(QStringLiteral("report-full-paths"));
     plan.options.faithfulness = !parser.isSet(QStringLiteral("no-faithfulness"));
+    const auto methodSettings = methodOptions(parser, command);
+    if (!methodSettings)
+        return 2;
+    plan.options.methodOptions = *methodSettings;
     const auto methods = methodList(parser.value(QStringLiteral("methods")), command);
     if (!methods)
         return 2;

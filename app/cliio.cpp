@@ -5,6 +5,8 @@
 #include <QCoreApplication>
 #include <QFile>
 
+#include <algorithm>
+
 namespace convlens::cli {
 
 void nameApplication(const QString& version)
@@ -122,6 +124,65 @@ bool writeJson(const QString& path, const QJsonDocument& document)
         return false;
     }
     return true;
+}
+
+void addMethodOptions(QCommandLineParser& parser)
+{
+    const MethodOptions d;
+    parser.addOption({QStringLiteral("aug-smooth"),
+                      QStringLiteral("Layer CAM methods: average over flips and intensity scalings (pytorch-grad-cam's "
+                                     "aug_smooth; six passes).")});
+    parser.addOption({QStringLiteral("eigen-smooth"),
+                      QStringLiteral("Layer CAM methods: the first principal component of the weighted activations "
+                                     "(pytorch-grad-cam's eigen_smooth).")});
+    parser.addOption({QStringLiteral("ig-steps"),
+                      QStringLiteral("Integrated Gradients: points on the path, 2 to %1 (default %2).")
+                          .arg(kMaxIntegratedGradientsSteps)
+                          .arg(d.integratedGradientsSteps),
+                      QStringLiteral("N"), QString::number(d.integratedGradientsSteps)});
+    parser.addOption({QStringLiteral("ig-baseline"),
+                      QStringLiteral("Integrated Gradients: where the path starts: black, blurred or mean (default "
+                                     "%1).")
+                          .arg(QString::fromStdString(d.integratedGradientsBaseline)),
+                      QStringLiteral("NAME"), QString::fromStdString(d.integratedGradientsBaseline)});
+    parser.addOption({QStringLiteral("occlusion-window"),
+                      QStringLiteral("Occlusion: the window's side in pixels of the crop (default %1).")
+                          .arg(d.occlusionWindow),
+                      QStringLiteral("N"), QString::number(d.occlusionWindow)});
+    parser.addOption({QStringLiteral("occlusion-stride"),
+                      QStringLiteral("Occlusion: the window's step in pixels (default %1).").arg(d.occlusionStride),
+                      QStringLiteral("N"), QString::number(d.occlusionStride)});
+    parser.addOption({QStringLiteral("road"),
+                      QStringLiteral("Measure ROAD (remove and debias) for every map: 18 imputed images per map.")});
+}
+
+std::optional<MethodOptions> methodOptions(const QCommandLineParser& parser, const QString& command)
+{
+    MethodOptions m;
+    m.augSmooth = parser.isSet(QStringLiteral("aug-smooth"));
+    m.eigenSmooth = parser.isSet(QStringLiteral("eigen-smooth"));
+    m.road = parser.isSet(QStringLiteral("road"));
+    const auto steps = positiveOption(parser, command, QStringLiteral("ig-steps"), false);
+    const auto window = positiveOption(parser, command, QStringLiteral("occlusion-window"), false);
+    const auto stride = positiveOption(parser, command, QStringLiteral("occlusion-stride"), false);
+    if (!steps || !window || !stride)
+        return std::nullopt;
+    if (*steps < 2 || *steps > kMaxIntegratedGradientsSteps) {
+        err() << "convlens-cli " << command << ": --ig-steps must be 2 to " << kMaxIntegratedGradientsSteps
+              << ", not " << *steps << Qt::endl;
+        return std::nullopt;
+    }
+    m.integratedGradientsSteps = *steps;
+    m.occlusionWindow = *window;
+    m.occlusionStride = *stride;
+    m.integratedGradientsBaseline = parser.value(QStringLiteral("ig-baseline")).trimmed().toLower().toStdString();
+    const auto& known = integratedGradientsBaselines();
+    if (std::find(known.begin(), known.end(), m.integratedGradientsBaseline) == known.end()) {
+        err() << "convlens-cli " << command << ": unknown --ig-baseline '" << q(m.integratedGradientsBaseline)
+              << "' (black, blurred, mean)" << Qt::endl;
+        return std::nullopt;
+    }
+    return m;
 }
 
 std::optional<std::vector<std::string>> methodList(const QString& value, const QString& command)

@@ -2,6 +2,7 @@
 // What every convlens-cli command shares: its output streams, the common options, option parsing and checking,
 // the registry, and JSON output. Main thread only.
 
+#include "core/inspect/analysisresult.h"
 #include "core/registry/modelregistry.h"
 
 #include <QCommandLineParser>
@@ -45,6 +46,12 @@ std::optional<int> positiveOption(const QCommandLineParser& parser, const QStrin
 // A comma-separated list of heatmap method ids ("none": no methods), or nullopt after printing the unknown one
 // with the known ones (`command` names the command in the message).
 std::optional<std::vector<std::string>> methodList(const QString& value, const QString& command);
+
+// The method options (--aug-smooth, --eigen-smooth, --ig-steps N, --ig-baseline NAME, --occlusion-window N,
+// --occlusion-stride N, --road) of analyze and batch.
+void addMethodOptions(QCommandLineParser& parser);
+// What they say (MethodOptions' defaults where not given), or nullopt after printing what is wrong.
+std::optional<MethodOptions> methodOptions(const QCommandLineParser& parser, const QString& command);
 
 // The bundled models plus the user's own (--registry FILE, else models.yaml in the config folder if present), or
 // nullopt after printing why they cannot be loaded.

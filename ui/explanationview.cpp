@@ -105,11 +105,25 @@ QString ExplanationView::faithfulnessText(const CamResult& cam, const QString& m
         mapDependsOnClass(method)
             ? tr("confidence")
             : tr("confidence in <b>%1</b>").arg(QString::fromStdString(cam.label).toHtmlEscaped());
-    return tr("%1 %2 → %3 on image × map (%4)")
-        .arg(confidence)
-        .arg(f.confidence, 0, 'f', 3)
-        .arg(f.maskedConfidence, 0, 'f', 3)
-        .arg(f.increase > 0 ? tr("increase") : tr("drop %1").arg(f.drop, 0, 'f', 3));
+    QString text = tr("%1 %2 → %3 on image × map (%4)")
+                       .arg(confidence)
+                       .arg(f.confidence, 0, 'f', 3)
+                       .arg(f.maskedConfidence, 0, 'f', 3)
+                       .arg(f.increase > 0 ? tr("increase") : tr("drop %1").arg(f.drop, 0, 'f', 3));
+    const RoadScores& road = cam.road;
+    if (road.measured && !road.mostRelevantFirst.empty()) {
+        const auto mean = [](const std::vector<float>& v) {
+            double sum = 0.0;
+            for (float x : v)
+                sum += x;
+            return v.empty() ? 0.0 : sum / static_cast<double>(v.size());
+        };
+        text += tr(" · ROAD %1 (confidence change removing the most relevant pixels %2, the least %3)")
+                    .arg(road.combined, 0, 'f', 3)
+                    .arg(mean(road.mostRelevantFirst), 0, 'f', 3)
+                    .arg(mean(road.leastRelevantFirst), 0, 'f', 3);
+    }
+    return text;
 }
 
 QString ExplanationView::caption() const

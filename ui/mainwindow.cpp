@@ -61,6 +61,7 @@
 #include <QStyle>
 #include <QTabBar>
 #include <QToolBar>
+#include <QTreeWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -198,6 +199,22 @@ void MainWindow::buildLayout()
     connect(mDiagram, &NetworkDiagram::blockSelected, this, &MainWindow::selectLayer);
     connect(mDiagram, &NetworkDiagram::blockSelected, this, [this](const QString& block) { mProperties->showBlock(block); });
     connect(mDiagram, &NetworkDiagram::camTargetRequested, this, &MainWindow::setCamTarget);
+    // A layer clicked in the diagram: its row in the Layers tab (blockSelected, emitted first, filled the table).
+    connect(mDiagram, &NetworkDiagram::layerSelected, this, [this](const QString& layer) {
+        QTreeWidget* table = mProperties->table();
+        for (int i = 0; i < table->topLevelItemCount(); ++i)
+            if (table->topLevelItem(i)->toolTip(0) == layer)
+                table->setCurrentItem(table->topLevelItem(i));
+    });
+    // The diagram's orientation is a view preference, kept as the theme is (ui/theme.cpp).
+    mDiagram->setOrientation(QSettings().value(QStringLiteral("ui/diagramOrientation")).toString() ==
+                                     QLatin1String("horizontal")
+                                 ? Qt::Horizontal
+                                 : Qt::Vertical);
+    connect(mDiagram, &NetworkDiagram::orientationChanged, this, [](Qt::Orientation orientation) {
+        QSettings().setValue(QStringLiteral("ui/diagramOrientation"),
+                             orientation == Qt::Horizontal ? QStringLiteral("horizontal") : QStringLiteral("vertical"));
+    });
     mGrid = new FeatureMapGrid(this);
     connect(mGrid, &FeatureMapGrid::sharedScaleToggled, mSession, &AnalysisSession::setSharedTileScale);
     connect(mGrid, &FeatureMapGrid::channelActivated, this, &MainWindow::showExemplars);
@@ -288,6 +305,7 @@ void MainWindow::buildActions()
                                             tr("&Export Report…"), this, &MainWindow::exportReport);
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     file->addAction(tr("Export Maps as &NumPy…"), this, &MainWindow::exportArrays);
+    file->addAction(tr("Export &Diagram…"), mDiagram, &NetworkDiagram::exportDiagram);
     file->addSeparator();
     QAction* settings = file->addAction(tr("&Settings…"), this, &MainWindow::editSettings);
     // Ctrl+, everywhere (the README's), beside the platform's own preferences key where it has one.
@@ -368,6 +386,13 @@ void MainWindow::buildActions()
     view->addAction(tr("Expand All Stages"), mDiagram, &NetworkDiagram::expandAll);
     view->addAction(tr("Collapse All Stages"), mDiagram, &NetworkDiagram::collapseAll);
     view->addAction(tr("Fit Diagram"), mDiagram, &NetworkDiagram::zoomToFit);
+    QAction* leftToRight = view->addAction(tr("Diagram Left to Right"));
+    leftToRight->setCheckable(true);
+    leftToRight->setChecked(mDiagram->orientation() == Qt::Horizontal);
+    connect(leftToRight, &QAction::toggled, mDiagram,
+            [this](bool on) { mDiagram->setOrientation(on ? Qt::Horizontal : Qt::Vertical); });
+    connect(mDiagram, &NetworkDiagram::orientationChanged, leftToRight,
+            [leftToRight](Qt::Orientation orientation) { leftToRight->setChecked(orientation == Qt::Horizontal); });
     view->addSeparator();
     addThemeMenu(view);
     view->addSeparator();
@@ -535,6 +560,14 @@ void MainWindow::connectSession()
                     mCompare->setError(modelId, error);
                 Q_EMIT compareCellFinished(modelId);
             });
+    connect(s, &AnalysisSession::arraysExported, this, [this](const QString& folder, const QStringList& files) {
+        statusBar()->showMessage(tr("%1 arrays written to %2").arg(files.size()).arg(QDir::toNativeSeparators(folder)),
+                                 6000);
+    });
+    connect(s, &AnalysisSession::arraysExportFailed, this, [this](const QString& message) {
+        statusBar()->clearMessage();
+        showError(tr("The arrays could not be written.\n%1").arg(message));
+    });
     connect(s, &AnalysisSession::descriptionReady, this, [this](const QString& modelId) {
         if (modelId == mSession->model())
             showDescription(modelId);
@@ -604,12 +637,9 @@ void MainWindow::exportArrays()
         return;
     const QString into = folder + QLatin1Char('/') + QFileInfo(mSession->imageName()).completeBaseName() +
                          QLatin1Char('-') + mSession->model();
-    const Expected<QStringList> written = writeResultArrays(into, *result);
-    if (!written)
-        showError(tr("The arrays could not be written.\n%1").arg(QString::fromStdString(written.message())));
-    else
-        statusBar()->showMessage(
-            tr("%1 arrays written to %2").arg(written->size()).arg(QDir::toNativeSeparators(into)), 6000);
+    // The layers' whole outputs come from a short analysis (its forward pass reused); the session writes all.
+    statusBar()->showMessage(tr("Exporting the maps and the layers' outputs…"));
+    mSession->exportArrays(into);
 }
 
 void MainWindow::pasteImage()
@@ -768,14 +798,14 @@ void MainWindow::announceSlowMethod(const QString& method)
     const auto estimate = mSession->estimate(method);
     if (!estimate || estimate->seconds < kSlowAnalysisSeconds)
         return;
-    const QString what = method == QLatin1String("scorecam")
-                             ? tr("one forward pass per channel of %1 (%2)")
-                                   .arg(mSession->camTarget(mSession->model()))
-                                   .arg(QLocale().toString(estimate->camChannels))
-                         : method == QLatin1String("integratedgradients")
-                             ? tr("a forward and backward pass through the whole network per point of its path, "
-                                  "for each class")
-                             : tr("a backward pass through the whole network per class");
+    const MethodInfo* info = findMethod(method);
+    QString what = info && !info->costNote.isEmpty() ? info->costNote : tr("its passes through the network");
+    if (what.contains(QLatin1String("%1")))
+        what = what.arg(mSession->camTarget(mSession->model()), QLocale().toString(estimate->camChannels));
+    if (mSession->settings().methodOptions.augSmooth && info && info->usesCamLayer && !info->explainsAtInput)
+        what += tr(", six times (aug smooth)");
+    if (mSession->settings().methodOptions.road)
+        what += tr(", then ROAD (18 imputed images per map)");
     const auto seconds = static_cast<long long>(estimate->seconds + 0.5);
     const QString duration = seconds < 60 ? tr("%1 s").arg(seconds) : tr("%1 min %2 s").arg(seconds / 60).arg(seconds % 60);
     mSlowMethodMessage = mMessages->show(MessageBar::Level::Information,

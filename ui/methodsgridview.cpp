@@ -280,6 +280,7 @@ void MethodsGridView::refresh()
                                         .arg(f.drop, 0, 'f', 3)
                                         .arg(f.confidence, 0, 'f', 2)
                                         .arg(f.maskedConfidence, 0, 'f', 2)) +
+                (cam->road.measured ? tr(" · ROAD %1").arg(cam->road.combined, 0, 'f', 3) : QString()) +
                 QStringLiteral("</small>");
         cell->show(composed, html);
         const MethodInfo* info = findMethod(id);

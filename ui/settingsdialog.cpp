@@ -139,6 +139,54 @@ SettingsDialog::SettingsDialog(const AppSettings& settings, const QStringList& d
     displayForm->addRow(tr("Default c&olormap:"), mColormap);
     displayForm->addRow(tr("Default &method:"), mMethod);
 
+    // Methods: how they run (MethodOptions)
+    mAugSmooth = new QCheckBox(tr("&Aug smooth"), this);
+    mAugSmooth->setObjectName(QStringLiteral("augSmooth"));
+    mAugSmooth->setToolTip(tr("Layer CAM methods: the mean map over the image flipped and at 0.9, 1 and 1.1 "
+                              "intensity (pytorch-grad-cam's aug_smooth). Six passes: slower, smoother."));
+    mEigenSmooth = new QCheckBox(tr("&Eigen smooth"), this);
+    mEigenSmooth->setObjectName(QStringLiteral("eigenSmooth"));
+    mEigenSmooth->setToolTip(tr("Layer CAM methods: the first principal component of the weighted activations "
+                                "instead of their sum (pytorch-grad-cam's eigen_smooth). Less noise."));
+    mIgSteps = new QSpinBox(this);
+    mIgSteps->setObjectName(QStringLiteral("integratedGradientsSteps"));
+    mIgSteps->setRange(2, kMaxIntegratedGradientsSteps);
+    mIgSteps->setSuffix(tr(" steps"));
+    mIgSteps->setToolTip(tr("Points on Integrated Gradients' path: more is more exact (see the convergence δ) "
+                            "and slower."));
+    mIgBaseline = new QComboBox(this);
+    mIgBaseline->setObjectName(QStringLiteral("integratedGradientsBaseline"));
+    mIgBaseline->addItem(tr("Black image"), QStringLiteral("black"));
+    mIgBaseline->addItem(tr("Blurred image"), QStringLiteral("blurred"));
+    mIgBaseline->addItem(tr("Mean image"), QStringLiteral("mean"));
+    mIgBaseline->setToolTip(tr("Where Integrated Gradients' path starts: what the image is compared with."));
+    mOcclusionWindow = new QSpinBox(this);
+    mOcclusionWindow->setObjectName(QStringLiteral("occlusionWindow"));
+    mOcclusionWindow->setRange(1, 1024);
+    mOcclusionWindow->setSuffix(tr(" px"));
+    mOcclusionWindow->setToolTip(tr("Side of the square Occlusion greys out, in pixels of the model's crop."));
+    mOcclusionStride = new QSpinBox(this);
+    mOcclusionStride->setObjectName(QStringLiteral("occlusionStride"));
+    mOcclusionStride->setRange(1, 1024);
+    mOcclusionStride->setSuffix(tr(" px"));
+    mOcclusionStride->setToolTip(tr("How far Occlusion's window moves each step: smaller is finer and slower."));
+    mRoad = new QCheckBox(tr("Measure &ROAD for every map"), this);
+    mRoad->setObjectName(QStringLiteral("road"));
+    mRoad->setToolTip(tr("Remove and debias: each map's most and least relevant pixels imputed at 9 percentiles "
+                         "and the class's confidence measured again (18 images per map). Compares methods on "
+                         "this image."));
+    auto* methods = new QGroupBox(tr("Methods"), this);
+    auto* methodsForm = new QFormLayout(methods);
+    methodsForm->addRow(tr("Layer maps:"), mAugSmooth);
+    methodsForm->addRow(QString(), mEigenSmooth);
+    methodsForm->addRow(tr("&Integrated Gradients:"), mIgSteps);
+    methodsForm->addRow(tr("&Baseline:"), mIgBaseline);
+    methodsForm->addRow(tr("&Occlusion window:"), mOcclusionWindow);
+    methodsForm->addRow(tr("Occlusion &stride:"), mOcclusionStride);
+    methodsForm->addRow(tr("Faithfulness:"), mRoad);
+    methodsForm->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
+    methodsForm->setLabelAlignment(Qt::AlignRight | Qt::AlignVCenter);
+
     // Weights
     mWeightsDir = new QLineEdit(this);
     mWeightsDir->setObjectName(QStringLiteral("weightsDir"));
@@ -226,9 +274,16 @@ SettingsDialog::SettingsDialog(const AppSettings& settings, const QStringList& d
         ok->setEnabled(problem.isEmpty());
     });
 
+    // Two columns, so the dialog fits a 720-pixel screen: what runs where on the left, how the methods run on the
+    // right.
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(performance);
-    layout->addWidget(display);
+    auto* columns = new QHBoxLayout;
+    auto* left = new QVBoxLayout;
+    left->addWidget(performance);
+    left->addWidget(display);
+    columns->addLayout(left, 1);
+    columns->addWidget(methods, 1);
+    layout->addLayout(columns);
     layout->addWidget(weights);
     layout->addSpacing(4);
     layout->addWidget(buttons);
@@ -251,6 +306,15 @@ void SettingsDialog::showSettings(const AppSettings& settings)
     mColormap->setCurrentIndex(colormap >= 0 ? colormap : 0);
     const int method = mMethod->findData(settings.method);
     mMethod->setCurrentIndex(method >= 0 ? method : 0);
+    const MethodOptions& m = settings.methodOptions;
+    mAugSmooth->setChecked(m.augSmooth);
+    mEigenSmooth->setChecked(m.eigenSmooth);
+    mIgSteps->setValue(m.integratedGradientsSteps);
+    const int baseline = mIgBaseline->findData(QString::fromStdString(m.integratedGradientsBaseline));
+    mIgBaseline->setCurrentIndex(baseline >= 0 ? baseline : 0);
+    mOcclusionWindow->setValue(m.occlusionWindow);
+    mOcclusionStride->setValue(m.occlusionStride);
+    mRoad->setChecked(m.road);
     mWeightsDir->setText(QDir::toNativeSeparators(settings.weightsDir));
     mMirror->setText(settings.mirror);
 }
@@ -269,6 +333,15 @@ AppSettings SettingsDialog::settings() const
         s.colormap = mColormap->currentData().toString();
     if (mMethod->currentIndex() >= 0)
         s.method = mMethod->currentData().toString();
+    MethodOptions& m = s.methodOptions;
+    m.augSmooth = mAugSmooth->isChecked();
+    m.eigenSmooth = mEigenSmooth->isChecked();
+    m.integratedGradientsSteps = mIgSteps->value();
+    if (mIgBaseline->currentIndex() >= 0)
+        m.integratedGradientsBaseline = mIgBaseline->currentData().toString().toStdString();
+    m.occlusionWindow = mOcclusionWindow->value();
+    m.occlusionStride = mOcclusionStride->value();
+    m.road = mRoad->isChecked();
     s.weightsDir = QDir::fromNativeSeparators(mWeightsDir->text().trimmed());
     s.mirror = mMirror->text().trimmed();
     return s;

@@ -37,6 +37,13 @@ private:
     QSpinBox* mTiles = nullptr;
     QComboBox* mColormap = nullptr;
     QComboBox* mMethod = nullptr;
+    QCheckBox* mAugSmooth = nullptr;
+    QCheckBox* mEigenSmooth = nullptr;
+    QSpinBox* mIgSteps = nullptr;
+    QComboBox* mIgBaseline = nullptr;
+    QSpinBox* mOcclusionWindow = nullptr;
+    QSpinBox* mOcclusionStride = nullptr;
+    QCheckBox* mRoad = nullptr;
     QLineEdit* mWeightsDir = nullptr;
     QLineEdit* mMirror = nullptr;
 };

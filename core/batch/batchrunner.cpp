@@ -471,6 +471,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
                 reportOptions.taps.push_back(block);
             reportOptions.tilesPerLayer = 8;
             reportOptions.faithfulness = mPlan.options.faithfulness;
+            reportOptions.methodOptions = mPlan.options.methodOptions;
         }
         const std::string classifyKey = "batch-classify;topk=" + std::to_string(mPlan.options.topK) +
                                         ";mean=" + mPlan.options.exemplarBlock(model.spec);

@@ -23,6 +23,7 @@
 #include "core/batch/batchfiles.h"
 #include "core/batch/batchrecord.h"
 #include "core/batch/channelexemplars.h"
+#include "core/inspect/analysisresult.h"
 #include "core/common/expected.h"
 #include "core/jobs/resultcache.h"
 #include "core/registry/modelspec.h"
@@ -52,6 +53,7 @@ struct BatchOptions {
     bool reports = false;              // a report page (PNG + PDF) per image × model
     bool faithfulness = true;          // the reports' maps with their faithfulness (AnalysisOptions::faithfulness)
     bool reportFullPaths = false;      // the checkpoints' whole paths on the pages (default: their file names)
+    MethodOptions methodOptions;       // how the reports' methods run (AnalysisOptions::methodOptions)
     std::vector<std::string> methods;  // heatmap methods in the reports (method catalogue ids); empty: gradcam
     std::vector<std::string> layers;   // layers whose strongest channels the reports show; empty: the model's
                                        // CAM target

@@ -2,6 +2,7 @@
 
 #include <QStringList>
 
+#include <algorithm>
 #include <sstream>
 
 namespace convlens {
@@ -48,6 +49,16 @@ std::string AnalysisOptions::key() const
     for (int c : camClasses)
         out << c << ',';
     out << ";faith=" << (faithfulness ? 1 : 0);
+    // A method's options only where it runs, so changing them keeps the other methods' results cached.
+    const MethodOptions& m = methodOptions;
+    const auto uses = [this](const char* id) { return std::find(methods.begin(), methods.end(), id) != methods.end(); };
+    out << ";acts=" << (keepActivations ? 1 : 0);
+    out << ";aug=" << (m.augSmooth ? 1 : 0) << ";eigen=" << (m.eigenSmooth ? 1 : 0) << ";road=" << (m.road ? 1 : 0);
+    if (uses("integratedgradients"))
+        out << ";igsteps=" << m.integratedGradientsSteps << ";igbase=" << m.integratedGradientsBaseline.size() << ':'
+            << m.integratedGradientsBaseline;
+    if (uses("occlusion"))
+        out << ";occ=" << m.occlusionWindow << ',' << m.occlusionStride;
     return out.str();
 }
 

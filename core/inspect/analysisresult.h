@@ -20,6 +20,43 @@
 
 namespace convlens {
 
+// How the attribution methods run: pytorch-grad-cam's smoothing options, Integrated Gradients' path, Occlusion's
+// window, and whether ROAD is measured. Part of AnalysisOptions (and of the user's settings).
+struct MethodOptions {
+    // Layer CAM methods (Grad-CAM ... Score-CAM, and guided Grad-CAM's mask) as pytorch-grad-cam's aug_smooth: the
+    // mean of the normalised maps of the image flipped or not × intensity 0.9, 1, 1.1 (six passes, each map
+    // flipped back). The input-space methods ignore it.
+    bool augSmooth = false;
+    // Layer CAM methods as pytorch-grad-cam's eigen_smooth: the first principal component of the weighted
+    // activations instead of their sum over channels (EigenCAM is that already).
+    bool eigenSmooth = false;
+    int integratedGradientsSteps = 32;  // points of the trapezoidal path integral (at least 2)
+    // The path's start: "black" (the black image), "blurred" (the image under a Gaussian blur, sigma
+    // kBlurredBaselineSigma pixels) or "mean" (0 in the normalised input: the dataset's mean image, Captum's
+    // default).
+    std::string integratedGradientsBaseline = "black";
+    int occlusionWindow = 32;  // Occlusion's square window, in pixels of the crop
+    int occlusionStride = 16;  // its step
+    // ROAD (remove and debias, Rong et al. 2022) for every map, as pytorch-grad-cam's ROADCombined: 18 imputed
+    // forward passes per map (RoadScores).
+    bool road = false;
+};
+
+// The known Integrated Gradients baselines, for messages and option lists.
+inline const std::vector<std::string>& integratedGradientsBaselines()
+{
+    static const std::vector<std::string> names = {"black", "blurred", "mean"};
+    return names;
+}
+inline constexpr double kBlurredBaselineSigma = 16.0;
+inline constexpr int kMaxIntegratedGradientsSteps = 1024;
+// ROAD's percentiles (pytorch-grad-cam's ROADCombined default).
+inline const std::vector<int>& roadPercentiles()
+{
+    static const std::vector<int> percentiles = {10, 20, 30, 40, 50, 60, 70, 80, 90};
+    return percentiles;
+}
+
 // What to compute. key() is part of the cache key: every field that changes the result is in it.
 struct AnalysisOptions {
     std::vector<std::string> taps;  // block names whose outputs are summarised; empty = all taps of the spec
@@ -27,13 +64,14 @@ struct AnalysisOptions {
     bool sharedTileScale = false;   // one 8-bit scale for the whole layer instead of one per channel
     int histogramBins = 64;
     int topK = 5;                      // classes predicted and explained
-    std::vector<std::string> methods;  // CAM method ids (gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam,
-                                       // scorecam, guided, guidedgradcam); empty = none
+    std::vector<std::string> methods;  // method ids of the catalogue (methodcatalogue.h); empty = none
     std::string camLayer;              // block or stage name; empty = the spec's cam_target
     int scoreCamBatch = 32;            // masked images per forward pass in Score-CAM
     bool faithfulness = true;          // measure each map's faithfulness (one masked forward per map)
     std::vector<int> camClasses;       // classes explained in addition to the top-K (compare mode: the same class
                                        // for every model), in this order after the top-K ones
+    MethodOptions methodOptions;
+    bool keepActivations = false;  // each tap's whole output in LayerResult::activations (for .npy export)
 
     std::string key() const;
 };
@@ -101,6 +139,8 @@ struct LayerResult {
     float sparsity = 0.0f;  // fraction of zeros over the whole layer
     int deadChannels = 0;
     std::vector<ChannelTile> tiles;  // strongest channels by mean, strongest first
+    std::vector<float> activations;  // the whole output (shape above, row-major) with
+                                     // AnalysisOptions::keepActivations; else empty
 };
 
 template <>
@@ -115,11 +155,36 @@ struct Fields<LayerResult> {
         field("sparsity", &LayerResult::sparsity).in("stats"),
         field("dead_channels", &LayerResult::deadChannels).in("stats"),
         field("top_channels", &LayerResult::tiles),
+        field("activations", &LayerResult::activations).omitted(),  // written as .npy, named in "arrays"
     };
 };
 
 // "512×7×7": a tensor shape for display, its sizes joined by `separator`.
 QString shapeText(const std::vector<int64_t>& shape, const QString& separator = QStringLiteral("×"));
+
+// ROAD (remove and debias; Rong et al. 2022, as pytorch-grad-cam's ROAD metrics with ClassifierOutputSoftmaxTarget):
+// at each percentile p of roadPercentiles(), the class's softmax probability after the pixels at or above the
+// map's p-th percentile (most relevant first, MoRF) or below its (100 − p)-th percentile of (1 − map) (least
+// relevant first, LeRF) are replaced by a noisy linear imputation from their neighbours, minus the probability on
+// the image. A faithful map: large drops removing the most relevant pixels, small ones removing the least.
+struct RoadScores {
+    std::vector<int> percentiles;
+    std::vector<float> mostRelevantFirst;   // probability change per percentile (negative: a drop)
+    std::vector<float> leastRelevantFirst;
+    float combined = 0.0f;  // ROADCombined: (mean LeRF − mean MoRF) / 2; higher is more faithful
+    bool measured = false;  // false: not asked (MethodOptions::road off) or not yet measured
+};
+
+template <>
+struct Fields<RoadScores> {
+    static constexpr std::tuple list{
+        field("percentiles", &RoadScores::percentiles),
+        field("most_relevant_first", &RoadScores::mostRelevantFirst),
+        field("least_relevant_first", &RoadScores::leastRelevantFirst),
+        field("combined", &RoadScores::combined),
+        field("measured", &RoadScores::measured),
+    };
+};
 
 struct Faithfulness {
     float confidence = 0.0f;        // the class's softmax probability on the image
@@ -161,6 +226,7 @@ struct CamResult {
     // Integrated Gradients' convergence delta (Captum's): the sum of the attributions minus the class logit's change
     // from the baseline to the image; near 0 when the path integral converged. 0 for the other methods.
     float convergenceDelta = 0.0f;
+    RoadScores road;
 };
 
 template <>
@@ -178,6 +244,7 @@ struct Fields<CamResult> {
         field("guided", &CamResult::guided).omitted(),
         field("faithfulness", &CamResult::faithfulness),
         field("convergence_delta", &CamResult::convergenceDelta),
+        field("road", &CamResult::road),
     };
 };
 

@@ -7,6 +7,7 @@
 #include "core/inspect/classgradients.h"
 #include "core/inspect/guidedbackprop.h"
 #include "core/inspect/methodcatalogue.h"
+#include "core/inspect/road.h"
 #include "core/inspect/stagecosts.h"
 #include "core/inspect/topk.h"
 #include "core/models/network.h"
@@ -252,7 +253,37 @@ struct Plan {
     std::string camName;                              // the CAM layer as asked (block or stage)
     std::string camBlock;                             // its block; empty without methods
     bool faithfulness = true;
+    bool road = false;
 };
+
+// The method options the asked methods use, within what they can run.
+Expected<void> checkMethodOptions(const ModelSpec& spec, const AnalysisOptions& options)
+{
+    const MethodOptions& m = options.methodOptions;
+    const auto uses = [&](const char* id) {
+        return std::find(options.methods.begin(), options.methods.end(), id) != options.methods.end();
+    };
+    const auto bad = [&](const std::string& what) { return makeError(ErrorKind::BadInput, spec.id + ": " + what); };
+    if (uses("integratedgradients")) {
+        if (m.integratedGradientsSteps < 2 || m.integratedGradientsSteps > kMaxIntegratedGradientsSteps)
+            return bad("Integrated Gradients needs 2 to " + std::to_string(kMaxIntegratedGradientsSteps) +
+                       " steps, not " + std::to_string(m.integratedGradientsSteps));
+        const auto& known = integratedGradientsBaselines();
+        if (std::find(known.begin(), known.end(), m.integratedGradientsBaseline) == known.end())
+            return bad("unknown Integrated Gradients baseline '" + m.integratedGradientsBaseline +
+                       "' (known: black, blurred, mean)");
+    }
+    if (uses("occlusion")) {
+        const int crop = spec.preprocess.cropSize;
+        if (m.occlusionWindow < 1 || m.occlusionWindow > crop)
+            return bad("the occlusion window must be 1 to " + std::to_string(crop) + " pixels (the crop), not " +
+                       std::to_string(m.occlusionWindow));
+        if (m.occlusionStride < 1 || m.occlusionStride > crop)
+            return bad("the occlusion stride must be 1 to " + std::to_string(crop) + " pixels, not " +
+                       std::to_string(m.occlusionStride));
+    }
+    return {};
+}
 
 Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const AnalysisOptions& options)
 {
@@ -272,6 +303,9 @@ Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const
         plan.methodIds.push_back(id);
     }
     plan.faithfulness = options.faithfulness;
+    plan.road = options.methodOptions.road;
+    if (Expected<void> valid = checkMethodOptions(spec, options); !valid)
+        return valid.error();
     plan.camName = options.camLayer.empty() ? spec.camTarget : options.camLayer;
     if (!plan.methods.empty()) {
         plan.camBlock = resolveBlock(spec, net, plan.camName);
@@ -389,8 +423,11 @@ Expected<void> predictionsStage(Pass& pass)
 
 Expected<void> featureMapsStage(Pass& pass)
 {
-    for (const std::string& tap : pass.plan.taps)
+    for (const std::string& tap : pass.plan.taps) {
         pass.result.layers.push_back(summariseLayer(tap, pass.outputs.at(tap)[0], pass.options));
+        if (pass.options.keepActivations)
+            pass.result.layers.back().activations = toVector(pass.outputs.at(tap)[0]);
+    }
     return {};
 }
 
@@ -411,7 +448,60 @@ Expected<void> guidedBackpropStage(Pass& pass)
     return {};
 }
 
-// One CAM method: a raw map per class, then ReLU, the grid, and the heatmap at the input's size.
+// pytorch-grad-cam's aug_smooth for a layer method: the mean of its normalised heatmaps ([K,S,S]) over the image
+// flipped horizontally or not × intensity 0.9, 1 and 1.1 (ttach's HorizontalFlip and Multiply), each flipped
+// back. The unchanged image reuses the analysis's forward and backward passes; the five others run the network
+// to the CAM layer and its head's backward again. Not renormalised after the mean, as the reference.
+Expected<torch::Tensor> augSmoothedHeatmaps(Pass& pass, const CamMethod& method, const CamContext& context,
+                                            StageProgress& progress)
+{
+    const int64_t size = pass.input.size(2);
+    const int block = pass.net.blockIndex(pass.plan.camBlock);
+    torch::Tensor sum;
+    int done = 0;
+    for (const bool flip : {false, true}) {
+        for (const double factor : {0.9, 1.0, 1.1}) {
+            if (pass.cancelled())
+                return pass.cancelledError();
+            CamContext c = context;
+            if (flip || factor != 1.0) {
+                c.input = (flip ? pass.input.flip({3}) : pass.input) * factor;
+                std::map<std::string, torch::Tensor> recorded;
+                pass.net.forwardRecording(c.input, {pass.plan.camBlock}, recorded);
+                c.activations = recorded.at(pass.plan.camBlock);
+                if (method.needsGradients())
+                    c.gradients = classGradients(pass.net, block, c.activations, pass.classes);
+            }
+            c.progress = [&progress, done](double f) { progress.within((done + f) / 6.0); };
+            Expected<CamMaps> raw = method.compute(c);
+            if (!raw)
+                return raw.error();
+            const torch::Tensor grids = torch::relu(raw->maps);
+            std::vector<torch::Tensor> heatmaps;
+            for (int64_t k = 0; k < grids.size(0); ++k)
+                heatmaps.push_back(normalisedHeatmap(grids[k], size));
+            torch::Tensor heat = torch::stack(heatmaps);
+            if (flip)
+                heat = heat.flip({2});
+            sum = sum.defined() ? sum + heat : heat;
+            ++done;
+        }
+    }
+    return sum / 6.0;
+}
+
+// The black image in the normalised input's units, [1,3,1,1].
+torch::Tensor blackInput(const Pass& pass)
+{
+    const PreprocessSpec& p = pass.spec.preprocess;
+    std::vector<float> black;
+    for (size_t c = 0; c < p.mean.size(); ++c)
+        black.push_back((0.0f - p.mean[c]) / p.std[c]);
+    return torch::tensor(black, torch::kFloat32).view({1, -1, 1, 1}).to(pass.device);
+}
+
+// One method: a raw map per class, then ReLU, the grid, and the heatmap at the input's size (with aug_smooth the
+// smoothed heatmap, which is also the grid, at the input's size).
 Expected<void> camStage(Pass& pass, size_t m, StageProgress& progress)
 {
     const std::string& id = pass.plan.methodIds[m];
@@ -423,33 +513,53 @@ Expected<void> camStage(Pass& pass, size_t m, StageProgress& progress)
     context.classes = pass.classes;
     context.network = &pass.net;
     context.input = pass.input;
+    context.black = blackInput(pass);
     context.batchSize = pass.options.scoreCamBatch;
+    context.options = pass.options.methodOptions;
     context.cancel = pass.cancel;
     context.progress = [&](double fraction) { progress.within(fraction); };
-    Expected<CamMaps> raw = method.compute(context);
-    if (!raw)
-        return raw.kind() == ErrorKind::Cancelled ? pass.cancelledError()
-                                                  : raw.error().withContext(pass.spec.id + ": " + id);
-    const torch::Tensor grids = torch::relu(raw->maps);
-    const bool inputSpace = raw->images.defined();
     const int64_t size = pass.input.size(2);
+    torch::Tensor grids;      // [K,h,w] after ReLU
+    torch::Tensor heatmaps;   // [K,S,S]
+    torch::Tensor images;     // [K,3,S,S] input-space methods
+    torch::Tensor deltas;     // [K] Integrated Gradients
+    if (pass.options.methodOptions.augSmooth && method.usesCamLayer() && !method.explainsAtInput()) {
+        Expected<torch::Tensor> smoothed = augSmoothedHeatmaps(pass, method, context, progress);
+        if (!smoothed)
+            return smoothed.kind() == ErrorKind::Cancelled ? pass.cancelledError()
+                                                           : smoothed.error().withContext(pass.spec.id + ": " + id);
+        grids = heatmaps = *smoothed;
+    } else {
+        Expected<CamMaps> raw = method.compute(context);
+        if (!raw)
+            return raw.kind() == ErrorKind::Cancelled ? pass.cancelledError()
+                                                      : raw.error().withContext(pass.spec.id + ": " + id);
+        grids = torch::relu(raw->maps);
+        std::vector<torch::Tensor> each;
+        for (int64_t k = 0; k < grids.size(0); ++k)
+            each.push_back(normalisedHeatmap(grids[k], size));
+        heatmaps = torch::stack(each);
+        images = raw->images;
+        deltas = raw->deltas;
+    }
     for (size_t i = 0; i < pass.classes.size(); ++i) {
         CamResult cam;
         cam.method = id;
         cam.classIndex = static_cast<int>(pass.classes[i]);
         cam.label = pass.classLabels[i];
-        // Guided backprop explains at the input; guided Grad-CAM also depends on its Grad-CAM layer.
-        cam.layer = inputSpace && !method.needsGradients() ? std::string("input") : pass.plan.camBlock;
+        // Guided backprop, the input gradients and Occlusion explain at the input; guided Grad-CAM also depends
+        // on its Grad-CAM layer.
+        cam.layer = method.usesCamLayer() ? pass.plan.camBlock : std::string("input");
         const auto row = static_cast<int64_t>(i);
-        if (inputSpace)
-            cam.guided = toVector(raw->images[row]);
+        if (images.defined())
+            cam.guided = toVector(images[row]);
         cam.gridHeight = static_cast<int>(grids.size(1));
         cam.gridWidth = static_cast<int>(grids.size(2));
         cam.grid = toVector(grids[row]);
-        if (raw->deltas.defined())
-            cam.convergenceDelta = raw->deltas[row].item<float>();
+        if (deltas.defined())
+            cam.convergenceDelta = deltas[row].item<float>();
         cam.heatmapSize = static_cast<int>(size);
-        pass.heatmaps.push_back(normalisedHeatmap(grids[row], size));
+        pass.heatmaps.push_back(heatmaps[row]);
         cam.heatmap = toVector(pass.heatmaps.back());
         pass.result.cams.push_back(std::move(cam));
     }
@@ -485,6 +595,67 @@ Expected<void> faithfulnessStage(Pass& pass, StageProgress& progress)
             f.measured = true;
         }
         progress.within(static_cast<double>(end) / static_cast<double>(count));
+    }
+    return {};
+}
+
+// ROAD for every map (RoadScores, core/inspect/road.h): per percentile one image with the most relevant pixels
+// imputed and one with the least relevant ones, all maps' images run through the network in batches of
+// options.scoreCamBatch; the class's softmax probability on each minus that on the image. The noise of each
+// imputation is drawn from a seed of its own (the percentile's index, most or least relevant first), so a result
+// is reproducible.
+Expected<void> roadStage(Pass& pass, StageProgress& progress)
+{
+    const std::vector<int>& percentiles = roadPercentiles();
+    struct Item {
+        size_t map;
+        size_t percentile;
+        bool mostRelevantFirst;
+    };
+    std::vector<Item> items;
+    for (size_t map = 0; map < pass.heatmaps.size(); ++map) {
+        RoadScores& road = pass.result.cams[map].road;
+        road.percentiles = percentiles;
+        road.mostRelevantFirst.assign(percentiles.size(), 0.0f);
+        road.leastRelevantFirst.assign(percentiles.size(), 0.0f);
+        for (size_t p = 0; p < percentiles.size(); ++p)
+            for (const bool most : {true, false})
+                items.push_back({map, p, most});
+    }
+    const int64_t batch = std::max(1, pass.options.scoreCamBatch);
+    const auto total = static_cast<int64_t>(items.size());
+    for (int64_t first = 0; first < total; first += batch) {
+        if (pass.cancelled())
+            return pass.cancelledError();
+        const int64_t end = std::min(total, first + batch);
+        std::vector<torch::Tensor> imputed;
+        for (int64_t i = first; i < end; ++i) {
+            const Item& item = items[static_cast<size_t>(i)];
+            const torch::Tensor keep =
+                roadKeepMask(pass.heatmaps[item.map], percentiles[item.percentile], item.mostRelevantFirst);
+            const uint64_t seed = 2 * item.percentile + (item.mostRelevantFirst ? 0 : 1);
+            imputed.push_back(noisyLinearImputation(pass.input[0], keep, kRoadNoise, seed));
+        }
+        const torch::Tensor logits = pass.net.forward(torch::stack(imputed), pass.cancel);
+        if (!logits.defined())
+            return pass.cancelledError();
+        const torch::Tensor p = torch::softmax(logits, 1).to(torch::kCPU);
+        for (int64_t i = first; i < end; ++i) {
+            const Item& item = items[static_cast<size_t>(i)];
+            CamResult& cam = pass.result.cams[item.map];
+            const float change = p[i - first][cam.classIndex].item<float>() - pass.probs[cam.classIndex].item<float>();
+            (item.mostRelevantFirst ? cam.road.mostRelevantFirst : cam.road.leastRelevantFirst)[item.percentile] =
+                change;
+        }
+        progress.within(static_cast<double>(end) / static_cast<double>(total));
+    }
+    for (size_t map = 0; map < pass.heatmaps.size(); ++map) {
+        RoadScores& road = pass.result.cams[map].road;
+        const auto mean = [](const std::vector<float>& v) {
+            return std::accumulate(v.begin(), v.end(), 0.0f) / static_cast<float>(std::max<size_t>(1, v.size()));
+        };
+        road.combined = (mean(road.leastRelevantFirst) - mean(road.mostRelevantFirst)) / 2.0f;
+        road.measured = true;
     }
     return {};
 }
@@ -532,16 +703,22 @@ std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& 
         }
         const std::string label = "cam " + plan.methodIds[m];
         stages.push_back({label, label,
-                          [m](const Pass& p) { return camCost(p.plan.methodIds[m], p.classCount(), p.camChannels()); },
+                          [m](const Pass& p) {
+                              return camCost(p.plan.methodIds[m], p.classCount(), p.camChannels(),
+                                             p.options.methodOptions, p.spec.preprocess.cropSize);
+                          },
                           [m, &progress](Pass& p) { return camStage(p, m, progress); }, true});
     }
-    if (!plan.faithfulness)
-        return stages;
     const auto maps = static_cast<double>(plan.methods.size());
-    stages.push_back(
-        {"faithfulness", "faithfulness",
-         [maps](const Pass& p) { return kFaithfulnessCostPerMap * maps * static_cast<double>(p.classCount()); },
-         [&progress](Pass& p) { return faithfulnessStage(p, progress); }});
+    if (plan.faithfulness)
+        stages.push_back(
+            {"faithfulness", "faithfulness",
+             [maps](const Pass& p) { return kFaithfulnessCostPerMap * maps * static_cast<double>(p.classCount()); },
+             [&progress](Pass& p) { return faithfulnessStage(p, progress); }});
+    if (plan.road)
+        stages.push_back({"road", "road",
+                          [maps](const Pass& p) { return kRoadCostPerMap * maps * static_cast<double>(p.classCount()); },
+                          [&progress](Pass& p) { return roadStage(p, progress); }});
     return stages;
 }
 

@@ -16,13 +16,10 @@ public:
 
     Expected<CamMaps> compute(const CamContext& c) const override
     {
-        const torch::Tensor a = torch::nan_to_num(c.activations[0], 0.0, 0.0, 0.0);  // [C,h,w]
-        const int64_t h = a.size(1), w = a.size(2);
-        torch::Tensor m = a.reshape({a.size(0), -1}).t();  // [h·w, C]
-        m = m - m.mean(0, /*keepdim=*/true);
-        const auto [u, s, vt] = torch::linalg_svd(m, /*full_matrices=*/false, c10::nullopt);
-        const torch::Tensor projection = torch::matmul(m, vt[0]).reshape({1, h, w});
-        return CamMaps{projection.expand({static_cast<int64_t>(c.classes.size()), h, w}).contiguous()};
+        const torch::Tensor projection = firstComponentProjection(c.activations[0]).unsqueeze(0);
+        return CamMaps{
+            projection.expand({static_cast<int64_t>(c.classes.size()), projection.size(1), projection.size(2)})
+                .contiguous()};
     }
 };
 

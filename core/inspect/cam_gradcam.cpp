@@ -11,7 +11,7 @@ public:
     Expected<CamMaps> compute(const CamContext& c) const override
     {
         const torch::Tensor weights = c.gradients.mean({2, 3});  // [K,C]
-        return CamMaps{weightedActivationSum(weights, c.activations)};
+        return CamMaps{weightedActivationSum(weights, c.activations, c.options.eigenSmooth)};
     }
 };
 

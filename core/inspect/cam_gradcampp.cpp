@@ -18,7 +18,7 @@ public:
         torch::Tensor alpha = g2 / (2 * g2 + sumActivations * g3 + 1e-6);
         alpha = torch::where(g != 0, alpha, torch::zeros_like(alpha));
         const torch::Tensor weights = (torch::relu(g) * alpha).sum({2, 3});
-        return CamMaps{weightedActivationSum(weights, c.activations)};
+        return CamMaps{weightedActivationSum(weights, c.activations, c.options.eigenSmooth)};
     }
 };
 

@@ -9,7 +9,7 @@ class HiResCam : public CamMethod {
 public:
     Expected<CamMaps> compute(const CamContext& c) const override
     {
-        return CamMaps{(c.gradients * c.activations).sum(1)};
+        return CamMaps{channelSum(c.gradients * c.activations, c.options.eigenSmooth)};
     }
 };
 

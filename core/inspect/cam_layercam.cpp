@@ -9,7 +9,7 @@ class LayerCam : public CamMethod {
 public:
     Expected<CamMaps> compute(const CamContext& c) const override
     {
-        return CamMaps{(torch::relu(c.gradients) * c.activations).sum(1)};
+        return CamMaps{channelSum(torch::relu(c.gradients) * c.activations, c.options.eigenSmooth)};
     }
 };
 

@@ -45,7 +45,7 @@ public:
                 c.progress(static_cast<double>(end) / static_cast<double>(channels));
         }
         const torch::Tensor weights = torch::softmax(torch::cat(scores, 0).t(), -1);  // [K,C]
-        return CamMaps{weightedActivationSum(weights, c.activations)};
+        return CamMaps{weightedActivationSum(weights, c.activations, c.options.eigenSmooth)};
     }
 };
 

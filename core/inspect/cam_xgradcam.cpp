@@ -11,7 +11,7 @@ public:
     {
         const torch::Tensor sumActivations = c.activations.sum({2, 3}, /*keepdim=*/true);
         const torch::Tensor weights = (c.gradients * c.activations / (sumActivations + 1e-7)).sum({2, 3});
-        return CamMaps{weightedActivationSum(weights, c.activations)};
+        return CamMaps{weightedActivationSum(weights, c.activations, c.options.eigenSmooth)};
     }
 };
 

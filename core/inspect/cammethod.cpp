@@ -26,13 +26,35 @@ std::unique_ptr<CamMethod> createCamMethod(const std::string& id)
         return makeGradientTimesInput();
     if (id == "integratedgradients")
         return makeIntegratedGradients();
+    if (id == "occlusion")
+        return makeOcclusion();
     return nullptr;
 }
 
-torch::Tensor weightedActivationSum(const torch::Tensor& weights, const torch::Tensor& activations)
+torch::Tensor weightedActivationSum(const torch::Tensor& weights, const torch::Tensor& activations, bool eigenSmooth)
 {
     // weights [K,C] · activations [1,C,h,w] → [K,h,w]
-    return (weights.unsqueeze(-1).unsqueeze(-1) * activations).sum(1);
+    return channelSum(weights.unsqueeze(-1).unsqueeze(-1) * activations, eigenSmooth);
+}
+
+torch::Tensor channelSum(const torch::Tensor& weighted, bool eigenSmooth)
+{
+    if (!eigenSmooth)
+        return weighted.sum(1);
+    std::vector<torch::Tensor> maps;
+    for (int64_t k = 0; k < weighted.size(0); ++k)
+        maps.push_back(firstComponentProjection(weighted[k]));
+    return torch::stack(maps);
+}
+
+torch::Tensor firstComponentProjection(const torch::Tensor& activations)
+{
+    const torch::Tensor a = torch::nan_to_num(activations, 0.0, 0.0, 0.0);  // [C,h,w]
+    const int64_t h = a.size(1), w = a.size(2);
+    torch::Tensor m = a.reshape({a.size(0), -1}).t();  // [h·w, C]
+    m = m - m.mean(0, /*keepdim=*/true);
+    const auto [u, s, vt] = torch::linalg_svd(m, /*full_matrices=*/false, c10::nullopt);
+    return torch::matmul(m, vt[0]).reshape({h, w});
 }
 
 torch::Tensor normalisedHeatmap(const torch::Tensor& grid, int64_t size)

@@ -14,6 +14,7 @@
 // is caught by the Analyzer).
 
 #include "core/common/expected.h"
+#include "core/inspect/analysisresult.h"
 
 #include <torch/torch.h>
 
@@ -37,7 +38,9 @@ struct CamContext {
     // For methods that run the network again (Score-CAM).
     NetworkImpl* network = nullptr;
     torch::Tensor input;  // [1,3,S,S] the normalised input image
+    torch::Tensor black;  // [1,3,1,1] the black image in the normalised input's units (Integrated Gradients)
     int batchSize = 32;
+    MethodOptions options;  // eigen_smooth for the layer methods; Integrated Gradients' and Occlusion's settings
     const std::atomic<bool>* cancel = nullptr;
     std::function<void(double fraction)> progress;  // fraction of this method done, may be empty
 };
@@ -61,6 +64,8 @@ public:
     virtual bool backpropagates() const { return needsGradients() || needsGuidedGradients(); }
     // Explains with an image at the input's resolution (CamMaps::images; the catalogue's explainsAtInput).
     virtual bool explainsAtInput() const { return needsGuidedGradients(); }
+    // Its map lives at the CAM layer (the catalogue's usesCamLayer); else at the input's resolution.
+    virtual bool usesCamLayer() const { return !explainsAtInput() || needsGradients(); }
     // One raw map (and for input-space methods one image) per class of the context.
     virtual Expected<CamMaps> compute(const CamContext& context) const = 0;
 };
@@ -69,8 +74,16 @@ public:
 // not list.
 std::unique_ptr<CamMethod> createCamMethod(const std::string& id);
 
-// pytorch-grad-cam's BaseCAM.get_cam_image: sum over channels of weights[k,c] * activations[c] → [K,h,w].
-torch::Tensor weightedActivationSum(const torch::Tensor& weights, const torch::Tensor& activations);
+// pytorch-grad-cam's BaseCAM.get_cam_image: sum over channels of weights[k,c] * activations[c] → [K,h,w]; with
+// `eigenSmooth`, the first principal component of each class's weighted activations instead (eigen_smooth).
+torch::Tensor weightedActivationSum(const torch::Tensor& weights, const torch::Tensor& activations,
+                                    bool eigenSmooth = false);
+// The same for methods that weight position by position: weighted [K,C,h,w] → [K,h,w].
+torch::Tensor channelSum(const torch::Tensor& weighted, bool eigenSmooth);
+// pytorch-grad-cam's get_2d_projection of one [C,h,w] tensor: NaNs zeroed, the (h·w) × C matrix centred per
+// channel and projected on its first right singular vector → [h,w]. The singular vector's sign is LAPACK's
+// (gesdd through torch::linalg_svd), as in the reference.
+torch::Tensor firstComponentProjection(const torch::Tensor& activations);
 
 // pytorch-grad-cam's scale_cam_image for one map [h,w] (after ReLU): (m - min) / (1e-7 + max(m - min)), then
 // resized to size×size. The reference resizes with cv2.resize (INTER_LINEAR, half-pixel centres); this is torch's
@@ -85,9 +98,7 @@ std::unique_ptr<CamMethod> makeHiResCam();
 std::unique_ptr<CamMethod> makeEigenCam();
 std::unique_ptr<CamMethod> makeGradientTimesInput();
 std::unique_ptr<CamMethod> makeIntegratedGradients();
-
-// Integrated Gradients' points on the path from the baseline to the image (cam_inputgradients.cpp).
-inline constexpr int64_t kIntegratedGradientsSteps = 32;
+std::unique_ptr<CamMethod> makeOcclusion();
 std::unique_ptr<CamMethod> makeScoreCam();
 std::unique_ptr<CamMethod> makeGuidedBackprop();
 std::unique_ptr<CamMethod> makeGuidedGradCam();

@@ -18,8 +18,15 @@ struct MethodInfo {
     std::string id;           // "gradcam"
     QString name;             // "Grad-CAM"
     QString description;      // one line, for tooltips and --help
-    bool needsGradients;      // runs a backward pass (everything but EigenCAM and Score-CAM)
+    bool needsGradients;      // runs a backward pass (everything but EigenCAM, Score-CAM and Occlusion)
     bool explainsAtInput;     // an image of its own at the input's resolution (guided methods), not a layer map
+    bool needsCamGradients;   // uses the class gradients at the CAM layer (the analysis's "gradients" stage)
+    bool needsGuidedPass;     // uses the guided backward pass to the input ("guided backprop" stage)
+    bool usesCamLayer;        // its map is computed at the CAM layer (else at the input); the smoothing options
+                              // (MethodOptions::augSmooth, eigenSmooth) apply to these
+    // What makes it slow, for the window's "about 2 min" note ("%1" the CAM layer, "%2" its channels); empty for
+    // the methods that only combine what the forward and backward passes left.
+    QString costNote;
 };
 
 // Every method in menu order.

@@ -2,6 +2,8 @@
 // Stage costs of one analysis (core/inspect/analyzer.cpp runs the stages). Torch-free constants and arithmetic;
 // any thread.
 
+#include "core/inspect/analysisresult.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -33,35 +35,36 @@ inline constexpr double kGradientsCostPerClass = 0.018;  // head-only backward f
 inline constexpr double kGuidedCostPerClass = 1.9;       // guided backward through the whole network
 inline constexpr double kFaithfulnessCostPerMap = 1.5;   // one masked image through the network
 inline constexpr double kScoreCamCostPerChannel = 1.5;   // Score-CAM: one masked image per channel of the CAM layer
+inline constexpr double kOcclusionCostPerWindow = 1.5;  // Occlusion: one occluded image per window position, as Score-CAM
+// ROAD: per map 18 imputed images through the network (9 percentiles, both orders), and a sparse solve each.
+inline constexpr double kRoadCostPerMap = 18 * 2.0;
 // The other methods combine the stored activations and gradients (id, cost per class).
 inline constexpr std::pair<std::string_view, double> kCamCostPerClass[] = {
     {"gradcam", 0.012},  {"gradcampp", 0.021}, {"xgradcam", 0.011}, {"layercam", 0.011},
     {"hirescam", 0.010}, {"eigencam", 0.020},  {"guided", 0.023},   {"guidedgradcam", 0.034},
     // These run the network themselves: a forward and backward pass per class (as guided backprop), and per class
-    // and step of the path (Integrated Gradients' 32).
-    {"gradinput", 1.9},  {"integratedgradients", 61.0},
+    // and step of the path (Integrated Gradients' cost per step).
+    {"gradinput", 1.9},  {"integratedgradients", 1.9},
 };
-// The methods that need the guided backward pass (its cost is counted once for all of them).
-inline constexpr std::string_view kGuidedBackpropMethods[] = {"guided", "guidedgradcam"};
-
 // The three measured models' CAM layers have 512, 960 and 768 channels: the estimate for Score-CAM's share until
 // the forward pass has told the real count.
 inline constexpr int64_t kEstimatedCamChannels = 768;
 
-inline double camCost(const std::string& id, int64_t classes, int64_t channels)
-{
-    if (id == "scorecam")
-        return kScoreCamCostPerChannel * static_cast<double>(channels);
-    for (const auto& [method, cost] : kCamCostPerClass)
-        if (method == id)
-            return cost * static_cast<double>(classes);
-    return 0.0;
-}
+// Occlusion's window starts along one axis of `size` pixels (Captum's: ceil((size − window) / stride) + 1 of them,
+// the last windows clipped at the border). Shared by the method and its cost.
+std::vector<int64_t> occlusionStarts(int64_t size, int64_t window, int64_t stride);
+
+// The expected cost of method `id` for `classes` classes with `channels` channels at the CAM layer, run with
+// `options` on a crop of `crop` pixels. aug_smooth runs a layer method six times, five of them with a forward
+// pass to the CAM layer and the head's backward.
+double camCost(const std::string& id, int64_t classes, int64_t channels, const MethodOptions& options = {},
+               int64_t crop = 224);
 
 // The whole analysis in forward passes: every stage analyze() runs for `methods` (ids of the method catalogue)
-// with `classes` explained, `taps` summarised and `camChannels` channels at the CAM layer. Times the forward pass
-// of this model on this machine (a result's timingsMs["forward"]), it says how long the analysis will take.
+// with `classes` explained, `taps` summarised and `camChannels` channels at the CAM layer, with `options` on a
+// crop of `crop` pixels, faithfulness measured. Times the forward pass of this model on this machine (a result's
+// timingsMs["forward"]), it says how long the analysis will take.
 double analysisCostInForwards(const std::vector<std::string>& methods, int64_t classes, int64_t taps,
-                              int64_t camChannels);
+                              int64_t camChannels, const MethodOptions& options = {}, int64_t crop = 224);
 
 }  // namespace convlens

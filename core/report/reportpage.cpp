@@ -574,9 +574,11 @@ void paintReportPage(QPainter& p, const QRectF& page, double dpi, const Analysis
             const QString first =
                 f.measured ? QStringLiteral("%1 → %2").arg(f.confidence, 0, 'f', 2).arg(f.maskedConfidence, 0, 'f', 2)
                            : QStringLiteral("faithfulness");
-            const QString second = !f.measured     ? QStringLiteral("not measured")
-                                   : f.increase > 0 ? QStringLiteral("increase")
-                                                    : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 2);
+            QString second = !f.measured     ? QStringLiteral("not measured")
+                             : f.increase > 0 ? QStringLiteral("increase")
+                                              : QStringLiteral("drop %1").arg(f.drop, 0, 'f', 2);
+            if (cam->road.measured)
+                second += QStringLiteral(" · ROAD %1").arg(cam->road.combined, 0, 'f', 3);
             if (cell.caption.height() < 1.5 * smallH) {
                 drawText(p, cell.caption, first + QStringLiteral(", ") + second, small, kInk);
             } else {

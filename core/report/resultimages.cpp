@@ -97,6 +97,8 @@ Expected<QStringList> writeResultArrays(const QString& folder, const AnalysisRes
         write(stem + QStringLiteral("channel_mean.npy"), means, {channels});
         write(stem + QStringLiteral("channel_max.npy"), maxima, {channels});
         write(stem + QStringLiteral("histogram.npy"), layer.histogram, {static_cast<int64_t>(layer.histogram.size())});
+        if (!layer.activations.empty())
+            write(stem + QStringLiteral("activations.npy"), layer.activations, layer.shape);
     }
     if (!failed.empty())
         return makeError(ErrorKind::Internal, failed.front() + (failed.size() > 1 ? " (and " +

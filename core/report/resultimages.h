@@ -32,7 +32,9 @@ Expected<void> writeResultImages(const QString& folder, const AnalysisResult& re
 // cam_<method>_<class>.npy (the map at its layer's resolution, after ReLU, as the JSON's "grid"),
 // heatmap_<method>_<class>.npy (normalised to [0,1] at the input's size), guided_<method>_<class>.npy (an
 // input-space method's gradient image, 3×S×S), and per layer layer_<block>_channel_mean.npy,
-// layer_<block>_channel_max.npy and layer_<block>_histogram.npy. Returns the file names written, in that order.
+// layer_<block>_channel_max.npy and layer_<block>_histogram.npy, and layer_<block>_activations.npy (the whole
+// output, C×H×W) when the result kept it (AnalysisOptions::keepActivations). Returns the file names written, in
+// that order.
 Expected<QStringList> writeResultArrays(const QString& folder, const AnalysisResult& result);
 
 }  // namespace convlens

@@ -7,6 +7,7 @@
 #include "core/image/imagefile.h"
 #include "core/jobs/jobservice.h"
 #include "core/report/colormap.h"
+#include "core/report/resultimages.h"
 #include "core/session/batchsession.h"
 #include "core/weights/weightdownloader.h"
 
@@ -413,7 +414,8 @@ std::optional<AnalysisSession::Estimate> AnalysisSession::estimate(const QString
     const auto faithfulness = mResult->timingsMs.find("faithfulness");
     if (faithfulness != mResult->timingsMs.end() && !mResult->cams.empty())
         unitMs = faithfulness->second / static_cast<double>(mResult->cams.size()) / kFaithfulnessCostPerMap;
-    e.seconds = unitMs / 1000.0 * analysisCostInForwards({methodId.toStdString()}, classes, taps, e.camChannels);
+    e.seconds = unitMs / 1000.0 * analysisCostInForwards({methodId.toStdString()}, classes, taps, e.camChannels,
+                                                              mSettings.methodOptions, s->preprocess.cropSize);
     return e;
 }
 
@@ -518,7 +520,7 @@ void AnalysisSession::cancelAll()
 bool AnalysisSession::isBusy() const
 {
     // Until its outcome is delivered a job counts, even when the service already sees it finished.
-    return mMainJob != 0 || !mCompareJobs.empty() || !mJobs->isIdle() || !mDescribing.empty();
+    return mMainJob != 0 || !mCompareJobs.empty() || !mExportJobs.empty() || !mJobs->isIdle() || !mDescribing.empty();
 }
 
 // ---------------------------------------------------------------------------------------------------- requests
@@ -555,6 +557,7 @@ Expected<AnalysisRequest> AnalysisSession::makeRequest(const QString& modelId, b
     // Score-CAM's masked images in small batches: Esc stops it between two network blocks, and a block of 8
     // images is short on any model (32, the command line's default, is a few percent faster overall).
     options.scoreCamBatch = kInteractiveScoreCamBatch;
+    options.methodOptions = mSettings.methodOptions;
     if (compare) {
         // A cell shows one map and the top classes: a tile a layer is enough, and the class the main view
         // shows is explained by every model.
@@ -632,6 +635,55 @@ void AnalysisSession::requestCompare()
     }
 }
 
+void AnalysisSession::exportArrays(const QString& folder)
+{
+    if (!mResult) {
+        Q_EMIT arraysExportFailed(tr("Nothing to export yet: open an image and wait for its analysis."));
+        return;
+    }
+    Expected<AnalysisRequest> request = makeRequest(QString::fromStdString(mResult->modelId), false);
+    if (!request) {
+        Q_EMIT arraysExportFailed(QString::fromStdString(request.message()));
+        return;
+    }
+    // Only the layers' outputs are new: the maps are the shown result's.
+    AnalysisOptions& options = request->options;
+    options.methods.clear();
+    options.camClasses.clear();
+    options.faithfulness = false;
+    options.keepActivations = true;
+    options.taps.clear();
+    for (const LayerResult& layer : mResult->layers)
+        options.taps.push_back(layer.name);
+    for (auto it = mExportJobs.begin(); it != mExportJobs.end();) {
+        mJobs->cancel(it->first);
+        it = mExportJobs.erase(it);
+    }
+    const QString label = tr("Export arrays · %1").arg(imageName());
+    const JobId job =
+        mJobs->submitInteractive(QStringLiteral("export-arrays"), mBackend->makeWork(std::move(request.value())), label);
+    mExportJobs[job] = {folder, mResult};
+}
+
+void AnalysisSession::finishArraysExport(const ArraysExport& done, const JobOutcome& outcome)
+{
+    if (outcome.state != JobState::Succeeded || !outcome.result) {
+        Q_EMIT arraysExportFailed(outcome.state == JobState::Cancelled ? tr("The export was cancelled.")
+                                                                       : outcome.error);
+        return;
+    }
+    AnalysisResult combined = *done.shown;
+    for (LayerResult& layer : combined.layers)
+        for (const LayerResult& withOutput : outcome.result->layers)
+            if (withOutput.name == layer.name)
+                layer.activations = withOutput.activations;
+    const Expected<QStringList> written = writeResultArrays(done.folder, combined);
+    if (!written)
+        Q_EMIT arraysExportFailed(QString::fromStdString(written.message()));
+    else
+        Q_EMIT arraysExported(done.folder, *written);
+}
+
 void AnalysisSession::onJobProgress(JobId id, double fraction, const QString& stage)
 {
     // The engine's stage protocol (core/jobs/analysisrequest.h): "cached" means the result cache answered.
@@ -653,6 +705,12 @@ void AnalysisSession::onJobFinished(JobId id, const JobOutcome& outcome)
 {
     // A full disk or a read-only cache folder shows after a store: said once, whichever job found it.
     reportCacheProblem();
+    if (auto it = mExportJobs.find(id); it != mExportJobs.end()) {
+        const ArraysExport done = it->second;
+        mExportJobs.erase(it);
+        finishArraysExport(done, outcome);
+        return;
+    }
     if (auto it = mCompareJobs.find(id); it != mCompareJobs.end()) {
         const QString model = it->second;
         mCompareJobs.erase(it);

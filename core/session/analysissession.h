@@ -179,6 +179,13 @@ public:
     bool isBusy() const;  // an analysis or a network description is pending
     JobService* jobs() const { return mJobs; }
 
+    // Writes the shown result's raw numbers as NumPy arrays into `folder` (core/report/resultimages.h's
+    // writeResultArrays: every map, each layer's statistics) and each shown layer's whole output
+    // (layer_<block>_activations.npy), which comes from an analysis of the same image that keeps it (its forward
+    // pass reused, no maps computed; from the cache when asked before). arraysExported or arraysExportFailed
+    // follows; a new export replaces one still running. Nothing is written when there is no result.
+    void exportArrays(const QString& folder);
+
     // The request for `modelId` on the current image: the main view's options, or a compare cell's. An error
     // when there is no image, the model is unknown, or its weights are missing (kind Weights).
     Expected<AnalysisRequest> makeRequest(const QString& modelId, bool compare) const;
@@ -239,6 +246,8 @@ Q_SIGNALS:
     void compareCellProgress(const QString& modelId, double fraction, const QString& stage);
     // `result` on success; else `error` (a cancelled cell says so).
     void compareCellFinished(const QString& modelId, convlens::ResultPtr result, const QString& error);
+    void arraysExported(const QString& folder, const QStringList& files);
+    void arraysExportFailed(const QString& message);
     void descriptionReady(const QString& modelId);
     void descriptionFailed(const QString& modelId, const QString& message);
 
@@ -249,6 +258,8 @@ private:
     void requestCompare();
     void onJobFinished(JobId id, const JobOutcome& outcome);
     void onJobPartial(JobId id, const ResultPtr& soFar);
+    struct ArraysExport;
+    void finishArraysExport(const ArraysExport& done, const JobOutcome& outcome);
     // Shows `result` (partial or complete): the class and layer stay when it has them, else the top class and
     // its last layer; resultChanged follows.
     void adoptResult(const ResultPtr& result, bool partial);
@@ -295,6 +306,11 @@ private:
     int mMainExtraClass = -1;      // the class beyond the top-K it explains, -1 when none
     bool mMethodsGrid = false;
     std::map<JobId, QString> mCompareJobs;  // job → model
+    struct ArraysExport {
+        QString folder;
+        ResultPtr shown;  // the maps written, as shown when the export was asked
+    };
+    std::map<JobId, ArraysExport> mExportJobs;
     std::map<QString, std::shared_ptr<const NetworkDescription>> mDescriptions;
     std::set<QString> mDescribing;
 

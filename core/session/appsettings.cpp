@@ -26,6 +26,13 @@ const QString kTiles = QStringLiteral("view/tilesPerLayer");
 const QString kColormap = QStringLiteral("view/colormap");
 const QString kMethod = QStringLiteral("view/method");
 const QString kGridMethods = QStringLiteral("view/gridMethods");
+const QString kAugSmooth = QStringLiteral("methods/augSmooth");
+const QString kEigenSmooth = QStringLiteral("methods/eigenSmooth");
+const QString kIgSteps = QStringLiteral("methods/integratedGradientsSteps");
+const QString kIgBaseline = QStringLiteral("methods/integratedGradientsBaseline");
+const QString kOcclusionWindow = QStringLiteral("methods/occlusionWindow");
+const QString kOcclusionStride = QStringLiteral("methods/occlusionStride");
+const QString kRoad = QStringLiteral("methods/road");
 // The keys Open Folder used when it kept them itself, so the choices survive the move.
 const QString kBatchFolder = QStringLiteral("batch/folder");
 const QString kBatchRecursive = QStringLiteral("batch/recursive");
@@ -83,6 +90,19 @@ AppSettings AppSettings::load()
         if (s.gridMethods.isEmpty())
             s.gridMethods = defaults.gridMethods;
     }
+    MethodOptions& m = s.methodOptions;
+    const MethodOptions& d = defaults.methodOptions;
+    m.augSmooth = store.value(kAugSmooth, d.augSmooth).toBool();
+    m.eigenSmooth = store.value(kEigenSmooth, d.eigenSmooth).toBool();
+    m.integratedGradientsSteps = readInt(store, kIgSteps, d.integratedGradientsSteps, 2, kMaxIntegratedGradientsSteps);
+    const std::string baseline = store.value(kIgBaseline).toString().toStdString();
+    const auto& baselines = integratedGradientsBaselines();
+    if (std::find(baselines.begin(), baselines.end(), baseline) != baselines.end())
+        m.integratedGradientsBaseline = baseline;
+    // At most 1024: no model here crops more (the analysis checks the window against the model's crop).
+    m.occlusionWindow = readInt(store, kOcclusionWindow, d.occlusionWindow, 1, 1024);
+    m.occlusionStride = readInt(store, kOcclusionStride, d.occlusionStride, 1, 1024);
+    m.road = store.value(kRoad, d.road).toBool();
     s.weightsDir = store.value(kWeightsDir).toString();
     s.mirror = store.value(kMirror).toString();
     s.recentFiles = store.value(kRecentFiles).toStringList().mid(0, kMaxRecentFiles);
@@ -120,6 +140,13 @@ void AppSettings::save() const
     store.setValue(kBatchFolder, batchFolder);
     store.setValue(kBatchRecursive, batchRecursive);
     store.setValue(kBatchSuffixes, batchSuffixes);
+    store.setValue(kAugSmooth, methodOptions.augSmooth);
+    store.setValue(kEigenSmooth, methodOptions.eigenSmooth);
+    store.setValue(kIgSteps, methodOptions.integratedGradientsSteps);
+    store.setValue(kIgBaseline, QString::fromStdString(methodOptions.integratedGradientsBaseline));
+    store.setValue(kOcclusionWindow, methodOptions.occlusionWindow);
+    store.setValue(kOcclusionStride, methodOptions.occlusionStride);
+    store.setValue(kRoad, methodOptions.road);
     store.setValue(kWeightsDir, weightsDir);
     store.setValue(kMirror, mirror);
     store.setValue(kRecentFiles, recentFiles);

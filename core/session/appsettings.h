@@ -4,6 +4,7 @@
 // the one copy the application uses; the views read it there and change it through the session.
 
 #include "core/batch/batchfiles.h"
+#include "core/inspect/analysisresult.h"
 #include "core/jobs/resultcache.h"
 #include "core/weights/weightsresolver.h"
 
@@ -27,6 +28,8 @@ struct AppSettings {
     // and the guided ones (slow) when chosen. Unknown ids are dropped on load.
     QStringList gridMethods = {QStringLiteral("gradcam"),  QStringLiteral("gradcampp"), QStringLiteral("xgradcam"),
                                QStringLiteral("layercam"), QStringLiteral("hirescam"),  QStringLiteral("eigencam")};
+    // How the methods run: smoothing, Integrated Gradients' steps and baseline, Occlusion's window, ROAD.
+    MethodOptions methodOptions;
     QString weightsDir;                   // extra weights folder, searched after the standard ones; empty = none
     QString mirror;                       // download base URL replacing download.pytorch.org; empty = none
     QStringList recentFiles;              // most recent first, at most 10

@@ -128,6 +128,60 @@ def check_analyze_cache(cli, photo, env_base):
     result = run(cli, ["analyze", photo, "--model", "resnet18", "--npy"], env)
     check(result.returncode == 2 and "--out" in result.stderr, f"--npy without --out is refused: {result.stderr.strip()}")
 
+    # --activations: each layer's whole output as .npy, equal to torchvision's forward hook on the same photo.
+    acts_out = os.path.join(work, "acts")
+    acts_entry, _ = analyze("activations", ["--out", acts_out, "--npy", "--activations"])
+    if acts_entry is not None:
+        model = torchvision.models.get_model("resnet18", weights=None)
+        model.load_state_dict(torch.load(os.path.join(env["CONVLENS_WEIGHTS_DIR"],
+                                                      os.path.basename(acts_entry["weights"]))))
+        model.eval()
+        torch.set_num_threads(2)
+        captured = {}
+        for layer in acts_entry["layers"]:
+            model.get_submodule(layer["name"]).register_forward_hook(
+                lambda _m, _i, out, name=layer["name"]: captured.__setitem__(name, out[0]))
+        batch = torchvision.models.ResNet18_Weights.DEFAULT.transforms()(Image.open(photo).convert("RGB"))[None]
+        with torch.no_grad():
+            model(batch)
+        for layer in acts_entry["layers"]:
+            name = os.path.join(acts_out, "chelsea", "layer_%s_activations.npy" % layer["name"].replace(".", "_"))
+            check(name in acts_entry.get("arrays", []), f"{os.path.basename(name)} is named in the JSON")
+            if not os.path.isfile(name):
+                continue
+            acts = numpy.load(name)
+            expected = captured[layer["name"]].numpy()
+            check(acts.dtype == numpy.float32 and list(acts.shape) == layer["shape"] and
+                  numpy.abs(acts - expected).max() <= 1e-4 * numpy.abs(expected).max(),
+                  f"{layer['name']}: the whole output as torchvision's hook has it ({acts.shape})")
+    result = run(cli, ["analyze", photo, "--model", "resnet18", "--out", acts_out, "--activations"], env)
+    check(result.returncode == 2 and "--npy" in result.stderr,
+          f"--activations without --npy is refused: {result.stderr.strip()}")
+
+    # The method options: refused with the option named when out of range; ROAD and Occlusion in the JSON.
+    for bad, word in ((["--ig-steps", "1"], "--ig-steps"), (["--ig-baseline", "white"], "--ig-baseline"),
+                      (["--occlusion-window", "0"], "--occlusion-window")):
+        result = run(cli, ["analyze", photo, "--model", "resnet18"] + bad, env)
+        check(result.returncode == 2 and word in result.stderr, f"{' '.join(bad)} is refused: {result.stderr.strip()}")
+    result = run(cli, ["analyze", photo, "--model", "resnet18", "--occlusion-window", "500", "--methods", "occlusion"],
+                 env)
+    check(result.returncode == 1 and "occlusion window" in result.stderr and "224" in result.stderr,
+          f"a window larger than the crop is refused, naming the crop: {result.stderr.strip()}")
+    road_entry, _ = analyze("road", ["--methods", "gradcam,occlusion", "--road", "--occlusion-window", "112",
+                                     "--occlusion-stride", "112", "--top-k", "1"])
+    if road_entry is not None:
+        cams = {c["method"]: c for c in road_entry["cams"]}
+        check(set(cams) == {"gradcam", "occlusion"} and cams["occlusion"]["layer"] == "input" and
+              len(cams["occlusion"]["grid"]) == 224,
+              "Occlusion's map is at the input's resolution")
+        road = cams["gradcam"]["road"]
+        check(road["measured"] is True and road["percentiles"] == list(range(10, 100, 10)) and
+              len(road["most_relevant_first"]) == 9 and len(road["least_relevant_first"]) == 9 and
+              abs(road["combined"] - (sum(road["least_relevant_first"]) / 9 - sum(road["most_relevant_first"]) / 9) / 2)
+              < 1e-5,
+              f"--road: ROAD per percentile and combined in the JSON ({road['combined']:.4f})")
+        check("road" in road_entry["timings_ms"], "a road stage ran")
+
     # --no-faithfulness: the same maps, nothing measured, and not the faithful analysis's cache entry.
     quick, _ = analyze("no-faithfulness", ["--no-faithfulness"])
     check(quick is not None and quick["cached"] is False, "--no-faithfulness is another analysis (a cache miss)")

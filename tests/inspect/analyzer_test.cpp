@@ -11,6 +11,8 @@
 #include "core/inspect/cammethod.h"
 #include "core/inspect/classgradients.h"
 #include "core/inspect/guidedimage.h"
+#include "core/inspect/methodcatalogue.h"
+#include "core/inspect/road.h"
 #include "core/inspect/predictor.h"
 #include "core/models/network.h"
 #include "core/models/networkfactory.h"
@@ -41,9 +43,26 @@ const std::string kReferenceDir = std::string(CONVLENS_FIXTURE_DIR) + "/inspect"
 const std::vector<std::string> kMethods = {"gradcam",  "gradcampp", "xgradcam", "layercam",
                                            "hirescam", "eigencam",  "scorecam"};
 
+// Methods whose explanation is an image at the input (CamResult::guided).
 bool isGuided(const std::string& method)
 {
-    return method == "guided" || method == "guidedgradcam" || method == "gradinput" || method == "integratedgradients";
+    const MethodInfo* info = findMethod(method);
+    return info && info->explainsAtInput;
+}
+
+// The case's method options as the reference computed them (its JSON's "options").
+MethodOptions methodOptionsOf(const QJsonObject& ref)
+{
+    const QJsonObject o = ref[QLatin1String("options")].toObject();
+    MethodOptions m;
+    m.augSmooth = o[QLatin1String("aug_smooth")].toBool();
+    m.eigenSmooth = o[QLatin1String("eigen_smooth")].toBool();
+    m.integratedGradientsSteps = o[QLatin1String("ig_steps")].toInt();
+    m.integratedGradientsBaseline = o[QLatin1String("ig_baseline")].toString().toStdString();
+    m.occlusionWindow = o[QLatin1String("occlusion_window")].toInt();
+    m.occlusionStride = o[QLatin1String("occlusion_stride")].toInt();
+    m.road = o[QLatin1String("road")].toBool();
+    return m;
 }
 
 const ModelRegistry& registry()
@@ -158,6 +177,7 @@ void expectMatchesReference(const std::string& caseId, const std::set<std::strin
     options.methods = methods;
     options.camLayer = ref[QLatin1String("cam_layer")].toString().toStdString();
     options.taps = {ref[QLatin1String("cam_block")].toString().toStdString()};
+    options.methodOptions = methodOptionsOf(ref);
     std::vector<double> fractions;
     auto result = fixtureAnalyzer(id).analyze(image, options, nullptr,
                                               [&](double f, const std::string&) { fractions.push_back(f); });
@@ -167,6 +187,8 @@ void expectMatchesReference(const std::string& caseId, const std::set<std::strin
     ASSERT_FALSE(fractions.empty());
     EXPECT_EQ(fractions.back(), 1.0);
     std::vector<std::string> stages = {"forward", "feature maps", "faithfulness"};
+    if (options.methodOptions.road)
+        stages.push_back("road");
     for (const std::string& method : methods)
         stages.push_back("cam " + method);
     for (const std::string& method : methods) {
@@ -195,16 +217,23 @@ void expectMatchesReference(const std::string& caseId, const std::set<std::strin
         const QJsonObject refMethod = ref[QLatin1String("cams")].toObject()[QString::fromStdString(method)].toObject();
         const QJsonArray faith = refMethod[QLatin1String("faithfulness")].toArray();
         const bool guided = isGuided(method);
-        torch::Tensor refGrids, refImages;  // guided methods: [K,S,S], [K,3,S,S]
+        // Maps at the input's resolution (input-space methods, Occlusion, aug_smooth) come in files.
+        const bool gridFile = refMethod.contains(QLatin1String("grids_file"));
         if (guided) {
+            ASSERT_TRUE(gridFile) << method << ": the reference has no grids file";
+        }
+        torch::Tensor refGrids, refImages;  // [K,S,S], guided methods [K,3,S,S]
+        if (gridFile) {
             auto grids = test::readFloat32Tensor(
                 kReferenceDir + "/" + refMethod[QLatin1String("grids_file")].toString().toStdString(), {k, crop, crop});
+            ASSERT_TRUE(grids) << grids.message();
+            refGrids = *grids;
+        }
+        if (guided) {
             auto images = test::readFloat32Tensor(
                 kReferenceDir + "/" + refMethod[QLatin1String("images_file")].toString().toStdString(),
                 {k, 3, crop, crop});
-            ASSERT_TRUE(grids) << grids.message();
             ASSERT_TRUE(images) << images.message();
-            refGrids = *grids;
             refImages = *images;
         }
         for (int i = 0; i < k; ++i) {
@@ -212,16 +241,20 @@ void expectMatchesReference(const std::string& caseId, const std::set<std::strin
             SCOPED_TRACE(caseId + " " + method + " class #" + std::to_string(i));
             EXPECT_EQ(cam.method, method);
             EXPECT_EQ(cam.classIndex, refClasses[i].toInt());
-            EXPECT_EQ(cam.layer, guided && method != "guidedgradcam" ? std::string("input") : camBlock);
-            ASSERT_EQ(cam.gridHeight, guided ? crop : gridShape[0].toInt());
-            ASSERT_EQ(cam.gridWidth, guided ? crop : gridShape[1].toInt());
+            EXPECT_EQ(cam.layer, findMethod(method)->usesCamLayer ? camBlock : std::string("input"));
+            ASSERT_EQ(cam.gridHeight, gridFile ? crop : gridShape[0].toInt());
+            ASSERT_EQ(cam.gridWidth, gridFile ? crop : gridShape[1].toInt());
             ASSERT_EQ(cam.heatmapSize, crop);
             ASSERT_EQ(cam.heatmap.size(), static_cast<size_t>(crop) * crop);
             if (sameTensorsOnly.count(method))
                 continue;
-            if (guided) {
-                ASSERT_EQ(cam.guided.size(), static_cast<size_t>(3 * crop * crop));
-                expectClose(torch::tensor(cam.guided).view({3, crop, crop}), refImages[i], 1e-4f);
+            if (gridFile) {
+                if (guided) {
+                    ASSERT_EQ(cam.guided.size(), static_cast<size_t>(3 * crop * crop));
+                    expectClose(torch::tensor(cam.guided).view({3, crop, crop}), refImages[i], 1e-4f);
+                } else {
+                    EXPECT_TRUE(cam.guided.empty());
+                }
                 expectClose(torch::tensor(cam.grid).view({crop, crop}), refGrids[i], 1e-4f);
             } else {
                 EXPECT_TRUE(cam.guided.empty());
@@ -244,6 +277,25 @@ void expectMatchesReference(const std::string& caseId, const std::set<std::strin
                 EXPECT_NEAR(cam.convergenceDelta, expected, 1e-3 * (1.0 + std::abs(expected)));
             } else {
                 EXPECT_EQ(cam.convergenceDelta, 0.0f);
+            }
+            if (refMethod.contains(QLatin1String("road"))) {
+                // ROAD: probability changes after imputing the map's most and least relevant pixels. The masks are
+                // thresholds on maps equal to 1e-4, so a pixel at a threshold may fall on the other side; one
+                // pixel moves a probability by far less than the tolerance.
+                const QJsonObject road = refMethod[QLatin1String("road")].toArray()[i].toObject();
+                ASSERT_TRUE(cam.road.measured);
+                EXPECT_EQ(cam.road.percentiles, roadPercentiles());
+                const std::vector<float> morf = toFloats(road[QLatin1String("morf")].toArray());
+                const std::vector<float> lerf = toFloats(road[QLatin1String("lerf")].toArray());
+                ASSERT_EQ(cam.road.mostRelevantFirst.size(), morf.size());
+                ASSERT_EQ(cam.road.leastRelevantFirst.size(), lerf.size());
+                for (size_t p = 0; p < morf.size(); ++p) {
+                    EXPECT_NEAR(cam.road.mostRelevantFirst[p], morf[p], 2e-3) << "percentile #" << p;
+                    EXPECT_NEAR(cam.road.leastRelevantFirst[p], lerf[p], 2e-3) << "percentile #" << p;
+                }
+                EXPECT_NEAR(cam.road.combined, road[QLatin1String("combined")].toDouble(), 2e-3);
+            } else {
+                EXPECT_FALSE(cam.road.measured);
             }
             const QJsonObject f = faith[i].toObject();
             EXPECT_NEAR(cam.faithfulness.confidence, f[QLatin1String("confidence")].toDouble(), 1e-5);
@@ -290,6 +342,33 @@ TEST(AnalysisOptions, KeyChangesWithEveryField)
     variants[7].scoreCamBatch = 8;
     variants[8].taps = {"layer1.0,layer1.1"};
     variants[9].faithfulness = false;
+    variants.push_back(base);
+    variants.back().methodOptions.augSmooth = true;
+    variants.push_back(base);
+    variants.back().methodOptions.eigenSmooth = true;
+    variants.push_back(base);
+    variants.back().methodOptions.road = true;
+    AnalysisOptions ig = base;
+    ig.methods = {"integratedgradients"};
+    variants.push_back(ig);
+    variants.push_back(ig);
+    variants.back().methodOptions.integratedGradientsSteps = 16;
+    variants.push_back(ig);
+    variants.back().methodOptions.integratedGradientsBaseline = "blurred";
+    AnalysisOptions occlusion = base;
+    occlusion.methods = {"occlusion"};
+    variants.push_back(occlusion);
+    variants.push_back(occlusion);
+    variants.back().methodOptions.occlusionWindow = 16;
+    variants.push_back(occlusion);
+    variants.back().methodOptions.occlusionStride = 8;
+    // A method's own options only where it runs: other methods' results stay cached when they change.
+    AnalysisOptions gradcam = base;
+    gradcam.methods = {"gradcam"};
+    AnalysisOptions gradcamOtherSteps = gradcam;
+    gradcamOtherSteps.methodOptions.integratedGradientsSteps = 64;
+    gradcamOtherSteps.methodOptions.occlusionWindow = 8;
+    EXPECT_EQ(gradcam.key(), gradcamOtherSteps.key());
     std::set<std::string> keys = {base.key()};
     for (const auto& v : variants)
         keys.insert(v.key());
@@ -471,6 +550,48 @@ TEST(AnalyzerReference, Resnet18EveryMethod)
     expectMatchesReference("resnet18");
 }
 
+// pytorch-grad-cam's eigen_smooth on every weighted method, aug_smooth on Grad-CAM and EigenCAM (with Integrated
+// Gradients from the mean image, which ignores it), both together on a second model.
+TEST(AnalyzerReference, SmoothingOptionsOnTwoModels)
+{
+    for (const std::string caseId : {"resnet18.eigen_smooth", "resnet18.aug_smooth", "mobilenet_v3_large.smooth"})
+        expectMatchesReference(caseId);
+}
+
+// ROAD on two models, end to end.
+TEST(AnalyzerReference, RoadOnTwoModels)
+{
+    for (const std::string caseId : {"resnet18.road", "mobilenet_v3_large.road"})
+        expectMatchesReference(caseId);
+}
+
+// ROAD's imputation alone, on the reference's own map: the same pixels kept, the same solution of the linear
+// system and the same noise (torch's generator with the same seed).
+TEST(AnalyzerReference, RoadImputationEqualsTheReference)
+{
+    for (const auto& [caseId, method] : {std::pair<std::string, std::string>{"resnet18.road", "gradcam"},
+                                         {"mobilenet_v3_large.road", "layercam"}}) {
+        SCOPED_TRACE(caseId);
+        const QJsonObject ref = readReference(caseId);
+        const QJsonObject m = ref[QLatin1String("cams")].toObject()[QString::fromStdString(method)].toObject();
+        const int crop = ref[QLatin1String("crop")].toInt();
+        auto map = test::readFloat32Tensor(
+            kReferenceDir + "/" + m[QLatin1String("road_map_file")].toString().toStdString(), {crop, crop});
+        auto imputed = test::readFloat32Tensor(
+            kReferenceDir + "/" + m[QLatin1String("imputed_file")].toString().toStdString(), {3, crop, crop});
+        auto input = test::readFloat32Tensor(kReferenceDir + "/" + caseId + ".input.f32", {1, 3, crop, crop});
+        ASSERT_TRUE(map && imputed && input);
+        const torch::Tensor keep = roadKeepMask(*map, 30, true);
+        EXPECT_EQ(keep.sum().item<int64_t>(), m[QLatin1String("imputed_kept")].toInt());
+        const torch::Tensor mine = noisyLinearImputation((*input)[0], keep, kRoadNoise, 5);
+        expectClose(mine, *imputed, 1e-5f);
+        // The kept pixels are untouched, and the removed ones are not.
+        EXPECT_TRUE(torch::equal(mine.masked_select(keep.expand({3, crop, crop})),
+                                 (*input)[0].masked_select(keep.expand({3, crop, crop}))));
+        EXPECT_FALSE(torch::equal(mine, (*input)[0]));
+    }
+}
+
 TEST(AnalyzerReference, MobilenetV3LargeEveryMethodAtAStage)
 {
     expectMatchesReference("mobilenet_v3_large", {"gradcampp"});
@@ -539,7 +660,7 @@ TEST(AnalyzerReference, CamMethodsOnTheReferenceTensors)
         context.input = *input;
         context.batchSize = 32;
         for (const std::string& method : toStrings(ref[QLatin1String("methods")].toArray())) {
-            if (isGuided(method))
+            if (!findMethod(method)->usesCamLayer || isGuided(method))
                 continue;  // input space: compared end to end
             if (method == "scorecam" && id == "resnet18")
                 continue;  // 512 masked forwards; Resnet18EveryMethod already checks it end to end

@@ -13,7 +13,7 @@ namespace {
 
 TEST(MethodCatalogue, EveryMethodHasItsImplementationWithTheSameFacts)
 {
-    ASSERT_EQ(methodCatalogue().size(), 11u);
+    ASSERT_EQ(methodCatalogue().size(), 12u);
     std::set<std::string> ids;
     std::set<QString> names;
     for (const MethodInfo& method : methodCatalogue()) {
@@ -25,6 +25,13 @@ TEST(MethodCatalogue, EveryMethodHasItsImplementationWithTheSameFacts)
         ASSERT_NE(implementation, nullptr);
         EXPECT_EQ(implementation->backpropagates(), method.needsGradients);
         EXPECT_EQ(implementation->explainsAtInput(), method.explainsAtInput);
+        EXPECT_EQ(implementation->needsGradients(), method.needsCamGradients);
+        EXPECT_EQ(implementation->needsGuidedGradients(), method.needsGuidedPass);
+        EXPECT_EQ(implementation->usesCamLayer(), method.usesCamLayer);
+        // A method that runs the network itself says so for the window's time estimate.
+        if (method.id == "scorecam" || method.id == "occlusion" || method.id == "integratedgradients") {
+            EXPECT_FALSE(method.costNote.isEmpty());
+        }
     }
     EXPECT_EQ(createCamMethod("gradkam"), nullptr);
 }
@@ -38,7 +45,7 @@ TEST(MethodCatalogue, LooksUpByIdAndNamesWhatItDoesNotKnow)
     EXPECT_EQ(methodIds().front(), QStringLiteral("gradcam"));
     EXPECT_EQ(methodIdList(),
               "gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam, scorecam, guided, guidedgradcam, gradinput, "
-              "integratedgradients");
+              "integratedgradients, occlusion");
 }
 
 }  // namespace

@@ -107,7 +107,13 @@ TEST(ResultJsonTest, AnalyzeObjectHasTheDocumentedKeysAndValues)
     for (qsizetype i = 0; i < cams.size(); ++i) {
         const QJsonObject cam = cams[i].toObject();
         const CamResult& expected = r.cams[static_cast<std::size_t>(i)];
-        EXPECT_EQ(keys(cam), "class_index,convergence_delta,faithfulness,grid,label,layer,method");
+        EXPECT_EQ(keys(cam), "class_index,convergence_delta,faithfulness,grid,label,layer,method,road");
+        const QJsonObject road = cam.value(QStringLiteral("road")).toObject();
+        EXPECT_EQ(keys(road), "combined,least_relevant_first,measured,most_relevant_first,percentiles");
+        EXPECT_EQ(road.value(QStringLiteral("percentiles")).toArray(), (QJsonArray{10, 50, 90}));
+        expectNumber(road.value(QStringLiteral("most_relevant_first")).toArray()[0], -0.5f, "ROAD MoRF");
+        expectNumber(road.value(QStringLiteral("combined")), 0.25f, "ROAD combined");
+        EXPECT_TRUE(road.value(QStringLiteral("measured")).toBool());
         EXPECT_EQ(cam.value(QStringLiteral("method")).toString(), q(expected.method));
         EXPECT_EQ(cam.value(QStringLiteral("class_index")).toInteger(), 281);
         EXPECT_EQ(cam.value(QStringLiteral("label")).toString(), QStringLiteral("tabby"));

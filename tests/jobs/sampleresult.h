@@ -60,6 +60,12 @@ inline AnalysisResult sampleResult(unsigned seed, int layers = 2, int tiles = 3,
             layer.tiles.push_back(
                 ChannelTile{t * 3, mean, own, noiseImage(side, side, QImage::Format_Grayscale8, rng)});
         }
+        if (l == 0) {
+            // A layer kept whole (AnalysisOptions::keepActivations); a few values stand for its output here.
+            layer.activations.resize(12);
+            for (float& v : layer.activations)
+                v = uni(rng);
+        }
         r.layers.push_back(std::move(layer));
     }
     CamResult cam;
@@ -75,6 +81,7 @@ inline AnalysisResult sampleResult(unsigned seed, int layers = 2, int tiles = 3,
     for (int i = 0; i < 256; ++i)
         cam.heatmap.push_back(uni(rng));
     cam.faithfulness = Faithfulness{0.9f, 0.4f, 0.55f, 0.0f, true};
+    cam.road = RoadScores{{10, 50, 90}, {-0.5f, -0.25f, uni(rng)}, {-0.125f, 0.0f, 0.25f}, 0.25f, true};
     r.cams.push_back(cam);
     cam.method = "guided";
     cam.layer = "input";

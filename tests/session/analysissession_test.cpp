@@ -10,6 +10,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QSettings>
 #include <QSignalSpy>
@@ -67,6 +68,8 @@ public:
                     CamResult cam;
                     cam.method = method;
                     cam.classIndex = index;
+                    cam.gridHeight = cam.gridWidth = cam.heatmapSize = 1;
+                    cam.grid = cam.heatmap = {0.5f};
                     result->cams.push_back(cam);
                 }
             const std::vector<std::string>& taps =
@@ -74,6 +77,9 @@ public:
             for (const std::string& tap : taps) {
                 LayerResult layer;
                 layer.name = tap;
+                layer.shape = {2, 1, 2};
+                if (request.options.keepActivations)
+                    layer.activations = {1.0f, 2.0f, 3.0f, 4.0f};
                 result->layers.push_back(layer);
             }
             // "progressive" images come as the engine delivers them: after each method but the last a result so
@@ -237,6 +243,74 @@ TEST_F(SessionTest, RequestsCarryTheSettingsAndTheResolvedWeights)
     EXPECT_EQ(request.options.tilesPerLayer, 4);
     EXPECT_EQ(request.options.methods, std::vector<std::string>{"gradcam"});
     EXPECT_TRUE(request.options.taps.empty()) << "the registry's taps unless the user opened another layer";
+}
+
+TEST_F(SessionTest, RequestsCarryTheMethodOptionsOfTheSettingsWhichPersist)
+{
+    AppSettings settings = mSession->settings();
+    settings.methodOptions.augSmooth = true;
+    settings.methodOptions.integratedGradientsSteps = 12;
+    settings.methodOptions.integratedGradientsBaseline = "blurred";
+    settings.methodOptions.occlusionWindow = 40;
+    settings.methodOptions.road = true;
+    mSession->setSettings(settings);
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    const MethodOptions& sent = mBackend->requests().back().options.methodOptions;
+    EXPECT_TRUE(sent.augSmooth);
+    EXPECT_FALSE(sent.eigenSmooth);
+    EXPECT_EQ(sent.integratedGradientsSteps, 12);
+    EXPECT_EQ(sent.integratedGradientsBaseline, "blurred");
+    EXPECT_EQ(sent.occlusionWindow, 40);
+    EXPECT_EQ(sent.occlusionStride, MethodOptions().occlusionStride);
+    EXPECT_TRUE(sent.road);
+    const MethodOptions loaded = AppSettings::load().methodOptions;
+    EXPECT_TRUE(loaded.augSmooth && loaded.road);
+    EXPECT_EQ(loaded.integratedGradientsSteps, 12);
+    EXPECT_EQ(loaded.integratedGradientsBaseline, "blurred");
+    EXPECT_EQ(loaded.occlusionWindow, 40);
+    // A hand-edited file out of range falls back to the defaults.
+    QSettings().setValue(QStringLiteral("methods/integratedGradientsSteps"), 1);
+    QSettings().setValue(QStringLiteral("methods/integratedGradientsBaseline"), QStringLiteral("white"));
+    EXPECT_EQ(AppSettings::load().methodOptions.integratedGradientsSteps, MethodOptions().integratedGradientsSteps);
+    EXPECT_EQ(AppSettings::load().methodOptions.integratedGradientsBaseline,
+              MethodOptions().integratedGradientsBaseline);
+}
+
+TEST_F(SessionTest, ExportedArraysHoldTheShownMapsAndTheLayersWholeOutputs)
+{
+    QSignalSpy failed(mSession.get(), &AnalysisSession::arraysExportFailed);
+    mSession->exportArrays(mDir.path() + QStringLiteral("/none"));
+    ASSERT_EQ(failed.count(), 1) << "nothing shown: nothing to export, and it says so";
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    const ResultPtr shown = mSession->result();
+    ASSERT_TRUE(shown && !shown->layers.empty());
+    const size_t before = mBackend->requests().size();
+    QSignalSpy exported(mSession.get(), &AnalysisSession::arraysExported);
+    const QString folder = mDir.path() + QStringLiteral("/arrays");
+    mSession->exportArrays(folder);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return exported.count() == 1 || failed.count() > 1; }, kWaitMs));
+    ASSERT_EQ(failed.count(), 1) << failed.last().at(0).toString().toStdString();
+    ASSERT_EQ(exported.count(), 1);
+    // One more request: the same image and layers, keeping their outputs, computing no maps.
+    ASSERT_EQ(mBackend->requests().size(), before + 1);
+    const AnalysisRequest request = mBackend->requests().back();
+    EXPECT_EQ(request.imagePath, mPhotoA);
+    EXPECT_TRUE(request.options.keepActivations);
+    EXPECT_TRUE(request.options.methods.empty());
+    EXPECT_FALSE(request.options.faithfulness);
+    ASSERT_EQ(request.options.taps.size(), shown->layers.size());
+    const QStringList files = exported.at(0).at(1).toStringList();
+    EXPECT_EQ(exported.at(0).at(0).toString(), folder);
+    const QString layerFile = QStringLiteral("layer_%1_activations.npy")
+                                  .arg(QString::fromStdString(shown->layers.front().name).replace(QLatin1Char('.'),
+                                                                                                   QLatin1Char('_')));
+    EXPECT_TRUE(files.contains(layerFile)) << files.join(QLatin1Char(' ')).toStdString();
+    EXPECT_TRUE(QFileInfo(folder + QLatin1Char('/') + layerFile).size() > 0);
+    const CamResult& cam = shown->cams.front();
+    EXPECT_TRUE(files.contains(QStringLiteral("cam_%1_%2.npy").arg(QString::fromStdString(cam.method)).arg(cam.classIndex)));
+    EXPECT_EQ(mSession->result(), shown) << "the shown result stays";
 }
 
 TEST_F(SessionTest, ClassAndMethodChangesUseWhatIsShownOrAskForWhatIsMissing)

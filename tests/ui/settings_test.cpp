@@ -46,6 +46,12 @@ AppSettings unusualSettings()
     s.weightsFiles = {{QStringLiteral("resnet18"), QStringLiteral("/models/ft 10 classes.pth")},
                       {QStringLiteral("alexnet"), QStringLiteral("/models/a.pt")}};
     s.untrainedAllowed = {QStringLiteral("densenet121")};
+    s.methodOptions.eigenSmooth = true;
+    s.methodOptions.integratedGradientsSteps = 48;
+    s.methodOptions.integratedGradientsBaseline = "mean";
+    s.methodOptions.occlusionWindow = 24;
+    s.methodOptions.occlusionStride = 12;
+    s.methodOptions.road = true;
     return s;
 }
 
@@ -65,6 +71,13 @@ void expectSame(const AppSettings& a, const AppSettings& b)
     EXPECT_EQ(a.selectedModels, b.selectedModels);
     EXPECT_EQ(a.weightsFiles, b.weightsFiles);
     EXPECT_EQ(a.untrainedAllowed, b.untrainedAllowed);
+    EXPECT_EQ(a.methodOptions.augSmooth, b.methodOptions.augSmooth);
+    EXPECT_EQ(a.methodOptions.eigenSmooth, b.methodOptions.eigenSmooth);
+    EXPECT_EQ(a.methodOptions.integratedGradientsSteps, b.methodOptions.integratedGradientsSteps);
+    EXPECT_EQ(a.methodOptions.integratedGradientsBaseline, b.methodOptions.integratedGradientsBaseline);
+    EXPECT_EQ(a.methodOptions.occlusionWindow, b.methodOptions.occlusionWindow);
+    EXPECT_EQ(a.methodOptions.occlusionStride, b.methodOptions.occlusionStride);
+    EXPECT_EQ(a.methodOptions.road, b.methodOptions.road);
 }
 
 class SettingsTest : public ::testing::Test {
@@ -337,8 +350,19 @@ TEST(SettingsDialogTest, EditedFieldsComeBackAndTheRestIsKept)
     dir->clear();
     QTest::keyClicks(dir, QStringLiteral("/srv/checkpoints "));
     field<QLineEdit>(dialog, "mirror")->setText(QString());
+    QTest::mouseClick(field<QCheckBox>(dialog, "augSmooth"), Qt::LeftButton);
+    field<QSpinBox>(dialog, "integratedGradientsSteps")->setValue(100);
+    QComboBox* baseline = field<QComboBox>(dialog, "integratedGradientsBaseline");
+    baseline->setCurrentIndex(baseline->findData(QStringLiteral("blurred")));
+    field<QSpinBox>(dialog, "occlusionStride")->setValue(7);
 
     const AppSettings edited = dialog.settings();
+    EXPECT_TRUE(edited.methodOptions.augSmooth);
+    EXPECT_TRUE(edited.methodOptions.eigenSmooth) << "untouched";
+    EXPECT_EQ(edited.methodOptions.integratedGradientsSteps, 100);
+    EXPECT_EQ(edited.methodOptions.integratedGradientsBaseline, "blurred");
+    EXPECT_EQ(edited.methodOptions.occlusionWindow, 24);
+    EXPECT_EQ(edited.methodOptions.occlusionStride, 7);
     EXPECT_EQ(edited.threads, 0);
     EXPECT_EQ(edited.cacheItems, 40);
     EXPECT_TRUE(edited.diskCache);
@@ -422,7 +446,9 @@ TEST(SettingsDialogTest, FieldsFitAndRender)
     dialog.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&dialog));
     for (const char* name : {"threads", "cacheItems", "diskCache", "topK", "tilesPerLayer", "colormap", "method",
-                             "weightsDir", "mirror", "browseWeightsDir"}) {
+                             "weightsDir", "mirror", "browseWeightsDir", "augSmooth", "eigenSmooth",
+                             "integratedGradientsSteps", "integratedGradientsBaseline", "occlusionWindow",
+                             "occlusionStride", "road"}) {
         auto* widget = dialog.findChild<QWidget*>(QLatin1String(name));
         ASSERT_NE(widget, nullptr) << name;
         EXPECT_TRUE(widget->isVisible()) << name;
@@ -430,6 +456,7 @@ TEST(SettingsDialogTest, FieldsFitAndRender)
         EXPECT_TRUE(dialog.rect().contains(inDialog)) << name;
         EXPECT_GE(widget->width(), widget->minimumSizeHint().width()) << name;
     }
+    EXPECT_LE(dialog.height(), 680) << "fits a 720-pixel screen with its title bar";
     const QString dir = QDir::cleanPath(QStringLiteral(CONVLENS_FIXTURE_DIR "/../screenshots"));
     ASSERT_TRUE(QDir().mkpath(dir));
     ASSERT_TRUE(dialog.grab().save(dir + QStringLiteral("/settingsdialog.png")));
