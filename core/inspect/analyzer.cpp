@@ -25,6 +25,7 @@
 #include <new>
 #include <numeric>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 namespace convlens {
@@ -628,14 +629,36 @@ Expected<void> roadStage(Pass& pass, StageProgress& progress)
         if (pass.cancelled())
             return pass.cancelledError();
         const int64_t end = std::min(total, first + batch);
-        std::vector<torch::Tensor> imputed;
-        for (int64_t i = first; i < end; ++i) {
-            const Item& item = items[static_cast<size_t>(i)];
-            const torch::Tensor keep =
-                roadKeepMask(pass.heatmaps[item.map], percentiles[item.percentile], item.mostRelevantFirst);
-            const uint64_t seed = 2 * item.percentile + (item.mostRelevantFirst ? 0 : 1);
-            imputed.push_back(noisyLinearImputation(pass.input[0], keep, kRoadNoise, seed));
-        }
+        // The sparse solves are single-threaded and the inference threads idle meanwhile: one solve per core.
+        // Each image has its own seed, so the result does not depend on which thread made it.
+        std::vector<torch::Tensor> imputed(static_cast<size_t>(end - first));
+        std::atomic<int64_t> next{first};
+        std::exception_ptr failure;
+        std::mutex failureMutex;
+        const auto impute = [&] {
+            try {
+                for (int64_t i = next++; i < end; i = next++) {
+                    const Item& item = items[static_cast<size_t>(i)];
+                    const torch::Tensor keep =
+                        roadKeepMask(pass.heatmaps[item.map], percentiles[item.percentile], item.mostRelevantFirst);
+                    const uint64_t seed = 2 * item.percentile + (item.mostRelevantFirst ? 0 : 1);
+                    imputed[static_cast<size_t>(i - first)] =
+                        noisyLinearImputation(pass.input[0], keep, kRoadNoise, seed);
+                }
+            } catch (...) {
+                const std::lock_guard<std::mutex> lock(failureMutex);
+                failure = std::current_exception();
+            }
+        };
+        const auto helpers = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency())) - 1;
+        std::vector<std::thread> threads;
+        for (int64_t t = 0; t < std::min(helpers, end - first - 1); ++t)
+            threads.emplace_back(impute);
+        impute();
+        for (std::thread& thread : threads)
+            thread.join();
+        if (failure)
+            std::rethrow_exception(failure);
         const torch::Tensor logits = pass.net.forward(torch::stack(imputed), pass.cancel);
         if (!logits.defined())
             return pass.cancelledError();
