@@ -49,7 +49,22 @@ ScreenshotTour::ScreenshotTour(MainWindow* window, const QString& directory, con
                       [this] { return mWindow->featureGrid()->tileCount() > 0; }});
     mSteps.push_back({QStringLiteral("layers"), [this] { mWindow->showDock(mWindow->layerProperties(), 300); },
                       [this] { return mWindow->layerProperties()->table()->topLevelItemCount() > 0; }});
-    mSteps.push_back({QString(), [this] { mWindow->showDock(mWindow->featureGrid()); }, [] { return true; }});
+    // The selected block opened into its layers, with its skip connection, and the search bar finding a layer.
+    mSteps.push_back({QStringLiteral("diagram-layers"),
+                      [this] {
+                          mWindow->showDock(mWindow->diagram(), 440);
+                          mWindow->diagram()->setBlockExpanded(mWindow->currentLayer(), true);
+                          mWindow->diagram()->openSearch(mWindow->currentLayer() + QStringLiteral(".conv2"));
+                          mWindow->diagram()->findNext();
+                      },
+                      [this] { return mWindow->diagram()->isBlockExpanded(mWindow->currentLayer()); }});
+    mSteps.push_back({QString(),
+                      [this] {
+                          mWindow->diagram()->setBlockExpanded(mWindow->currentLayer(), false);
+                          mWindow->diagram()->selectBlock(mWindow->currentLayer());
+                          mWindow->showDock(mWindow->featureGrid());
+                      },
+                      [] { return true; }});
     mSteps.push_back({QStringLiteral("report"), [] {}, [] { return true; }});
     mSteps.push_back({QStringLiteral("classpicker"), [this] { mWindow->classPicker()->pick(QString::number(kTabby)); },
                       [this] {

@@ -26,7 +26,7 @@ xvfb-run -a -s "-screen 0 1600x1000x24" \
 import sys
 from PIL import Image, ImageStat
 out = sys.argv[1]
-for name in ("main", "diagram", "features", "layers", "report", "classpicker", "scorecam", "cancelled", "stale", "cached",
+for name in ("main", "diagram", "features", "layers", "diagram-layers", "report", "classpicker", "scorecam", "cancelled", "stale", "cached",
              "methodsgrid", "loading", "compare"):
     img = Image.open(f"{out}/{name}.png").convert("RGB")
     w, h = img.size
