@@ -18,6 +18,8 @@ std::unique_ptr<CamMethod> createCamMethod(const std::string& id)
         return makeEigenCam();
     if (id == "scorecam")
         return makeScoreCam();
+    if (id == "fasterscorecam")
+        return makeFasterScoreCam();
     if (id == "guided")
         return makeGuidedBackprop();
     if (id == "guidedgradcam")

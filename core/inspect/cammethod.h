@@ -100,6 +100,7 @@ std::unique_ptr<CamMethod> makeGradientTimesInput();
 std::unique_ptr<CamMethod> makeIntegratedGradients();
 std::unique_ptr<CamMethod> makeOcclusion();
 std::unique_ptr<CamMethod> makeScoreCam();
+std::unique_ptr<CamMethod> makeFasterScoreCam();
 std::unique_ptr<CamMethod> makeGuidedBackprop();
 std::unique_ptr<CamMethod> makeGuidedGradCam();
 

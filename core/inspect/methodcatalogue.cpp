@@ -43,6 +43,12 @@ const std::vector<MethodInfo>& methodCatalogue()
                         false),
         };
         list.back().costNote = QStringLiteral("one forward pass per channel of %1 (%2)");
+        list.push_back(layerMethod("fasterscorecam", "Faster Score-CAM",
+                                   "Score-CAM on the 64 channels whose maps vary most (tf-keras-vis's max_N): "
+                                   "a fraction of its time, nearly its map",
+                                   false));
+        list.back().costNote = QStringLiteral("one forward pass for each of the 64 channels of %1 (of %2) that vary "
+                                              "most");
         MethodInfo guided = inputMethod("guided", "Guided backprop",
                                         "Input gradients through activations that pass only positive signals",
                                         "a guided backward pass through the whole network per class");

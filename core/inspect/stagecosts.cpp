@@ -9,8 +9,9 @@ namespace convlens {
 double camCost(const std::string& id, int64_t classes, int64_t channels, const MethodOptions& options, int64_t crop)
 {
     double cost = 0.0;
-    if (id == "scorecam") {
-        cost = kScoreCamCostPerChannel * static_cast<double>(channels);
+    if (id == "scorecam" || id == "fasterscorecam") {
+        const int64_t scored = id == "scorecam" ? channels : std::min<int64_t>(channels, kFasterScoreCamChannels);
+        cost = kScoreCamCostPerChannel * static_cast<double>(scored);
     } else if (id == "occlusion") {
         const auto axis = static_cast<double>(
             occlusionStarts(crop, std::max(1, options.occlusionWindow), std::max(1, options.occlusionStride)).size());

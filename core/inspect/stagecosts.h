@@ -35,6 +35,8 @@ inline constexpr double kGradientsCostPerClass = 0.018;  // head-only backward f
 inline constexpr double kGuidedCostPerClass = 1.9;       // guided backward through the whole network
 inline constexpr double kFaithfulnessCostPerMap = 1.5;   // one masked image through the network
 inline constexpr double kScoreCamCostPerChannel = 1.5;   // Score-CAM: one masked image per channel of the CAM layer
+// Faster Score-CAM's channels (core/inspect/cam_scorecam.cpp): it scores at most this many.
+inline constexpr int64_t kFasterScoreCamChannels = 64;
 inline constexpr double kOcclusionCostPerWindow = 1.5;  // Occlusion: one occluded image per window position, as Score-CAM
 // ROAD: per map 18 imputed images through the network (9 percentiles, both orders), and a sparse solve each.
 inline constexpr double kRoadCostPerMap = 18 * 2.0;

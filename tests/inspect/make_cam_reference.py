@@ -18,6 +18,8 @@ Conventions shared with the C++ Analyzer (core/inspect):
   * heatmap = (cam - min) / (1e-7 + max(cam - min)), then bilinear resize to the crop with align_corners=False
     (what cv2.resize INTER_LINEAR does when upscaling; pytorch-grad-cam uses cv2.resize)
   * EigenCAM: torch.linalg.svd(full_matrices=False), sign as LAPACK returns it (pytorch-grad-cam does not fix it)
+  * Faster Score-CAM: Score-CAM on the 64 channels with the largest standard deviation of their map (tf-keras-vis's
+    max_N)
   * Score-CAM: UpsamplingBilinear2d (align_corners=True), batches of --scorecam-batch, softmax of the class logits
   * faithfulness: CamMultImageConfidenceChange with the softmax probability of the class as target
   * eigen_smooth: get_2d_projection (the EigenCAM formula) of each class's weighted activations instead of their sum
@@ -51,7 +53,8 @@ import yaml
 from PIL import Image
 from torchvision import transforms
 
-METHODS = ["gradcam", "gradcampp", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam"]
+METHODS = ["gradcam", "gradcampp", "xgradcam", "layercam", "hirescam", "eigencam", "scorecam", "fasterscorecam"]
+FASTER_SCORECAM_CHANNELS = 64
 GUIDED_METHODS = ["guided", "guidedgradcam"]
 # Captum's input-gradient attributions, written here from their formulas (one backward pass per point, no batching).
 INPUT_METHODS = ["gradinput", "integratedgradients"]
@@ -162,6 +165,13 @@ def cam_grids(method, acts, grads, model, x, classes, batch, eigen_smooth=False)
         _, _, vt = torch.linalg.svd(m, full_matrices=False)
         proj = (m @ vt[0, :]).reshape(a.shape[1:])
         return proj[None].repeat(len(classes), 1, 1)
+    if method == "fasterscorecam":
+        # tf-keras-vis's max_N (Faster Score-CAM): Score-CAM on the channels whose maps have the largest
+        # population standard deviation.
+        if acts.shape[1] > FASTER_SCORECAM_CHANNELS:
+            spread = acts[0].flatten(1).std(1, unbiased=False)
+            acts = acts.index_select(1, spread.topk(FASTER_SCORECAM_CHANNELS).indices)
+        method = "scorecam"
     if method == "scorecam":
         with torch.no_grad():
             up = torch.nn.UpsamplingBilinear2d(size=x.shape[-2:])(acts)

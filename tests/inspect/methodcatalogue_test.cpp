@@ -13,7 +13,7 @@ namespace {
 
 TEST(MethodCatalogue, EveryMethodHasItsImplementationWithTheSameFacts)
 {
-    ASSERT_EQ(methodCatalogue().size(), 12u);
+    ASSERT_EQ(methodCatalogue().size(), 13u);
     std::set<std::string> ids;
     std::set<QString> names;
     for (const MethodInfo& method : methodCatalogue()) {
@@ -29,7 +29,8 @@ TEST(MethodCatalogue, EveryMethodHasItsImplementationWithTheSameFacts)
         EXPECT_EQ(implementation->needsGuidedGradients(), method.needsGuidedPass);
         EXPECT_EQ(implementation->usesCamLayer(), method.usesCamLayer);
         // A method that runs the network itself says so for the window's time estimate.
-        if (method.id == "scorecam" || method.id == "occlusion" || method.id == "integratedgradients") {
+        if (method.id == "scorecam" || method.id == "fasterscorecam" || method.id == "occlusion" ||
+            method.id == "integratedgradients") {
             EXPECT_FALSE(method.costNote.isEmpty());
         }
     }
@@ -44,7 +45,8 @@ TEST(MethodCatalogue, LooksUpByIdAndNamesWhatItDoesNotKnow)
     EXPECT_EQ(findMethod(std::string("nocam")), nullptr);
     EXPECT_EQ(methodIds().front(), QStringLiteral("gradcam"));
     EXPECT_EQ(methodIdList(),
-              "gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam, scorecam, guided, guidedgradcam, gradinput, "
+              "gradcam, gradcampp, xgradcam, layercam, hirescam, eigencam, scorecam, fasterscorecam, guided, guidedgradcam, "
+              "gradinput, "
               "integratedgradients, occlusion");
 }
 
