@@ -477,11 +477,7 @@ Expected<torch::Tensor> augSmoothedHeatmaps(Pass& pass, const CamMethod& method,
             Expected<CamMaps> raw = method.compute(c);
             if (!raw)
                 return raw.error();
-            const torch::Tensor grids = torch::relu(raw->maps);
-            std::vector<torch::Tensor> heatmaps;
-            for (int64_t k = 0; k < grids.size(0); ++k)
-                heatmaps.push_back(normalisedHeatmap(grids[k], size));
-            torch::Tensor heat = torch::stack(heatmaps);
+            torch::Tensor heat = normalisedHeatmaps(torch::relu(raw->maps), size);
             if (flip)
                 heat = heat.flip({2});
             sum = sum.defined() ? sum + heat : heat;
@@ -536,10 +532,7 @@ Expected<void> camStage(Pass& pass, size_t m, StageProgress& progress)
             return raw.kind() == ErrorKind::Cancelled ? pass.cancelledError()
                                                       : raw.error().withContext(pass.spec.id + ": " + id);
         grids = torch::relu(raw->maps);
-        std::vector<torch::Tensor> each;
-        for (int64_t k = 0; k < grids.size(0); ++k)
-            each.push_back(normalisedHeatmap(grids[k], size));
-        heatmaps = torch::stack(each);
+        heatmaps = normalisedHeatmaps(grids, size);
         images = raw->images;
         deltas = raw->deltas;
     }

@@ -16,12 +16,8 @@ public:
         Expected<CamMaps> gradCam = makeGradCam()->compute(c);
         if (!gradCam)
             return gradCam;
-        const torch::Tensor grids = torch::relu(gradCam->maps);  // [K,h,w]
-        const int64_t size = c.guidedGradients.size(2);
-        std::vector<torch::Tensor> masks;
-        for (int64_t k = 0; k < grids.size(0); ++k)
-            masks.push_back(normalisedHeatmap(grids[k], size));
-        const torch::Tensor images = torch::stack(masks).unsqueeze(1) * c.guidedGradients;  // [K,3,S,S]
+        const torch::Tensor masks = normalisedHeatmaps(torch::relu(gradCam->maps), c.guidedGradients.size(2));
+        const torch::Tensor images = masks.unsqueeze(1) * c.guidedGradients;  // [K,3,S,S]
         return CamMaps{images.abs().amax(1), images};
     }
 };

@@ -59,6 +59,14 @@ torch::Tensor firstComponentProjection(const torch::Tensor& activations)
     return torch::matmul(m, vt[0]).reshape({h, w});
 }
 
+torch::Tensor normalisedHeatmaps(const torch::Tensor& grids, int64_t size)
+{
+    std::vector<torch::Tensor> maps;
+    for (int64_t k = 0; k < grids.size(0); ++k)
+        maps.push_back(normalisedHeatmap(grids[k], size));
+    return torch::stack(maps);
+}
+
 torch::Tensor normalisedHeatmap(const torch::Tensor& grid, int64_t size)
 {
     namespace F = torch::nn::functional;
