@@ -2,6 +2,7 @@
 
 #include "core/batch/batchstats.h"
 #include "core/batch/groundtruth.h"
+#include "core/common/handover.h"
 #include "core/image/imagedecoder.h"
 #include "core/image/imagefile.h"
 #include "core/jobs/cachekey.h"
@@ -16,16 +17,15 @@
 #include <QFuture>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QMutex>
 #include <QSaveFile>
 #include <QThread>
 #include <QThreadPool>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -154,12 +154,12 @@ struct BatchRunner::State {
     std::deque<std::pair<int, QFuture<Decoded>>> ahead;  // file index → its decoding, in `pending` order
 
     std::unique_ptr<RecordWriter> writer;
-    mutable QMutex exemplarsMutex;
+    mutable std::mutex exemplarsMutex;
     std::map<std::string, ChannelExemplars> exemplars;
 
     QThreadPool reportWriter;
     std::deque<QFuture<void>> reports;
-    QMutex reportErrorsMutex;
+    std::mutex reportErrorsMutex;
     QStringList reportErrors;
     bool prepared = false;
 };
@@ -186,9 +186,11 @@ BatchRunner::BatchRunner(std::shared_ptr<const BatchBackend> backend, std::share
 BatchRunner::~BatchRunner()
 {
     for (auto& [index, future] : mState->ahead)
-        future.waitForFinished();
+        handover::waitFor(future);
     mState->decoders.waitForDone();
     mState->reportWriter.waitForDone();
+    handover::received(handover::poolKey(mState->decoders));
+    handover::received(handover::poolKey(mState->reportWriter));
 }
 
 int BatchRunner::defaultBatchSize(const ModelSpec& spec)
@@ -356,7 +358,7 @@ bool BatchRunner::finished() const
 
 ChannelExemplars BatchRunner::exemplars(const std::string& modelId) const
 {
-    QMutexLocker lock(&mState->exemplarsMutex);
+    std::lock_guard lock(mState->exemplarsMutex);
     const auto found = mState->exemplars.find(modelId);
     return found == mState->exemplars.end() ? ChannelExemplars() : found->second;
 }
@@ -379,7 +381,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
         while (s.ahead.size() < std::size_t(2 * chunk) && s.queued < s.pending.size()) {
             const int index = s.pending[s.queued++];
             const BatchFile file = s.files[std::size_t(index)];
-            s.ahead.emplace_back(index, QtConcurrent::run(&s.decoders, [file, groups = s.groups, reports] {
+            s.ahead.emplace_back(index, handover::run<Decoded>(s.decoders, [file, groups = s.groups, reports] {
                                      return decodeFile(file, groups, reports);
                                  }));
         }
@@ -394,7 +396,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
     while (int(items.size()) < chunk && !s.ahead.empty()) {
         auto [index, future] = std::move(s.ahead.front());
         s.ahead.pop_front();
-        items.push_back({index, future.result()});
+        items.push_back({index, handover::resultOf(future)});
     }
     fillAhead();  // decoding the next chunk overlaps this chunk's inference
 
@@ -436,7 +438,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
     const auto addExemplars = [&](const std::string& modelId, const QString& file, const std::vector<float>& means) {
         if (means.empty())
             return;
-        QMutexLocker lock(&s.exemplarsMutex);
+        std::lock_guard lock(s.exemplarsMutex);
         const auto found = s.exemplars.find(modelId);
         if (found != s.exemplars.end())
             found->second.add(file, means);
@@ -617,7 +619,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
         // The finished images first, then the unfinished ones, which a later step (or --resume) does first; the
         // look-ahead restarts from there.
         for (auto& [index, future] : s.ahead)
-            future.waitForFinished();
+            handover::waitFor(future);
         s.ahead.clear();
         std::copy(finishedFiles.begin(), finishedFiles.end(), s.pending.begin() + std::ptrdiff_t(start));
         std::copy(unfinished.begin(), unfinished.end(),
@@ -637,7 +639,7 @@ void BatchRunner::scheduleReport(ResultPtr result, const BatchRecord& record, in
     State& s = *mState;
     // Bounded: each waiting result holds its heatmaps.
     while (int(s.reports.size()) >= kReportsInFlight) {
-        s.reports.front().waitForFinished();
+        handover::waitFor(s.reports.front());
         s.reports.pop_front();
     }
     const BatchModel& model = mPlan.models[std::size_t(modelIndex)];
@@ -653,9 +655,9 @@ void BatchRunner::scheduleReport(ResultPtr result, const BatchRecord& record, in
     info.truth = record.truth;
     info.truthLabel = record.truthLabel;
     const QString base = QDir(mPlan.outDir).filePath(reportBase(record.file, model.spec.id));
-    s.reports.push_back(QtConcurrent::run(&s.reportWriter, [&s, result, info, base] {
+    s.reports.push_back(handover::run<void>(s.reportWriter, [&s, result, info, base] {
         if (auto written = writeReportFiles(base, *result, info); !written) {
-            QMutexLocker lock(&s.reportErrorsMutex);
+            std::lock_guard lock(s.reportErrorsMutex);
             s.reportErrors << QString::fromStdString(written.message());
             return;
         }
@@ -667,10 +669,10 @@ Expected<BatchOutcome> BatchRunner::finish()
 {
     State& s = *mState;
     for (QFuture<void>& report : s.reports)
-        report.waitForFinished();
+        handover::waitFor(report);
     s.reports.clear();
     for (auto& [index, future] : s.ahead)
-        future.waitForFinished();
+        handover::waitFor(future);
     s.ahead.clear();
     s.writer.reset();
 
@@ -682,7 +684,7 @@ Expected<BatchOutcome> BatchRunner::finish()
 
     std::vector<ChannelExemplars> exemplars;
     {
-        QMutexLocker lock(&s.exemplarsMutex);
+        std::lock_guard lock(s.exemplarsMutex);
         for (const auto& [modelId, kept] : s.exemplars)
             exemplars.push_back(kept);
     }
@@ -705,7 +707,7 @@ Expected<BatchOutcome> BatchRunner::finish()
         outcome.failed = int(failed.size());
     }
     {
-        QMutexLocker lock(&s.reportErrorsMutex);
+        std::lock_guard lock(s.reportErrorsMutex);
         if (!s.reportErrors.isEmpty())
             return makeError(ErrorKind::Internal, s.reportErrors.join(QStringLiteral("; ")).toStdString());
     }

@@ -1,10 +1,11 @@
 #include "core/jobs/jobservice.h"
 
+#include "core/common/handover.h"
 #include "core/jobs/jobcontext.h"
 
+#include <QEvent>
 #include <QFutureWatcher>
 #include <QPromise>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <exception>
@@ -51,6 +52,13 @@ void runWork(QPromise<JobOutcome>& promise, const JobWork& work, std::shared_ptr
     if (context.isCancelled())
         outcome = JobOutcome{JobState::Cancelled, nullptr, {}, ErrorKind::Cancelled};
     promise.addResult(outcome);  // ignored by Qt once the future is cancelled; onWorkFinished handles that
+}
+
+// The key under which a job's worker sends its outcome (received in onWorkFinished): the job's cancel flag, which
+// lives as long as either side holds it.
+const void* outcomeKey(const std::shared_ptr<std::atomic<bool>>& cancelFlag)
+{
+    return cancelFlag.get();
 }
 
 }  // namespace
@@ -167,6 +175,8 @@ void JobService::shutdown()
     mShutdown = true;
     cancelAll();
     mPool.waitForDone();
+    // Whatever the last work function touched is ours again (its outcome key may be gone with its job).
+    handover::received(handover::poolKey(mPool));
 }
 
 void JobService::startNext()
@@ -190,12 +200,30 @@ void JobService::startNext()
     // The work function is copied into the task so the job record can be dropped independently.
     // Partial results cross to this thread queued, so they arrive before the watcher's finished signal, which
     // the work's return posts later.
+    // The queued call is built on the worker: event() receives its edge before Qt reads it (handover.h).
     std::function<void(ResultPtr)> partialSink = [this, id](ResultPtr soFar) {
+        handover::sent(this);
         QMetaObject::invokeMethod(
             this, [this, id, soFar = std::move(soFar)] { onPartial(id, soFar); }, Qt::QueuedConnection);
     };
-    job.future = QtConcurrent::run(&mPool, runWork, job.work, job.cancelFlag, job.label, std::move(partialSink));
+    auto promise = std::make_shared<QPromise<JobOutcome>>();
+    job.future = promise->future();
+    promise->start();
     job.watcher->setFuture(job.future);
+    handover::start(mPool, [promise, work = job.work, cancelFlag = job.cancelFlag, label = job.label,
+                            partialSink = std::move(partialSink)] {
+        if (!promise->isCanceled())
+            runWork(*promise, work, cancelFlag, label, partialSink);
+        handover::sent(outcomeKey(cancelFlag));
+        promise->finish();
+    });
+}
+
+bool JobService::event(QEvent* event)
+{
+    if (event->type() == QEvent::MetaCall)
+        handover::received(this);
+    return QObject::event(event);
 }
 
 void JobService::onProgress(JobId id, int value)
@@ -226,6 +254,7 @@ void JobService::onWorkFinished(JobId id)
     if (it == mJobs.end())
         return;
     Job& job = it->second;
+    handover::received(outcomeKey(job.cancelFlag));
     JobOutcome outcome;
     if (job.cancelFlag->load() || job.future.isCanceled()) {
         outcome.state = JobState::Cancelled;

@@ -68,6 +68,10 @@ public:
     // and tests only. Jobs submitted afterwards end Cancelled.
     void shutdown();
 
+protected:
+    // Queued calls from the worker (partial results) take its hand-over edge here (core/common/handover.h).
+    bool event(QEvent* event) override;
+
 Q_SIGNALS:
     void jobStateChanged(quint64 id, convlens::JobState state);
     void jobProgress(quint64 id, double fraction, const QString& stage);

@@ -15,13 +15,13 @@
 
 #include "core/common/expected.h"
 
-#include <QMutex>
 
 #include <cstddef>
 #include <functional>
 #include <limits>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -49,7 +49,7 @@ public:
     // The model under `key`, loaded with `factory` when absent (then evicting the least recently used ones).
     Expected<ModelPtr> acquire(const std::string& key, const Factory& factory)
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         for (auto it = mEntries.begin(); it != mEntries.end(); ++it) {
             if (it->key == key) {
                 mEntries.splice(mEntries.begin(), mEntries, it);
@@ -86,19 +86,19 @@ public:
     // A new memory budget; takes effect at once (the most recently used model stays).
     void setMaxBytes(std::size_t maxBytes)
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         mMaxBytes = maxBytes;
         trimLocked();
     }
     void clear()
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         mEntries.clear();
         mBytes = 0;
     }
     bool contains(const std::string& key) const
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         for (const auto& entry : mEntries)
             if (entry.key == key)
                 return true;
@@ -106,33 +106,33 @@ public:
     }
     int size() const
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         return static_cast<int>(mEntries.size());
     }
     // Sum of the cost of the models held (0 without a cost function).
     std::size_t bytes() const
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         return mBytes;
     }
     std::size_t maxBytes() const
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         return mMaxBytes;
     }
     long long loads() const
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         return mLoads;
     }
     long long hits() const
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         return mHits;
     }
     long long evictions() const
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         return mEvictions;
     }
 
@@ -152,7 +152,7 @@ private:
         }
     }
 
-    mutable QMutex mMutex;
+    mutable std::mutex mMutex;
     int mCapacity;
     std::size_t mMaxBytes = kUnlimitedBytes;
     Cost mCost;

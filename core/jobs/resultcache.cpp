@@ -78,13 +78,13 @@ ResultCache::ResultCache(ResultCacheConfig config) : mConfig(std::move(config))
 
 QString ResultCache::diskProblem() const
 {
-    QMutexLocker lock(&mMutex);
+    std::lock_guard lock(mMutex);
     return mDiskProblem;
 }
 
 std::optional<QString> ResultCache::takeDiskProblem()
 {
-    QMutexLocker lock(&mMutex);
+    std::lock_guard lock(mMutex);
     if (mDiskProblem.isEmpty() || mDiskProblemTaken)
         return std::nullopt;
     mDiskProblemTaken = true;
@@ -103,7 +103,7 @@ ResultCache::ResultPtr ResultCache::find(const CacheKey& key)
 {
     const std::string keyString = key.toString();
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         if (!mConfig.enabled) {
             ++mCounters.misses;
             return nullptr;
@@ -116,12 +116,12 @@ ResultCache::ResultPtr ResultCache::find(const CacheKey& key)
         }
     }
     if (ResultPtr fromDisk = readDisk(key, keyString)) {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         ++mCounters.diskHits;
         insertLocked(keyString, fromDisk, approximateBytes(*fromDisk));
         return fromDisk;
     }
-    QMutexLocker lock(&mMutex);
+    std::lock_guard lock(mMutex);
     ++mCounters.misses;
     return nullptr;
 }
@@ -132,14 +132,14 @@ void ResultCache::store(const CacheKey& key, ResultPtr result)
         return;
     const std::string keyString = key.toString();
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         ++mCounters.stores;
         insertLocked(keyString, result, approximateBytes(*result));
     }
     if (mWriting) {
         const bool written = writeDisk(key, keyString, *result);
         const int pruned = written ? pruneDisk(filePath(key)) : 0;
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         ++(written ? mCounters.diskWrites : mCounters.diskErrors);
         mCounters.diskEvictions += pruned;
     }
@@ -148,7 +148,7 @@ void ResultCache::store(const CacheKey& key, ResultPtr result)
 void ResultCache::clear(bool disk)
 {
     {
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         mLru.clear();
         mIndex.clear();
         mBytes = 0;
@@ -162,25 +162,25 @@ void ResultCache::clear(bool disk)
 
 ResultCache::Counters ResultCache::counters() const
 {
-    QMutexLocker lock(&mMutex);
+    std::lock_guard lock(mMutex);
     return mCounters;
 }
 
 int ResultCache::size() const
 {
-    QMutexLocker lock(&mMutex);
+    std::lock_guard lock(mMutex);
     return static_cast<int>(mLru.size());
 }
 
 std::size_t ResultCache::bytes() const
 {
-    QMutexLocker lock(&mMutex);
+    std::lock_guard lock(mMutex);
     return mBytes;
 }
 
 bool ResultCache::containsInMemory(const CacheKey& key) const
 {
-    QMutexLocker lock(&mMutex);
+    std::lock_guard lock(mMutex);
     return mIndex.count(key.toString()) > 0;
 }
 
@@ -266,7 +266,7 @@ ResultCache::ResultPtr ResultCache::readDisk(const CacheKey& key, const std::str
         QDir().rmdir(path);  // an empty folder only: nothing of the user's is deleted
     else
         QFile::remove(path);
-    QMutexLocker lock(&mMutex);
+    std::lock_guard lock(mMutex);
     ++mCounters.diskErrors;
     return nullptr;
 }
@@ -288,7 +288,7 @@ bool ResultCache::writeDisk(const CacheKey& key, const std::string& keyString, c
     if (!ok) {
         // A full disk or a read-only folder fails every later write alike: stop writing, say so once.
         const QString reason = file.errorString().isEmpty() ? QStringLiteral("write failed") : file.errorString();
-        QMutexLocker lock(&mMutex);
+        std::lock_guard lock(mMutex);
         stopWritingLocked(reason);
     }
     return ok;

@@ -22,13 +22,13 @@
 #include "core/inspect/analysisresult.h"
 #include "core/jobs/cachekey.h"
 
-#include <QMutex>
 #include <QString>
 
 #include <atomic>
 #include <cstddef>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -111,7 +111,7 @@ private:
     void stopWritingLocked(const QString& reason);
 
     ResultCacheConfig mConfig;
-    mutable QMutex mMutex;
+    mutable std::mutex mMutex;
     std::list<Entry> mLru;  // most recent first
     std::unordered_map<std::string, std::list<Entry>::iterator> mIndex;
     std::size_t mBytes = 0;

@@ -2,6 +2,7 @@
 
 #include "core/batch/batchbackend.h"
 #include "core/common/datapaths.h"
+#include "core/common/handover.h"
 #include "core/inspect/methodcatalogue.h"
 #include "core/inspect/stagecosts.h"
 #include "core/image/imagefile.h"
@@ -19,7 +20,7 @@
 #include <QImageReader>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QtConcurrent>
+#include <QThreadPool>
 
 #include <algorithm>
 
@@ -61,11 +62,12 @@ void AnalysisSession::loadRegistry()
     const std::string userPath = mOptions.userRegistry.toStdString();
     auto* watcher = new QFutureWatcher<Expected<ModelRegistry>>(this);
     connect(watcher, &QFutureWatcher<Expected<ModelRegistry>>::finished, this, [this, watcher] {
-        Expected<ModelRegistry> loaded = watcher->result();
+        Expected<ModelRegistry> loaded = handover::resultOf(watcher->future());
         watcher->deleteLater();
         onRegistry(std::move(loaded));
     });
-    watcher->setFuture(QtConcurrent::run([userPath] { return ModelRegistry::loadWithUser(userPath); }));
+    watcher->setFuture(handover::run<Expected<ModelRegistry>>(
+        *QThreadPool::globalInstance(), [userPath] { return ModelRegistry::loadWithUser(userPath); }));
 }
 
 Expected<void> AnalysisSession::loadRegistryNow()
@@ -210,12 +212,12 @@ void AnalysisSession::loadThumbnails(const QStringList& images)
     const int generation = ++mThumbnailGeneration;
     auto* watcher = new QFutureWatcher<QList<QImage>>(this);
     connect(watcher, &QFutureWatcher<QList<QImage>>::finished, this, [this, watcher, generation] {
-        const QList<QImage> thumbs = watcher->result();
+        const QList<QImage> thumbs = handover::resultOf(watcher->future());
         watcher->deleteLater();
         if (generation == mThumbnailGeneration)
             Q_EMIT thumbnailsReady(thumbs);
     });
-    watcher->setFuture(QtConcurrent::run([images] {
+    watcher->setFuture(handover::run<QList<QImage>>(*QThreadPool::globalInstance(), [images] {
         QList<QImage> thumbs;
         for (const QString& image : images)
             thumbs << readThumbnail(image, QSize(kThumbnailSize, kThumbnailSize));
@@ -880,7 +882,7 @@ void AnalysisSession::requestDescription(const QString& modelId)
     mDescribing.insert(modelId);
     auto* watcher = new QFutureWatcher<Expected<NetworkDescription>>(this);
     connect(watcher, &QFutureWatcher<Expected<NetworkDescription>>::finished, this, [this, watcher, modelId] {
-        Expected<NetworkDescription> description = watcher->result();
+        Expected<NetworkDescription> description = handover::resultOf(watcher->future());
         watcher->deleteLater();
         mDescribing.erase(modelId);
         if (!description) {
@@ -890,9 +892,9 @@ void AnalysisSession::requestDescription(const QString& modelId)
         mDescriptions[modelId] = std::make_shared<const NetworkDescription>(std::move(description.value()));
         Q_EMIT descriptionReady(modelId);
     });
-    watcher->setFuture(QtConcurrent::run([backend = mBackend, spec = *s, categories = mRegistry->categories()] {
-        return backend->describe(spec, categories);
-    }));
+    watcher->setFuture(handover::run<Expected<NetworkDescription>>(
+        *QThreadPool::globalInstance(),
+        [backend = mBackend, spec = *s, categories = mRegistry->categories()] { return backend->describe(spec, categories); }));
 }
 
 std::shared_ptr<const NetworkDescription> AnalysisSession::description(const QString& modelId) const

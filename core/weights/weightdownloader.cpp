@@ -6,7 +6,6 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
-#include <QMutex>
 #include <QNetworkAccessManager>
 #include <QNetworkProxyFactory>
 #include <QNetworkReply>
@@ -14,12 +13,13 @@
 #include <QSaveFile>
 
 #include <algorithm>
+#include <mutex>
 
 namespace convlens {
 
 namespace {
 
-QMutex gMirrorMutex;
+std::mutex gMirrorMutex;
 QString gMirror;
 
 QString q(const std::string& s)
@@ -64,7 +64,7 @@ WeightDownloader::~WeightDownloader()
 
 void WeightDownloader::setMirror(const QString& baseUrl)
 {
-    QMutexLocker lock(&gMirrorMutex);
+    std::lock_guard lock(gMirrorMutex);
     gMirror = baseUrl;
 }
 
@@ -73,7 +73,7 @@ QString WeightDownloader::mirror()
     const QString env = qEnvironmentVariable("CONVLENS_WEIGHTS_MIRROR");
     if (!env.isEmpty())
         return env;
-    QMutexLocker lock(&gMirrorMutex);
+    std::lock_guard lock(gMirrorMutex);
     return gMirror;
 }
 
