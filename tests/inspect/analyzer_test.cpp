@@ -797,6 +797,61 @@ TEST(AnalyzerReference, Resnet18LayerStatisticsAndTiles)
     }
 }
 
+// The layer summaries are one pass of ConvLens's own (zero counts, histogram, tiles): they must equal what torch's
+// count_nonzero, histc and the tile expression give on the same activations, byte for byte and count for count.
+TEST(Analyzer, LayerSummariesEqualTorchsOwnReductionsOnEveryTap)
+{
+    Analyzer analyzer = fixtureAnalyzer("resnet18");
+    AnalysisOptions options;
+    options.keepActivations = true;
+    options.tilesPerLayer = 16;
+    options.histogramBins = 64;
+    for (bool shared : {false, true}) {
+        options.sharedTileScale = shared;
+        auto result = analyzer.analyze(testImage(), options);
+        ASSERT_TRUE(result) << result.message();
+        ASSERT_GE(result->layers.size(), 5u);
+        for (const LayerResult& layer : result->layers) {
+            SCOPED_TRACE(layer.name + (shared ? " shared" : " own"));
+            ASSERT_EQ(layer.shape.size(), 3u);
+            const int64_t channels = layer.shape[0], h = layer.shape[1], w = layer.shape[2];
+            const torch::Tensor t =
+                torch::from_blob(const_cast<float*>(layer.activations.data()), {channels, h, w}, torch::kFloat32);
+            const torch::Tensor flat = t.reshape({channels, -1});
+            const torch::Tensor zeros = h * w - torch::count_nonzero(flat, c10::optional<int64_t>(1));
+            int64_t layerZeros = 0;
+            for (int64_t c = 0; c < channels; ++c) {
+                const int64_t z = zeros[c].item<int64_t>();
+                layerZeros += z;
+                ASSERT_EQ(layer.channels[c].sparsity, static_cast<float>(z) / static_cast<float>(h * w)) << c;
+            }
+            EXPECT_EQ(layer.sparsity, static_cast<float>(layerZeros) / static_cast<float>(t.numel()));
+            const float lo = t.min().item<float>(), hi = t.max().item<float>();
+            EXPECT_EQ(layer.histogramMin, lo);
+            EXPECT_EQ(layer.histogramMax, hi);
+            const torch::Tensor hist = torch::histc(t, 64, lo, hi > lo ? hi : lo + 1.0f);
+            ASSERT_EQ(layer.histogram.size(), 64u);
+            for (int b = 0; b < 64; ++b)
+                ASSERT_EQ(layer.histogram[b], hist[b].item<float>()) << "bin " << b;
+            ASSERT_EQ(layer.tiles.size(), static_cast<size_t>(std::min<int64_t>(16, channels)));
+            for (const ChannelTile& tile : layer.tiles) {
+                const torch::Tensor map = t[tile.channel];
+                const float mapLo = shared ? lo : map.min().item<float>();
+                const float mapHi = shared ? hi : map.max().item<float>();
+                ASSERT_GT(mapHi, mapLo) << "a constant map is drawn black; this test wants drawn ones";
+                const torch::Tensor bytes =
+                    ((map - mapLo) / (mapHi - mapLo) * 255.0f).round_().clamp_(0, 255).to(torch::kUInt8).contiguous();
+                ASSERT_EQ(tile.image.format(), QImage::Format_Grayscale8);
+                for (int y = 0; y < tile.image.height(); ++y)
+                    ASSERT_EQ(std::memcmp(tile.image.constScanLine(y), bytes.data_ptr<uint8_t>() + y * w,
+                                          static_cast<size_t>(w)),
+                              0)
+                        << "tile of channel " << tile.channel << ", row " << y;
+            }
+        }
+    }
+}
+
 TEST(ClassGradients, OneBatchedPassEqualsSeparateBackwardPasses)
 {
     auto fixture = test::readModelFixture("resnet18");
