@@ -1,5 +1,6 @@
 // convlens: the desktop application. Command-line arguments open images or folders and pick what is shown;
 // --screenshots runs the screenshot tour and exits.
+#include "core/common/cpupolicy.h"
 #include "core/inspect/methodcatalogue.h"
 #include "ui/mainwindow.h"
 #include "ui/screenshottour.h"
@@ -11,6 +12,7 @@
 
 int main(int argc, char* argv[])
 {
+    convlens::applyWaitPolicy(argv);  // first: it may execute the program again (core/common/cpupolicy.h)
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("ConvLens"));
     QApplication::setOrganizationName(QStringLiteral("ConvLens"));

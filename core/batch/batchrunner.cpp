@@ -2,6 +2,7 @@
 
 #include "core/batch/batchstats.h"
 #include "core/batch/groundtruth.h"
+#include "core/common/cpupolicy.h"
 #include "core/common/handover.h"
 #include "core/image/imagedecoder.h"
 #include "core/image/imagefile.h"
@@ -382,6 +383,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
             const int index = s.pending[s.queued++];
             const BatchFile file = s.files[std::size_t(index)];
             s.ahead.emplace_back(index, handover::run<Decoded>(s.decoders, [file, groups = s.groups, reports] {
+                                     runInBackground();  // behind the inference threads
                                      return decodeFile(file, groups, reports);
                                  }));
         }
@@ -656,6 +658,7 @@ void BatchRunner::scheduleReport(ResultPtr result, const BatchRecord& record, in
     info.truthLabel = record.truthLabel;
     const QString base = QDir(mPlan.outDir).filePath(reportBase(record.file, model.spec.id));
     s.reports.push_back(handover::run<void>(s.reportWriter, [&s, result, info, base] {
+        runInBackground();  // behind the inference threads
         if (auto written = writeReportFiles(base, *result, info); !written) {
             std::lock_guard lock(s.reportErrorsMutex);
             s.reportErrors << QString::fromStdString(written.message());

@@ -1,6 +1,7 @@
 #include "core/session/analysissession.h"
 
 #include "core/batch/batchbackend.h"
+#include "core/common/cpupolicy.h"
 #include "core/common/datapaths.h"
 #include "core/common/handover.h"
 #include "core/inspect/methodcatalogue.h"
@@ -218,6 +219,7 @@ void AnalysisSession::loadThumbnails(const QStringList& images)
             Q_EMIT thumbnailsReady(thumbs);
     });
     watcher->setFuture(handover::run<QList<QImage>>(*QThreadPool::globalInstance(), [images] {
+        runInBackground();  // behind the inference threads
         QList<QImage> thumbs;
         for (const QString& image : images)
             thumbs << readThumbnail(image, QSize(kThumbnailSize, kThumbnailSize));

@@ -1,0 +1,72 @@
+// The CPU policy (core/common/cpupolicy.h): the OpenMP wait policy reaches libgomp, which reads it before main(),
+// by the program executing itself again; a user's own setting is kept; background threads are niced.
+#include "core/common/cpupolicy.h"
+
+#include <QProcess>
+#include <QProcessEnvironment>
+
+#include <gtest/gtest.h>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <thread>
+
+namespace convlens {
+namespace {
+
+QString probe(const QProcessEnvironment& environment, const QStringList& args = {})
+{
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(QStringLiteral(CONVLENS_WAITPOLICY_PROBE), args);
+    EXPECT_TRUE(process.waitForFinished(60000));
+    EXPECT_EQ(process.exitCode(), 0) << process.readAllStandardError().toStdString();
+    return QString::fromUtf8(process.readAllStandardOutput());
+}
+
+QProcessEnvironment cleanEnvironment()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("OMP_WAIT_POLICY"));
+    environment.remove(QStringLiteral("GOMP_SPINCOUNT"));
+    return environment;
+}
+
+TEST(CpuPolicy, TheWaitPolicyIsInTheEnvironmentBeforeTheLibrariesLoadAndTheArgumentsSurvive)
+{
+    const QString out = probe(cleanEnvironment(), {QStringLiteral("a b"), QStringLiteral("--x=1")});
+    EXPECT_TRUE(out.contains(QStringLiteral("at load: passive -\n"))) << out.toStdString();
+    EXPECT_TRUE(out.contains(QStringLiteral("now: passive -\n"))) << out.toStdString();
+    EXPECT_TRUE(out.contains(QStringLiteral("arg: a b\narg: --x=1\n"))) << out.toStdString();
+}
+
+TEST(CpuPolicy, AUsersOwnSettingIsKept)
+{
+    QProcessEnvironment active = cleanEnvironment();
+    active.insert(QStringLiteral("OMP_WAIT_POLICY"), QStringLiteral("active"));
+    EXPECT_TRUE(probe(active).contains(QStringLiteral("at load: active -\nnow: active -\n")));
+    QProcessEnvironment spin = cleanEnvironment();
+    spin.insert(QStringLiteral("GOMP_SPINCOUNT"), QStringLiteral("1000"));
+    EXPECT_TRUE(probe(spin).contains(QStringLiteral("at load: - 1000\nnow: - 1000\n")));
+}
+
+TEST(CpuPolicy, ABackgroundThreadIsNicedAndOthersAreNot)
+{
+    const auto niceOf = [] { return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))); };
+    const int before = niceOf();
+    int background = -100, other = -100;
+    std::thread([&] {
+        runInBackground();
+        runInBackground();  // idempotent
+        background = niceOf();
+    }).join();
+    std::thread([&] { other = niceOf(); }).join();
+    EXPECT_EQ(background, std::max(before, 10));
+    EXPECT_EQ(other, before);
+    EXPECT_EQ(niceOf(), before);
+}
+
+}  // namespace
+}  // namespace convlens
