@@ -100,8 +100,11 @@ QImage toGray8(const float* map, int width, int height, float lo, float hi)
         uchar* line = image.scanLine(y);
         const float* row = map + static_cast<ptrdiff_t>(y) * width;
         for (int x = 0; x < width; ++x) {
-            const float v = std::nearbyint((row[x] - lo) / range * 255.0f);
-            line[x] = static_cast<uchar>(v > 0.0f ? std::min(v, 255.0f) : 0.0f);  // NaN: 0
+            // Clamped first (NaN to 0), then rounded half to even by adding and taking away 2^23, exact for
+            // [0, 255]; the same as rounding first, since the bounds are whole numbers.
+            const float v = (row[x] - lo) / range * 255.0f;
+            const float clamped = v > 0.0f ? std::min(v, 255.0f) : 0.0f;
+            line[x] = static_cast<uchar>((clamped + 8388608.0f) - 8388608.0f);
         }
     }
     return image;
@@ -124,6 +127,18 @@ struct ZerosAndHistogram {
     std::vector<float> histogram;  // per bin
 };
 
+// The bin of x (lo <= x <= hi): the interpolated guess, settled against the edges.
+inline int binOf(float x, float lo, float scale, const std::vector<float>& edges)
+{
+    const int bins = static_cast<int>(edges.size()) - 1;
+    int b = std::clamp(static_cast<int>((x - lo) * scale), 0, bins - 1);
+    while (b > 0 && x < edges[static_cast<size_t>(b)])
+        --b;
+    while (b < bins - 1 && x >= edges[static_cast<size_t>(b) + 1])
+        ++b;
+    return b;
+}
+
 ZerosAndHistogram zerosAndHistogram(const torch::Tensor& flat, const std::vector<float>& edges)
 {
     const int64_t channels = flat.size(0), area = flat.size(1);
@@ -137,27 +152,33 @@ ZerosAndHistogram zerosAndHistogram(const torch::Tensor& flat, const std::vector
     // Grain: about 64 k elements per task, so a small layer stays on one thread.
     const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, area));
     parallelFor(0, channels, grain, [&](int64_t begin, int64_t end) {
-        std::vector<int64_t> counts(static_cast<size_t>(bins), 0);
+        // Four interleaved sets of counters and one spare bin for what is not counted (zeros, counted apart;
+        // values outside; NaN), so that the loop has no data-dependent branch and no chain of stores to one bin.
+        constexpr int kSets = 4;
+        const auto stride = static_cast<size_t>(bins) + 1;
+        std::vector<int64_t> sets(kSets * stride, 0);
         const float scale = static_cast<float>(bins) / (hi - lo);
+        int64_t zerosHere = 0;
         for (int64_t c = begin; c < end; ++c) {
             const float* row = data + c * area;
             int64_t zeros = 0;
             for (int64_t i = 0; i < area; ++i)
                 zeros += row[i] == 0.0f ? 1 : 0;
             out.zeros[static_cast<size_t>(c)] = zeros;
+            zerosHere += zeros;
             for (int64_t i = 0; i < area; ++i) {
                 const float x = row[i];
-                if (!(x >= lo && x <= hi))  // outside, or NaN
-                    continue;
-                auto b = static_cast<int>((x - lo) * scale);
-                b = std::clamp(b, 0, bins - 1);
-                while (b > 0 && x < edges[static_cast<size_t>(b)])
-                    --b;
-                while (b < bins - 1 && x >= edges[static_cast<size_t>(b) + 1])
-                    ++b;
-                ++counts[static_cast<size_t>(b)];
+                const bool counted = x != 0.0f && x >= lo && x <= hi;  // false for NaN
+                const int b = binOf(counted ? x : lo, lo, scale, edges);
+                ++sets[static_cast<size_t>(i % kSets) * stride + static_cast<size_t>(counted ? b : bins)];
             }
         }
+        std::vector<int64_t> counts(static_cast<size_t>(bins), 0);
+        for (int k = 0; k < kSets; ++k)
+            for (int b = 0; b < bins; ++b)
+                counts[static_cast<size_t>(b)] += sets[static_cast<size_t>(k) * stride + static_cast<size_t>(b)];
+        if (zerosHere > 0 && lo <= 0.0f && 0.0f <= hi)
+            counts[static_cast<size_t>(binOf(0.0f, lo, scale, edges))] += zerosHere;
         const std::lock_guard lock(merge);
         for (int b = 0; b < bins; ++b)
             total[static_cast<size_t>(b)] += counts[static_cast<size_t>(b)];
