@@ -256,7 +256,7 @@ TEST_F(SessionTest, RequestsCarryTheMethodOptionsOfTheSettingsWhichPersist)
     mSession->setSettings(settings);
     mSession->openImage(mPhotoA);
     ASSERT_TRUE(waitIdle());
-    const MethodOptions& sent = mBackend->requests().back().options.methodOptions;
+    const MethodOptions sent = mBackend->requests().back().options.methodOptions;  // a copy: requests() is one
     EXPECT_TRUE(sent.augSmooth);
     EXPECT_FALSE(sent.eigenSmooth);
     EXPECT_EQ(sent.integratedGradientsSteps, 12);
