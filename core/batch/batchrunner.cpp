@@ -152,14 +152,14 @@ struct BatchRunner::State {
     std::vector<int> batchSizes;
 
     QThreadPool decoders;
-    std::deque<std::pair<int, QFuture<Decoded>>> ahead;  // file index → its decoding, in `pending` order
+    std::deque<std::pair<int, handover::Pending<Decoded>>> ahead;  // file index → its decoding, in `pending` order
 
     std::unique_ptr<RecordWriter> writer;
     mutable std::mutex exemplarsMutex;
     std::map<std::string, ChannelExemplars> exemplars;
 
     QThreadPool reportWriter;
-    std::deque<QFuture<void>> reports;
+    std::deque<handover::Pending<void>> reports;
     std::mutex reportErrorsMutex;
     QStringList reportErrors;
     bool prepared = false;
@@ -187,7 +187,7 @@ BatchRunner::BatchRunner(std::shared_ptr<const BatchBackend> backend, std::share
 BatchRunner::~BatchRunner()
 {
     for (auto& [index, future] : mState->ahead)
-        handover::waitFor(future);
+        handover::waitFor(future.future);
     mState->decoders.waitForDone();
     mState->reportWriter.waitForDone();
     handover::received(handover::poolKey(mState->decoders));
@@ -398,7 +398,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
     while (int(items.size()) < chunk && !s.ahead.empty()) {
         auto [index, future] = std::move(s.ahead.front());
         s.ahead.pop_front();
-        items.push_back({index, handover::resultOf(future)});
+        items.push_back({index, handover::resultOf(future.future)});
     }
     fillAhead();  // decoding the next chunk overlaps this chunk's inference
 
@@ -621,7 +621,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
         // The finished images first, then the unfinished ones, which a later step (or --resume) does first; the
         // look-ahead restarts from there.
         for (auto& [index, future] : s.ahead)
-            handover::waitFor(future);
+            handover::waitFor(future.future);
         s.ahead.clear();
         std::copy(finishedFiles.begin(), finishedFiles.end(), s.pending.begin() + std::ptrdiff_t(start));
         std::copy(unfinished.begin(), unfinished.end(),
@@ -641,7 +641,7 @@ void BatchRunner::scheduleReport(ResultPtr result, const BatchRecord& record, in
     State& s = *mState;
     // Bounded: each waiting result holds its heatmaps.
     while (int(s.reports.size()) >= kReportsInFlight) {
-        handover::waitFor(s.reports.front());
+        handover::waitFor(s.reports.front().future);
         s.reports.pop_front();
     }
     const BatchModel& model = mPlan.models[std::size_t(modelIndex)];
@@ -671,11 +671,11 @@ void BatchRunner::scheduleReport(ResultPtr result, const BatchRecord& record, in
 Expected<BatchOutcome> BatchRunner::finish()
 {
     State& s = *mState;
-    for (QFuture<void>& report : s.reports)
-        handover::waitFor(report);
+    for (const handover::Pending<void>& report : s.reports)
+        handover::waitFor(report.future);
     s.reports.clear();
     for (auto& [index, future] : s.ahead)
-        handover::waitFor(future);
+        handover::waitFor(future.future);
     s.ahead.clear();
     s.writer.reset();
 

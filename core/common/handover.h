@@ -8,8 +8,8 @@
 // stated where TSan can see it: ConvLens's own threads go through them.
 //
 // - start(pool, fn): runs fn on the pool; everything the caller did before happens-before fn.
-// - run(pool, fn): the same, fn's value in the returned future; read it with resultOf(future) (or wait with
-//   waitFor(future)): what fn did happens-before what follows.
+// - run(pool, fn): the same, fn's value in the returned Pending's future; read it with resultOf(future) (or wait
+//   with waitFor(future)): what fn did happens-before what follows. Keep the Pending while using the result.
 // - poolKey(pool): received after pool.waitForDone(), what every task did happens-before what follows.
 // - sent(key) / received(key): the edge for any other hand-over (a queued call from a worker): what a thread did
 //   before sent(key) happens-before what another does after a later received(key) on the same key.
@@ -73,11 +73,20 @@ inline const void* poolKey(const QThreadPool& pool)
 // Runs `fn` on `pool` (autodeleted task). `fn` must not throw.
 void start(QThreadPool& pool, std::function<void()> fn);
 
+// A task's future, and the task's promise: the promise's last reference, and with it possibly the future's shared
+// state and its result, is dropped by whichever side lets go last, ordered by std::shared_ptr's count, which TSan
+// sees (QFutureInterface's own count lives in libQt6Core). Keep it while the future or its result is in use.
 template <typename T>
-QFuture<T> run(QThreadPool& pool, std::function<T()> fn)
+struct Pending {
+    QFuture<T> future;
+    std::shared_ptr<const void> keep;
+};
+
+template <typename T>
+Pending<T> run(QThreadPool& pool, std::function<T()> fn)
 {
     auto promise = std::make_shared<QPromise<T>>();
-    QFuture<T> future = promise->future();
+    Pending<T> pending{promise->future(), promise};
     promise->start();
     start(pool, [promise, fn = std::move(fn)] {
         if (!promise->isCanceled()) {
@@ -93,10 +102,10 @@ QFuture<T> run(QThreadPool& pool, std::function<T()> fn)
         sent(resultsKey());
         promise->finish();
     });
-    return future;
+    return pending;
 }
 
-// Waits for a future from run() to finish; what its function did happens-before what follows.
+// Waits for a task from run() to finish; what its function did happens-before what follows.
 template <typename T>
 void waitFor(QFuture<T> future)
 {
@@ -104,7 +113,7 @@ void waitFor(QFuture<T> future)
     received(resultsKey());
 }
 
-// A future from run()'s result, waiting for it when it has not finished.
+// The result of a task from run(), waiting for it when it has not finished.
 template <typename T>
 T resultOf(QFuture<T> future)
 {

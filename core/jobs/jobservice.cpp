@@ -3,6 +3,7 @@
 #include "core/common/handover.h"
 #include "core/jobs/jobcontext.h"
 
+#include <QCoreApplication>
 #include <QEvent>
 #include <QFutureWatcher>
 #include <QPromise>
@@ -53,6 +54,21 @@ void runWork(QPromise<JobOutcome>& promise, const JobWork& work, std::shared_ptr
         outcome = JobOutcome{JobState::Cancelled, nullptr, {}, ErrorKind::Cancelled};
     promise.addResult(outcome);  // ignored by Qt once the future is cancelled; onWorkFinished handles that
 }
+
+// A partial result crossing from the worker: an event the worker allocates and fills before it states the
+// hand-over (handover.h), which JobService::event() receives before reading it. (A queued functor would be
+// allocated inside QMetaObject::invokeMethod, after any edge the worker could state.)
+class PartialEvent final : public QEvent {
+public:
+    PartialEvent(JobId id, ResultPtr soFar) : QEvent(kind()), id(id), soFar(std::move(soFar)) {}
+    static QEvent::Type kind()
+    {
+        static const auto type = static_cast<QEvent::Type>(QEvent::registerEventType());
+        return type;
+    }
+    const JobId id;
+    const ResultPtr soFar;
+};
 
 // The key under which a job's worker sends its outcome (received in onWorkFinished): the job's cancel flag, which
 // lives as long as either side holds it.
@@ -198,13 +214,12 @@ void JobService::startNext()
             [this, id](int value) { onProgress(id, value); });
     connect(job.watcher, &QFutureWatcherBase::finished, this, [this, id] { onWorkFinished(id); });
     // The work function is copied into the task so the job record can be dropped independently.
-    // Partial results cross to this thread queued, so they arrive before the watcher's finished signal, which
-    // the work's return posts later.
-    // The queued call is built on the worker: event() receives its edge before Qt reads it (handover.h).
+    // Partial results are posted, so they arrive before the watcher's finished signal, which the work's return posts later.
+    PartialEvent::kind();  // registered here, not first on the worker
     std::function<void(ResultPtr)> partialSink = [this, id](ResultPtr soFar) {
+        auto* event = new PartialEvent(id, std::move(soFar));
         handover::sent(this);
-        QMetaObject::invokeMethod(
-            this, [this, id, soFar = std::move(soFar)] { onPartial(id, soFar); }, Qt::QueuedConnection);
+        QCoreApplication::postEvent(this, event);
     };
     auto promise = std::make_shared<QPromise<JobOutcome>>();
     job.future = promise->future();
@@ -221,8 +236,12 @@ void JobService::startNext()
 
 bool JobService::event(QEvent* event)
 {
-    if (event->type() == QEvent::MetaCall)
+    if (event->type() == PartialEvent::kind()) {
         handover::received(this);
+        const auto* partial = static_cast<const PartialEvent*>(event);
+        onPartial(partial->id, partial->soFar);
+        return true;
+    }
     return QObject::event(event);
 }
 

@@ -69,7 +69,7 @@ public:
     void shutdown();
 
 protected:
-    // Queued calls from the worker (partial results) take its hand-over edge here (core/common/handover.h).
+    // Partial results posted by the worker arrive here, taking its hand-over edge (core/common/handover.h).
     bool event(QEvent* event) override;
 
 Q_SIGNALS:

@@ -62,13 +62,14 @@ void AnalysisSession::loadRegistry()
 {
     const std::string userPath = mOptions.userRegistry.toStdString();
     auto* watcher = new QFutureWatcher<Expected<ModelRegistry>>(this);
-    connect(watcher, &QFutureWatcher<Expected<ModelRegistry>>::finished, this, [this, watcher] {
+    auto pending = handover::run<Expected<ModelRegistry>>(
+        *QThreadPool::globalInstance(), [userPath] { return ModelRegistry::loadWithUser(userPath); });
+    connect(watcher, &QFutureWatcher<Expected<ModelRegistry>>::finished, this, [this, watcher, keep = pending.keep] {
         Expected<ModelRegistry> loaded = handover::resultOf(watcher->future());
         watcher->deleteLater();
         onRegistry(std::move(loaded));
     });
-    watcher->setFuture(handover::run<Expected<ModelRegistry>>(
-        *QThreadPool::globalInstance(), [userPath] { return ModelRegistry::loadWithUser(userPath); }));
+    watcher->setFuture(pending.future);
 }
 
 Expected<void> AnalysisSession::loadRegistryNow()
@@ -212,19 +213,20 @@ void AnalysisSession::loadThumbnails(const QStringList& images)
     // Decoded on a worker and delivered together, unless other images were opened meanwhile.
     const int generation = ++mThumbnailGeneration;
     auto* watcher = new QFutureWatcher<QList<QImage>>(this);
-    connect(watcher, &QFutureWatcher<QList<QImage>>::finished, this, [this, watcher, generation] {
-        const QList<QImage> thumbs = handover::resultOf(watcher->future());
-        watcher->deleteLater();
-        if (generation == mThumbnailGeneration)
-            Q_EMIT thumbnailsReady(thumbs);
-    });
-    watcher->setFuture(handover::run<QList<QImage>>(*QThreadPool::globalInstance(), [images] {
+    auto pending = handover::run<QList<QImage>>(*QThreadPool::globalInstance(), [images] {
         runInBackground();  // behind the inference threads
         QList<QImage> thumbs;
         for (const QString& image : images)
             thumbs << readThumbnail(image, QSize(kThumbnailSize, kThumbnailSize));
         return thumbs;
-    }));
+    });
+    connect(watcher, &QFutureWatcher<QList<QImage>>::finished, this, [this, watcher, generation, keep = pending.keep] {
+        const QList<QImage> thumbs = handover::resultOf(watcher->future());
+        watcher->deleteLater();
+        if (generation == mThumbnailGeneration)
+            Q_EMIT thumbnailsReady(thumbs);
+    });
+    watcher->setFuture(pending.future);
 }
 
 void AnalysisSession::openImage(const QString& path)
@@ -883,7 +885,11 @@ void AnalysisSession::requestDescription(const QString& modelId)
         return;
     mDescribing.insert(modelId);
     auto* watcher = new QFutureWatcher<Expected<NetworkDescription>>(this);
-    connect(watcher, &QFutureWatcher<Expected<NetworkDescription>>::finished, this, [this, watcher, modelId] {
+    auto pending = handover::run<Expected<NetworkDescription>>(
+        *QThreadPool::globalInstance(),
+        [backend = mBackend, spec = *s, categories = mRegistry->categories()] { return backend->describe(spec, categories); });
+    connect(watcher, &QFutureWatcher<Expected<NetworkDescription>>::finished, this,
+            [this, watcher, modelId, keep = pending.keep] {
         Expected<NetworkDescription> description = handover::resultOf(watcher->future());
         watcher->deleteLater();
         mDescribing.erase(modelId);
@@ -894,9 +900,7 @@ void AnalysisSession::requestDescription(const QString& modelId)
         mDescriptions[modelId] = std::make_shared<const NetworkDescription>(std::move(description.value()));
         Q_EMIT descriptionReady(modelId);
     });
-    watcher->setFuture(handover::run<Expected<NetworkDescription>>(
-        *QThreadPool::globalInstance(),
-        [backend = mBackend, spec = *s, categories = mRegistry->categories()] { return backend->describe(spec, categories); }));
+    watcher->setFuture(pending.future);
 }
 
 std::shared_ptr<const NetworkDescription> AnalysisSession::description(const QString& modelId) const
