@@ -103,8 +103,19 @@ FeatureMapGrid::FeatureMapGrid(QWidget* parent) : QWidget(parent)
     clear();
 }
 
-void FeatureMapGrid::setLayer(ResultPtr result, const QString& layer)
+void FeatureMapGrid::setLayer(ResultPtr result, const QString& layer, bool layersComing)
 {
+    if (layersComing && result && result->layers.empty()) {
+        if (layer == mLayer && mModel->layer() != nullptr)
+            return;
+        mLayer = layer;
+        mResult.reset();
+        mModel->setLayer(nullptr, nullptr, sharedScale());
+        mHistogram->clear();
+        mHint->setText(tr("The feature maps follow the first map\u2026"));
+        mStack->setCurrentWidget(mHint);
+        return;
+    }
     // A new result for the same layer (another image, or the shared scale re-run) keeps the place in the grid.
     const bool sameLayer = layer == mLayer && mModel->layer() != nullptr;
     const int scrollPosition = mView->verticalScrollBar()->value();

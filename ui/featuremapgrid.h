@@ -22,8 +22,10 @@ class FeatureMapGrid : public QWidget {
 public:
     explicit FeatureMapGrid(QWidget* parent = nullptr);
 
-    // Shows layer `layer` of `result`; an unknown layer or a null result shows a hint instead.
-    void setLayer(ResultPtr result, const QString& layer);
+    // Shows layer `layer` of `result`; an unknown layer or a null result shows a hint instead. `layersComing`: the
+    // result is partial and its feature maps follow (Analyzer's stage order): a grid showing this layer keeps it
+    // until they come, keeping its place, and an empty one says they follow.
+    void setLayer(ResultPtr result, const QString& layer, bool layersComing = false);
     void clear();
     QString layer() const { return mLayer; }
     int tileCount() const;

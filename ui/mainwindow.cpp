@@ -742,7 +742,7 @@ void MainWindow::showResult(const ResultPtr& result)
     updateOverlay();  // sets the image: the photo, or a guided method's own image
 
     mGrid->setSharedScale(mSession->sharedTileScale());
-    mGrid->setLayer(result, mSession->layer());
+    mGrid->setLayer(result, mSession->layer(), mSession->resultPartial());
     mDiagram->selectBlock(mSession->layer());
 
     const auto total = result->timingsMs.find("total");

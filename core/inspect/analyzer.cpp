@@ -127,16 +127,41 @@ struct ZerosAndHistogram {
     std::vector<float> histogram;  // per bin
 };
 
-// The bin of x (lo <= x <= hi): the interpolated guess, settled against the edges.
-inline int binOf(float x, float lo, float scale, const std::vector<float>& edges)
+// The bin of every element of row[0, n) into `bins` (at most kHistogramChunk): the interpolated guess, settled
+// against the edges (as histc does: the guess is off by at most one bin, being a few float roundings from the
+// exact position); `bins` for what is not counted (zeros, counted apart; values outside [lo, hi]; NaN). Two loops:
+// the guesses vectorise, the settling is branch-free.
+constexpr int64_t kHistogramChunk = 512;
+
+// The guess b for x settled against the edges: one step down or up (b == bins, not counted, stays).
+inline int settledBin(float x, int b, const float* edges, int bins)
 {
-    const int bins = static_cast<int>(edges.size()) - 1;
-    int b = std::clamp(static_cast<int>((x - lo) * scale), 0, bins - 1);
-    while (b > 0 && x < edges[static_cast<size_t>(b)])
-        --b;
-    while (b < bins - 1 && x >= edges[static_cast<size_t>(b) + 1])
-        ++b;
+    b -= static_cast<int>((b > 0) & (b < bins) & (x < edges[b]));
+    b += static_cast<int>((b < bins - 1) & (x >= edges[std::min(b + 1, bins)]));
     return b;
+}
+
+inline int guessedBin(float x, float lo, float scale, int bins)
+{
+    return std::clamp(static_cast<int>((x - lo) * scale), 0, bins - 1);
+}
+
+inline void binsOf(const float* row, int64_t n, float lo, float hi, float scale, const float* edges, int bins,
+                   int32_t* out)
+{
+    // Selects and bitwise tests only, so that the loop vectorises; the guess is capped to [0, bins - 1] as a float
+    // (NaN too), so that its conversion is defined for any x.
+    const float maxGuess = static_cast<float>(bins - 1);
+    for (int64_t i = 0; i < n; ++i) {
+        const float x = row[i];
+        float guess = (x - lo) * scale;
+        guess = guess < maxGuess ? guess : maxGuess;
+        guess = guess > 0.0f ? guess : 0.0f;
+        const int counted = (x != 0.0f) & (x >= lo) & (x <= hi);  // false for NaN
+        out[i] = counted ? static_cast<int>(guess) : bins;
+    }
+    for (int64_t i = 0; i < n; ++i)
+        out[i] = settledBin(row[i], out[i], edges, bins);
 }
 
 ZerosAndHistogram zerosAndHistogram(const torch::Tensor& flat, const std::vector<float>& edges)
@@ -152,11 +177,16 @@ ZerosAndHistogram zerosAndHistogram(const torch::Tensor& flat, const std::vector
     // Grain: about 64 k elements per task, so a small layer stays on one thread.
     const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, area));
     parallelFor(0, channels, grain, [&](int64_t begin, int64_t end) {
-        // Four interleaved sets of counters and one spare bin for what is not counted (zeros, counted apart;
-        // values outside; NaN), so that the loop has no data-dependent branch and no chain of stores to one bin.
+        // Four interleaved sets of counters and one spare bin for what is not counted, so that the loop has no
+        // data-dependent branch and no chain of stores to one bin.
         constexpr int kSets = 4;
         const auto stride = static_cast<size_t>(bins) + 1;
         std::vector<int64_t> sets(kSets * stride, 0);
+        int64_t* s0 = sets.data();
+        int64_t* s1 = s0 + stride;
+        int64_t* s2 = s1 + stride;
+        int64_t* s3 = s2 + stride;
+        std::vector<int32_t> binned(static_cast<size_t>(kHistogramChunk));
         const float scale = static_cast<float>(bins) / (hi - lo);
         int64_t zerosHere = 0;
         for (int64_t c = begin; c < end; ++c) {
@@ -166,11 +196,19 @@ ZerosAndHistogram zerosAndHistogram(const torch::Tensor& flat, const std::vector
                 zeros += row[i] == 0.0f ? 1 : 0;
             out.zeros[static_cast<size_t>(c)] = zeros;
             zerosHere += zeros;
-            for (int64_t i = 0; i < area; ++i) {
-                const float x = row[i];
-                const bool counted = x != 0.0f && x >= lo && x <= hi;  // false for NaN
-                const int b = binOf(counted ? x : lo, lo, scale, edges);
-                ++sets[static_cast<size_t>(i % kSets) * stride + static_cast<size_t>(counted ? b : bins)];
+            for (int64_t start = 0; start < area; start += kHistogramChunk) {
+                const int64_t n = std::min(kHistogramChunk, area - start);
+                binsOf(row + start, n, lo, hi, scale, edges.data(), bins, binned.data());
+                const int32_t* b = binned.data();
+                int64_t i = 0;
+                for (; i + kSets <= n; i += kSets) {
+                    ++s0[b[i]];
+                    ++s1[b[i + 1]];
+                    ++s2[b[i + 2]];
+                    ++s3[b[i + 3]];
+                }
+                for (; i < n; ++i)
+                    ++s0[b[i]];
             }
         }
         std::vector<int64_t> counts(static_cast<size_t>(bins), 0);
@@ -178,7 +216,8 @@ ZerosAndHistogram zerosAndHistogram(const torch::Tensor& flat, const std::vector
             for (int b = 0; b < bins; ++b)
                 counts[static_cast<size_t>(b)] += sets[static_cast<size_t>(k) * stride + static_cast<size_t>(b)];
         if (zerosHere > 0 && lo <= 0.0f && 0.0f <= hi)
-            counts[static_cast<size_t>(binOf(0.0f, lo, scale, edges))] += zerosHere;
+            counts[static_cast<size_t>(settledBin(0.0f, guessedBin(0.0f, lo, scale, bins), edges.data(), bins))] +=
+                zerosHere;
         const std::lock_guard lock(merge);
         for (int b = 0; b < bins; ++b)
             total[static_cast<size_t>(b)] += counts[static_cast<size_t>(b)];
@@ -264,8 +303,11 @@ LayerResult summariseLayer(const std::string& name, const torch::Tensor& t, cons
 // ---- The stages of one analysis ----
 //
 // analyze() resolves every name first (planAnalysis), then runs the stages in order (Stage): preprocess, forward
-// with taps, predictions, layer summaries, gradients, guided backprop, one stage per CAM method, faithfulness. Each
-// stage reads what the earlier ones left in the Pass and returns an Error (with its kind) to stop.
+// with taps, predictions, the first CAM method when it is cheap (with its gradients), layer summaries, then the
+// gradients and guided backprop the methods need before each, one stage per CAM method, faithfulness. Each stage
+// reads what the earlier ones left in the Pass and returns an Error (with its kind) to stop. After the first
+// method's maps and after the layer summaries, a partial result goes out (so the first overlay waits for the
+// forward pass alone, and a slow first method does not hold back the feature maps).
 
 using ProgressFn = std::function<void(double, const std::string&)>;
 
@@ -331,7 +373,15 @@ struct Plan {
     std::string camBlock;                             // its block; empty without methods
     bool faithfulness = true;
     bool road = false;
+    // The first method's maps come before the feature maps (its backward pass included), when they cost a small
+    // part of a forward pass: the first overlay then waits for the forward pass alone. A slower first method
+    // (Score-CAM, guided backprop, aug_smooth) follows the feature maps, which are then shown before it.
+    bool firstMethodEarly = false;
 };
+
+// What a method may cost, its backward pass included, to come before the feature maps (in forward passes; the
+// layer methods cost 0.01 to 0.1 with their head-only backward).
+constexpr double kEarlyMethodMaxCost = 0.25;
 
 // The method options the asked methods use, within what they can run.
 Expected<void> checkMethodOptions(const ModelSpec& spec, const AnalysisOptions& options)
@@ -389,6 +439,12 @@ Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const
         if (plan.camBlock.empty())
             return makeError(ErrorKind::BadInput,
                              spec.id + ": CAM layer '" + plan.camName + "' is not a block or stage of " + spec.id);
+        const CamMethod& first = *plan.methods.front();
+        const auto classes = std::max(1, options.topK) + static_cast<int64_t>(options.camClasses.size());
+        const double cost = camCost(plan.methodIds.front(), classes, kEstimatedCamChannels, options.methodOptions,
+                                    spec.preprocess.cropSize) +
+                            (first.needsGradients() ? kGradientsCostPerClass * static_cast<double>(classes) : 0.0);
+        plan.firstMethodEarly = !first.needsGuidedGradients() && cost <= kEarlyMethodMaxCost;
     }
     return plan;
 }
@@ -774,16 +830,21 @@ std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& 
         {"forward", "forward", [](const Pass& p) { return p.reuseForward ? 0.0 : 1.0; }, forwardStage},
         // The predictions are timed with the forward pass they finish (timingsMs has no entry of their own).
         {"forward", "forward", fixed(kPredictionsCost), predictionsStage},
-        {"feature maps", "feature maps", fixed(kFeatureMapsCostPerTap * static_cast<double>(plan.taps.size())),
-         featureMapsStage},
     };
-    if (plan.methods.empty())
+    const Stage featureMaps = {"feature maps", "feature maps",
+                               fixed(kFeatureMapsCostPerTap * static_cast<double>(plan.taps.size())), featureMapsStage,
+                               true};
+    if (plan.methods.empty()) {
+        stages.push_back(featureMaps);
         return stages;
+    }
     // The backward passes run just before the first method needing them, so the first method's maps are not
     // delayed by what only a later one needs (a guided pass before Grad-CAM's maps).
     bool gradients = false;
     bool guided = false;
     for (size_t m = 0; m < plan.methods.size(); ++m) {
+        if (m == (plan.firstMethodEarly ? 1 : 0))
+            stages.push_back(featureMaps);
         if (plan.methods[m]->needsGradients() && !gradients) {
             stages.push_back({"gradients", "gradients", perClass(kGradientsCostPerClass), gradientsStage});
             gradients = true;
@@ -801,6 +862,8 @@ std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& 
                           },
                           [m, &progress](Pass& p) { return camStage(p, m, progress); }, true});
     }
+    if (plan.firstMethodEarly && plan.methods.size() == 1)
+        stages.push_back(featureMaps);
     const auto maps = static_cast<double>(plan.methods.size());
     if (plan.faithfulness)
         stages.push_back(

@@ -32,8 +32,9 @@ double camCost(const std::string& id, int64_t classes, int64_t channels, const M
 double analysisCostInForwards(const std::vector<std::string>& methods, int64_t classes, int64_t taps,
                               int64_t camChannels, const MethodOptions& options, int64_t crop)
 {
-    // As Analyzer::analyze's stagesOf(): preprocess, forward, feature maps, then with methods the gradients and
-    // guided backprop they need, each method, the faithfulness of each map and its ROAD when asked.
+    // The stages of Analyzer::analyze's stagesOf() (their order does not change the sum): preprocess, forward,
+    // feature maps, with methods the gradients and guided backprop they need, each method, the faithfulness of
+    // each map and its ROAD when asked.
     double cost = kPreprocessCost + 1.0 + kPredictionsCost + kFeatureMapsCostPerTap * static_cast<double>(taps);
     if (methods.empty())
         return cost;

@@ -29,9 +29,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <future>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -455,9 +457,10 @@ TEST(Analyzer, ProgressFollowsTheStagesWeightedByTheirCost)
             entered.push_back(stage);
     }
     EXPECT_EQ(entered,
-              (std::vector<std::string>{"preprocess", "forward", "feature maps", "gradients", "cam gradcam",
+              (std::vector<std::string>{"preprocess", "forward", "gradients", "cam gradcam", "feature maps",
                                         "cam scorecam", "guided backprop", "cam guided", "faithfulness", "done"}))
-        << "a backward pass runs just before the first method needing it";
+        << "a backward pass runs just before the first method needing it; a cheap first method's maps come "
+           "before the feature maps";
     for (size_t i = 1; i < reports.size(); ++i)
         EXPECT_LE(reports[i - 1].first, reports[i].first) << reports[i].second;
     EXPECT_EQ(reports.front().first, 0.0);
@@ -496,14 +499,22 @@ TEST(Analyzer, ResultsComeProgressivelyMethodByMethodThenFaithfulness)
         });
     ASSERT_TRUE(full) << full.message();
 
-    // After each method's maps (all three classes at once); the last one is followed by faithfulness.
-    ASSERT_EQ(partials.size(), 3u);
-    EXPECT_EQ(stagesAtPartial, (std::vector<std::string>{"cam gradcam", "cam eigencam", "cam layercam"}));
+    // After the first method's maps (all three classes at once), then the feature maps, then after each other
+    // method's maps; the last one is followed by faithfulness.
+    ASSERT_EQ(partials.size(), 4u);
+    EXPECT_EQ(stagesAtPartial,
+              (std::vector<std::string>{"cam gradcam", "feature maps", "cam eigencam", "cam layercam"}));
+    const std::vector<size_t> camsAt = {3, 3, 6, 9};
     for (size_t p = 0; p < partials.size(); ++p) {
         const AnalysisResult& soFar = partials[p];
         EXPECT_EQ(soFar.prediction.logits, full->prediction.logits);
-        ASSERT_EQ(soFar.layers.size(), 2u) << "the feature maps come with the first overlay";
-        ASSERT_EQ(soFar.cams.size(), 3 * (p + 1));
+        ASSERT_EQ(soFar.layers.size(), p == 0 ? 0u : 2u)
+            << "the first overlay waits for the forward pass alone; the feature maps follow it";
+        for (size_t l = 0; l < soFar.layers.size(); ++l) {
+            EXPECT_EQ(soFar.layers[l].name, full->layers[l].name);
+            EXPECT_EQ(soFar.layers[l].histogram, full->layers[l].histogram);
+        }
+        ASSERT_EQ(soFar.cams.size(), camsAt[p]);
         for (size_t i = 0; i < soFar.cams.size(); ++i) {
             EXPECT_EQ(soFar.cams[i].method, full->cams[i].method);
             EXPECT_EQ(soFar.cams[i].grid, full->cams[i].grid) << "a partial map differs from the final one";
@@ -518,12 +529,43 @@ TEST(Analyzer, ResultsComeProgressivelyMethodByMethodThenFaithfulness)
     int calls = 0;
     auto quick = analyzer.analyze(testImage(), options, nullptr, {}, [&](const AnalysisResult&) { ++calls; });
     ASSERT_TRUE(quick) << quick.message();
-    EXPECT_EQ(calls, 2);
+    EXPECT_EQ(calls, 3);
     EXPECT_EQ(quick->timingsMs.count("faithfulness"), 0u);
     ASSERT_EQ(quick->cams.size(), full->cams.size());
     for (size_t i = 0; i < quick->cams.size(); ++i) {
         EXPECT_EQ(quick->cams[i].grid, full->cams[i].grid);
         EXPECT_FALSE(quick->cams[i].faithfulness.measured);
+    }
+}
+
+TEST(Analyzer, ASlowFirstMethodDoesNotHoldBackTheFeatureMaps)
+{
+    // Score-CAM (one masked forward pass per channel), guided backprop (a whole backward per class) or any method
+    // with aug_smooth costs more than the feature maps: they come first, as a partial result of their own.
+    Analyzer analyzer = fixtureAnalyzer("resnet18");
+    for (const auto& [method, augSmooth] :
+         std::vector<std::pair<std::string, bool>>{{"scorecam", false}, {"guided", false}, {"gradcam", true}}) {
+        AnalysisOptions options;
+        options.methods = {method, "layercam"};
+        options.methodOptions.augSmooth = augSmooth;
+        options.topK = 1;
+        options.taps = {"layer3.1", "layer4.1"};
+        std::atomic<bool> cancel{false};
+        std::string stage;
+        std::optional<AnalysisResult> first;
+        auto r = analyzer.analyze(
+            testImage(), options, &cancel, [&](double, const std::string& s) { stage = s; },
+            [&](const AnalysisResult& soFar) {
+                if (!first)
+                    first = soFar;
+                cancel = true;  // the slow method itself is not needed here
+            });
+        ASSERT_TRUE(first) << method;
+        EXPECT_EQ(stage, "feature maps") << method;
+        EXPECT_EQ(first->layers.size(), 2u) << method;
+        EXPECT_TRUE(first->cams.empty()) << method;
+        ASSERT_FALSE(r) << method;
+        EXPECT_EQ(r.kind(), ErrorKind::Cancelled) << method;
     }
 }
 

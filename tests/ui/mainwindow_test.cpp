@@ -99,6 +99,9 @@ TEST_F(MainWindowTest, DroppedPhotoStartsAJobAndThePredictionsAppear)
     ASSERT_GE(states.count() + 1, 1);
     ASSERT_TRUE(QTest::qWaitFor([&] { return states.count() > 0; }, 5000)) << "the drop started no job";
     ASSERT_TRUE(QTest::qWaitFor([this] { return window->currentResult() != nullptr; }, kJobTimeoutMs));
+    // The first map comes first (a partial result); the feature maps follow it.
+    ASSERT_TRUE(QTest::qWaitFor([this] { return window->featureGrid()->tileCount() > 0; }, kJobTimeoutMs))
+        << "no feature maps after the first map";
 
     const ResultPtr result = window->currentResult();
     EXPECT_EQ(result->modelId, "resnet18");

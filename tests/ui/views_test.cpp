@@ -431,6 +431,44 @@ TEST(FeatureMapGrid, ANewResultForTheSameLayerKeepsTheScrollPosition)
     EXPECT_EQ(bar->value(), 0);
 }
 
+TEST(FeatureMapGrid, APartialResultWhoseFeatureMapsFollowKeepsTheShownLayerOrSaysTheyFollow)
+{
+    // The analyzer delivers the first method's maps before the layer summaries: a partial result without layers.
+    auto withoutLayers = std::make_shared<AnalysisResult>(*syntheticResult(512, 7));
+    withoutLayers->layers.clear();
+    const ResultPtr partial = withoutLayers;
+
+    FeatureMapGrid grid;
+    grid.resize(720, 560);
+    grid.setLayer(syntheticResult(512, 7), QStringLiteral("layer4"));
+    grid.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&grid));
+    QScrollBar* bar = tileView(grid)->verticalScrollBar();
+    bar->setValue(600);
+    grid.setLayer(partial, QStringLiteral("layer4"), true);
+    EXPECT_EQ(grid.tileCount(), 512) << "the shown layer stays until its new maps come";
+    EXPECT_EQ(bar->value(), 600);
+    grid.setLayer(syntheticResult(512, 7), QStringLiteral("layer4"));  // the feature maps came
+    EXPECT_EQ(bar->value(), 600) << "the place in the grid is kept";
+
+    // Another layer, or none shown yet: they follow, said so (not "was not recorded").
+    FeatureMapGrid empty;
+    empty.setLayer(partial, QStringLiteral("layer3"), true);
+    EXPECT_EQ(empty.tileCount(), 0);
+    bool follows = false, notRecorded = false;
+    for (QLabel* label : empty.findChildren<QLabel*>()) {
+        follows = follows || (label->isVisibleTo(&empty) && label->text().contains(QStringLiteral("follow")));
+        notRecorded = notRecorded || (label->isVisibleTo(&empty) && label->text().contains(QStringLiteral("recorded")));
+    }
+    EXPECT_TRUE(follows);
+    EXPECT_FALSE(notRecorded);
+    // A complete result without the layer is a layer not recorded.
+    empty.setLayer(partial, QStringLiteral("layer3"), false);
+    for (QLabel* label : empty.findChildren<QLabel*>())
+        notRecorded = notRecorded || (label->isVisibleTo(&empty) && label->text().contains(QStringLiteral("recorded")));
+    EXPECT_TRUE(notRecorded);
+}
+
 TEST(FeatureMapGrid, TilesShowChannelAndMeanAndTooltipsTheStatistics)
 {
     const ResultPtr result = syntheticResult(256, 14);
