@@ -236,8 +236,9 @@ void JobService::startNext()
 
 bool JobService::event(QEvent* event)
 {
+    // Before the event is read at all (its type included): a worker made it (handover::sent in the partial sink).
+    handover::received(this);
     if (event->type() == PartialEvent::kind()) {
-        handover::received(this);
         const auto* partial = static_cast<const PartialEvent*>(event);
         onPartial(partial->id, partial->soFar);
         return true;
