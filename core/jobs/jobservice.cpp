@@ -212,7 +212,7 @@ void JobService::startNext()
     job.watcher = new QFutureWatcher<JobOutcome>(this);
     connect(job.watcher, &QFutureWatcherBase::progressValueChanged, this,
             [this, id](int value) { onProgress(id, value); });
-    connect(job.watcher, &QFutureWatcherBase::finished, this, [this, id] { onWorkFinished(id); });
+
     // The work function is copied into the task so the job record can be dropped independently.
     // Partial results are posted, so they arrive before the watcher's finished signal, which the work's return posts later.
     PartialEvent::kind();  // registered here, not first on the worker
@@ -224,6 +224,10 @@ void JobService::startNext()
     auto promise = std::make_shared<QPromise<JobOutcome>>();
     job.future = promise->future();
     promise->start();
+    // The finished slot keeps a reference to the promise until the watcher is deleted (after the outcome was read):
+    // whichever thread drops the promise last, and with it the result store, is then ordered by the shared_ptr's
+    // count, which TSan sees (Qt's own reference counts it does not; core/common/handover.h).
+    connect(job.watcher, &QFutureWatcherBase::finished, this, [this, id, keep = promise] { onWorkFinished(id); });
     job.watcher->setFuture(job.future);
     handover::start(mPool, [promise, work = job.work, cancelFlag = job.cancelFlag, label = job.label,
                             partialSink = std::move(partialSink)] {
