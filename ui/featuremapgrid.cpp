@@ -105,19 +105,12 @@ FeatureMapGrid::FeatureMapGrid(QWidget* parent) : QWidget(parent)
 
 void FeatureMapGrid::setLayer(ResultPtr result, const QString& layer, bool layersComing)
 {
-    if (layersComing && result && result->layers.empty()) {
-        if (layer == mLayer && mModel->layer() != nullptr)
-            return;
-        mLayer = layer;
-        mResult.reset();
-        mModel->setLayer(nullptr, nullptr, sharedScale());
-        mHistogram->clear();
-        mHint->setText(tr("The feature maps follow the first map\u2026"));
-        mStack->setCurrentWidget(mHint);
-        return;
-    }
     // A new result for the same layer (another image, or the shared scale re-run) keeps the place in the grid.
     const bool sameLayer = layer == mLayer && mModel->layer() != nullptr;
+    // A partial result whose feature maps follow: the layer shown stays until they come.
+    const bool coming = layersComing && result && result->layers.empty();
+    if (coming && sameLayer)
+        return;
     const int scrollPosition = mView->verticalScrollBar()->value();
     const int currentChannel = mView->currentIndex().data(TileModel::ChannelRole).toInt();
     const bool hadCurrent = mView->currentIndex().isValid();
@@ -133,7 +126,8 @@ void FeatureMapGrid::setLayer(ResultPtr result, const QString& layer, bool layer
         mResult.reset();
         mModel->setLayer(nullptr, nullptr, sharedScale());
         mHistogram->clear();
-        mHint->setText(!result ? tr("Feature maps appear here after an analysis.")
+        mHint->setText(!result   ? tr("Feature maps appear here after an analysis.")
+                       : coming  ? tr("The feature maps follow the first map\u2026")
                        : layer.isEmpty()
                            ? tr("Select a layer in the network diagram to see its feature maps.")
                            : tr("Layer \u201c%1\u201d was not recorded in this analysis. Select it again to "

@@ -127,13 +127,19 @@ struct ZerosAndHistogram {
     std::vector<float> histogram;  // per bin
 };
 
-// The bin of every element of row[0, n) into `bins` (at most kHistogramChunk): the interpolated guess, settled
-// against the edges (as histc does: the guess is off by at most one bin, being a few float roundings from the
-// exact position); `bins` for what is not counted (zeros, counted apart; values outside [lo, hi]; NaN). Two loops:
-// the guesses vectorise, the settling is branch-free.
-constexpr int64_t kHistogramChunk = 512;
+// The interpolated bin of x, capped to [0, bins - 1] as a float (NaN too), so that its conversion is defined for
+// any x; selects only, so that a loop of it vectorises. Off by at most one bin (a few float roundings from the
+// exact position), as histc's guess.
+inline int guessedBin(float x, float lo, float scale, int bins)
+{
+    const float maxGuess = static_cast<float>(bins - 1);
+    float guess = (x - lo) * scale;
+    guess = guess < maxGuess ? guess : maxGuess;
+    guess = guess > 0.0f ? guess : 0.0f;
+    return static_cast<int>(guess);
+}
 
-// The guess b for x settled against the edges: one step down or up (b == bins, not counted, stays).
+// The guess b for x settled against the edges: one step down or up, branch-free (b == bins, not counted, stays).
 inline int settledBin(float x, int b, const float* edges, int bins)
 {
     b -= static_cast<int>((b > 0) & (b < bins) & (x < edges[b]));
@@ -141,24 +147,19 @@ inline int settledBin(float x, int b, const float* edges, int bins)
     return b;
 }
 
-inline int guessedBin(float x, float lo, float scale, int bins)
-{
-    return std::clamp(static_cast<int>((x - lo) * scale), 0, bins - 1);
-}
+// The bin of every element of row[0, n) (n at most kHistogramChunk) into `out`; `bins` for what is not counted
+// (zeros, counted apart; values outside [lo, hi]; NaN). Two loops: the guesses vectorise, the settling does not.
+constexpr int64_t kHistogramChunk = 512;
 
 inline void binsOf(const float* row, int64_t n, float lo, float hi, float scale, const float* edges, int bins,
                    int32_t* out)
 {
-    // Selects and bitwise tests only, so that the loop vectorises; the guess is capped to [0, bins - 1] as a float
-    // (NaN too), so that its conversion is defined for any x.
-    const float maxGuess = static_cast<float>(bins - 1);
     for (int64_t i = 0; i < n; ++i) {
         const float x = row[i];
-        float guess = (x - lo) * scale;
-        guess = guess < maxGuess ? guess : maxGuess;
-        guess = guess > 0.0f ? guess : 0.0f;
-        const int counted = (x != 0.0f) & (x >= lo) & (x <= hi);  // false for NaN
-        out[i] = counted ? static_cast<int>(guess) : bins;
+        // Bitwise, and the guess made for every x, so that the loop vectorises; false for NaN.
+        const int counted = (x != 0.0f) & (x >= lo) & (x <= hi);
+        const int guess = guessedBin(x, lo, scale, bins);
+        out[i] = counted ? guess : bins;
     }
     for (int64_t i = 0; i < n; ++i)
         out[i] = settledBin(row[i], out[i], edges, bins);
@@ -179,7 +180,7 @@ ZerosAndHistogram zerosAndHistogram(const torch::Tensor& flat, const std::vector
     parallelFor(0, channels, grain, [&](int64_t begin, int64_t end) {
         // Four interleaved sets of counters and one spare bin for what is not counted, so that the loop has no
         // data-dependent branch and no chain of stores to one bin.
-        constexpr int kSets = 4;
+        constexpr int kSets = 4;  // s0 … s3 below
         const auto stride = static_cast<size_t>(bins) + 1;
         std::vector<int64_t> sets(kSets * stride, 0);
         int64_t* s0 = sets.data();
@@ -379,6 +380,13 @@ struct Plan {
     bool firstMethodEarly = false;
 };
 
+// The classes an analysis with `options` explains, before the predictions say which: the top-K and the extra ones
+// (some of which may turn out to be among the top-K).
+int64_t expectedClassCount(const AnalysisOptions& options)
+{
+    return std::max(1, options.topK) + static_cast<int64_t>(options.camClasses.size());
+}
+
 // What a method may cost, its backward pass included, to come before the feature maps (in forward passes; the
 // layer methods cost 0.01 to 0.1 with their head-only backward).
 constexpr double kEarlyMethodMaxCost = 0.25;
@@ -440,7 +448,7 @@ Expected<Plan> planAnalysis(const ModelSpec& spec, const NetworkImpl& net, const
             return makeError(ErrorKind::BadInput,
                              spec.id + ": CAM layer '" + plan.camName + "' is not a block or stage of " + spec.id);
         const CamMethod& first = *plan.methods.front();
-        const auto classes = std::max(1, options.topK) + static_cast<int64_t>(options.camClasses.size());
+        const int64_t classes = expectedClassCount(options);
         const double cost = camCost(plan.methodIds.front(), classes, kEstimatedCamChannels, options.methodOptions,
                                     spec.preprocess.cropSize) +
                             (first.needsGradients() ? kGradientsCostPerClass * static_cast<double>(classes) : 0.0);
@@ -480,9 +488,7 @@ struct Pass {
     // estimated before.
     int64_t classCount() const
     {
-        if (!classes.empty())
-            return static_cast<int64_t>(classes.size());
-        return std::max(1, options.topK) + static_cast<int64_t>(options.camClasses.size());
+        return classes.empty() ? expectedClassCount(options) : static_cast<int64_t>(classes.size());
     }
     int64_t camChannels() const
     {
@@ -842,8 +848,9 @@ std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& 
     // delayed by what only a later one needs (a guided pass before Grad-CAM's maps).
     bool gradients = false;
     bool guided = false;
+    const size_t methodsBeforeMaps = plan.firstMethodEarly ? 1 : 0;
     for (size_t m = 0; m < plan.methods.size(); ++m) {
-        if (m == (plan.firstMethodEarly ? 1 : 0))
+        if (m == methodsBeforeMaps)
             stages.push_back(featureMaps);
         if (plan.methods[m]->needsGradients() && !gradients) {
             stages.push_back({"gradients", "gradients", perClass(kGradientsCostPerClass), gradientsStage});
@@ -862,7 +869,7 @@ std::vector<Stage> stagesOf(const Plan& plan, const QImage& rgb, StageProgress& 
                           },
                           [m, &progress](Pass& p) { return camStage(p, m, progress); }, true});
     }
-    if (plan.firstMethodEarly && plan.methods.size() == 1)
+    if (methodsBeforeMaps == plan.methods.size())
         stages.push_back(featureMaps);
     const auto maps = static_cast<double>(plan.methods.size());
     if (plan.faithfulness)

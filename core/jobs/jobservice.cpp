@@ -212,7 +212,6 @@ void JobService::startNext()
     job.watcher = new QFutureWatcher<JobOutcome>(this);
     connect(job.watcher, &QFutureWatcherBase::progressValueChanged, this,
             [this, id](int value) { onProgress(id, value); });
-
     // The work function is copied into the task so the job record can be dropped independently.
     // Partial results are posted, so they arrive before the watcher's finished signal, which the work's return posts later.
     PartialEvent::kind();  // registered here, not first on the worker

@@ -410,13 +410,23 @@ TEST(FeatureMapGrid, LargeLayerStaysVirtualised)
     EXPECT_TRUE(tileView(grid)->viewport()->rect().intersects(tileView(grid)->visualRect(model->index(2047))));
 }
 
-TEST(FeatureMapGrid, ANewResultForTheSameLayerKeepsTheScrollPosition)
+namespace {
+
+// `grid` on screen showing "layer4" of a 512-channel result: more tiles than fit, so it scrolls.
+bool showManyTiles(FeatureMapGrid& grid)
 {
-    FeatureMapGrid grid;
     grid.resize(720, 560);
     grid.setLayer(syntheticResult(512, 7), QStringLiteral("layer4"));
     grid.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&grid));
+    return QTest::qWaitForWindowExposed(&grid);
+}
+
+}  // namespace
+
+TEST(FeatureMapGrid, ANewResultForTheSameLayerKeepsTheScrollPosition)
+{
+    FeatureMapGrid grid;
+    ASSERT_TRUE(showManyTiles(grid));
     QScrollBar* bar = tileView(grid)->verticalScrollBar();
     ASSERT_GT(bar->maximum(), 1000);
     tileView(grid)->setCurrentIndex(tileModel(grid)->index(100));
@@ -439,10 +449,7 @@ TEST(FeatureMapGrid, APartialResultWhoseFeatureMapsFollowKeepsTheShownLayerOrSay
     const ResultPtr partial = withoutLayers;
 
     FeatureMapGrid grid;
-    grid.resize(720, 560);
-    grid.setLayer(syntheticResult(512, 7), QStringLiteral("layer4"));
-    grid.show();
-    ASSERT_TRUE(QTest::qWaitForWindowExposed(&grid));
+    ASSERT_TRUE(showManyTiles(grid));
     QScrollBar* bar = tileView(grid)->verticalScrollBar();
     bar->setValue(600);
     grid.setLayer(partial, QStringLiteral("layer4"), true);
