@@ -34,16 +34,19 @@ bool openMpLoaded()
 void applyWaitPolicy(char** argv)
 {
 #ifdef __linux__
-    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT") || !argv || !argv[0])
+    if (!argv || !argv[0])
         return;
-    if (setenv("OMP_WAIT_POLICY", kWaitPolicy, 1) != 0)
-        return;
-    // A program without LibTorch (convlens-cli) only passes the variable on to what it starts.
-    if (!openMpLoaded())
+    bool set = false;
+    if (!std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT"))
+        set = setenv("GOMP_SPINCOUNT", kSpinCount, 1) == 0;
+    if (!std::getenv("OPENBLAS_THREAD_TIMEOUT"))
+        set = setenv("OPENBLAS_THREAD_TIMEOUT", kBlasThreadTimeout, 1) == 0 || set;
+    // A program without LibTorch (convlens-cli) only passes the variables on to what it starts.
+    if (!set || !openMpLoaded())
         return;
     execv("/proc/self/exe", argv);
-    // Still here: the program could not be executed again. This process's libgomp keeps its default policy;
-    // leave the variable to child processes (convlens-cli-engine) all the same.
+    // Still here: the program could not be executed again. This process's libraries keep their default policies;
+    // leave the variables to child processes (convlens-cli-engine) all the same.
 #else
     (void)argv;
 #endif

@@ -5,23 +5,36 @@
 // OpenMP's wait policy. LibTorch's intra-op threads are libgomp's, which by default spin for a while after each
 // parallel region before they sleep. On a quiet machine that saves a wake-up; beside any other busy process (a
 // build, a second model, our own decoder threads) the spinning threads take the cores the working ones need: a
-// 2-thread ResNet-18 forward measured here went from 47 ms to 215 ms at a load average of 3.5, and to 79 ms with
-// the passive policy (tests/bench/RESULTS.md). libgomp reads OMP_WAIT_POLICY and GOMP_SPINCOUNT once, when it is
-// loaded, before main(); so a program that wants another policy than its environment gives must set the variable
-// and execute itself again.
+// 2-thread ResNet-18 forward measured here went from 47 ms to 215 ms at a load average of 3.5, and to 79 ms with the
+// passive policy. Sleeping at once costs a wake-up per operator on a quiet machine instead (ResNet-18 29 ms against
+// 23 ms spinning); a short spin of 1000 iterations keeps most of both: 23 ms quiet, and beside a busy process
+// 15–25 % slower than passive where the default spin is 50–60 % slower (tests/bench/RESULTS.md). libgomp reads
+// OMP_WAIT_POLICY and GOMP_SPINCOUNT once, when it is loaded, before main(); so a program that wants another policy
+// than its environment gives must set the variable and execute itself again.
+//
+// OpenBLAS (LibTorch's Linear layers) has worker threads of its own that, after each matrix product, call
+// sched_yield() in a loop for about 2^28 cycles (0.1 s) before they sleep: on 2 cores that took a fifth of the CPU
+// time of MobileNet V3 Large's analysis away from the OpenMP threads (perf: 20 % of the samples in sched_yield, 1.6 %
+// in OpenBLAS's own kernels). OPENBLAS_THREAD_TIMEOUT=4 lets them sleep after 2^4 cycles; the process then needs
+// about 30 % less CPU time for the same analyses (tests/bench/RESULTS.md). OpenBLAS, too, reads it when it is loaded.
 //
 // Threads: applyWaitPolicy() first thing in main(), before any thread exists; runInBackground() on the thread it
 // concerns. Failure: neither fails; a re-execution that cannot happen leaves the policy as it was.
 
 namespace convlens {
 
-// The policy a ConvLens process sets when its environment names none: "passive" (threads sleep as soon as they
-// wait). A user's OMP_WAIT_POLICY or GOMP_SPINCOUNT is kept as it is.
-inline constexpr const char* kWaitPolicy = "passive";
+// The spin count a ConvLens process sets when its environment names no policy: a waiting thread spins about 1000
+// times (microseconds) before it sleeps. A user's OMP_WAIT_POLICY or GOMP_SPINCOUNT is kept as it is.
+inline constexpr const char* kSpinCount = "1000";
 
-// When neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set, sets OMP_WAIT_POLICY=kWaitPolicy and, when libgomp is
-// already loaded (a program linking LibTorch), executes this program again with the same arguments (once: the
-// variable is then set). A program without LibTorch only passes the variable on to the programs it starts.
+// OpenBLAS's worker threads sleep after 2^kBlasThreadTimeout cycles of waiting. A user's OPENBLAS_THREAD_TIMEOUT is
+// kept as it is.
+inline constexpr const char* kBlasThreadTimeout = "4";
+
+// When neither OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set, sets GOMP_SPINCOUNT=kSpinCount; when
+// OPENBLAS_THREAD_TIMEOUT is not set, sets it to kBlasThreadTimeout. When it set either and libgomp is already
+// loaded (a program linking LibTorch), executes this program again with the same arguments (once: the variables
+// are then set). A program without LibTorch only passes the variables on to the programs it starts.
 // Returns when nothing was to be done, nothing more is needed, or the re-execution failed.
 void applyWaitPolicy(char** argv);
 

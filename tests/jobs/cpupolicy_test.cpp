@@ -31,14 +31,17 @@ QProcessEnvironment cleanEnvironment()
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.remove(QStringLiteral("OMP_WAIT_POLICY"));
     environment.remove(QStringLiteral("GOMP_SPINCOUNT"));
+    environment.remove(QStringLiteral("OPENBLAS_THREAD_TIMEOUT"));
     return environment;
 }
 
 TEST(CpuPolicy, TheWaitPolicyIsInTheEnvironmentBeforeTheLibrariesLoadAndTheArgumentsSurvive)
 {
     const QString out = probe(cleanEnvironment(), {QStringLiteral("a b"), QStringLiteral("--x=1")});
-    EXPECT_TRUE(out.contains(QStringLiteral("at load: passive -\n"))) << out.toStdString();
-    EXPECT_TRUE(out.contains(QStringLiteral("now: passive -\n"))) << out.toStdString();
+    const QString policy =
+        QStringLiteral("- %1 %2\n").arg(QString::fromLatin1(kSpinCount), QString::fromLatin1(kBlasThreadTimeout));
+    EXPECT_TRUE(out.contains(QStringLiteral("at load: ") + policy)) << out.toStdString();
+    EXPECT_TRUE(out.contains(QStringLiteral("now: ") + policy)) << out.toStdString();
     EXPECT_TRUE(out.contains(QStringLiteral("arg: a b\narg: --x=1\n"))) << out.toStdString();
 }
 
@@ -46,10 +49,16 @@ TEST(CpuPolicy, AUsersOwnSettingIsKept)
 {
     QProcessEnvironment active = cleanEnvironment();
     active.insert(QStringLiteral("OMP_WAIT_POLICY"), QStringLiteral("active"));
-    EXPECT_TRUE(probe(active).contains(QStringLiteral("at load: active -\nnow: active -\n")));
+    active.insert(QStringLiteral("OPENBLAS_THREAD_TIMEOUT"), QStringLiteral("12"));
+    EXPECT_TRUE(probe(active).contains(QStringLiteral("at load: active - 12\nnow: active - 12\n")));
     QProcessEnvironment spin = cleanEnvironment();
-    spin.insert(QStringLiteral("GOMP_SPINCOUNT"), QStringLiteral("1000"));
-    EXPECT_TRUE(probe(spin).contains(QStringLiteral("at load: - 1000\nnow: - 1000\n")));
+    spin.insert(QStringLiteral("GOMP_SPINCOUNT"), QStringLiteral("250"));
+    const QString blas = QString::fromLatin1(kBlasThreadTimeout);
+    EXPECT_TRUE(probe(spin).contains(QStringLiteral("at load: - 250 %1\nnow: - 250 %1\n").arg(blas)));
+    QProcessEnvironment passive = cleanEnvironment();
+    passive.insert(QStringLiteral("OMP_WAIT_POLICY"), QStringLiteral("passive"));
+    passive.insert(QStringLiteral("OPENBLAS_THREAD_TIMEOUT"), QStringLiteral("28"));
+    EXPECT_TRUE(probe(passive).contains(QStringLiteral("at load: passive - 28\nnow: passive - 28\n")));
 }
 
 TEST(CpuPolicy, ABackgroundThreadIsNicedAndOthersAreNot)

@@ -1,5 +1,6 @@
 // waitpolicy_probe ARG...: applies ConvLens's OpenMP wait policy as its programs do, then prints what libgomp saw
-// when it was loaded (OMP_WAIT_POLICY and GOMP_SPINCOUNT as they were before main(), "-" for unset), what they are
+// and OpenBLAS saw when they were loaded (OMP_WAIT_POLICY, GOMP_SPINCOUNT and OPENBLAS_THREAD_TIMEOUT as they were
+// before main(), "-" for unset), what they are
 // now, and its arguments, one per line. Linked with LibTorch, so libgomp is loaded as in convlens-cli-engine.
 #include "core/common/cpupolicy.h"
 
@@ -20,14 +21,16 @@ std::string env(const char* name)
 // Before main(): what the libraries loaded with the program found in the environment.
 const std::string gPolicyAtLoad = env("OMP_WAIT_POLICY");
 const std::string gSpinAtLoad = env("GOMP_SPINCOUNT");
+const std::string gBlasAtLoad = env("OPENBLAS_THREAD_TIMEOUT");
 
 }  // namespace
 
 int main(int argc, char** argv)
 {
     convlens::applyWaitPolicy(argv);
-    std::printf("at load: %s %s\n", gPolicyAtLoad.c_str(), gSpinAtLoad.c_str());
-    std::printf("now: %s %s\n", env("OMP_WAIT_POLICY").c_str(), env("GOMP_SPINCOUNT").c_str());
+    std::printf("at load: %s %s %s\n", gPolicyAtLoad.c_str(), gSpinAtLoad.c_str(), gBlasAtLoad.c_str());
+    std::printf("now: %s %s %s\n", env("OMP_WAIT_POLICY").c_str(), env("GOMP_SPINCOUNT").c_str(),
+                env("OPENBLAS_THREAD_TIMEOUT").c_str());
     for (int i = 1; i < argc; ++i)
         std::printf("arg: %s\n", argv[i]);
     // LibTorch is used, so the library is really loaded (and not dropped by --as-needed).
