@@ -894,32 +894,40 @@ TEST(Analyzer, LayerSummariesEqualTorchsOwnReductionsOnEveryTap)
     }
 }
 
+// The batched pass runs only the explained classes' rows of the final Linear layer (ResNet's fc; MobileNet V3's
+// classifier Sequential: Linear, Hardswish, Dropout, Linear). Its gradients equal K separate full backward passes.
 TEST(ClassGradients, OneBatchedPassEqualsSeparateBackwardPasses)
 {
-    auto fixture = test::readModelFixture("resnet18");
-    ASSERT_TRUE(fixture) << fixture.message();
-    auto net = createNetwork("resnet18", 1000, Initialisation::Skip);
-    ASSERT_TRUE(net) << net.message();
-    ASSERT_TRUE(loadWeights(**net, fixture->weightsPath));
-    auto input = test::readFloat32Tensor(fixture->inputPath, fixture->inputShape);
-    ASSERT_TRUE(input) << input.message();
-    const torch::Tensor x = input->slice(0, 0, 1);
-    for (const std::string layer : {"layer3.1", "layer4.1"}) {
-        const int block = (*net)->blockIndex(layer);
-        torch::Tensor activation;
-        {
-            torch::NoGradGuard noGrad;
-            activation = (*net)->forwardTo(block, x);
-        }
-        const std::vector<int64_t> classes = {3, 917, 3, 42};  // a repeated class must work too
-        const torch::Tensor batched = classGradients(**net, block, activation, classes);
-        ASSERT_EQ(batched.size(0), 4);
-        for (size_t k = 0; k < classes.size(); ++k) {
-            const torch::Tensor leaf = activation.detach().clone().requires_grad_(true);
-            (*net)->forwardFrom(block, leaf)[0][classes[k]].backward();
-            const float diff = (batched[k] - leaf.grad()[0]).abs().max().item<float>();
-            EXPECT_LE(diff, 1e-5f * std::max(1.0f, leaf.grad().abs().max().item<float>())) << layer << " k=" << k;
-            EXPECT_GT(leaf.grad().abs().max().item<float>(), 0.0f);
+    const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+        {"resnet18", {"layer3.1", "layer4.1"}}, {"mobilenet_v3_large", {"features.12", "features.16"}}};
+    for (const auto& [model, layers] : cases) {
+        auto fixture = test::readModelFixture(model);
+        ASSERT_TRUE(fixture) << fixture.message();
+        auto net = createNetwork(model, 1000, Initialisation::Skip);
+        ASSERT_TRUE(net) << net.message();
+        ASSERT_TRUE(loadWeights(**net, fixture->weightsPath));
+        auto input = test::readFloat32Tensor(fixture->inputPath, fixture->inputShape);
+        ASSERT_TRUE(input) << input.message();
+        const torch::Tensor x = input->slice(0, 0, 1);
+        for (const std::string& layer : layers) {
+            const int block = (*net)->blockIndex(layer);
+            ASSERT_GE(block, 0) << model << " " << layer;
+            torch::Tensor activation;
+            {
+                torch::NoGradGuard noGrad;
+                activation = (*net)->forwardTo(block, x);
+            }
+            const std::vector<int64_t> classes = {3, 917, 3, 42};  // a repeated class must work too
+            const torch::Tensor batched = classGradients(**net, block, activation, classes);
+            ASSERT_EQ(batched.size(0), 4);
+            for (size_t k = 0; k < classes.size(); ++k) {
+                const torch::Tensor leaf = activation.detach().clone().requires_grad_(true);
+                (*net)->forwardFrom(block, leaf)[0][classes[k]].backward();
+                const float diff = (batched[k] - leaf.grad()[0]).abs().max().item<float>();
+                EXPECT_LE(diff, 1e-5f * std::max(1.0f, leaf.grad().abs().max().item<float>()))
+                    << model << " " << layer << " k=" << k;
+                EXPECT_GT(leaf.grad().abs().max().item<float>(), 0.0f);
+            }
         }
     }
 }
