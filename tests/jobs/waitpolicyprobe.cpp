@@ -1,7 +1,7 @@
-// waitpolicy_probe ARG...: applies ConvLens's OpenMP wait policy as its programs do, then prints what libgomp saw
-// and OpenBLAS saw when they were loaded (OMP_WAIT_POLICY, GOMP_SPINCOUNT and OPENBLAS_THREAD_TIMEOUT as they were
-// before main(), "-" for unset), what they are
-// now, and its arguments, one per line. Linked with LibTorch, so libgomp is loaded as in convlens-cli-engine.
+// waitpolicy_probe ARG...: applies ConvLens's OpenMP wait policy as its programs do, then prints what libgomp and
+// OpenBLAS saw when they were loaded (OMP_WAIT_POLICY, GOMP_SPINCOUNT and OPENBLAS_THREAD_TIMEOUT as they were
+// before main(), "-" for unset), what they are now, and its arguments, one per line. Linked with LibTorch, so
+// libgomp is loaded as in convlens-cli-engine.
 #include "core/common/cpupolicy.h"
 
 #include <torch/torch.h>
