@@ -315,8 +315,10 @@ bool hasSignatureOf(const QByteArray& bytes, const QByteArray& format)
 
 // Decodes `bytes` as `format` (at `scaled` size when valid) on a thread of its own, waiting at most `budgetMs`.
 // A decoder still busy then is left to finish alone (it owns copies of everything it uses; its result is
-// dropped): Qt's decoders cannot be interrupted, and the caller must get an answer. The error is the problem
-// only (the caller names the file).
+// dropped): Qt's decoders cannot be interrupted, and the caller must get an answer. A decoder done in time has its
+// thread joined before the answer is returned, so nothing of it outlives the call: its reader and buffer are
+// destroyed before it says it is done, and Qt's per-thread data (a QObject on a thread Qt did not start gets one)
+// at the thread's exit. The error is the problem only (the caller names the file).
 Expected<QImage> decodeWithin(const QByteArray& bytes, const QByteArray& format, QSize scaled, int budgetMs)
 {
     struct Decode {
@@ -334,24 +336,26 @@ Expected<QImage> decodeWithin(const QByteArray& bytes, const QByteArray& format,
     job->format = format;
     job->scaled = scaled;
     auto work = [job] {
-        QBuffer buffer(&job->bytes);
-        buffer.open(QIODevice::ReadOnly);
-        QImageReader reader(&buffer, job->format);
-        reader.setDecideFormatFromContent(false);
-        reader.setAutoTransform(true);  // EXIF orientation
-        if (job->scaled.isValid())
-            reader.setScaledSize(job->scaled);
         QImage image;
         QString error;
-        try {
-            // A failed read may still leave a partial image (Qt's PNG reader does): it is no result.
-            if (!reader.read(&image) || image.isNull()) {
-                error = reader.errorString();
+        {
+            QBuffer buffer(&job->bytes);
+            buffer.open(QIODevice::ReadOnly);
+            QImageReader reader(&buffer, job->format);
+            reader.setDecideFormatFromContent(false);
+            reader.setAutoTransform(true);  // EXIF orientation
+            if (job->scaled.isValid())
+                reader.setScaledSize(job->scaled);
+            try {
+                // A failed read may still leave a partial image (Qt's PNG reader does): it is no result.
+                if (!reader.read(&image) || image.isNull()) {
+                    error = reader.errorString();
+                    image = QImage();
+                }
+            } catch (const std::bad_alloc&) {
                 image = QImage();
+                error = QStringLiteral("out of memory");
             }
-        } catch (const std::bad_alloc&) {
-            image = QImage();
-            error = QStringLiteral("out of memory");
         }
         const std::lock_guard<std::mutex> lock(job->mutex);
         job->image = std::move(image);
@@ -359,13 +363,25 @@ Expected<QImage> decodeWithin(const QByteArray& bytes, const QByteArray& format,
         job->done = true;
         job->finished.notify_all();
     };
+    std::thread thread;
     try {
-        std::thread(work).detach();
+        thread = std::thread(work);
     } catch (const std::system_error&) {
         work();  // no thread to be had: decode here, without the budget
     }
-    std::unique_lock<std::mutex> lock(job->mutex);
-    if (!job->finished.wait_for(lock, std::chrono::milliseconds(std::max(0, budgetMs)), [&] { return job->done; }))
+    bool inTime = false;
+    {
+        std::unique_lock<std::mutex> lock(job->mutex);
+        inTime = job->finished.wait_for(lock, std::chrono::milliseconds(std::max(0, budgetMs)),
+                                        [&] { return job->done; });
+    }
+    if (thread.joinable()) {
+        if (inTime)
+            thread.join();  // it has said it is done: only its exit is left
+        else
+            thread.detach();
+    }
+    if (!inTime)
         return makeError(ErrorKind::BadInput,
                          QStringLiteral("decoding the %1 image took longer than %2 s; the file is corrupt or made to "
                                         "stall the decoder")
