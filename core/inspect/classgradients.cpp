@@ -14,6 +14,27 @@ struct FinalLinear {
     torch::nn::SequentialImpl* sequential = nullptr;  // the last block, when it is a Sequential ending in `linear`
 };
 
+// A Linear layer whose input rows are all the same (the K copies of one activation), for the head's backward pass:
+// the forward computes one row (a matrix-vector product, which OpenBLAS does without packing the weights) and
+// repeats it; the backward takes the K rows of gradient through the weights in one product, as Linear's own
+// backward does. The weights never require grad, so no weight gradient is made.
+struct SharedRowsLinear : torch::autograd::Function<SharedRowsLinear> {
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                                 const torch::Tensor& weight, const torch::Tensor& bias)
+    {
+        ctx->saved_data["weight"] = weight;
+        const torch::Tensor row = bias.defined() ? torch::addmv(bias, weight, x[0]) : torch::mv(weight, x[0]);
+        return row.unsqueeze(0).expand({x.size(0), row.size(0)}).contiguous();
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grads)
+    {
+        const torch::Tensor weight = ctx->saved_data["weight"].toTensor();
+        return {grads[0].mm(weight), torch::Tensor(), torch::Tensor()};
+    }
+};
+
 FinalLinear finalLinear(NetworkImpl& net)
 {
     if (net.blocks().empty())
@@ -53,8 +74,15 @@ torch::Tensor classGradients(NetworkImpl& net, int block, const torch::Tensor& a
         for (int i = block + 1; i < last; ++i)
             x = net.blocks()[static_cast<size_t>(i)].run(x);
         if (final.sequential) {
-            for (size_t i = 0; i + 1 < final.sequential->size(); ++i)
-                x = final.sequential->begin()[static_cast<std::ptrdiff_t>(i)].forward(x);
+            // Every row of x is the same activation (the network treats batch items alike), so a hidden Linear
+            // layer (MobileNet V3's 960 → 1280) computes one row.
+            for (size_t i = 0; i + 1 < final.sequential->size(); ++i) {
+                auto& module = final.sequential->begin()[static_cast<std::ptrdiff_t>(i)];
+                if (auto* linear = module.ptr()->as<torch::nn::Linear>(); linear && x.dim() == 2)
+                    x = SharedRowsLinear::apply(x, linear->weight, linear->bias);
+                else
+                    x = module.forward(x);
+            }
         }
         const torch::Tensor rows = final.linear->weight.index_select(0, index);
         (x * rows).sum().backward();

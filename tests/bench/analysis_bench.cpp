@@ -8,7 +8,8 @@
 // BM_Preprocess      resize, crop, normalise per the model's spec
 // BM_BareForward     the network alone under InferenceMode: batch 1, and the registry's batch_size (arg 0)
 // BM_FirstOverlay    analysis until the first Grad-CAM overlay is on screen (its QImage rendered): forward, all
-//                    taps, gradients, Grad-CAM of the top classes; then cancelled (Analyzer's `partial`)
+//                    taps, gradients, Grad-CAM of the top classes; then cancelled (Analyzer's `partial`); counters: the
+//                    stage timings until then, the overlay's rendering, and "other" (the call and the hand-over)
 // BM_FullAnalysis    all taps + 16 tiles each + top-3 Grad-CAM + faithfulness
 // BM_SameWork        what reference_pipeline.py does per image: file → decode → all taps + tiles, top-3
 //                    Grad-CAM, no faithfulness (ConvLens renders tiles to QImages, it writes no PNGs)
@@ -212,8 +213,11 @@ void BM_BareForward(benchmark::State& state, const std::string& id)
 
 // Time from the call to the first overlay's pixels. With partial results the analysis is cancelled there (what
 // follows is not on the user's path to the first picture); without, the whole Grad-CAM analysis is the bound.
+// When `stageMs` is set, the analyzer's stage timings up to the first overlay are added to it, with "overlay" (the
+// overlay's rendering) and "other" (what the stages' timings do not cover: the call, the partial result's hand-over).
 template <typename A>
-double secondsToFirstOverlay(const A& analyzer, const QImage& rgb, const AnalysisOptions& options)
+double secondsToFirstOverlay(const A& analyzer, const QImage& rgb, const AnalysisOptions& options,
+                             std::map<std::string, double>* stageMs = nullptr)
 {
     const auto start = Clock::now();
     if constexpr (DeliversPartial<A>) {
@@ -222,9 +226,19 @@ double secondsToFirstOverlay(const A& analyzer, const QImage& rgb, const Analysi
         auto done = analyzer.analyze(rgb, options, &cancel, {}, [&](const AnalysisResult& soFar) {
             if (shown)
                 return;
+            const auto partial = Clock::now();
             benchmark::DoNotOptimize(overlayOf(soFar));
             shown = Clock::now();
             cancel = true;
+            if (stageMs) {
+                double staged = 0.0;
+                for (const auto& [stage, ms] : soFar.timingsMs) {
+                    (*stageMs)[stage] += ms;
+                    staged += ms;
+                }
+                (*stageMs)["overlay"] += std::chrono::duration<double, std::milli>(*shown - partial).count();
+                (*stageMs)["other"] += std::chrono::duration<double, std::milli>(partial - start).count() - staged;
+            }
         });
         if (!shown && done) {  // no partial call (a single stage): the result itself is the first one
             benchmark::DoNotOptimize(overlayOf(*done));
@@ -250,10 +264,11 @@ void BM_FirstOverlay(benchmark::State& state, const std::string& id)
     // Warm-up on the last photo: the analyzer reuses the forward pass of the image it saw last, and the first
     // measured one must not.
     secondsToFirstOverlay(*m->analyzer, photos.back().rgb, options);
+    std::map<std::string, double> stageMs;
     for (auto _ : state) {
         double seconds = 0.0;
         for (const Photo& photo : photos) {
-            const double one = secondsToFirstOverlay(*m->analyzer, photo.rgb, options);
+            const double one = secondsToFirstOverlay(*m->analyzer, photo.rgb, options, &stageMs);
             if (one < 0) {
                 state.SkipWithError("the analysis failed");
                 return;
@@ -262,6 +277,9 @@ void BM_FirstOverlay(benchmark::State& state, const std::string& id)
         }
         state.SetIterationTime(seconds);
     }
+    const double images = double(state.iterations()) * double(photos.size());
+    for (const auto& [stage, ms] : stageMs)
+        state.counters["ms " + stage] = ms / images;
     state.SetItemsProcessed(state.iterations() * std::int64_t(photos.size()));
     label(state, DeliversPartial<Analyzer> ? "until the first partial result's overlay"
                                            : "whole top-3 Grad-CAM analysis (no partial results in this tree)");

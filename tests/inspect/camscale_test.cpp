@@ -2,6 +2,7 @@
 // Analyzer's heatmap; on one scale, maps keep their relative strength; the upsampling is torch's bilinear one.
 
 #include "core/inspect/camscale.h"
+#include "core/inspect/cammethod.h"
 #include "core/inspect/analyzer.h"
 #include "core/models/networkfactory.h"
 #include "core/registry/modelregistry.h"
@@ -110,6 +111,24 @@ TEST(CamScale, UpsamplesAsTorchBilinear)
         const std::vector<float> scaled = scaledHeatmap(cam, sharedCamScale({&cam}));
         ASSERT_EQ(scaled.size(), static_cast<size_t>(size * size));
         EXPECT_LE((torch::tensor(scaled) - expected).abs().max().item<float>(), 1e-5f);
+    }
+}
+
+// The Analyzer scales all K maps of a method in one interpolation: the same numbers as one map at a time, bit for
+// bit, for maps of different ranges (a constant one included) and grids that are not square.
+TEST(CamScale, AllMapsAtOnceEqualOneAtATime)
+{
+    torch::manual_seed(7);
+    for (const auto& [k, h, w, size] :
+         std::vector<std::tuple<int, int, int, int>>{{3, 7, 7, 224}, {1, 14, 9, 240}, {5, 3, 5, 16}}) {
+        SCOPED_TRACE(std::to_string(k) + " maps " + std::to_string(h) + "x" + std::to_string(w));
+        torch::Tensor grids = torch::relu(torch::randn({k, h, w})) * torch::arange(1, k + 1).view({k, 1, 1});
+        if (k > 1)
+            grids[1].fill_(0.25f);  // a flat map: scaled to zeros
+        const torch::Tensor together = normalisedHeatmaps(grids, size);
+        ASSERT_EQ(together.sizes(), (std::vector<int64_t>{k, size, size}));
+        for (int64_t i = 0; i < k; ++i)
+            EXPECT_TRUE(torch::equal(together[i], normalisedHeatmap(grids[i], size))) << "map " << i;
     }
 }
 
