@@ -77,14 +77,7 @@ torch::Tensor normalisedHeatmaps(const torch::Tensor& grids, int64_t size)
 
 torch::Tensor normalisedHeatmap(const torch::Tensor& grid, int64_t size)
 {
-    namespace F = torch::nn::functional;
-    torch::Tensor m = grid - grid.min();
-    m = m / (1e-7 + m.max());
-    return F::interpolate(m.view({1, 1, m.size(0), m.size(1)}), F::InterpolateFuncOptions()
-                                                                    .size(std::vector<int64_t>{size, size})
-                                                                    .mode(torch::kBilinear)
-                                                                    .align_corners(false))
-        .view({size, size});
+    return normalisedHeatmaps(grid.unsqueeze(0), size)[0];
 }
 
 }  // namespace convlens
