@@ -60,18 +60,31 @@ torch::Tensor classGradients(NetworkImpl& net, int block, const torch::Tensor& a
 {
     torch::AutoGradMode enableGrad(true);
     const auto k = static_cast<int64_t>(classes.size());
-    std::vector<int64_t> repeats(activation.dim(), 1);
-    repeats[0] = k;
-    const torch::Tensor leaf = activation.detach().repeat(repeats).requires_grad_(true);
-    const torch::Tensor index = torch::tensor(classes, torch::kInt64).to(activation.device());
     const int last = static_cast<int>(net.blocks().size()) - 1;
+    // When the next block is the global average pool, the backward pass starts after it, from the pooled vector:
+    // the pool's own backward divides each channel's gradient by H·W and repeats it at every position, which the
+    // end of this function does on the K rows (the same numbers), so the K copies of the whole feature map, the
+    // pool's forward over them and its backward are skipped.
+    const bool fromPool =
+        block + 1 < last && activation.dim() == 4 && net.blocks()[static_cast<size_t>(block + 1)].globalAveragePool;
+    torch::Tensor start = activation.detach();
+    int from = block;
+    if (fromPool) {
+        torch::NoGradGuard noGrad;
+        start = net.blocks()[static_cast<size_t>(block + 1)].run(start);
+        from = block + 1;
+    }
+    std::vector<int64_t> repeats(start.dim(), 1);
+    repeats[0] = k;
+    const torch::Tensor leaf = start.repeat(repeats).requires_grad_(true);
+    const torch::Tensor index = torch::tensor(classes, torch::kInt64).to(activation.device());
     const FinalLinear final = finalLinear(net);
-    if (final.linear && block < last) {
+    if (final.linear && from < last) {
         // Only the K explained logits: row k's score is the dot product of its features with its class's weight
         // row, so the final layer's product over all classes (and its backward, which only reads back the same
         // weight rows) is skipped. The gradients are the same numbers: a one-hot row times the weights is the row.
         torch::Tensor x = leaf;
-        for (int i = block + 1; i < last; ++i)
+        for (int i = from + 1; i < last; ++i)
             x = net.blocks()[static_cast<size_t>(i)].run(x);
         if (final.sequential) {
             // Every row of x is the same activation (the network treats batch items alike), so a hidden Linear
@@ -87,10 +100,14 @@ torch::Tensor classGradients(NetworkImpl& net, int block, const torch::Tensor& a
         const torch::Tensor rows = final.linear->weight.index_select(0, index);
         (x * rows).sum().backward();
     } else {
-        const torch::Tensor logits = net.forwardFrom(block, leaf);
+        const torch::Tensor logits = net.forwardFrom(from, leaf);
         logits.gather(1, index.view({k, 1})).sum().backward();
     }
-    return leaf.grad().detach();
+    const torch::Tensor grad = leaf.grad().detach();
+    if (!fromPool)
+        return grad;
+    const int64_t channels = activation.size(1), h = activation.size(2), w = activation.size(3);
+    return (grad.reshape({k, channels, 1, 1}) / static_cast<double>(h * w)).expand({k, channels, h, w});
 }
 
 }  // namespace convlens

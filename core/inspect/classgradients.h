@@ -5,7 +5,9 @@
 // The activation is replicated K times as a leaf that requires grad; the blocks after `block` run on the K-batch
 // (parameters never require grad, so only this head graph is built) and one backward of sum_k logits[k, class_k]
 // gives row k = d logits[class_k] / d activation: the K gradient maps of K separate backward passes, because the
-// network treats batch items independently (eval mode).
+// network treats batch items independently (eval mode). When the next block is the network's global average pool,
+// the pooled vector is replicated instead, and each row's gradient spread over the positions as the pool's
+// backward does (Block::globalAveragePool).
 // Threads: the caller owns `net`. Failure: c10::Error on shape problems.
 
 #include <torch/torch.h>
@@ -16,7 +18,8 @@ namespace convlens {
 
 class NetworkImpl;
 
-// activation: [1,...] output of block `block`. Returns [K,...] (detached).
+// activation: [1,...] output of block `block`. Returns [K,...] (detached; after a global average pool an expanded
+// view, the same value at every position: read it, do not write to it).
 torch::Tensor classGradients(NetworkImpl& net, int block, const torch::Tensor& activation,
                              const std::vector<int64_t>& classes);
 

@@ -141,7 +141,7 @@ ConvNeXtImpl::ConvNeXtImpl(const ConvNeXtVariant& variant, int64_t numClasses)
     }
 
     avgpool = register_module("avgpool", torch::nn::AdaptiveAvgPool2d(1));
-    addModuleBlock("avgpool", avgpool);
+    addGlobalAveragePool("avgpool", [pool = avgpool](const torch::Tensor& x) mutable { return pool(x); });
 
     const int64_t last = variant.channels.back();
     classifier = register_module(

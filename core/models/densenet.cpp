@@ -134,7 +134,9 @@ DenseNetImpl::DenseNetImpl(const DenseNetVariant& variant, int64_t numClasses)
     addFeature("norm5", torch::nn::BatchNorm2d(channels));
 
     addBlock("relu", [](const torch::Tensor& x) { return torch::relu(x); });
-    addBlock("pool", [](const torch::Tensor& x) { return torch::flatten(torch::adaptive_avg_pool2d(x, {1, 1}), 1); });
+    addGlobalAveragePool("pool", [](const torch::Tensor& x) {
+        return torch::flatten(torch::adaptive_avg_pool2d(x, {1, 1}), 1);
+    });
 
     classifier = register_module("classifier", torch::nn::Linear(channels, numClasses));
     addModuleBlock("classifier", classifier);

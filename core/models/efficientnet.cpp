@@ -203,7 +203,8 @@ EfficientNetImpl::EfficientNetImpl(const EfficientNetVariant& variant, int64_t n
     addModuleBlock("features." + std::to_string(stages.size() + 1), head);
 
     avgpool = register_module("avgpool", torch::nn::AdaptiveAvgPool2d(1));
-    addBlock("avgpool", [pool = avgpool](const torch::Tensor& x) mutable { return torch::flatten(pool(x), 1); });
+    addGlobalAveragePool("avgpool",
+                         [pool = avgpool](const torch::Tensor& x) mutable { return torch::flatten(pool(x), 1); });
 
     classifier = register_module("classifier",
                                  torch::nn::Sequential(torch::nn::Dropout(torch::nn::DropoutOptions(variant.dropout)),

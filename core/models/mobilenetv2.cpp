@@ -138,7 +138,9 @@ MobileNetV2Impl::MobileNetV2Impl(const std::string& architecture, int64_t numCla
     addFeature(Conv2dNormActivation(ConvNormActivationOptions{
         .in = inputChannel, .out = lastChannel, .kernel = 1, .activation = ConvActivation::ReLU6}));
 
-    addBlock("pool", [](const torch::Tensor& x) { return torch::flatten(torch::adaptive_avg_pool2d(x, {1, 1}), 1); });
+    addGlobalAveragePool("pool", [](const torch::Tensor& x) {
+        return torch::flatten(torch::adaptive_avg_pool2d(x, {1, 1}), 1);
+    });
     auto classifier =
         register_module("classifier", nn::Sequential(nn::Dropout(0.2), nn::Linear(lastChannel, numClasses)));
     addModuleBlock("classifier", classifier);

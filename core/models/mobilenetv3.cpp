@@ -185,7 +185,8 @@ MobileNetV3Impl::MobileNetV3Impl(const std::string& architecture, int64_t numCla
                                                               .bnMomentum = kBnMomentum}));
 
     auto avgpool = register_module("avgpool", nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions(1)));
-    addBlock("avgpool", [avgpool](const torch::Tensor& x) mutable { return torch::flatten(avgpool->forward(x), 1); });
+    addGlobalAveragePool("avgpool",
+                         [avgpool](const torch::Tensor& x) mutable { return torch::flatten(avgpool->forward(x), 1); });
     auto classifier =
         register_module("classifier", nn::Sequential(nn::Linear(lastConvOut, config->lastChannel), hardswishModule(),
                                                      nn::Dropout(0.2), nn::Linear(config->lastChannel, numClasses)));

@@ -34,6 +34,12 @@ void NetworkImpl::addBlock(std::string name, std::function<torch::Tensor(const t
     mBlocks.push_back(Block{std::move(name), std::move(run)});
 }
 
+void NetworkImpl::addGlobalAveragePool(std::string name, std::function<torch::Tensor(const torch::Tensor&)> run)
+{
+    addBlock(std::move(name), std::move(run));
+    mBlocks.back().globalAveragePool = true;
+}
+
 torch::Tensor NetworkImpl::forward(const torch::Tensor& input)
 {
     torch::Tensor x = input;

@@ -41,6 +41,10 @@ private:
 struct Block {
     std::string name;
     std::function<torch::Tensor(const torch::Tensor&)> run;
+    // The block averages each channel over all positions: [N,C,H,W] → [N,C] (or [N,C,1,1]). A gradient at its
+    // input is then its output's gradient divided by H·W at every position, so a backward pass of the head can
+    // start after it (classGradients).
+    bool globalAveragePool = false;
 };
 
 class NetworkImpl : public torch::nn::Module {
@@ -75,6 +79,9 @@ protected:
 
     // Appends a step to the chain. Families call this in their constructor, in forward order.
     void addBlock(std::string name, std::function<torch::Tensor(const torch::Tensor&)> run);
+    // Appends the global average pool before the classifier (Block::globalAveragePool). `run` must compute each
+    // channel's mean over all positions, as its family's torchvision forward does.
+    void addGlobalAveragePool(std::string name, std::function<torch::Tensor(const torch::Tensor&)> run);
 
     // Appends a registered submodule (held by `module`, a ModuleHolder or shared_ptr with forward(Tensor)).
     template <typename ModuleHolderT>

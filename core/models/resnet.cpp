@@ -161,7 +161,8 @@ ResNetImpl::ResNetImpl(const std::string& architecture, int64_t numClasses) : Ne
 
     auto avgpool = register_module("avgpool", nn::AdaptiveAvgPool2d(nn::AdaptiveAvgPool2dOptions({1, 1})));
     auto fc = register_module("fc", nn::Linear(512 * expansion, numClasses));
-    addBlock("avgpool", [avgpool](const torch::Tensor& x) mutable { return torch::flatten(avgpool->forward(x), 1); });
+    addGlobalAveragePool("avgpool",
+                         [avgpool](const torch::Tensor& x) mutable { return torch::flatten(avgpool->forward(x), 1); });
     addModuleBlock("fc", fc);
 
     if (!initialisationEnabled())

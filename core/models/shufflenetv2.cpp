@@ -132,7 +132,7 @@ ShuffleNetV2Impl::ShuffleNetV2Impl(const std::string& architecture, int64_t numC
     auto conv5 = register_module(
         "conv5", nn::Sequential(pointwiseConv(inputChannels, channels[4]), nn::BatchNorm2d(channels[4]), nn::ReLU()));
     addModuleBlock("conv5", conv5);
-    addBlock("pool", [](const torch::Tensor& x) { return x.mean({2, 3}); });
+    addGlobalAveragePool("pool", [](const torch::Tensor& x) { return x.mean({2, 3}); });
     auto fc = register_module("fc", nn::Linear(channels[4], numClasses));
     addModuleBlock("fc", fc);
 }

@@ -932,6 +932,51 @@ TEST(ClassGradients, OneBatchedPassEqualsSeparateBackwardPasses)
     }
 }
 
+// At each network's default CAM layer (just before its global average pool) the backward pass starts from the
+// pooled vector (Block::globalAveragePool). The gradients equal, bit for bit, those of the plain batched backward
+// through every block after the layer (the K copies of the feature map, kept in the network's memory layout —
+// ConvNeXt's is channels-last —, the pool and all 1000 logits). MobileNet V3's are within rounding: its hidden
+// classifier layer computes one row as a matrix-vector product (SharedRowsLinear), which rounds differently from
+// the plain pass's 3-row product.
+TEST(ClassGradients, StartingAfterTheGlobalPoolEqualsThePlainBatchedPass)
+{
+    for (const std::string& id : architectureIds()) {
+        auto net = createNetwork(spec(id), Initialisation::Skip);
+        ASSERT_TRUE(net) << net.message();
+        const int block = (*net)->blockIndex(spec(id).camTarget);
+        ASSERT_GE(block, 0) << id;
+        ASSERT_TRUE((*net)->blocks()[static_cast<size_t>(block) + 1].globalAveragePool)
+            << id << ": the block after " << spec(id).camTarget << " is not the global pool";
+        torch::manual_seed(5);
+        torch::Tensor activation;
+        {
+            torch::NoGradGuard noGrad;
+            activation = (*net)->forwardTo(block, torch::randn({1, 3, 224, 224}));
+        }
+        ASSERT_EQ(activation.dim(), 4) << id;
+        const std::vector<int64_t> classes = {7, 0, 999};
+        const torch::Tensor fast = classGradients(**net, block, activation, classes);
+
+        const torch::Tensor leaf = activation.detach()
+                                       .repeat({3, 1, 1, 1})
+                                       .contiguous(activation.suggest_memory_format())
+                                       .requires_grad_(true);
+        {
+            torch::AutoGradMode enableGrad(true);
+            const torch::Tensor logits = (*net)->forwardFrom(block, leaf);
+            logits.gather(1, torch::tensor(classes).view({3, 1})).sum().backward();
+        }
+        const torch::Tensor plain = leaf.grad();
+        ASSERT_EQ(fast.sizes(), plain.sizes()) << id;
+        EXPECT_EQ(fast.stride(2), 0) << id << ": the backward pass did not start after the pool";
+        EXPECT_GT(plain.abs().max().item<float>(), 0.0f) << id;
+        if (id.rfind("mobilenet_v3", 0) == 0)
+            expectClose(fast, plain, 1e-6f);
+        else
+            EXPECT_TRUE(fast.equal(plain)) << id << ": differs by up to " << (fast - plain).abs().max().item<float>();
+    }
+}
+
 // Another CAM layer (or method, or class) for the same image reuses the last forward pass: no stage "forward"
 // runs, and the result equals a fresh analysis exactly. Another image runs the forward pass again.
 TEST(Analyzer, AnotherCamLayerOfTheSameImageReusesTheForwardPassAndEqualsAFreshAnalysis)

@@ -145,6 +145,31 @@ TEST_P(ModelTest, ForwardFromForwardToEqualsForward)
     EXPECT_TRUE(torch::allclose(net->forwardFrom(-1, x), logits, 1e-5, 1e-6));
 }
 
+// Exactly one block is marked as the global average pool (Block::globalAveragePool, which lets a backward pass of
+// the head start after it), and it is one: each channel's mean over all positions of the feature map before it.
+TEST_P(ModelTest, TheGlobalAveragePoolIsMarked)
+{
+    auto fixture = test::readModelFixture(GetParam());
+    ASSERT_TRUE(fixture.ok()) << fixture.message();
+    auto net = create();
+    ASSERT_TRUE(net);
+    std::vector<int> marked;
+    for (size_t i = 0; i < net->blocks().size(); ++i)
+        if (net->blocks()[i].globalAveragePool)
+            marked.push_back(static_cast<int>(i));
+    ASSERT_EQ(marked.size(), 1u);
+    const int pool = marked[0];
+    ASSERT_GT(pool, 0);
+    torch::NoGradGuard noGrad;
+    const torch::Tensor features = net->forwardTo(pool - 1, input(*fixture));
+    ASSERT_EQ(features.dim(), 4);
+    ASSERT_GT(features.size(2) * features.size(3), 1) << "a 1×1 map would not tell a pool from a copy";
+    const torch::Tensor pooled = net->blocks()[static_cast<size_t>(pool)].run(features);
+    ASSERT_EQ(pooled.numel(), features.size(1));
+    EXPECT_TRUE(torch::allclose(pooled.reshape({1, -1}), features.mean({2, 3}), 1e-5, 1e-6))
+        << net->blocks()[static_cast<size_t>(pool)].name << " is not the mean over all positions";
+}
+
 TEST_P(ModelTest, ForwardRecordingRecordsRequestedTaps)
 {
     auto fixture = test::readModelFixture(GetParam());
