@@ -89,8 +89,8 @@ torch::Tensor firstComponentProjection(const torch::Tensor& activations);
 // resized to size×size. The reference resizes with cv2.resize (INTER_LINEAR, half-pixel centres); this is torch's
 // bilinear interpolation with align_corners=false, the same sampling for upscaling (no antialiasing).
 torch::Tensor normalisedHeatmap(const torch::Tensor& grid, int64_t size);
-// normalisedHeatmap of each map of `grids` [K,h,w] → [K,size,size], in one interpolation (normalisedHeatmap is its
-// one-map case).
+// normalisedHeatmap of each map of `grids` [K,h,w] → [K,size,size] (normalisedHeatmap is its one-map case). On the
+// CPU the maps are resized by BilinearResize, LibTorch's numbers without its call.
 torch::Tensor normalisedHeatmaps(const torch::Tensor& grids, int64_t size);
 
 std::unique_ptr<CamMethod> makeGradCam();

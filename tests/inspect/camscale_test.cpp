@@ -1,7 +1,9 @@
 // The shared heatmap scale (core/inspect/camscale.h): with a map's own minimum and maximum it reproduces the
-// Analyzer's heatmap; on one scale, maps keep their relative strength; the upsampling is torch's bilinear one.
+// Analyzer's heatmap; on one scale, maps keep their relative strength; the upsampling (BilinearResize) is
+// LibTorch's bilinear one, bit for bit.
 
 #include "core/inspect/camscale.h"
+#include "core/inspect/bilinearresize.h"
 #include "core/inspect/cammethod.h"
 #include "core/inspect/analyzer.h"
 #include "core/models/networkfactory.h"
@@ -12,6 +14,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
 #include <tuple>
 
 using namespace convlens;
@@ -143,6 +148,63 @@ TEST(CamScale, AllMapsAtOnceEqualOneAtATime)
             EXPECT_TRUE(torch::equal(normalisedHeatmap(grids[i], size), oneMap(grids[i], size))) << "map " << i;
         }
     }
+}
+
+// BilinearResize against LibTorch's bilinear interpolation of one-channel maps, which the heatmaps used to call:
+// bit for bit, over random grid and output sizes (up- and downscaling, square or not, equal sizes), values of
+// either sign and size, flat maps and NaN cells.
+TEST(BilinearResize, EqualsLibTorchBitForBit)
+{
+    namespace F = torch::nn::functional;
+    const auto torchResize = [](const torch::Tensor& map, int64_t outHeight, int64_t outWidth) {
+        return F::interpolate(map.view({1, 1, map.size(0), map.size(1)}),
+                              F::InterpolateFuncOptions()
+                                  .size(std::vector<int64_t>{outHeight, outWidth})
+                                  .mode(torch::kBilinear)
+                                  .align_corners(false))
+            .view({outHeight, outWidth});
+    };
+    std::mt19937 random(11);
+    torch::manual_seed(11);
+    int64_t compared = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+        const int h = 1 + static_cast<int>(random() % 40), w = 1 + static_cast<int>(random() % 40);
+        const int outHeight = trial % 10 == 0 ? h : 1 + static_cast<int>(random() % 320);
+        const int outWidth = trial % 4 == 0 ? outHeight : 1 + static_cast<int>(random() % 320);
+        // A heatmap's range; either sign, large; tiny with many zeros; flat.
+        const std::vector<torch::Tensor> kinds = {torch::rand({h, w}), torch::randn({h, w}) * 1000.0f,
+                                                  torch::relu(torch::randn({h, w})) * 1e-6f, torch::full({h, w}, 0.3f)};
+        torch::Tensor map = kinds[static_cast<size_t>(trial % 4)];
+        if (trial % 25 == 1)
+            map[h / 2][w / 2] = std::numeric_limits<float>::quiet_NaN();
+        SCOPED_TRACE(std::to_string(h) + "x" + std::to_string(w) + " → " + std::to_string(outHeight) + "x" +
+                     std::to_string(outWidth));
+        const BilinearResize resize(h, w, outHeight, outWidth);
+        ASSERT_EQ(resize.outHeight(), outHeight);
+        ASSERT_EQ(resize.outWidth(), outWidth);
+        const std::vector<float> in(map.data_ptr<float>(), map.data_ptr<float>() + map.numel());
+        const std::vector<float> ours = resize.apply(in);
+        ASSERT_EQ(ours.size(), static_cast<size_t>(outHeight) * static_cast<size_t>(outWidth));
+        const torch::Tensor expected = torchResize(map, outHeight, outWidth).contiguous();
+        const float* theirs = expected.data_ptr<float>();
+        for (size_t i = 0; i < ours.size(); ++i) {
+            const bool same =
+                std::isnan(theirs[i]) ? std::isnan(ours[i]) : std::memcmp(&ours[i], &theirs[i], sizeof(float)) == 0;
+            ASSERT_TRUE(same) << "pixel " << i << ": " << ours[i] << " vs LibTorch's " << theirs[i];
+        }
+        compared += static_cast<int64_t>(ours.size());
+    }
+    EXPECT_GT(compared, 1000000);
+}
+
+TEST(BilinearResize, WrongInputOrSizesGiveNothing)
+{
+    const BilinearResize resize(3, 4, 8, 8);
+    EXPECT_TRUE(resize.apply(std::vector<float>(11, 1.0f)).empty());
+    const BilinearResize none(0, 4, 8, 8);
+    EXPECT_EQ(none.outHeight(), 0);
+    EXPECT_TRUE(none.apply(std::vector<float>{}).empty());
+    EXPECT_TRUE(BilinearResize(3, 4, 0, 8).apply(std::vector<float>(12, 1.0f)).empty());
 }
 
 TEST(CamScale, NothingToScan)
