@@ -7,8 +7,42 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QEvent>
 #include <QIcon>
 #include <QTimer>
+
+#include <chrono>
+#include <cstdio>
+
+namespace {
+
+// For the start-up benchmark (tests/bench/startup_bench.cpp): on the window's first paint event, prints
+// "first-paint <steady clock in ns>" (the system-wide monotonic clock, which the benchmark also reads when it
+// spawns the program) and quits.
+class QuitAfterFirstPaint : public QObject {
+public:
+    using QObject::QObject;
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (event->type() == QEvent::Paint && !mPainted) {
+            mPainted = true;
+            const auto now = std::chrono::steady_clock::now().time_since_epoch();
+            std::printf("first-paint %lld\n",
+                        static_cast<long long>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()));
+            std::fflush(stdout);
+            // Queued: the rest of the window is painted in the same pass first.
+            QTimer::singleShot(0, qApp, &QCoreApplication::quit);
+        }
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    bool mPainted = false;
+};
+
+}  // namespace
 
 int main(int argc, char* argv[])
 {
@@ -45,13 +79,18 @@ int main(int argc, char* argv[])
         QStringLiteral("screenshots"),
         QStringLiteral("Save screenshots of the main view, diagram, feature maps and compare mode to DIR, then exit."),
         QStringLiteral("DIR"));
-    parser.addOptions({model, method, layer, compare, registry, screenshots});
+    QCommandLineOption quitAfterFirstPaint(QStringLiteral("quit-after-first-paint"),
+                                           QStringLiteral("Print the time of the window's first paint and quit."));
+    quitAfterFirstPaint.setFlags(QCommandLineOption::HiddenFromHelp);  // for the start-up benchmark
+    parser.addOptions({model, method, layer, compare, registry, screenshots, quitAfterFirstPaint});
     parser.process(app);
 
     convlens::MainWindowOptions options;
     options.userRegistry = parser.value(registry);
     options.openSampleOnFirstStart = parser.positionalArguments().isEmpty() && !parser.isSet(screenshots);
     convlens::MainWindow window(options);
+    if (parser.isSet(quitAfterFirstPaint))
+        window.installEventFilter(new QuitAfterFirstPaint(&window));
     window.showFitted();
 
     const QStringList compareIds = parser.value(compare).split(QLatin1Char(','), Qt::SkipEmptyParts);

@@ -120,7 +120,7 @@ stable() { "$PYTHON" "$ROOT/tests/bench/benchmarks_report.py" --results "$RESULT
 run_pass() {
     local prefix=$1 which=$2 methods=$3 models=$4 rounds=$5
     echo "${prefix}_load_before=$(loadavg)" >> "$RESULTS/environment.txt"
-    bench "${prefix}_common" '^BM_Decode(/|$)|^BM_CliStartup/models' "$rounds"
+    bench "${prefix}_common" '^BM_Decode(/|$)|^BM_CliStartup/models|^BM_WindowFirstPaint' "$rounds"
     for model in ${models//,/ }; do
         local filter="^BM_($which)/$model(/|\$)"
         [ -z "$methods" ] || filter="$filter|^BM_CamMethod/$model/($methods)(/|\$)"

@@ -4,6 +4,11 @@
 // Results and the machine: tests/bench/RESULTS.md. The binary is CONVLENS_CLI_PATH (set by tests/bench/CMakeLists),
 // or $CONVLENS_BENCH_CLI when set (to time another build, e.g. before and after a change).
 //
+// BM_WindowFirstPaint: the desktop application from spawn to its window's first paint, as on a first start (no
+// settings yet), on Qt's offscreen platform unless QT_QPA_PLATFORM names another. The program reports the time
+// of its first paint event on the system's monotonic clock (its hidden --quit-after-first-paint option) and
+// quits; its exit is not timed. The binary is CONVLENS_GUI_PATH, or $CONVLENS_BENCH_GUI.
+//
 // The weights folders are pointed at an empty temporary folder so that no checkpoint is found or hashed, and the
 // configuration folder too, so that no user models.yaml is read.
 
@@ -15,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -66,6 +72,82 @@ int runCli(const std::vector<std::string>& arguments)
     return WEXITSTATUS(status);
 }
 
+std::string guiPath()
+{
+    const char* other = std::getenv("CONVLENS_BENCH_GUI");
+    return other && *other ? std::string(other) : std::string(CONVLENS_GUI_PATH);
+}
+
+// Spawns the application with --quit-after-first-paint and returns the seconds from the spawn to its first paint,
+// or a negative value (with `problem` set) when it reported none.
+double secondsToFirstPaint(std::string& problem)
+{
+    std::vector<std::string> args = {guiPath(), "--quit-after-first-paint"};
+    std::vector<char*> argv;
+    for (std::string& arg : args)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    int pipeFds[2];
+    if (pipe(pipeFds) != 0) {
+        problem = "cannot create a pipe";
+        return -1.0;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, pipeFds[0]);
+    posix_spawn_file_actions_addclose(&actions, pipeFds[1]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    const auto spawnedAt = std::chrono::steady_clock::now().time_since_epoch();
+    const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(pipeFds[1]);
+    if (spawned != 0) {
+        close(pipeFds[0]);
+        problem = "cannot start " + args[0];
+        return -1.0;
+    }
+    std::string output;
+    char buffer[256];
+    for (ssize_t n; (n = read(pipeFds[0], buffer, sizeof buffer)) > 0;)
+        output.append(buffer, static_cast<size_t>(n));
+    close(pipeFds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const size_t at = output.find("first-paint ");
+    if (at == std::string::npos) {
+        problem = args[0] + " reported no first paint (exit status " +
+                  std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
+        return -1.0;
+    }
+    const long long paintedNs = std::atoll(output.c_str() + at + 12);
+    return static_cast<double>(paintedNs - std::chrono::duration_cast<std::chrono::nanoseconds>(spawnedAt).count()) /
+           1e9;
+}
+
+void BM_WindowFirstPaint(benchmark::State& state)
+{
+    const std::string& empty = emptyFolder();
+    if (empty.empty()) {
+        state.SkipWithError("cannot create a temporary folder");
+        return;
+    }
+    for (const char* variable : {"CONVLENS_WEIGHTS_DIR", "TORCH_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"})
+        setenv(variable, empty.c_str(), 1);
+    setenv("QT_QPA_PLATFORM", "offscreen", /*overwrite=*/0);
+    for (auto _ : state) {
+        std::string problem;
+        const double seconds = secondsToFirstPaint(problem);
+        if (seconds < 0) {
+            state.SkipWithError(problem.c_str());
+            return;
+        }
+        state.SetIterationTime(seconds);
+    }
+    state.SetLabel(guiPath() + ", QT_QPA_PLATFORM=" + std::getenv("QT_QPA_PLATFORM"));
+}
+
 // `okCodes`: the exit statuses that mean the command ran (weights path exits 1 when the file is missing).
 void BM_CliStartup(benchmark::State& state, std::vector<std::string> arguments, std::vector<int> okCodes)
 {
@@ -93,5 +175,7 @@ BENCHMARK_CAPTURE(BM_CliStartup, weights_path_resnet18, std::vector<std::string>
                   std::vector<int>{0, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+BENCHMARK(BM_WindowFirstPaint)->Unit(benchmark::kMillisecond)->UseManualTime();
 
 }  // namespace
