@@ -21,6 +21,9 @@
 // BM_CacheHit        a stored result to displayed pixels: read and hash the file, look the key up (arg 0: in
 //                    memory; arg 1: a fresh cache reading its file from disk), render the top class's overlay,
 //                    scale it to 448 px and convert it to the format the view paints
+// BM_SwitchView      switching class or colormap: the next explained class's overlay (cycling through the top 3
+//                    and the four colormaps) from the result in memory, scaled to 448 px and converted as above;
+//                    nothing is recomputed
 //
 // Not part of ctest. The model list is comparedModels(); the checkpoints are the seeded fixture ones
 // (benchsupport.h), which cost what the official weights cost.
@@ -423,6 +426,32 @@ void BM_CacheHit(benchmark::State& state, const std::string& id)
     label(state, disk ? "from disk" : "from memory");
 }
 
+void BM_SwitchView(benchmark::State& state, const std::string& id)
+{
+    const Model* m = ready(state, id);
+    if (!m)
+        return;
+    AnalysisOptions options = fullOptions();
+    setFaithfulness(options, false);
+    auto result = m->analyzer->analyze(benchPhotos(nullptr).front().rgb, options);
+    if (!result || result->cams.empty()) {
+        state.SkipWithError(result ? "no heatmaps" : result.message().c_str());
+        return;
+    }
+    const std::vector<Colormap> colormaps = {Colormap::Jet, Colormap::Turbo, Colormap::Viridis, Colormap::Inferno};
+    size_t step = 0;
+    for (auto _ : state) {
+        const CamResult& cam = result->cams[step % result->cams.size()];
+        const Colormap colormap = colormaps[(step / result->cams.size()) % colormaps.size()];
+        ++step;
+        const QImage shown = overlayHeatmap(result->input, cam.heatmap, cam.heatmapSize, colormap, 0.5f)
+                                 .scaled(448, 448, Qt::KeepAspectRatio, Qt::SmoothTransformation)
+                                 .convertToFormat(QImage::Format_ARGB32_Premultiplied);
+        benchmark::DoNotOptimize(shown.constBits());
+    }
+    label(state, std::to_string(result->cams.size()) + " classes × 4 colormaps, in turn");
+}
+
 // Per model, in comparedModels() order; Score-CAM (hundreds of masked forward passes) once per repetition.
 [[maybe_unused]] const bool registered = [] {
     benchmark::RegisterBenchmark("BM_Decode", BM_Decode)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -454,6 +483,9 @@ void BM_CacheHit(benchmark::State& state, const std::string& id)
         benchmark::RegisterBenchmark(name("BM_CacheHit").c_str(), BM_CacheHit, id)
             ->Arg(0)
             ->Arg(1)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+        benchmark::RegisterBenchmark(name("BM_SwitchView").c_str(), BM_SwitchView, id)
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime();
         for (const MethodInfo& method : methodCatalogue()) {

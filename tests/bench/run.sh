@@ -142,7 +142,7 @@ run_pass() {
 }
 
 : > "$RESULTS/commands.txt"
-run_pass quiet 'Load|Preprocess|BareForward|FirstOverlay|FullAnalysis|SameWork|CacheHit' \
+run_pass quiet 'Load|Preprocess|BareForward|FirstOverlay|FullAnalysis|SameWork|CacheHit|SwitchView' \
     'gradcam|gradcampp|xgradcam|layercam|hirescam|eigencam|guided|guidedgradcam' "$MODELS" "$REPETITIONS"
 
 if [ "$BUSY" = 1 ]; then
