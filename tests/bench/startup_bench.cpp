@@ -72,6 +72,21 @@ int runCli(const std::vector<std::string>& arguments)
     return WEXITSTATUS(status);
 }
 
+// Points the weights, cache and configuration look-ups at an empty folder: no checkpoint is found or hashed, no
+// user models.yaml or settings are read (a first start). False, with the benchmark skipped, when the folder
+// cannot be made.
+bool isolateLookups(benchmark::State& state)
+{
+    const std::string& empty = emptyFolder();
+    if (empty.empty()) {
+        state.SkipWithError("cannot create a temporary folder");
+        return false;
+    }
+    for (const char* variable : {"CONVLENS_WEIGHTS_DIR", "TORCH_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"})
+        setenv(variable, empty.c_str(), 1);
+    return true;
+}
+
 std::string guiPath()
 {
     const char* other = std::getenv("CONVLENS_BENCH_GUI");
@@ -128,13 +143,8 @@ double secondsToFirstPaint(std::string& problem)
 
 void BM_WindowFirstPaint(benchmark::State& state)
 {
-    const std::string& empty = emptyFolder();
-    if (empty.empty()) {
-        state.SkipWithError("cannot create a temporary folder");
+    if (!isolateLookups(state))
         return;
-    }
-    for (const char* variable : {"CONVLENS_WEIGHTS_DIR", "TORCH_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"})
-        setenv(variable, empty.c_str(), 1);
     setenv("QT_QPA_PLATFORM", "offscreen", /*overwrite=*/0);
     for (auto _ : state) {
         std::string problem;
@@ -151,13 +161,8 @@ void BM_WindowFirstPaint(benchmark::State& state)
 // `okCodes`: the exit statuses that mean the command ran (weights path exits 1 when the file is missing).
 void BM_CliStartup(benchmark::State& state, std::vector<std::string> arguments, std::vector<int> okCodes)
 {
-    const std::string& empty = emptyFolder();
-    if (empty.empty()) {
-        state.SkipWithError("cannot create a temporary folder");
+    if (!isolateLookups(state))
         return;
-    }
-    for (const char* variable : {"CONVLENS_WEIGHTS_DIR", "TORCH_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"})
-        setenv(variable, empty.c_str(), 1);
     for (auto _ : state) {
         const int code = runCli(arguments);
         if (std::find(okCodes.begin(), okCodes.end(), code) == okCodes.end()) {
