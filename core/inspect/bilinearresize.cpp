@@ -12,7 +12,12 @@ BilinearResize::BilinearResize(int height, int width, int outHeight, int outWidt
         return;
     }
     mRows = taps(height, outHeight);
-    mColumns = taps(width, outWidth);
+    for (const Tap& t : taps(width, outWidth)) {
+        mColumnLeft.push_back(t.i0);
+        mColumnRight.push_back(t.i1);
+        mColumnWeight0.push_back(t.w0);
+        mColumnWeight1.push_back(t.w1);
+    }
 }
 
 std::vector<BilinearResize::Tap> BilinearResize::taps(int in, int out)
@@ -34,24 +39,19 @@ std::vector<BilinearResize::Tap> BilinearResize::taps(int in, int out)
 
 void BilinearResize::apply(const float* src, float* dst) const
 {
-    const size_t outWidth = mColumns.size();
+    const size_t outWidth = mColumnWeight0.size();
     if (outWidth == 0)
         return;
     // Each source row's values at every output column's two neighbours, so that the loop over an output row reads
     // four contiguous arrays (which the compiler vectorises) instead of indexing the source per pixel.
     std::vector<float> left(static_cast<size_t>(mHeight) * outWidth), right(left.size());
-    std::vector<float> w0(outWidth), w1(outWidth);
-    for (size_t x = 0; x < outWidth; ++x) {
-        w0[x] = mColumns[x].w0;
-        w1[x] = mColumns[x].w1;
-    }
     for (int r = 0; r < mHeight; ++r) {
         const float* row = src + static_cast<size_t>(r) * static_cast<size_t>(mWidth);
         float* l = left.data() + static_cast<size_t>(r) * outWidth;
         float* rt = right.data() + static_cast<size_t>(r) * outWidth;
         for (size_t x = 0; x < outWidth; ++x) {
-            l[x] = row[mColumns[x].i0];
-            rt[x] = row[mColumns[x].i1];
+            l[x] = row[mColumnLeft[x]];
+            rt[x] = row[mColumnRight[x]];
         }
     }
     for (size_t y = 0; y < mRows.size(); ++y) {
@@ -60,8 +60,8 @@ void BilinearResize::apply(const float* src, float* dst) const
         const float* __restrict b = right.data() + static_cast<size_t>(t.i0) * outWidth;
         const float* __restrict c = left.data() + static_cast<size_t>(t.i1) * outWidth;
         const float* __restrict d = right.data() + static_cast<size_t>(t.i1) * outWidth;
-        const float* __restrict cw0 = w0.data();
-        const float* __restrict cw1 = w1.data();
+        const float* __restrict cw0 = mColumnWeight0.data();
+        const float* __restrict cw1 = mColumnWeight1.data();
         float* __restrict out = dst + y * outWidth;
         const float h0 = t.w0, h1 = t.w1;
         for (size_t x = 0; x < outWidth; ++x) {
@@ -77,7 +77,7 @@ std::vector<float> BilinearResize::apply(const std::vector<float>& src) const
 {
     if (src.size() != static_cast<size_t>(mHeight) * static_cast<size_t>(mWidth) || mRows.empty())
         return {};
-    std::vector<float> dst(mRows.size() * mColumns.size());
+    std::vector<float> dst(mRows.size() * mColumnWeight0.size());
     apply(src.data(), dst.data());
     return dst;
 }

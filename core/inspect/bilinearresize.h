@@ -25,7 +25,7 @@ public:
     int height() const { return mHeight; }
     int width() const { return mWidth; }
     int outHeight() const { return static_cast<int>(mRows.size()); }
-    int outWidth() const { return static_cast<int>(mColumns.size()); }
+    int outWidth() const { return static_cast<int>(mColumnWeight0.size()); }
 
     // src: height × width values, row-major; dst: outHeight × outWidth values, row-major. They must not overlap.
     void apply(const float* src, float* dst) const;
@@ -44,7 +44,11 @@ private:
     int mHeight;
     int mWidth;
     std::vector<Tap> mRows;
-    std::vector<Tap> mColumns;
+    // The column taps as separate arrays, which the inner loop reads contiguously.
+    std::vector<int> mColumnLeft;
+    std::vector<int> mColumnRight;
+    std::vector<float> mColumnWeight0;
+    std::vector<float> mColumnWeight1;
 };
 
 }  // namespace convlens
