@@ -138,6 +138,13 @@ AnalysisOptions fullOptions()
     return options;
 }
 
+// An overlay as the view shows it: scaled to 448 px and converted to the format it paints.
+QImage displayed(const QImage& overlay)
+{
+    return overlay.scaled(448, 448, Qt::KeepAspectRatio, Qt::SmoothTransformation)
+        .convertToFormat(QImage::Format_ARGB32_Premultiplied);
+}
+
 QImage overlayOf(const AnalysisResult& result)
 {
     if (result.cams.empty())
@@ -421,9 +428,7 @@ void BM_CacheHit(benchmark::State& state, const std::string& id)
             state.SkipWithError("cache miss");
             return;
         }
-        const QImage shown = overlayOf(*result)
-                                 .scaled(448, 448, Qt::KeepAspectRatio, Qt::SmoothTransformation)
-                                 .convertToFormat(QImage::Format_ARGB32_Premultiplied);
+        const QImage shown = displayed(overlayOf(*result));
         benchmark::DoNotOptimize(shown.constBits());
     }
     label(state, disk ? "from disk" : "from memory");
@@ -447,9 +452,7 @@ void BM_SwitchView(benchmark::State& state, const std::string& id)
         const CamResult& cam = result->cams[step % result->cams.size()];
         const Colormap colormap = colormaps[(step / result->cams.size()) % colormaps.size()];
         ++step;
-        const QImage shown = overlayHeatmap(result->input, cam.heatmap, cam.heatmapSize, colormap, 0.5f)
-                                 .scaled(448, 448, Qt::KeepAspectRatio, Qt::SmoothTransformation)
-                                 .convertToFormat(QImage::Format_ARGB32_Premultiplied);
+        const QImage shown = displayed(overlayHeatmap(result->input, cam.heatmap, cam.heatmapSize, colormap, 0.5f));
         benchmark::DoNotOptimize(shown.constBits());
     }
     label(state, std::to_string(result->cams.size()) + " classes × 4 colormaps, in turn");

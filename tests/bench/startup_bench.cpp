@@ -47,15 +47,22 @@ std::string cliPath()
     return other && *other ? std::string(other) : std::string(CONVLENS_CLI_PATH);
 }
 
+// posix_spawn's argument vector over `args` (which must outlive it).
+std::vector<char*> argvOf(std::vector<std::string>& args)
+{
+    std::vector<char*> argv;
+    for (std::string& arg : args)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    return argv;
+}
+
 // Runs the CLI with `arguments`, stdout and stderr to /dev/null; the exit status, or -1 when it did not exit.
 int runCli(const std::vector<std::string>& arguments)
 {
     std::vector<std::string> args = {cliPath()};
     args.insert(args.end(), arguments.begin(), arguments.end());
-    std::vector<char*> argv;
-    for (std::string& arg : args)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    std::vector<char*> argv = argvOf(args);
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -98,10 +105,7 @@ std::string guiPath()
 double secondsToFirstPaint(std::string& problem)
 {
     std::vector<std::string> args = {guiPath(), "--quit-after-first-paint"};
-    std::vector<char*> argv;
-    for (std::string& arg : args)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
+    std::vector<char*> argv = argvOf(args);
     int pipeFds[2];
     if (pipe(pipeFds) != 0) {
         problem = "cannot create a pipe";
