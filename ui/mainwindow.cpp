@@ -6,9 +6,6 @@
 #include "core/inspect/networkdescription.h"
 #include "core/jobs/analysisrequest.h"
 #include "core/jobs/jobservice.h"
-#include "core/report/comparepage.h"
-#include "core/report/reportimage.h"
-#include "core/report/reportpage.h"
 #include "core/report/resultimages.h"
 #include "core/session/analysissession.h"
 #include "core/session/batchsession.h"
@@ -1091,12 +1088,7 @@ void MainWindow::exportReport()
         return;
     const ReportExport choice = dialog.choice();
     mLastExport = choice;
-    const QString what = choice.page == ReportExport::Page::Compare ? QStringLiteral("compare")
-                         : choice.page == ReportExport::Page::MethodsGrid
-                             ? mSession->model() + QStringLiteral("-methods")
-                             : mSession->model() + QStringLiteral("-report");
-    const QString suggested =
-        QFileInfo(mSession->imageName()).completeBaseName() + QStringLiteral("-") + what + u'.' + choice.suffix();
+    const QString suggested = mSession->reportFileName(choice);
     const QString filter = choice.pdf ? tr("PDF document (*.pdf)") : tr("PNG image (*.png)");
     const QString path = QFileDialog::getSaveFileName(this, tr("Export Report"), suggested, filter);
     if (path.isEmpty())
@@ -1116,71 +1108,12 @@ bool MainWindow::exportReportTo(const QString& path) const
 
 Expected<void> MainWindow::exportReportTo(const QString& path, const ReportExport& choice) const
 {
-    const auto saved = [&path](const QImage& image) -> Expected<void> {
-        if (image.isNull() || !image.save(path, "PNG"))
-            return makeError(ErrorKind::Internal, "cannot write the PNG " + path.toStdString());
-        return {};
-    };
-    if (choice.page == ReportExport::Page::Compare) {
-        ComparePageInfo info;
-        info.imageName = mSession->imageName();
-        info.date = QDateTime::currentDateTime();
-        info.method = mSession->method();
-        info.classIndex = mSession->classIndex();
-        info.sharedScale = mCompare->sharedScale();
-        info.colormap = mControls->colormap();
-        info.opacity = mControls->opacity();
-        info.fullPaths = choice.fullPaths;
-        for (const QString& id : mCompare->modelIds()) {
-            CompareCellInfo cell;
-            cell.modelName = mSession->modelName(id);
-            cell.result = mCompare->result(id);
-            if (cell.result)
-                cell.weights = QString::fromStdString(cell.result->weights);
-            else
-                cell.error = tr("No result for this model.");
-            info.cells.push_back(std::move(cell));
-        }
-        if (info.cells.empty())
-            return makeError(ErrorKind::BadInput, "no models are compared");
-        return choice.pdf ? writeComparePdf(path, info) : saved(renderComparePage(info, choice.dpi));
-    }
-    const ResultPtr result = mSession->result();
-    if (!result)
-        return makeError(ErrorKind::BadInput, "no analysis is shown");
-    if (choice.page == ReportExport::Page::Card) {
-        ReportOptions options;
-        options.method = mSession->method();
-        options.classIndex = mSession->classIndex();
-        options.colormap = mControls->colormap();
-        options.opacity = mControls->opacity();
-        options.layer = mSession->layer();
-        options.modelName = mSession->modelName(mSession->model());
-        options.imageName = mSession->imageName();
-        options.banner = mBanner->isVisible() ? mBanner->text() : QString();
-        options.fullPaths = choice.fullPaths;
-        return saved(renderReport(*result, options));
-    }
-    ReportPageInfo info;
-    info.imageName = mSession->imageName();
-    info.modelName = mSession->modelName(mSession->model());
-    info.weights = QString::fromStdString(result->weights);
-    info.fullPaths = choice.fullPaths;
-    info.date = QDateTime::currentDateTime();
-    if (choice.page == ReportExport::Page::MethodsGrid) {
-        for (const QString& id : mSession->gridMethodsShown())
-            if (std::any_of(result->cams.begin(), result->cams.end(),
-                            [&id](const CamResult& cam) { return QString::fromStdString(cam.method) == id; }))
-                info.methods.push_back(id.toStdString());
-    }
-    if (!mSession->layer().isEmpty())
-        info.layers = {mSession->layer().toStdString()};
-    info.colormap = mControls->colormap();
-    info.opacity = mControls->opacity();
-    info.predictions = choice.predictions;
-    info.maps = choice.maps;
-    info.featureMaps = choice.featureMaps;
-    return choice.pdf ? writeReportPdf(path, *result, info) : saved(renderReportPage(*result, info, choice.dpi));
+    ReportLook look;
+    look.colormap = mControls->colormap();
+    look.opacity = mControls->opacity();
+    look.banner = mBanner->isVisible() ? mBanner->text() : QString();
+    look.compareSharedScale = mCompare->sharedScale();
+    return mSession->exportReport(path, choice, look);
 }
 
 void MainWindow::about()

@@ -19,7 +19,7 @@
 #include "core/common/expected.h"
 #include "core/jobs/job.h"
 #include "core/session/analysissession.h"
-#include "ui/reportexportdialog.h"
+#include "core/session/reportexport.h"
 
 #include <QMainWindow>
 #include <QString>
@@ -132,8 +132,9 @@ public:
     // Writes the current analysis as a PNG report card (core/report/reportimage.h); false when there is no
     // result or the file cannot be written.
     bool exportReportTo(const QString& path) const;
-    // Writes what `choice` says (the card, a full page, the methods grid page or the compare page; PNG or PDF):
-    // an error naming the file, or saying what is missing (no result, no compared models).
+    // Writes what `choice` says (the card, a full page, the methods grid page or the compare page; PNG or PDF) as
+    // the window shows it (AnalysisSession::exportReport with the view's colormap, opacity, banner and compare
+    // scale): an error naming the file, or saying what is missing (no result, no compared models).
     Expected<void> exportReportTo(const QString& path, const ReportExport& choice) const;
 
     // Shows and raises the dock holding `widget` (diagram, feature grid, weights panel), `size` pixels tall (bottom

@@ -2,7 +2,10 @@
 // ReportExportDialog: what File ▸ Export Report… writes — which page (the report card of the shown map, a full
 // A4 page with every map of the result, the methods grid as a page, the compare view as a page), PNG or PDF, the
 // resolution of a PNG page, which sections a page has, and whether the header names the checkpoint's whole path.
-// The choice is plain data (ReportExport) that MainWindow::exportReportTo() carries out. GUI thread only.
+// The choice is plain data (core/session/reportexport.h) that AnalysisSession::exportReport() carries out. GUI
+// thread only.
+
+#include "core/session/reportexport.h"
 
 #include <QDialog>
 
@@ -10,25 +13,6 @@ class QCheckBox;
 class QComboBox;
 
 namespace convlens {
-
-struct ReportExport {
-    enum class Page {
-        Card,         // the shown map, predictions and one layer's tiles on one image (PNG)
-        FullPage,     // an A4 page: every map of the result, per top class
-        MethodsGrid,  // an A4 page of the methods grid's methods, per top class
-        Compare,      // an A4 page of the compare view's models
-    };
-    Page page = Page::Card;
-    bool pdf = false;  // else PNG
-    int dpi = 150;     // a PNG page's resolution (the card has its own size)
-    bool predictions = true;
-    bool maps = true;
-    bool featureMaps = true;
-    bool fullPaths = false;
-
-    // "png" or "pdf".
-    QString suffix() const { return pdf ? QStringLiteral("pdf") : QStringLiteral("png"); }
-};
 
 class ReportExportDialog : public QDialog {
     Q_OBJECT

@@ -9,6 +9,9 @@
 #include "core/image/imagefile.h"
 #include "core/jobs/jobservice.h"
 #include "core/report/colormap.h"
+#include "core/report/comparepage.h"
+#include "core/report/reportimage.h"
+#include "core/report/reportpage.h"
 #include "core/report/resultimages.h"
 #include "core/session/batchsession.h"
 #include "core/weights/weightdownloader.h"
@@ -623,13 +626,14 @@ void AnalysisSession::requestCompare()
     for (auto& [job, model] : mCompareJobs)
         mJobs->cancel(job);
     mCompareJobs.clear();
+    mCompareCells.clear();
     if (mCompareModels.size() < 2 || !hasImage())
         return;
     Q_EMIT compareStarted(mCompareModels);
     for (const QString& id : mCompareModels) {
         Expected<AnalysisRequest> request = makeRequest(id, true);
         if (!request) {
-            Q_EMIT compareCellFinished(id, nullptr, QString::fromStdString(request.message()));
+            finishCompareCell(id, nullptr, QString::fromStdString(request.message()));
             continue;
         }
         const bool untrained = request->weightsPath.isEmpty();
@@ -639,6 +643,101 @@ void AnalysisSession::requestCompare()
         mCompareJobs[job] = id;
         Q_EMIT compareCellStarted(id, job, label, untrained);
     }
+}
+
+void AnalysisSession::finishCompareCell(const QString& modelId, ResultPtr result, const QString& error)
+{
+    mCompareCells[modelId] = {result, result ? QString() : error};
+    Q_EMIT compareCellFinished(modelId, std::move(result), error);
+}
+
+ResultPtr AnalysisSession::compareResult(const QString& modelId) const
+{
+    const auto it = mCompareCells.find(modelId);
+    return it == mCompareCells.end() ? nullptr : it->second.result;
+}
+
+QString AnalysisSession::compareError(const QString& modelId) const
+{
+    const auto it = mCompareCells.find(modelId);
+    return it == mCompareCells.end() ? QString() : it->second.error;
+}
+
+QString AnalysisSession::reportFileName(const ReportExport& choice) const
+{
+    const QString what = choice.page == ReportExport::Page::Compare       ? QStringLiteral("compare")
+                         : choice.page == ReportExport::Page::MethodsGrid ? mModel + QStringLiteral("-methods")
+                                                                          : mModel + QStringLiteral("-report");
+    return QFileInfo(imageName()).completeBaseName() + u'-' + what + u'.' + choice.suffix();
+}
+
+Expected<void> AnalysisSession::exportReport(const QString& path, const ReportExport& choice,
+                                             const ReportLook& look) const
+{
+    const auto saved = [&path](const QImage& image) -> Expected<void> {
+        if (image.isNull() || !image.save(path, "PNG"))
+            return makeError(ErrorKind::Internal, "cannot write the PNG " + path.toStdString());
+        return {};
+    };
+    if (choice.page == ReportExport::Page::Compare) {
+        ComparePageInfo info;
+        info.imageName = imageName();
+        info.date = QDateTime::currentDateTime();
+        info.method = mMethod;
+        info.classIndex = mClass;
+        info.sharedScale = look.compareSharedScale;
+        info.colormap = look.colormap;
+        info.opacity = look.opacity;
+        info.fullPaths = choice.fullPaths;
+        for (const QString& id : mCompareModels) {
+            CompareCellInfo cell;
+            cell.modelName = modelName(id);
+            cell.result = compareResult(id);
+            if (cell.result)
+                cell.weights = QString::fromStdString(cell.result->weights);
+            else
+                cell.error = tr("No result for this model.");
+            info.cells.push_back(std::move(cell));
+        }
+        if (info.cells.empty())
+            return makeError(ErrorKind::BadInput, "no models are compared");
+        return choice.pdf ? writeComparePdf(path, info) : saved(renderComparePage(info, choice.dpi));
+    }
+    if (!mResult)
+        return makeError(ErrorKind::BadInput, "no analysis is shown");
+    if (choice.page == ReportExport::Page::Card) {
+        ReportOptions options;
+        options.method = mMethod;
+        options.classIndex = mClass;
+        options.colormap = look.colormap;
+        options.opacity = look.opacity;
+        options.layer = mLayer;
+        options.modelName = modelName(mModel);
+        options.imageName = imageName();
+        options.banner = look.banner;
+        options.fullPaths = choice.fullPaths;
+        return saved(renderReport(*mResult, options));
+    }
+    ReportPageInfo info;
+    info.imageName = imageName();
+    info.modelName = modelName(mModel);
+    info.weights = QString::fromStdString(mResult->weights);
+    info.fullPaths = choice.fullPaths;
+    info.date = QDateTime::currentDateTime();
+    if (choice.page == ReportExport::Page::MethodsGrid) {
+        for (const QString& id : gridMethodsShown())
+            if (std::any_of(mResult->cams.begin(), mResult->cams.end(),
+                            [&id](const CamResult& cam) { return QString::fromStdString(cam.method) == id; }))
+                info.methods.push_back(id.toStdString());
+    }
+    if (!mLayer.isEmpty())
+        info.layers = {mLayer.toStdString()};
+    info.colormap = look.colormap;
+    info.opacity = look.opacity;
+    info.predictions = choice.predictions;
+    info.maps = choice.maps;
+    info.featureMaps = choice.featureMaps;
+    return choice.pdf ? writeReportPdf(path, *mResult, info) : saved(renderReportPage(*mResult, info, choice.dpi));
 }
 
 void AnalysisSession::exportArrays(const QString& folder)
@@ -721,10 +820,9 @@ void AnalysisSession::onJobFinished(JobId id, const JobOutcome& outcome)
         const QString model = it->second;
         mCompareJobs.erase(it);
         if (outcome.state == JobState::Succeeded)
-            Q_EMIT compareCellFinished(model, outcome.result, {});
+            finishCompareCell(model, outcome.result, {});
         else
-            Q_EMIT compareCellFinished(model, nullptr,
-                                       outcome.state == JobState::Cancelled ? tr("Cancelled.") : outcome.error);
+            finishCompareCell(model, nullptr, outcome.state == JobState::Cancelled ? tr("Cancelled.") : outcome.error);
         return;
     }
     if (id != mMainJob)

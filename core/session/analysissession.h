@@ -1,12 +1,13 @@
 #pragma once
 // AnalysisSession: what the user is looking at, and the policy that turns it into analyses. The window and the
-// command line both sit on it; it has no widgets (QtCore, plus QImage thumbnails) and no torch.
+// command line both sit on it; it has no widgets (QtCore, plus QtGui for thumbnails and reports) and no torch.
 //
 // It owns: the model registry (loaded off the calling thread), the settings (the one copy the application uses),
 // the images opened, the current image (a file or pasted bytes), model, heatmap method, class, layer shown, the
-// CAM target and extra layers chosen per model, the compare set, the JobService that runs the analyses, the
-// network descriptions already built, and the folder batch (BatchSession, on the same JobService, so a click
-// in the main view is served between two chunks of a batch).
+// CAM target and extra layers chosen per model, the compare set and its cells' outcomes, the JobService that runs
+// the analyses, the network descriptions already built, and the folder batch (BatchSession, on the same
+// JobService, so a click in the main view is served between two chunks of a batch). It writes the report pages
+// of what is shown (exportReport) and the shown result's arrays (exportArrays).
 //
 // Request policy:
 // - The main view has one request at a time: a new one supersedes the one queued or running (latest wins), and
@@ -30,6 +31,7 @@
 #include "core/jobs/job.h"
 #include "core/registry/modelregistry.h"
 #include "core/session/appsettings.h"
+#include "core/session/reportexport.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
@@ -172,6 +174,10 @@ public:
     bool isComing(const QString& method, int classIndex) const;
     QStringList compareModels() const { return mCompareModels; }
     bool compareActive() const { return mCompareActive; }
+    // A compare cell's outcome once it finished (compareCellFinished): its result, else null and its error; both
+    // empty while it runs, and for a model outside the compare set. A new compare run forgets the old outcomes.
+    ResultPtr compareResult(const QString& modelId) const;
+    QString compareError(const QString& modelId) const;
 
     // Runs the main view's analysis again (and the compare cells in compare mode).
     void refresh();
@@ -185,6 +191,16 @@ public:
     // pass reused, no maps computed; from the cache when asked before). arraysExported or arraysExportFailed
     // follows; a new export replaces one still running. Nothing is written when there is no result.
     void exportArrays(const QString& folder);
+
+    // The file name a report of what is shown is offered under: "<image>-<model>-report.png",
+    // "<image>-<model>-methods.pdf", "<image>-compare.png", after `choice`'s page and format.
+    QString reportFileName(const ReportExport& choice) const;
+    // Writes `choice`'s page of what is shown to `path` (core/report): the card or a full page of the shown result
+    // (its method, class and layer; the methods grid's methods on the grid page), or the compare set's cells as
+    // they finished, drawn with the window's `look`. Blocking (a page renders in well under a second). An error
+    // (kind BadInput) when there is nothing to put on the page; kind Internal naming `path` when it cannot be
+    // written.
+    Expected<void> exportReport(const QString& path, const ReportExport& choice, const ReportLook& look) const;
 
     // The request for `modelId` on the current image: the main view's options, or a compare cell's. An error
     // when there is no image, the model is unknown, or its weights are missing (kind Weights).
@@ -306,6 +322,12 @@ private:
     int mMainExtraClass = -1;      // the class beyond the top-K it explains, -1 when none
     bool mMethodsGrid = false;
     std::map<JobId, QString> mCompareJobs;  // job → model
+    struct CompareCell {
+        ResultPtr result;
+        QString error;
+    };
+    std::map<QString, CompareCell> mCompareCells;  // model → its finished cell of the last compare run
+    void finishCompareCell(const QString& modelId, ResultPtr result, const QString& error);
     struct ArraysExport {
         QString folder;
         ResultPtr shown;  // the maps written, as shown when the export was asked

@@ -409,6 +409,72 @@ TEST_F(SessionTest, ACellWithoutWeightsSaysSoAndTheOthersStillRun)
             EXPECT_NE(cell.at(1).value<ResultPtr>(), nullptr);
         }
     }
+    // The session keeps each cell's outcome for what is written of the compare view (exportReport).
+    EXPECT_EQ(mSession->compareResult(QStringLiteral("densenet121")), nullptr);
+    EXPECT_TRUE(
+        mSession->compareError(QStringLiteral("densenet121")).contains(QStringLiteral("densenet121-a639ec97.pth")));
+    ASSERT_NE(mSession->compareResult(QStringLiteral("resnet18")), nullptr);
+    EXPECT_EQ(mSession->compareResult(QStringLiteral("resnet18"))->modelId, "resnet18");
+    EXPECT_TRUE(mSession->compareError(QStringLiteral("resnet18")).isEmpty());
+    EXPECT_EQ(mSession->compareResult(QStringLiteral("resnet50")), nullptr) << "not in the compare set";
+}
+
+TEST_F(SessionTest, ReportsOfWhatIsShownAreNamedAndWrittenAsChosen)
+{
+    ReportExport card;
+    const QString cardPath = mDir.path() + QStringLiteral("/card.png");
+    const Expected<void> nothing = mSession->exportReport(cardPath, card, ReportLook{});
+    ASSERT_FALSE(nothing.ok()) << "nothing shown: nothing to write";
+    EXPECT_EQ(nothing.error().kind, ErrorKind::BadInput);
+    EXPECT_FALSE(QFileInfo::exists(cardPath));
+
+    mSession->openImage(mPhotoA);
+    ASSERT_TRUE(waitIdle());
+    ASSERT_NE(mSession->result(), nullptr);
+    EXPECT_EQ(mSession->reportFileName(card), QStringLiteral("a-resnet18-report.png"));
+    ReportExport grid;
+    grid.page = ReportExport::Page::MethodsGrid;
+    grid.pdf = true;
+    EXPECT_EQ(mSession->reportFileName(grid), QStringLiteral("a-resnet18-methods.pdf"));
+    ReportExport compare;
+    compare.page = ReportExport::Page::Compare;
+    EXPECT_EQ(mSession->reportFileName(compare), QStringLiteral("a-compare.png"));
+
+    // The card, drawn with the window's look: a banner makes it taller than the same card without one.
+    const Expected<void> written = mSession->exportReport(cardPath, card, ReportLook{});
+    ASSERT_TRUE(written.ok()) << written.message();
+    const QImage plain(cardPath);
+    ASSERT_FALSE(plain.isNull());
+    ReportLook bannered;
+    bannered.banner = QStringLiteral("Untrained weights");
+    ASSERT_TRUE(mSession->exportReport(cardPath, card, bannered).ok());
+    EXPECT_NE(QImage(cardPath), plain) << "the look was not used";
+
+    // A full page as PDF.
+    ReportExport page;
+    page.page = ReportExport::Page::FullPage;
+    page.pdf = true;
+    const QString pdfPath = mDir.path() + QStringLiteral("/page.pdf");
+    ASSERT_TRUE(mSession->exportReport(pdfPath, page, ReportLook{}).ok());
+    QFile pdf(pdfPath);
+    ASSERT_TRUE(pdf.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(pdf.read(5).startsWith("%PDF")) << "not a PDF";
+
+    // A folder that does not exist: the error names the file.
+    const QString nowhere = mDir.path() + QStringLiteral("/no/such/folder/card.png");
+    const Expected<void> failed = mSession->exportReport(nowhere, card, ReportLook{});
+    ASSERT_FALSE(failed.ok());
+    EXPECT_NE(failed.message().find(nowhere.toStdString()), std::string::npos) << failed.message();
+
+    // The compare page: no models compared yet, then the cells as they finished.
+    ASSERT_FALSE(mSession->exportReport(mDir.path() + QStringLiteral("/c.png"), compare, ReportLook{}).ok());
+    QSignalSpy cells(mSession.get(), &AnalysisSession::compareCellFinished);
+    mSession->setCompareModels({QStringLiteral("resnet18"), QStringLiteral("mobilenet_v3_small")});
+    ASSERT_TRUE(QTest::qWaitFor([&] { return cells.count() == 2; }, kWaitMs));
+    const QString comparePath = mDir.path() + QStringLiteral("/compare.png");
+    const Expected<void> compared = mSession->exportReport(comparePath, compare, ReportLook{});
+    ASSERT_TRUE(compared.ok()) << compared.message();
+    EXPECT_FALSE(QImage(comparePath).isNull());
 }
 
 TEST_F(SessionTest, AFailureKeepsWhatIsShown)
