@@ -626,7 +626,7 @@ void AnalysisSession::requestCompare()
     for (auto& [job, model] : mCompareJobs)
         mJobs->cancel(job);
     mCompareJobs.clear();
-    mCompareCells.clear();
+    mCompareResults.clear();
     if (mCompareModels.size() < 2 || !hasImage())
         return;
     Q_EMIT compareStarted(mCompareModels);
@@ -647,20 +647,14 @@ void AnalysisSession::requestCompare()
 
 void AnalysisSession::finishCompareCell(const QString& modelId, ResultPtr result, const QString& error)
 {
-    mCompareCells[modelId] = {result, result ? QString() : error};
+    mCompareResults[modelId] = result;
     Q_EMIT compareCellFinished(modelId, std::move(result), error);
 }
 
 ResultPtr AnalysisSession::compareResult(const QString& modelId) const
 {
-    const auto it = mCompareCells.find(modelId);
-    return it == mCompareCells.end() ? nullptr : it->second.result;
-}
-
-QString AnalysisSession::compareError(const QString& modelId) const
-{
-    const auto it = mCompareCells.find(modelId);
-    return it == mCompareCells.end() ? QString() : it->second.error;
+    const auto it = mCompareResults.find(modelId);
+    return it == mCompareResults.end() ? nullptr : it->second;
 }
 
 QString AnalysisSession::reportFileName(const ReportExport& choice) const

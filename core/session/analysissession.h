@@ -4,7 +4,7 @@
 //
 // It owns: the model registry (loaded off the calling thread), the settings (the one copy the application uses),
 // the images opened, the current image (a file or pasted bytes), model, heatmap method, class, layer shown, the
-// CAM target and extra layers chosen per model, the compare set and its cells' outcomes, the JobService that runs
+// CAM target and extra layers chosen per model, the compare set and its cells' results, the JobService that runs
 // the analyses, the network descriptions already built, and the folder batch (BatchSession, on the same
 // JobService, so a click in the main view is served between two chunks of a batch). It writes the report pages
 // of what is shown (exportReport) and the shown result's arrays (exportArrays).
@@ -174,10 +174,9 @@ public:
     bool isComing(const QString& method, int classIndex) const;
     QStringList compareModels() const { return mCompareModels; }
     bool compareActive() const { return mCompareActive; }
-    // A compare cell's outcome once it finished (compareCellFinished): its result, else null and its error; both
-    // empty while it runs, and for a model outside the compare set. A new compare run forgets the old outcomes.
+    // A compare cell's result once it finished (compareCellFinished); null while it runs, when it failed, and for
+    // a model outside the compare set. A new compare run forgets the old results.
     ResultPtr compareResult(const QString& modelId) const;
-    QString compareError(const QString& modelId) const;
 
     // Runs the main view's analysis again (and the compare cells in compare mode).
     void refresh();
@@ -322,11 +321,7 @@ private:
     int mMainExtraClass = -1;      // the class beyond the top-K it explains, -1 when none
     bool mMethodsGrid = false;
     std::map<JobId, QString> mCompareJobs;  // job → model
-    struct CompareCell {
-        ResultPtr result;
-        QString error;
-    };
-    std::map<QString, CompareCell> mCompareCells;  // model → its finished cell of the last compare run
+    std::map<QString, ResultPtr> mCompareResults;  // model → its finished cell's result, of the last compare run
     void finishCompareCell(const QString& modelId, ResultPtr result, const QString& error);
     struct ArraysExport {
         QString folder;
