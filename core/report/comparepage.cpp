@@ -357,7 +357,8 @@ void paintComparePage(QPainter& p, const QRectF& page, double dpi, const Compare
 
         // Top-3, the explained class in bold.
         const auto& top = result->prediction.top;
-        const QFontMetricsF fm(small);
+        // Measured in bold: the explained class's row is bold, and a regular measure elides its "100.0%".
+        const QFontMetricsF fm(smallBold);
         const double valueW = fm.horizontalAdvance(QStringLiteral("100.0%")) + u.mm(1.0);
         if (top.empty())
             drawText(p, QRectF(c.predictions.left(), c.predictions.top(), c.predictions.width(), smallH),

@@ -316,5 +316,28 @@ TEST(ComparePage, WritesPdf)
     }
 }
 
+// The explained class's row is bold: its probability still fits whole when it is the widest there is, 100.0%,
+// in the narrowest cells (eleven models) as in wide ones.
+TEST(ComparePage, ACertainClassShowsItsWholeProbability)
+{
+    for (int models : {4, 11}) {
+        ComparePageInfo info = compareInfo(models);
+        for (CompareCellInfo& cell : info.cells) {
+            auto certain = std::make_shared<AnalysisResult>(*cell.result);
+            certain->prediction.top[0].probability = 1.0f;
+            cell.result = certain;
+        }
+        QTemporaryDir dir;
+        ASSERT_TRUE(dir.isValid());
+        const QString pdf = dir.filePath(QStringLiteral("certain.pdf"));
+        ASSERT_TRUE(writeComparePdf(pdf, info).ok());
+        const QString text = pdfText(pdf);
+        if (text.isNull())
+            GTEST_SKIP() << "pdftotext is not installed";
+        EXPECT_EQ(text.count(QStringLiteral("100.0%")), models) << text.toStdString();
+        EXPECT_FALSE(text.contains(QStringLiteral("100.\u2026"))) << text.toStdString();
+    }
+}
+
 }  // namespace
 }  // namespace convlens
