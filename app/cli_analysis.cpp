@@ -40,8 +40,11 @@ void addModelRunOptions(QCommandLineParser& parser, const QString& defaultTopK)
                       QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("untrained"),
                       QStringLiteral("Run without weights (random initialisation; predictions are meaningless).")});
-    parser.addOption({QStringLiteral("threads"), QStringLiteral("Inference threads (default: all cores)."),
-                      QStringLiteral("N"), QStringLiteral("0")});
+    parser.addOption(
+        {QStringLiteral("threads"),
+         QStringLiteral(
+             "Inference threads (default: automatic: all cores, one fewer for each core other programs keep busy)."),
+         QStringLiteral("N"), QStringLiteral("0")});
     addDeviceOption(parser);
     parser.addOption({QStringLiteral("json"), QStringLiteral("Also write the results as JSON to FILE ('-': stdout)."),
                       QStringLiteral("FILE")});

@@ -75,8 +75,10 @@ SettingsDialog::SettingsDialog(const AppSettings& settings, const QStringList& d
     mThreads = new QSpinBox(this);
     mThreads->setObjectName(QStringLiteral("threads"));
     mThreads->setRange(0, std::max(cores * 2, 64));
-    mThreads->setSpecialValueText(tr("All cores (%1)").arg(cores));
-    mThreads->setToolTip(tr("Threads one inference uses. Takes effect for the next analysis."));
+    mThreads->setSpecialValueText(tr("Automatic (up to %1)").arg(cores));
+    mThreads->setToolTip(
+        tr("Threads one inference uses. Automatic: all cores, less those other programs keep busy, chosen for each "
+           "analysis. Takes effect for the next analysis."));
 
     mDevice = new QComboBox(this);
     mDevice->setObjectName(QStringLiteral("device"));

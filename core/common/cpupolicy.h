@@ -7,8 +7,11 @@
 // build, a second model, our own decoder threads) the spinning threads take the cores the working ones need: a
 // 2-thread ResNet-18 forward measured here went from 47 ms to 215 ms at a load average of 3.5, and to 79 ms with the
 // passive policy. Sleeping at once costs a wake-up per operator on a quiet machine instead (ResNet-18 29 ms against
-// 23 ms spinning); a short spin of 1000 iterations keeps most of both: 23 ms quiet, and beside a busy process
-// 15–25 % slower than passive where the default spin is 50–60 % slower (tests/bench/RESULTS.md). libgomp reads
+// 23 ms spinning). A short spin keeps most of both: how long an iteration takes is the CPU's (x86's pause is a few
+// cycles on one machine, ~140 on another), so 1000 iterations were enough on one VM (AMD) and not on another
+// (Intel: ResNet-18 29.7 ms; 3000: 23.8 ms; 10 000: 22.9 ms), and 3000 it is. Beside a busy program the automatic
+// thread count (threads.h) runs inference on one thread fewer, which does not wait for others at all
+// (tests/bench/RESULTS.md). libgomp reads
 // OMP_WAIT_POLICY and GOMP_SPINCOUNT once, when it is loaded, before main(); so a program that wants another policy
 // than its environment gives must set the variable and execute itself again.
 //
@@ -23,9 +26,10 @@
 
 namespace convlens {
 
-// The spin count a ConvLens process sets when its environment names no policy: a waiting thread spins about 1000
-// times (microseconds) before it sleeps. A user's OMP_WAIT_POLICY or GOMP_SPINCOUNT is kept as it is.
-inline constexpr const char* kSpinCount = "1000";
+// The spin count a ConvLens process sets when its environment names no policy: a waiting thread spins about 3000
+// times (tens to hundreds of microseconds) before it sleeps. A user's OMP_WAIT_POLICY or GOMP_SPINCOUNT is kept as
+// it is.
+inline constexpr const char* kSpinCount = "3000";
 
 // OpenBLAS's worker threads sleep after 2^kBlasThreadTimeout cycles of waiting. A user's OPENBLAS_THREAD_TIMEOUT is
 // kept as it is.

@@ -1,9 +1,16 @@
 #include "core/common/threads.h"
 
+#include "core/common/cpuload.h"
+
 #include <ATen/Parallel.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <thread>
+
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 namespace convlens {
 
@@ -11,34 +18,78 @@ namespace {
 
 // 0 until setInferenceThreads() is called: threads keep OpenMP's own default (OMP_NUM_THREADS).
 std::atomic<int> gConfiguredThreads{0};
+// Whether gConfiguredThreads is the most an automatic count may be, and the count the last inference chose.
+std::atomic<bool> gAutomatic{false};
+std::atomic<int> gChosenThreads{0};
+
+// The cores this process may run on (its affinity mask: a cluster job's share of a node), else all of them.
+int allCores()
+{
+#ifdef __linux__
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+#endif
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    return cores > 0 ? cores : 1;
+}
+
+// OMP_NUM_THREADS set to a count: the user's (or the cluster job's) fixed choice, which an automatic count keeps.
+int ompNumThreads()
+{
+    const char* value = std::getenv("OMP_NUM_THREADS");
+    if (!value || !*value)
+        return 0;
+    char* end = nullptr;
+    const long count = std::strtol(value, &end, 10);
+    return end != value && (*end == '\0' || *end == ',') && count > 0 && count < 4096 ? static_cast<int>(count) : 0;
+}
 
 }  // namespace
 
 int setInferenceThreads(int count)
 {
-    if (count <= 0) {
-        count = static_cast<int>(std::thread::hardware_concurrency());
-        if (count <= 0)
-            count = 1;
-    }
+    const bool automatic = count <= 0;
+    if (automatic)
+        count = allCores();
+    gAutomatic.store(automatic);
+    gChosenThreads.store(count);
     gConfiguredThreads.store(count);
     applyInferenceThreads();
     return count;
 }
 
+bool inferenceThreadsAutomatic()
+{
+    return gAutomatic.load();
+}
+
 int inferenceThreads()
 {
     const int configured = gConfiguredThreads.load();
-    return configured > 0 ? configured : at::get_num_threads();
+    if (configured <= 0)
+        return at::get_num_threads();
+    return gAutomatic.load() ? gChosenThreads.load() : configured;
 }
 
 int applyInferenceThreads()
 {
-    const int configured = gConfiguredThreads.load();
+    int wanted = gConfiguredThreads.load();
+    if (wanted > 0 && gAutomatic.load()) {
+        if (const int fixed = ompNumThreads()) {
+            wanted = fixed;
+        } else {
+            int cores = 0;
+            const double others = otherProgramsBusyCores(&cores);
+            wanted = threadsBesideLoad(wanted, cores > 0 ? cores : wanted, others);
+        }
+        gChosenThreads.store(wanted);
+    }
     // at::set_num_threads also resizes torch's process-wide pthreadpool, so it runs only on a change, not per
     // inference.
-    if (configured > 0 && at::get_num_threads() != configured)
-        at::set_num_threads(configured);
+    if (wanted > 0 && at::get_num_threads() != wanted)
+        at::set_num_threads(wanted);
     return at::get_num_threads();
 }
 

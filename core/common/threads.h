@@ -8,18 +8,24 @@
 
 namespace convlens {
 
-// Sets the intra-op thread count of every inference from now on; `count` <= 0 means all cores. Applies it on the
-// calling thread at once; other threads take it at the start of their next inference (applyInferenceThreads()).
-// Returns the count set.
+// Sets the intra-op thread count of every inference from now on. `count` <= 0 is automatic: the cores this process
+// may use, less the cores other programs keep busy (core/common/cpuload.h), chosen again at the start of each
+// inference, at least one; or OMP_NUM_THREADS when that is set (a user's or a cluster job's own choice). Applies it
+// on the calling thread at once; other threads take it at the start of their next inference
+// (applyInferenceThreads()). Returns the count set (automatic: the cores this process may use).
 int setInferenceThreads(int count);
 
-// The count set by setInferenceThreads(); until it is called, the calling thread's count.
+// Whether the count is automatic (setInferenceThreads(0)).
+bool inferenceThreadsAutomatic();
+
+// The count set by setInferenceThreads() (automatic: the count the last inference chose, all cores before the
+// first); until it is called, the calling thread's count.
 int inferenceThreads();
 
 // Makes the calling thread use the count set by setInferenceThreads() (at::set_num_threads when the thread's own
-// count differs; nothing until a count is set). Every inference entry point (Predictor::predict,
-// Analyzer::analyze, AnalysisEngine::run, describeNetwork) calls it first. Returns the count now in effect on the
-// calling thread.
+// count differs; nothing until a count is set); an automatic count is chosen here, from the load other programs
+// put on the cores since the last inference. Every inference entry point (Predictor::predict, Analyzer::analyze,
+// AnalysisEngine::run, describeNetwork) calls it first. Returns the count now in effect on the calling thread.
 int applyInferenceThreads();
 
 }  // namespace convlens

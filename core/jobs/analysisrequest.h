@@ -50,7 +50,7 @@ public:
     // from a QtConcurrent worker).
     virtual Expected<NetworkDescription> describe(const ModelSpec& spec,
                                                   const std::vector<CategorySpec>& categories) const = 0;
-    // Intra-op threads for every inference from now on, on whichever thread it runs; <= 0 means all cores.
+    // Intra-op threads for every inference from now on, on whichever thread it runs; <= 0 means automatic (core/common/threads.h).
     virtual void setThreads(int count) const = 0;
     // The device of every inference from now on ("cpu", "cuda", "cuda:N"): its canonical name, or why it cannot be
     // used (the device is then unchanged). The devices this machine offers, "cpu" first.

@@ -16,7 +16,7 @@
 namespace convlens {
 
 struct AppSettings {
-    int threads = 0;        // intra-op threads for inference; 0 = all cores
+    int threads = 0;        // intra-op threads for inference; 0 = automatic
     QString device = QStringLiteral("cpu");  // where inference runs: cpu, cuda or cuda:N (core/common/computedevice.h)
     int cacheItems = 100;   // results kept in memory
     bool diskCache = true;  // keep results on disk across restarts

@@ -230,17 +230,27 @@ def quiet_section(results, model, common, lines, summary):
                     load if load_target else None, load_target, switch))
 
 
+def busy_threads_text(threads):
+    """How many threads ConvLens ran with beside the busy process."""
+    if threads == "0":
+        return ("its default, automatic thread count (all cores less those other programs keep busy; the count "
+                "it chose is in the table)")
+    return "%s intra-op threads, fixed" % threads
+
+
 def busy_section(results, models, lines):
-    lines += ["| model | ConvLens bare forward b1 | ConvLens first overlay | ConvLens same work | Python bare forward b1 "
-              "| Python same work | Python / ConvLens |", "|---|---|---|---|---|---|---|"]
+    lines += ["| model | ConvLens threads | ConvLens bare forward b1 | ConvLens first overlay | ConvLens same work "
+              "| Python bare forward b1 | Python same work | Python / ConvLens |", "|---|---|---|---|---|---|---|---|"]
     for model in models:
         cpp = Cpp(results, "cpp_busy_%s" % model)
         py = Py(results, "py_busy_%s" % model, model)
         if not cpp.runs and not py.data:
             continue
         work_c, work_p = cpp.per_image("BM_SameWork/%s" % model), py.get("total")
-        lines.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-            NAMES.get(model, model), ms_text(cpp.per_image("BM_BareForward/%s/1" % model)),
+        # The benchmarks' labels start with the thread count the inference ran with ("1 threads, batch 1, ...").
+        threads = sorted({run.get("label", "?").split(" ")[0] for run in cpp.find("BM_BareForward/%s/1" % model)})
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            NAMES.get(model, model), ", ".join(threads) or "?", ms_text(cpp.per_image("BM_BareForward/%s/1" % model)),
             ms_text(cpp.per_image("BM_FirstOverlay/%s" % model)), ms_text(work_c),
             ms_text(py.get("bare_forward_b1")), ms_text(work_p), ratio_text(ratio(work_p, work_c))))
 
@@ -360,8 +370,10 @@ def main():
     if round_files(args.results, "cpp_busy_common"):
         lines += ["", "## Beside a competing busy process", "",
                   "The same per-image measurements with one `yes > /dev/null` running (it keeps one of the cores "
-                  "busy). Load average before: %s; after: %s." % (env.get("busy_load_before", "?"),
-                                                                 env.get("busy_load_after", "?")), ""]
+                  "busy). ConvLens: %s; Python: %s threads, as in the quiet pass. Load average before: %s; "
+                  "after: %s." % (busy_threads_text(env.get("busy_threads", env.get("threads", "?"))),
+                                  env.get("threads", "?"), env.get("busy_load_before", "?"),
+                                  env.get("busy_load_after", "?")), ""]
         busy_section(args.results, models, lines)
 
     lines += ["", "## Command lines", "", "```"]

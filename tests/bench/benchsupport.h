@@ -3,7 +3,7 @@
 // and the photos the per-image benchmarks (and tests/bench/reference_pipeline.py) work on.
 //
 // Environment, so that tests/bench/run.sh can point both sides at the same inputs:
-//   CONVLENS_BENCH_THREADS  intra-op threads of every inference (default 0: all cores)
+//   CONVLENS_BENCH_THREADS  intra-op threads of every inference (default 0: automatic, as ConvLens by default)
 //   CONVLENS_BENCH_MODELS   folder of the checkpoints, torchvision's file names (default: the fixture step's
 //                           <build>/fixtures/models, written by `ctest -R fixture.models`)
 //   CONVLENS_BENCH_PHOTOS   photo files separated by ':' (default: scikit-image's chelsea, coffee, astronaut)

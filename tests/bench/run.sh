@@ -5,7 +5,8 @@
 # keeps the raw JSON in --results.
 #
 #   tests/bench/run.sh [BUILD_DIR] [--threads N] [--repetitions N] [--min-time S] [--models a,b,...]
-#                      [--busy | --no-busy] [--busy-models a,b] [--busy-repetitions N] [--no-scorecam]
+#                      [--busy | --no-busy] [--busy-models a,b] [--busy-repetitions N] [--busy-threads N]
+#                      [--no-scorecam]
 #                      [--out FILE] [--results DIR]
 #
 # --repetitions: rounds per model (default 5; more, up to twice that, while the medians still move by > 5 %).
@@ -15,7 +16,9 @@
 # (`cmake --build BUILD_DIR --target convlens_bench`) and the seeded checkpoints of `ctest -R fixture.models`
 # (BUILD_DIR/fixtures/models; or set CONVLENS_BENCH_MODELS). Each model is measured on both sides one after the
 # other, so both see the same machine. With --busy (the default) a second pass runs the per-image benchmarks
-# beside one competing busy process (`yes > /dev/null`), recorded in its own section.
+# beside one competing busy process (`yes > /dev/null`), recorded in its own section; there ConvLens runs with
+# --busy-threads (default 0: automatic, what its programs do by default: all cores less those other programs keep
+# busy) and Python with --threads, as a user of each would.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,6 +30,7 @@ MIN_TIME=0.5
 MODELS=resnet18,resnet50,mobilenet_v3_large,convnext_tiny,efficientnet_b3
 BUSY=1
 BUSY_MODELS=
+BUSY_THREADS=0
 SCORECAM=1
 OUT=$ROOT/BENCHMARKS.md
 RESULTS=
@@ -42,6 +46,7 @@ while [ $# -gt 0 ]; do
         --busy) BUSY=1 ;;
         --no-busy) BUSY=0 ;;
         --busy-models) BUSY_MODELS=$2; shift ;;
+        --busy-threads) BUSY_THREADS=$2; shift ;;
         --no-scorecam) SCORECAM=0 ;;
         --out) OUT=$2; shift ;;
         --results) RESULTS=$2; shift ;;
@@ -81,6 +86,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
     echo "compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt" | xargs -r -I{} sh -c '{} --version | head -1')"
     echo "build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")"
     echo "threads=$THREADS"
+    echo "busy_threads=$BUSY_THREADS"
     echo "repetitions=$REPETITIONS"
     echo "min_time=$MIN_TIME"
     echo "models_dir=$CONVLENS_BENCH_MODELS"
@@ -150,7 +156,8 @@ if [ "$BUSY" = 1 ]; then
     BUSY_PID=$!
     trap 'kill $BUSY_PID 2>/dev/null || true' EXIT
     echo "busy_process=yes > /dev/null (pid $BUSY_PID)" >> "$RESULTS/environment.txt"
-    run_pass busy 'BareForward|FirstOverlay|SameWork' '' "$BUSY_MODELS" "$BUSY_REPETITIONS"
+    CONVLENS_BENCH_THREADS=$BUSY_THREADS run_pass busy 'BareForward|FirstOverlay|SameWork' '' "$BUSY_MODELS" \
+        "$BUSY_REPETITIONS"
     kill "$BUSY_PID" 2>/dev/null || true
     trap - EXIT
 fi

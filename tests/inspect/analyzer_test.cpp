@@ -7,6 +7,7 @@
 
 #include "core/inspect/analyzer.h"
 #include "core/common/threads.h"
+#include "core/common/cpuload.h"
 #include "core/image/preprocess.h"
 #include "core/inspect/cammethod.h"
 #include "core/inspect/classgradients.h"
@@ -24,18 +25,22 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QThreadPool>
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <future>
+#include <memory>
 #include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 using namespace convlens;
 
@@ -1107,4 +1112,65 @@ TEST(InferenceThreads, AnalysisAndPredictionApplyTheCountOnTheirOwnThread)
     EXPECT_EQ(predicted.thread, first.thread);
     EXPECT_EQ(predicted.threads, 1);
     EXPECT_EQ(inferenceThreads(), 1);
+}
+
+// The automatic count (the default) leaves the cores other programs keep busy: with every core taken by a busy
+// process, an inference runs on one thread, on the thread that runs it. A fixed count is kept whatever the load,
+// and so is OMP_NUM_THREADS (a user's or a cluster job's own choice; ctest sets it to 2, so it is unset here).
+TEST(InferenceThreads, TheAutomaticCountLeavesTheCoresOtherProgramsKeepBusy)
+{
+    const QByteArray ompNumThreads = qgetenv("OMP_NUM_THREADS");
+    qunsetenv("OMP_NUM_THREADS");
+    auto predictor = Predictor::create(spec("resnet18"), QString());
+    ASSERT_TRUE(predictor) << predictor.message();
+    QImage image(64, 48, QImage::Format_RGB888);
+    image.fill(Qt::gray);
+    const int before = at::get_num_threads();
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+    EXPECT_EQ(setInferenceThreads(0), cores);
+    EXPECT_TRUE(inferenceThreadsAutomatic());
+    std::vector<std::unique_ptr<QProcess>> busy;
+    for (int i = 0; i < cores; ++i) {
+        busy.push_back(std::make_unique<QProcess>());
+        busy.back()->start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("while :; do :; done")});
+        ASSERT_TRUE(busy.back()->waitForStarted());
+    }
+    applyInferenceThreads();  // the look the next one measures from
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    int during = 0;
+    std::thread([&] {
+        auto p = predictor->predict(image, 3);
+        EXPECT_TRUE(p) << p.message();
+        during = at::get_num_threads();
+    }).join();
+    EXPECT_EQ(during, 1) << "other programs kept " << otherProgramsBusyCores() << " of " << cores << " cores busy";
+    EXPECT_EQ(inferenceThreads(), 1);
+
+    setInferenceThreads(2);
+    EXPECT_FALSE(inferenceThreadsAutomatic());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::thread([&] {
+        EXPECT_TRUE(predictor->predict(image, 3));
+        during = at::get_num_threads();
+    }).join();
+    EXPECT_EQ(during, 2) << "a fixed count is kept beside busy programs";
+
+    qputenv("OMP_NUM_THREADS", "2");
+    setInferenceThreads(0);
+    EXPECT_TRUE(inferenceThreadsAutomatic());
+    std::thread([&] {
+        EXPECT_TRUE(predictor->predict(image, 3));
+        during = at::get_num_threads();
+    }).join();
+    EXPECT_EQ(during, 2) << "OMP_NUM_THREADS is kept beside busy programs";
+    if (ompNumThreads.isNull())
+        qunsetenv("OMP_NUM_THREADS");
+    else
+        qputenv("OMP_NUM_THREADS", ompNumThreads);
+    for (auto& process : busy) {
+        process->kill();
+        process->waitForFinished();
+    }
+    setInferenceThreads(before);
 }
