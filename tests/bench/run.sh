@@ -102,7 +102,10 @@ bench() {
                "--benchmark_out=$RESULTS/cpp_$tag.json")
     echo "${cmd[*]}" >> "$RESULTS/commands.txt"
     echo "load $(loadavg): $tag" >&2
-    "${cmd[@]}" 2>&1 | grep -v 'libpng warning' >&2
+    # An automatic thread count keeps OMP_NUM_THREADS when it is set (core/common/threads.h): unset it for them.
+    local unset=()
+    [ "$CONVLENS_BENCH_THREADS" != 0 ] || unset=(-u OMP_NUM_THREADS)
+    env "${unset[@]}" "${cmd[@]}" 2>&1 | grep -v 'libpng warning' >&2
 }
 
 # reference TAG MODEL [REPETITIONS]: reference_pipeline.py's JSON for MODEL.
