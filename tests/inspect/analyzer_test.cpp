@@ -30,6 +30,8 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -1146,6 +1148,11 @@ TEST(InferenceThreads, TheAutomaticCountLeavesTheCoresOtherProgramsKeepBusy)
     }).join();
     EXPECT_EQ(during, 1) << "other programs kept " << otherProgramsBusyCores() << " of " << cores << " cores busy";
     EXPECT_EQ(inferenceThreads(), 1);
+    // OpenBLAS (LibTorch's Linear layers) follows, where it is LibTorch's BLAS.
+    using GetThreads = int (*)();
+    if (const auto blasThreads = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) {
+        EXPECT_EQ(blasThreads(), 1);
+    }
 
     setInferenceThreads(2);
     EXPECT_FALSE(inferenceThreadsAutomatic());
@@ -1155,6 +1162,9 @@ TEST(InferenceThreads, TheAutomaticCountLeavesTheCoresOtherProgramsKeepBusy)
         during = at::get_num_threads();
     }).join();
     EXPECT_EQ(during, 2) << "a fixed count is kept beside busy programs";
+    if (const auto blasThreads = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) {
+        EXPECT_EQ(blasThreads(), 2);
+    }
 
     qputenv("OMP_NUM_THREADS", "2");
     setInferenceThreads(0);
