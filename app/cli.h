@@ -22,6 +22,8 @@ int runAnalysis(const QStringList& arguments);
 // batch and merge (app/cli_batch.cpp): `arguments` as runAnalysis passes them to a command.
 int runBatchCommand(const QString& command, const QStringList& arguments);
 
+// --threads N for the commands that run models (0, the default: automatic; core/common/threads.h).
+void addThreadsOption(QCommandLineParser& parser);
 // --device NAME for the commands that run models (convlens-cli-engine; core/common/computedevice.h).
 void addDeviceOption(QCommandLineParser& parser);
 // Sets the device the option names (default cpu); false after printing why it cannot be used.

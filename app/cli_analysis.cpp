@@ -40,11 +40,7 @@ void addModelRunOptions(QCommandLineParser& parser, const QString& defaultTopK)
                       QStringLiteral("FILE")});
     parser.addOption({QStringLiteral("untrained"),
                       QStringLiteral("Run without weights (random initialisation; predictions are meaningless).")});
-    parser.addOption(
-        {QStringLiteral("threads"),
-         QStringLiteral(
-             "Inference threads (default: automatic: all cores, one fewer for each core other programs keep busy)."),
-         QStringLiteral("N"), QStringLiteral("0")});
+    addThreadsOption(parser);
     addDeviceOption(parser);
     parser.addOption({QStringLiteral("json"), QStringLiteral("Also write the results as JSON to FILE ('-': stdout)."),
                       QStringLiteral("FILE")});
@@ -352,6 +348,15 @@ int commandAnalyze(const QStringList& arguments)
 }
 
 }  // namespace
+
+void addThreadsOption(QCommandLineParser& parser)
+{
+    parser.addOption(
+        {QStringLiteral("threads"),
+         QStringLiteral(
+             "Inference threads (default: automatic: all cores, one fewer for each core other programs keep busy)."),
+         QStringLiteral("N"), QStringLiteral("0")});
+}
 
 void addDeviceOption(QCommandLineParser& parser)
 {

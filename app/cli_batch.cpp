@@ -150,11 +150,7 @@ int commandBatch(const QStringList& arguments)
                       QStringLiteral("Process share I of N (from 0): N runs with 0/N .. N-1/N cover the input "
                                      "exactly once; join them with 'convlens-cli merge'."),
                       QStringLiteral("I/N")});
-    parser.addOption(
-        {QStringLiteral("threads"),
-         QStringLiteral(
-             "Inference threads (default: automatic: all cores, one fewer for each core other programs keep busy)."),
-         QStringLiteral("N"), QStringLiteral("0")});
+    addThreadsOption(parser);
     addDeviceOption(parser);
     parser.addOption({QStringLiteral("untrained"),
                       QStringLiteral("Run models whose weights are missing untrained (predictions are meaningless).")});
