@@ -19,7 +19,8 @@ namespace {
 
 // 0 until setInferenceThreads() is called: threads keep OpenMP's own default (OMP_NUM_THREADS).
 std::atomic<int> gConfiguredThreads{0};
-// Whether gConfiguredThreads is the most an automatic count may be, and the count the last inference chose.
+// Whether gConfiguredThreads is the most an automatic count may be; the count in effect (fixed, or the one the last
+// inference chose).
 std::atomic<bool> gAutomatic{false};
 std::atomic<int> gChosenThreads{0};
 
@@ -85,10 +86,8 @@ bool inferenceThreadsAutomatic()
 
 int inferenceThreads()
 {
-    const int configured = gConfiguredThreads.load();
-    if (configured <= 0)
-        return at::get_num_threads();
-    return gAutomatic.load() ? gChosenThreads.load() : configured;
+    // A fixed count is its own choice (setInferenceThreads() stores it as chosen too).
+    return gConfiguredThreads.load() > 0 ? gChosenThreads.load() : at::get_num_threads();
 }
 
 int applyInferenceThreads()
