@@ -299,9 +299,10 @@ QImage resizeLikePil(const QImage& rgb888, int width, int height, Interpolation 
     return resizeWindow(asRgb888(rgb888), width, height, interpolation, QRect(0, 0, width, height));
 }
 
-QImage resizeAndCrop(const QImage& rgb888, const PreprocessSpec& spec)
+QImage resizeAndCropRows(const QImage& rgb888, const PreprocessSpec& spec, int firstRow, int lastRow)
 {
-    if (rgb888.isNull() || spec.resizeSize < 1 || spec.cropSize < 1) {
+    if (rgb888.isNull() || spec.resizeSize < 1 || spec.cropSize < 1 || firstRow < 0 || lastRow > spec.cropSize ||
+        firstRow >= lastRow) {
         return {};
     }
     const QSize resized = resizedOutputSize(rgb888.size(), spec.resizeSize);
@@ -317,7 +318,40 @@ QImage resizeAndCrop(const QImage& rgb888, const PreprocessSpec& spec)
     const int left = halfOfRoundedEven(paddedW - crop) - padLeft;
     const int top = halfOfRoundedEven(paddedH - crop) - padTop;
     return resizeWindow(asRgb888(rgb888), resized.width(), resized.height(), spec.interpolation,
-                        QRect(left, top, crop, crop));
+                        QRect(left, top + firstRow, crop, lastRow - firstRow));
+}
+
+QImage resizeAndCrop(const QImage& rgb888, const PreprocessSpec& spec)
+{
+    return resizeAndCropRows(rgb888, spec, 0, spec.cropSize);
+}
+
+void normalizeRowsInto(const QImage& rows, const PreprocessSpec& spec, int firstRow, int cropHeight, float* chw)
+{
+    if (rows.isNull()) {
+        return;
+    }
+    const QImage image = asRgb888(rows);
+    const int width = image.width();
+    const size_t plane = static_cast<size_t>(cropHeight) * width;
+    // As torch does it in float32: convert_image_dtype divides by 255, normalize subtracts and divides.
+    float lut[3][256];
+    for (int c = 0; c < 3; ++c) {
+        for (int v = 0; v < 256; ++v) {
+            lut[c][v] = (static_cast<float>(v) / 255.0f - spec.mean[c]) / spec.std[c];
+        }
+    }
+    for (int y = 0; y < image.height(); ++y) {
+        const uchar* in = image.constScanLine(y);
+        float* r = chw + static_cast<size_t>(firstRow + y) * width;
+        float* g = r + plane;
+        float* b = g + plane;
+        for (int x = 0; x < width; ++x) {
+            r[x] = lut[0][in[3 * x + 0]];
+            g[x] = lut[1][in[3 * x + 1]];
+            b[x] = lut[2][in[3 * x + 2]];
+        }
+    }
 }
 
 PreprocessedImage normalize(const QImage& croppedRgb888, const PreprocessSpec& spec)
@@ -326,29 +360,10 @@ PreprocessedImage normalize(const QImage& croppedRgb888, const PreprocessSpec& s
     if (croppedRgb888.isNull()) {
         return result;
     }
-    const QImage image = asRgb888(croppedRgb888);
-    result.height = image.height();
-    result.width = image.width();
-    const size_t plane = static_cast<size_t>(result.height) * result.width;
-    result.chw.resize(plane * 3);
-    // As torch does it in float32: convert_image_dtype divides by 255, normalize subtracts and divides.
-    float lut[3][256];
-    for (int c = 0; c < 3; ++c) {
-        for (int v = 0; v < 256; ++v) {
-            lut[c][v] = (static_cast<float>(v) / 255.0f - spec.mean[c]) / spec.std[c];
-        }
-    }
-    for (int y = 0; y < result.height; ++y) {
-        const uchar* in = image.constScanLine(y);
-        float* r = result.chw.data() + static_cast<size_t>(y) * result.width;
-        float* g = r + plane;
-        float* b = g + plane;
-        for (int x = 0; x < result.width; ++x) {
-            r[x] = lut[0][in[3 * x + 0]];
-            g[x] = lut[1][in[3 * x + 1]];
-            b[x] = lut[2][in[3 * x + 2]];
-        }
-    }
+    result.height = croppedRgb888.height();
+    result.width = croppedRgb888.width();
+    result.chw.resize(static_cast<size_t>(result.height) * result.width * 3);
+    normalizeRowsInto(croppedRgb888, spec, 0, result.height, result.chw.data());
     return result;
 }
 

@@ -30,6 +30,15 @@ QImage resizeLikePil(const QImage& rgb888, int width, int height, Interpolation 
 // cropSize × cropSize RGB image the model sees (before normalisation), for overlays.
 QImage resizeAndCrop(const QImage& rgb888, const PreprocessSpec& spec);
 
+// Rows [firstRow, lastRow) of resizeAndCrop's result (0 <= firstRow < lastRow <= spec.cropSize), as a
+// cropSize × (lastRow − firstRow) image holding the same bytes: bands made apart (on several threads) add up to the
+// whole crop. Each band reads only the source rows its own rows need.
+QImage resizeAndCropRows(const QImage& rgb888, const PreprocessSpec& spec, int firstRow, int lastRow);
+
+// normalize() of `rows`, the rows [firstRow, firstRow + rows.height()) of a crop whose height is `cropHeight`,
+// written into `chw`: channels × cropHeight × rows.width() floats, row-major. Other rows of `chw` are not touched.
+void normalizeRowsInto(const QImage& rows, const PreprocessSpec& spec, int firstRow, int cropHeight, float* chw);
+
 // The full transform: resizeAndCrop, then /255, minus mean, divided by std, in float32 as torch computes it.
 PreprocessedImage preprocess(const QImage& rgb888, const PreprocessSpec& spec);
 

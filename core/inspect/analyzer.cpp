@@ -74,6 +74,10 @@ std::vector<float> toVector(const torch::Tensor& t)
     return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
+// Rows of the model's input a preprocessing band holds at least: on 2 threads a 224-pixel crop is 2 bands of 112
+// rows, each of which reads a few source rows more than its share (the filter's support).
+constexpr int64_t kPreprocessBandRows = 32;
+
 // at::parallel_for, with the hand-overs to and from OpenMP's threads stated for ThreadSanitizer (libgomp is not
 // instrumented; core/common/handover.h).
 template <typename F>
@@ -502,11 +506,33 @@ struct Pass {
 
 Expected<void> preprocessStage(Pass& pass, const QImage& rgb)
 {
-    pass.result.input = resizeAndCrop(rgb.convertToFormat(QImage::Format_RGB888), pass.spec.preprocess);
-    const PreprocessedImage pre = normalize(pass.result.input, pass.spec.preprocess);
-    pass.input =
-        torch::from_blob(const_cast<float*>(pre.chw.data()), {1, pre.channels, pre.height, pre.width}, torch::kFloat32)
-            .to(pass.device, /*non_blocking=*/false, /*copy=*/true);
+    // In bands of rows on the intra-op threads, each resizing, cropping and normalising its own rows straight into
+    // the crop and the input tensor (the bytes of resizeAndCrop and normalize; preprocess_test).
+    const PreprocessSpec& spec = pass.spec.preprocess;
+    const QImage source = rgb.convertToFormat(QImage::Format_RGB888);
+    const int crop = spec.cropSize;
+    QImage cropped(crop, crop, QImage::Format_RGB888);
+    torch::Tensor input = torch::empty({1, 3, crop, crop}, torch::kFloat32);
+    if (cropped.isNull())
+        return makeError(ErrorKind::Internal, pass.spec.id + ": not enough memory for the model's input image");
+    uchar* bits = cropped.bits();
+    const qsizetype bytesPerLine = cropped.bytesPerLine();
+    float* chw = input.data_ptr<float>();
+    std::atomic<bool> bandFailed{false};
+    parallelFor(0, crop, kPreprocessBandRows, [&](int64_t first, int64_t last) {
+        const QImage band = resizeAndCropRows(source, spec, static_cast<int>(first), static_cast<int>(last));
+        if (band.height() != last - first) {  // QImage says a failed allocation with a null image
+            bandFailed = true;
+            return;
+        }
+        for (int y = 0; y < band.height(); ++y)
+            std::memcpy(bits + (first + y) * bytesPerLine, band.constScanLine(y), static_cast<size_t>(crop) * 3);
+        normalizeRowsInto(band, spec, static_cast<int>(first), crop, chw);
+    });
+    if (bandFailed)
+        return makeError(ErrorKind::Internal, pass.spec.id + ": not enough memory to resize the image");
+    pass.result.input = cropped;
+    pass.input = input.to(pass.device);
     // The same pixels as the last analysis: its forward pass holds every block's output already.
     pass.reuseForward = pass.kept && pass.kept->input.sizes() == pass.input.sizes() &&
                         pass.kept->input.device() == pass.input.device() && torch::equal(pass.kept->input, pass.input);

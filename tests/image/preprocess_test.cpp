@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "core/image/imagedecoder.h"
@@ -109,6 +110,49 @@ TEST(Preprocess, CropOfAnOtherFormatEqualsCropOfRgb888)
     EXPECT_EQ(resizeAndCrop(image.convertToFormat(QImage::Format_RGB32), spec), resizeAndCrop(image, spec));
     EXPECT_TRUE(resizeAndCrop(QImage(), spec).isNull());
     EXPECT_TRUE(preprocess(QImage(), spec).chw.empty());
+}
+
+TEST(Preprocess, BandsOfRowsAddUpToTheWholeCropAndInput)
+{
+    // Downscaled, upscaled and padded (the crop is larger than the resized image), with every filter: bands of
+    // uneven heights, made apart, are the whole crop's rows and the whole input's values, byte for byte.
+    QImage image(157, 93, QImage::Format_RGB888);
+    std::mt19937 random(11);
+    for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width() * 3; ++x) {
+            image.scanLine(y)[x] = static_cast<uchar>(random());
+        }
+    }
+    for (const int resize : {40, 61, 256}) {
+        for (Interpolation interpolation : {Interpolation::Nearest, Interpolation::Bilinear, Interpolation::Bicubic}) {
+            SCOPED_TRACE("resize " + std::to_string(resize) + ", filter " + std::to_string(int(interpolation)));
+            PreprocessSpec spec;
+            spec.resizeSize = resize;
+            spec.cropSize = 72;
+            spec.interpolation = interpolation;
+            const QImage whole = resizeAndCrop(image, spec);
+            const PreprocessedImage expected = preprocess(image, spec);
+            ASSERT_EQ(whole.size(), QSize(72, 72));
+            std::vector<float> chw(expected.chw.size(), -1000.0f);
+            int rows = 0;
+            for (const auto& [first, last] : std::vector<std::pair<int, int>>{{0, 1}, {1, 30}, {30, 31}, {31, 72}}) {
+                const QImage band = resizeAndCropRows(image, spec, first, last);
+                ASSERT_EQ(band.size(), QSize(72, last - first));
+                for (int y = 0; y < band.height(); ++y) {
+                    ASSERT_EQ(std::memcmp(band.constScanLine(y), whole.constScanLine(first + y), 72 * 3), 0)
+                        << "row " << first + y;
+                }
+                normalizeRowsInto(band, spec, first, 72, chw.data());
+                rows += band.height();
+            }
+            EXPECT_EQ(rows, 72);
+            EXPECT_EQ(chw, expected.chw);
+        }
+    }
+    PreprocessSpec spec;
+    EXPECT_TRUE(resizeAndCropRows(image, spec, 10, 10).isNull());
+    EXPECT_TRUE(resizeAndCropRows(image, spec, -1, 10).isNull());
+    EXPECT_TRUE(resizeAndCropRows(image, spec, 0, spec.cropSize + 1).isNull());
 }
 
 TEST(Preprocess, ExtremeAspectRatioCropsOnlyWhatItNeeds)
