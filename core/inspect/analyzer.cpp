@@ -1,6 +1,5 @@
 #include "core/inspect/analyzer.h"
 
-#include "core/common/handover.h"
 #include "core/common/threads.h"
 #include "core/common/torchdevice.h"
 #include "core/image/preprocess.h"
@@ -8,6 +7,7 @@
 #include "core/inspect/classgradients.h"
 #include "core/inspect/guidedbackprop.h"
 #include "core/inspect/methodcatalogue.h"
+#include "core/inspect/parallelfor.h"
 #include "core/inspect/road.h"
 #include "core/inspect/stagecosts.h"
 #include "core/inspect/topk.h"
@@ -77,21 +77,6 @@ std::vector<float> toVector(const torch::Tensor& t)
 // Rows of the model's input a preprocessing band holds at least: on 2 threads a 224-pixel crop is 2 bands of 112
 // rows, each of which reads a few source rows more than its share (the filter's support).
 constexpr int64_t kPreprocessBandRows = 32;
-
-// at::parallel_for, with the hand-overs to and from OpenMP's threads stated for ThreadSanitizer (libgomp is not
-// instrumented; core/common/handover.h).
-template <typename F>
-void parallelFor(int64_t begin, int64_t end, int64_t grain, const F& f)
-{
-    const char key = 0;
-    handover::sent(&key);
-    at::parallel_for(begin, end, grain, [&](int64_t from, int64_t to) {
-        handover::received(&key);
-        f(from, to);
-        handover::sent(&key);
-    });
-    handover::received(&key);
-}
 
 // A width×height map (row-major floats) scaled from [lo, hi] to [0, 255] as an 8-bit grayscale image: the
 // float operations of ((map - lo) / (hi - lo) * 255).round().clamp(0, 255) in torch, element by element (round
@@ -487,6 +472,7 @@ struct Pass {
     std::vector<torch::Tensor> heatmaps;           // [S,S] per CAM result, in result.cams order
     std::shared_ptr<const KeptForward> kept;       // the last image's forward pass; used when `input` equals its
     bool reuseForward = false;                     // (preprocess)
+    std::function<void()> forgetKept;              // drops the analyzer's own reference to `kept`
 
     // The classes explained and the CAM layer's channels: exact after the predictions and the forward pass,
     // estimated before.
@@ -549,6 +535,11 @@ Expected<void> forwardStage(Pass& pass)
         // What the forward pass cost when it ran, for time estimates (the window's "about 2 min").
         pass.result.timingsMs["forward reused"] = pass.kept->forwardMs;
     } else {
+        // Another image: the last one's outputs go before this pass allocates its own, so that the memory they
+        // held serves it (both kept at once made ResNet-18's recording pass ~5 % slower: fresh pages, cold caches).
+        pass.kept.reset();
+        if (pass.forgetKept)
+            pass.forgetKept();
         const auto start = Clock::now();
         pass.logits = pass.net.forwardRecording(pass.input, pass.net.blockNames(), pass.outputs)[0];
         auto kept = std::make_shared<KeptForward>();
@@ -600,7 +591,13 @@ Expected<void> featureMapsStage(Pass& pass)
 Expected<void> gradientsStage(Pass& pass)
 {
     const int block = pass.net.blockIndex(pass.plan.camBlock);
-    pass.gradients = classGradients(pass.net, block, pass.outputs.at(pass.plan.camBlock), pass.classes);
+    // The forward pass recorded every block: the pool after the CAM layer, when there is one, is not run again.
+    torch::Tensor next;
+    if (block + 1 < static_cast<int>(pass.net.blocks().size()))
+        if (const auto found = pass.outputs.find(pass.net.blocks()[static_cast<size_t>(block + 1)].name);
+            found != pass.outputs.end())
+            next = found->second;
+    pass.gradients = classGradients(pass.net, block, pass.outputs.at(pass.plan.camBlock), pass.classes, next);
     return {};
 }
 
@@ -1059,6 +1056,10 @@ Expected<AnalysisResult> Analyzer::analyze(const QImage& rgb, const AnalysisOpti
             kept = mState->kept;
         }
         Pass pass(spec, *mState->net, mState->device, options, *plan, cancel, std::move(kept));
+        pass.forgetKept = [state = mState.get()] {
+            const std::lock_guard<std::mutex> lock(state->keptMutex);
+            state->kept.reset();
+        };
         pass.result.modelId = spec.id;
         pass.result.weights = mState->weights;
         StageProgress stageProgress(std::move(progress));

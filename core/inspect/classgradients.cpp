@@ -1,6 +1,9 @@
 #include "core/inspect/classgradients.h"
 
+#include "core/inspect/parallelfor.h"
 #include "core/models/network.h"
+
+#include <algorithm>
 
 namespace convlens {
 
@@ -31,7 +34,7 @@ struct SharedRowsLinear : torch::autograd::Function<SharedRowsLinear> {
                                                    torch::autograd::variable_list grads)
     {
         const torch::Tensor weight = ctx->saved_data["weight"].toTensor();
-        return {grads[0].mm(weight), torch::Tensor(), torch::Tensor()};
+        return {fewRowsTimes(grads[0], weight), torch::Tensor(), torch::Tensor()};
     }
 };
 
@@ -55,8 +58,52 @@ FinalLinear finalLinear(NetworkImpl& net)
 
 }  // namespace
 
+torch::Tensor fewRowsTimes(const torch::Tensor& rows, const torch::Tensor& weight)
+{
+    TORCH_CHECK(rows.dim() == 2 && weight.dim() == 2 && rows.size(1) == weight.size(0), "fewRowsTimes: shapes ",
+                rows.sizes(), " and ", weight.sizes(), " do not multiply");
+    const int64_t k = rows.size(0), n = weight.size(0), m = weight.size(1);
+    if (k > 8 || !rows.device().is_cpu() || !weight.device().is_cpu() || rows.scalar_type() != torch::kFloat32 ||
+        weight.scalar_type() != torch::kFloat32)
+        return rows.mm(weight);
+    const torch::Tensor a = rows.contiguous();
+    const torch::Tensor w = weight.contiguous();
+    torch::Tensor result = torch::zeros({k, m}, a.options());
+    const float* ap = a.data_ptr<float>();
+    const float* wp = w.data_ptr<float>();
+    float* rp = result.data_ptr<float>();
+    // Blocks of 64 weight rows (a 960-column half: 120 KiB) stay in the core's cache while the K rows use them.
+    constexpr int64_t kBlock = 64;
+    parallelFor(0, m, 128, [&](int64_t c0, int64_t c1) {
+        for (int64_t j0 = 0; j0 < n; j0 += kBlock) {
+            const int64_t j1 = std::min(n, j0 + kBlock);
+            for (int64_t r = 0; r < k; ++r) {
+                const float* coef = ap + r * n;
+                float* __restrict out = rp + r * m;
+                int64_t j = j0;
+                for (; j + 4 <= j1; j += 4) {
+                    const float c0v = coef[j], c1v = coef[j + 1], c2v = coef[j + 2], c3v = coef[j + 3];
+                    const float* __restrict w0 = wp + j * m;
+                    const float* __restrict w1 = w0 + m;
+                    const float* __restrict w2 = w1 + m;
+                    const float* __restrict w3 = w2 + m;
+                    for (int64_t c = c0; c < c1; ++c)
+                        out[c] += c0v * w0[c] + c1v * w1[c] + c2v * w2[c] + c3v * w3[c];
+                }
+                for (; j < j1; ++j) {
+                    const float cv = coef[j];
+                    const float* __restrict w0 = wp + j * m;
+                    for (int64_t c = c0; c < c1; ++c)
+                        out[c] += cv * w0[c];
+                }
+            }
+        }
+    });
+    return result;
+}
+
 torch::Tensor classGradients(NetworkImpl& net, int block, const torch::Tensor& activation,
-                             const std::vector<int64_t>& classes)
+                             const std::vector<int64_t>& classes, const torch::Tensor& pooled)
 {
     torch::AutoGradMode enableGrad(true);
     const auto k = static_cast<int64_t>(classes.size());
@@ -71,7 +118,7 @@ torch::Tensor classGradients(NetworkImpl& net, int block, const torch::Tensor& a
     int from = block;
     if (fromPool) {
         torch::NoGradGuard noGrad;
-        start = net.blocks()[static_cast<size_t>(block + 1)].run(start);
+        start = pooled.defined() ? pooled.detach() : net.blocks()[static_cast<size_t>(block + 1)].run(start);
         from = block + 1;
     }
     std::vector<int64_t> repeats(start.dim(), 1);

@@ -963,6 +963,13 @@ TEST(ClassGradients, StartingAfterTheGlobalPoolEqualsThePlainBatchedPass)
         ASSERT_EQ(activation.dim(), 4) << id;
         const std::vector<int64_t> classes = {7, 0, 999};
         const torch::Tensor fast = classGradients(**net, block, activation, classes);
+        // The pool's output handed in (as the analyzer does from its recorded forward pass) changes nothing.
+        torch::Tensor pooled;
+        {
+            torch::NoGradGuard noGrad;
+            pooled = (*net)->blocks()[static_cast<size_t>(block) + 1].run(activation);
+        }
+        EXPECT_TRUE(classGradients(**net, block, activation, classes, pooled).equal(fast)) << id;
 
         const torch::Tensor leaf = activation.detach()
                                        .repeat({3, 1, 1, 1})
@@ -982,6 +989,31 @@ TEST(ClassGradients, StartingAfterTheGlobalPoolEqualsThePlainBatchedPass)
         else
             EXPECT_TRUE(fast.equal(plain)) << id << ": differs by up to " << (fast - plain).abs().max().item<float>();
     }
+}
+
+// The head's backward product for a few rows (SharedRowsLinear): torch::mm's values within float rounding, for
+// every K up to 8 (and torch::mm itself beyond), weight rows not a multiple of the 4-row step, and the same bits
+// on one thread and on two.
+TEST(ClassGradients, FewRowsTimesEqualsTheMatrixProductOnAnyThreadCount)
+{
+    const int threads = at::get_num_threads();
+    torch::manual_seed(11);
+    for (const int64_t k : {1, 3, 8, 9}) {
+        for (const auto& [n, m] : std::vector<std::pair<int64_t, int64_t>>{{1280, 960}, {67, 301}, {3, 5}}) {
+            SCOPED_TRACE(std::to_string(k) + "x" + std::to_string(n) + " times " + std::to_string(n) + "x" +
+                         std::to_string(m));
+            const torch::Tensor rows = torch::randn({k, n});
+            const torch::Tensor weight = torch::randn({n, m});
+            at::set_num_threads(2);
+            const torch::Tensor two = fewRowsTimes(rows, weight);
+            at::set_num_threads(1);
+            const torch::Tensor one = fewRowsTimes(rows, weight);
+            at::set_num_threads(threads);
+            expectClose(two, rows.mm(weight), 1e-5f);
+            EXPECT_TRUE(one.equal(two));
+        }
+    }
+    EXPECT_THROW(fewRowsTimes(torch::ones({2, 3}), torch::ones({4, 5})), c10::Error);
 }
 
 // Another CAM layer (or method, or class) for the same image reuses the last forward pass: no stage "forward"
