@@ -210,11 +210,14 @@ BENCHMARK_CAPTURE(BM_BatchedForward, resnet50, "resnet50") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchRunner, resnet50, "resnet50") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, mobilenet_v2, "mobilenet_v2") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, mobilenet_v3_large, "mobilenet_v3_large") CONVLENS_BATCH_SIZES;
+BENCHMARK_CAPTURE(BM_BatchRunner, mobilenet_v3_large, "mobilenet_v3_large") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, efficientnet_b0, "efficientnet_b0") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, efficientnet_b2, "efficientnet_b2") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, efficientnet_b3, "efficientnet_b3") CONVLENS_BATCH_SIZES;
+BENCHMARK_CAPTURE(BM_BatchRunner, efficientnet_b3, "efficientnet_b3") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, densenet121, "densenet121") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, convnext_tiny, "convnext_tiny") CONVLENS_BATCH_SIZES;
+BENCHMARK_CAPTURE(BM_BatchRunner, convnext_tiny, "convnext_tiny") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, shufflenet_v2_x1_0, "shufflenet_v2_x1_0") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchMemory, mobilenet_v3_small, "mobilenet_v3_small")->Iterations(1)->Unit(benchmark::kSecond);
 
