@@ -95,15 +95,22 @@ TEST(Preprocess, ResizedOutputSizeFollowsTorchvision)
     EXPECT_EQ(resizedOutputSize(QSize(1, 4000), 224), QSize(224, 896000));
 }
 
-TEST(Preprocess, CropOfAnOtherFormatEqualsCropOfRgb888)
+// An RGB888 image of uniformly random bytes, the same for the same seed.
+QImage noiseImage(int width, int height, unsigned seed)
 {
-    QImage image(97, 61, QImage::Format_RGB888);
-    std::mt19937 random(7);
+    QImage image(width, height, QImage::Format_RGB888);
+    std::mt19937 random(seed);
     for (int y = 0; y < image.height(); ++y) {
         for (int x = 0; x < image.width() * 3; ++x) {
             image.scanLine(y)[x] = static_cast<uchar>(random());
         }
     }
+    return image;
+}
+
+TEST(Preprocess, CropOfAnOtherFormatEqualsCropOfRgb888)
+{
+    const QImage image = noiseImage(97, 61, 7);
     PreprocessSpec spec;
     spec.resizeSize = 40;
     spec.cropSize = 32;
@@ -116,13 +123,7 @@ TEST(Preprocess, BandsOfRowsAddUpToTheWholeCropAndInput)
 {
     // Downscaled, upscaled and padded (the crop is larger than the resized image), with every filter: bands of
     // uneven heights, made apart, are the whole crop's rows and the whole input's values, byte for byte.
-    QImage image(157, 93, QImage::Format_RGB888);
-    std::mt19937 random(11);
-    for (int y = 0; y < image.height(); ++y) {
-        for (int x = 0; x < image.width() * 3; ++x) {
-            image.scanLine(y)[x] = static_cast<uchar>(random());
-        }
-    }
+    const QImage image = noiseImage(157, 93, 11);
     for (const int resize : {40, 61, 256}) {
         for (Interpolation interpolation : {Interpolation::Nearest, Interpolation::Bilinear, Interpolation::Bicubic}) {
             SCOPED_TRACE("resize " + std::to_string(resize) + ", filter " + std::to_string(int(interpolation)));
