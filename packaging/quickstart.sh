@@ -26,7 +26,7 @@ export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 # The small test libraries and python3 are here too: configuring the test suite needs them, and run and test
 # share one configuration.
 BUILD_PACKAGES=(cmake ninja-build g++ ccache libtorch-dev qt6-base-dev qt6-svg-dev libyaml-cpp-dev libopenblas0-pthread libeigen3-dev
-                qt6-image-formats-plugins libgtest-dev libgmock-dev libbenchmark-dev python3)
+                libjpeg-dev qt6-image-formats-plugins libgtest-dev libgmock-dev libbenchmark-dev python3)
 # Tests: python3-torchvision as the reference implementation (never used at run time), python3-skimage for real
 # photos, Xvfb for the GUI checks; for the package check (tests/packaging) dpkg-dev (dpkg-shlibdeps), lintian,
 # desktop-file-utils, appstream, man-db and bash-completion; clang with its sanitizer and libFuzzer run-time

@@ -1,6 +1,7 @@
 #include "core/image/imagedecoder.h"
 
 #include "core/image/imagefile.h"
+#include "core/image/jpegdecoder.h"
 
 #include <QBuffer>
 #include <QFile>
@@ -88,6 +89,11 @@ bool jpegLooksTruncated(const QByteArray& bytes)
     const qsizetype lastScan = bytes.lastIndexOf(QByteArrayView("\xFF\xDA", 2));
     const qsizetype lastEnd = bytes.lastIndexOf(QByteArrayView("\xFF\xD9", 2));
     return lastScan >= 0 && lastEnd < lastScan;
+}
+
+QString jpegTruncated()
+{
+    return QStringLiteral("the JPEG data ends early (no end-of-image marker); the file is truncated");
 }
 
 // More scans than any encoder writes (progressive JPEGs have about ten; libjpeg-turbo's djpeg stops at 500): each
@@ -407,6 +413,19 @@ Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, c
         return fail(name, QStringLiteral("the file is %1, over the %2 limit")
                               .arg(fileSize(bytes.size()), fileSize(limits.maxFileBytes)));
     }
+    // Most photos are JPEGs that libjpeg can decode straight into RGB888 (jpegdecoder.h); the rest go through Qt.
+    if (bytes.startsWith("\xff\xd8\xff")) {
+        if (const QString problem = structuralProblem(bytes, "jpeg"); !problem.isEmpty())
+            return fail(name, problem);
+        if (std::optional<Expected<QImage>> direct = decodeJpeg(bytes, limits)) {
+            if (!*direct)
+                return fail(name, QString::fromStdString(direct->message()));
+            if (jpegLooksTruncated(bytes))
+                return fail(name, jpegTruncated());
+            return std::move(*direct);
+        }
+    }
+
     raiseAllocationLimit(limits.maxPixels);
 
     QBuffer buffer;
@@ -464,7 +483,7 @@ Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, c
                               .arg(dimensions(image.width(), image.height()), megapixels(limits.maxPixels)));
     }
     if (format == "jpeg" && jpegLooksTruncated(bytes)) {
-        return fail(name, QStringLiteral("the JPEG data ends early (no end-of-image marker); the file is truncated"));
+        return fail(name, jpegTruncated());
     }
     QImage rgb = toRgb888LikePil(image);
     if (rgb.isNull()) {  // QImage reports a failed allocation as a null image

@@ -187,8 +187,8 @@ def decode_cases(out, manifest):
     add("gray16.png", os.path.join(folder, "gray16.png"), expected=np.stack([high] * 3, axis=-1),
         reference="high byte of each 16-bit sample (PIL 9.4 would clip to 255)")
 
-    # EXIF orientation: the decoder applies it, as ImageOps.exif_transpose does.
-    for orientation in (3, 6, 8):
+    # EXIF orientation: the decoder applies it, as ImageOps.exif_transpose does (all seven turns and mirrors).
+    for orientation in range(2, 9):
         exif = Image.Exif()
         exif[0x0112] = orientation
         name = f"exif_orientation{orientation}.jpg"
