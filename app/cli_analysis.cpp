@@ -9,12 +9,12 @@
 #include "core/inspect/predictor.h"
 #include "core/inspect/resultjson.h"
 #include "core/jobs/analysisrequest.h"
+#include "core/jobs/cachekey.h"
 #include "core/jobs/resultcache.h"
 #include "core/report/colormap.h"
 #include "core/report/resultimages.h"
 #include "core/weights/weightsresolver.h"
 
-#include <QCryptographicHash>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -118,7 +118,7 @@ std::optional<ImageInput> readImageBytes(const QString& path, QJsonArray& result
         results.append(imageErrorJson(path, {}, bytes.message()));
         return std::nullopt;
     }
-    const QByteArray sha256 = QCryptographicHash::hash(*bytes, QCryptographicHash::Sha256).toHex();
+    const QByteArray sha256 = QByteArray::fromStdString(CacheKey::sha256Hex(*bytes));
     return ImageInput{path, sha256, std::move(bytes.value()), {}};
 }
 

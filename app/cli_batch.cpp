@@ -142,6 +142,11 @@ int commandBatch(const QStringList& arguments)
     parser.addOption({QStringLiteral("batch-size"),
                       QStringLiteral("Images per forward pass (default: each model's measured best)."),
                       QStringLiteral("B"), QStringLiteral("0")});
+    parser.addOption({QStringLiteral("streams"),
+                      QStringLiteral("Forward passes side by side, each on its own thread with a share of the "
+                                     "inference threads (default: one per thread or one after another on all "
+                                     "threads, whichever the first images show faster; 1: one after another)."),
+                      QStringLiteral("S"), QStringLiteral("0")});
     parser.addOption({QStringLiteral("report-full-paths"),
                       QStringLiteral("Show each checkpoint's whole path on the report pages (default: its file name).")});
     parser.addOption({QStringLiteral("resume"),
@@ -190,10 +195,12 @@ int commandBatch(const QStringList& arguments)
     const auto topK = positiveOption(parser, command, QStringLiteral("top-k"), false);
     const auto batchSize = positiveOption(parser, command, QStringLiteral("batch-size"), true);
     const auto threads = positiveOption(parser, command, QStringLiteral("threads"), true);
-    if (!topK || !batchSize || !threads)
+    const auto streams = positiveOption(parser, command, QStringLiteral("streams"), true);
+    if (!topK || !batchSize || !threads || !streams)
         return 2;
     plan.options.topK = *topK;
     plan.options.batchSize = *batchSize;
+    plan.options.streams = *streams;
     plan.options.reports = parser.isSet(QStringLiteral("report"));
     plan.options.reportFullPaths = parser.isSet(QStringLiteral("report-full-paths"));
     plan.options.faithfulness = !parser.isSet(QStringLiteral("no-faithfulness"));

@@ -14,6 +14,7 @@
 int main(int argc, char* argv[])
 {
     convlens::applyWaitPolicy(argv);  // first: it may execute the program again (core/common/cpupolicy.h)
+    convlens::applyAllocatorPolicy();
     // batch and merge draw report pages and summaries with text, which needs a QGuiApplication; without a display
     // the offscreen platform does (no window is ever shown).
     const bool pages = argc > 1 && (std::strcmp(argv[1], "batch") == 0 || std::strcmp(argv[1], "merge") == 0);

@@ -47,6 +47,7 @@ private:
 int main(int argc, char* argv[])
 {
     convlens::applyWaitPolicy(argv);  // first: it may execute the program again (core/common/cpupolicy.h)
+    convlens::applyAllocatorPolicy();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("ConvLens"));
     QApplication::setOrganizationName(QStringLiteral("ConvLens"));

@@ -26,7 +26,7 @@ export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 # The small test libraries and python3 are here too: configuring the test suite needs them, and run and test
 # share one configuration.
 BUILD_PACKAGES=(cmake ninja-build g++ ccache libtorch-dev qt6-base-dev qt6-svg-dev libyaml-cpp-dev libopenblas0-pthread libeigen3-dev
-                libjpeg-dev qt6-image-formats-plugins libgtest-dev libgmock-dev libbenchmark-dev python3)
+                libjpeg-dev libssl-dev qt6-image-formats-plugins libgtest-dev libgmock-dev libbenchmark-dev python3)
 # Tests: python3-torchvision as the reference implementation (never used at run time), python3-skimage for real
 # photos, Xvfb for the GUI checks; for the package check (tests/packaging) dpkg-dev (dpkg-shlibdeps), lintian,
 # desktop-file-utils, appstream, man-db and bash-completion; clang with its sanitizer and libFuzzer run-time
@@ -119,9 +119,10 @@ offer_weights() {
 #   (452 ms and 1.06 s measured under ASan on the loaded 2-core machine); the release run holds them, and the
 #   paths they drive (analyses, model switches, a cancelled Score-CAM) run under ASan in the other window tests.
 ASAN_EXCLUDE='^(slurm\.batch_array|packaging\.deb|ui\.screenshots|registry\.torchvision_blocks|registry\.imagenet_labels|build\.torch_free|fixture\..*|hostile\.cli|MainWindowTest\.EventLoopNeverStallsWhileAnalysesRun|MainWindowTest\.ScoreCamSaysHowLongItTakesAndEscStopsItWithinASecond)$'
-# The threaded rooms under TSan: the job service and result cache (tests/jobs) and the session (tests/session).
-TSAN_TARGETS=(jobs_test engine_test session_test)
-TSAN_TEST_DIRS=(tests/jobs tests/session)
+# The threaded rooms under TSan: the job service and result cache (tests/jobs), the session (tests/session) and
+# the batch runner's decoding and side-by-side passes (tests/batch).
+TSAN_TARGETS=(jobs_test engine_test session_test batchfiles_test batchstats_test)
+TSAN_TEST_DIRS=(tests/jobs tests/session tests/batch)
 
 # sanitized_build PRESET TARGET...: configures build/PRESET from its preset once, links build/release's fixtures
 # into it, and builds the targets.

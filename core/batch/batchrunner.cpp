@@ -6,6 +6,7 @@
 #include "core/common/handover.h"
 #include "core/image/imagedecoder.h"
 #include "core/image/imagefile.h"
+#include "core/image/thumbnail.h"
 #include "core/jobs/cachekey.h"
 #include "core/jobs/job.h"
 #include "core/report/batchsheets.h"
@@ -23,8 +24,11 @@
 #include <QThreadPool>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -37,6 +41,7 @@ namespace {
 constexpr int kThumbnailSize = 96;
 constexpr int kReportsInFlight = 4;  // results waiting for the report writer (each holds its heatmaps)
 constexpr int kMaxModels = 32;       // models of one batch (bit mask of models done per image)
+constexpr int kMaxStreams = 16;      // forward passes side by side
 
 double msSince(const QElapsedTimer& timer)
 {
@@ -78,13 +83,7 @@ Decoded decodeFile(const BatchFile& file, const std::vector<PreprocessSpec>& gro
         decoded.error = image.message();
         return decoded;
     }
-    // Smooth scaling of the whole photo costs more than preprocessing it: a fast halving first, then a smooth step
-    // from twice the size looks the same at thumbnail size.
-    const QImage half = image->width() > 4 * kThumbnailSize || image->height() > 4 * kThumbnailSize
-                            ? image->scaled(2 * kThumbnailSize, 2 * kThumbnailSize, Qt::KeepAspectRatio,
-                                            Qt::FastTransformation)
-                            : *image;
-    decoded.thumbnail = half.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    decoded.thumbnail = thumbnailOf(*image, kThumbnailSize);
     decoded.decodeMs = msSince(timer);
     timer.restart();
     for (const PreprocessSpec& spec : groups)
@@ -94,6 +93,149 @@ Decoded decodeFile(const BatchFile& file, const std::vector<PreprocessSpec>& gro
         decoded.rgb = std::move(*image);
     return decoded;
 }
+
+// One file's decoding, done by whichever thread claims it first: a decoding thread working ahead of the inference
+// (in the idle scheduling class, so that it never takes a core from the inference threads), or the inference
+// thread itself when it needs the file and no decoding thread has started on it. So the decoders use the cores'
+// idle time during the forward passes, and what they could not do runs at once at normal priority, beside them
+// (tests/bench/RESULTS.md: folder batches).
+class DecodeSlot {
+public:
+    DecodeSlot(int index, BatchFile file, std::vector<PreprocessSpec> groups, bool keepImage)
+        : mIndex(index), mFile(std::move(file)), mGroups(std::move(groups)), mKeepImage(keepImage)
+    {
+    }
+
+    int index() const { return mIndex; }
+
+    // Decodes the file on the calling thread unless another thread has claimed it.
+    void runIfUnclaimed()
+    {
+        if (mClaimed.exchange(true))
+            return;
+        Decoded decoded;
+        try {
+            decoded = decodeFile(mFile, mGroups, mKeepImage);
+        } catch (const std::bad_alloc&) {
+            decoded = Decoded();
+            decoded.error = mFile.relative.toStdString() + ": not enough memory to decode and preprocess the image";
+        }
+        std::lock_guard lock(mMutex);
+        mResult = std::move(decoded);
+        mDone = true;
+        mFinished.notify_all();
+    }
+
+    // The decoded file: decoded here when no thread has claimed it, else waited for.
+    Decoded take()
+    {
+        runIfUnclaimed();
+        std::unique_lock lock(mMutex);
+        mFinished.wait(lock, [this] { return mDone; });
+        return std::move(mResult);
+    }
+
+    // Makes sure no thread works on the file after this returns: claims it if nobody has, else waits for the
+    // thread that has.
+    void abandon()
+    {
+        if (!mClaimed.exchange(true))
+            return;
+        std::unique_lock lock(mMutex);
+        mFinished.wait(lock, [this] { return mDone; });
+    }
+
+private:
+    const int mIndex;
+    const BatchFile mFile;
+    const std::vector<PreprocessSpec> mGroups;
+    const bool mKeepImage;
+    std::atomic<bool> mClaimed{false};
+    std::mutex mMutex;
+    std::condition_variable mFinished;
+    bool mDone = false;
+    Decoded mResult;
+};
+
+// Runs task(i) for every i in [0, count) on the calling thread and on up to helpers->maxThreadCount() threads of
+// `helpers` (none when null), each thread taking the next i; returns when every task is done. `task` must not
+// throw.
+void runSideBySide(QThreadPool* helpers, int count, const std::function<void(int)>& task)
+{
+    struct Shared {
+        std::atomic<int> next{0};
+        std::mutex mutex;
+        std::condition_variable idle;
+        int running = 0;
+    };
+    auto shared = std::make_shared<Shared>();
+    const auto work = [shared, &task, count] {
+        for (int i = shared->next++; i < count; i = shared->next++)
+            task(i);
+    };
+    const int extra = helpers ? std::min(helpers->maxThreadCount(), count - 1) : 0;
+    shared->running = std::max(0, extra);
+    for (int h = 0; h < extra; ++h)
+        handover::start(*helpers, [shared, work] {
+            work();
+            std::lock_guard lock(shared->mutex);
+            if (--shared->running == 0)
+                shared->idle.notify_all();
+        });
+    work();
+    std::unique_lock lock(shared->mutex);
+    shared->idle.wait(lock, [&] { return shared->running == 0; });
+}
+
+// How a model's passes of a chunk run: side by side, one thread each (streams), or one after another on all the
+// inference threads. Which is faster depends on the network, the batch size and the machine (two cores: MobileNet
+// V3 Large 25 % faster side by side, ConvNeXt-Tiny at 16 images 10 % slower, tests/bench/RESULTS.md), so both are
+// tried on a model's first chunks, each once untimed (its kernels are set up) and once timed, and the faster kept;
+// the choice is remembered for the process (model, batch size, streams), so a second batch starts with it.
+class Arrangement {
+public:
+    explicit Arrangement(std::string key) : mKey(std::move(key))
+    {
+        std::lock_guard lock(rememberedMutex());
+        const auto found = remembered().find(mKey);
+        if (found != remembered().end())
+            mDecided = found->second;
+    }
+
+    // Whether the next full chunk runs side by side.
+    bool sideBySide() const { return mDecided ? *mDecided : (mTrials == 0 || mTrials == 2); }
+
+    // A full chunk (one pass per stream) took `ms` for `images` images in the arrangement sideBySide() gave.
+    void record(double ms, int images)
+    {
+        if (mDecided || images <= 0)
+            return;
+        if (mTrials >= 2)
+            mPerImage[sideBySide() ? 1 : 0] = ms / images;
+        if (++mTrials < 4)
+            return;
+        mDecided = mPerImage[1] < mPerImage[0];
+        std::lock_guard lock(rememberedMutex());
+        remembered()[mKey] = *mDecided;
+    }
+
+private:
+    static std::mutex& rememberedMutex()
+    {
+        static std::mutex mutex;
+        return mutex;
+    }
+    static std::map<std::string, bool>& remembered()
+    {
+        static std::map<std::string, bool> choices;
+        return choices;
+    }
+
+    std::string mKey;
+    int mTrials = 0;                   // 0, 1: untimed (side by side, then one after another); 2, 3: timed
+    double mPerImage[2] = {0.0, 0.0};  // ms per image: one after another, side by side
+    std::optional<bool> mDecided;
+};
 
 // The bit mask of an image done by each of `models` models (State::modelsDone).
 quint32 everyModel(std::size_t models)
@@ -150,14 +292,16 @@ struct BatchRunner::State {
     std::vector<std::optional<GroundTruth>> truths;
     std::vector<std::string> weightsIdentity;
     std::vector<int> batchSizes;
+    std::map<std::pair<int, int>, Arrangement> arrangements;  // (model, streams) → how its passes run
 
     QThreadPool decoders;
-    std::deque<std::pair<int, handover::Pending<Decoded>>> ahead;  // file index → its decoding, in `pending` order
+    std::deque<std::shared_ptr<DecodeSlot>> ahead;  // the files handed to the decoders, in `pending` order
 
     std::unique_ptr<RecordWriter> writer;
     mutable std::mutex exemplarsMutex;
     std::map<std::string, ChannelExemplars> exemplars;
 
+    QThreadPool streams;  // the forward passes (and the decoding they wait for) beside the calling thread's
     QThreadPool reportWriter;
     std::deque<handover::Pending<void>> reports;
     std::mutex reportErrorsMutex;
@@ -186,10 +330,12 @@ BatchRunner::BatchRunner(std::shared_ptr<const BatchBackend> backend, std::share
 
 BatchRunner::~BatchRunner()
 {
-    for (auto& [index, future] : mState->ahead)
-        handover::waitFor(future.future);
+    for (const auto& slot : mState->ahead)
+        slot->abandon();
     mState->decoders.waitForDone();
+    mState->streams.waitForDone();
     mState->reportWriter.waitForDone();
+    handover::received(handover::poolKey(mState->streams));
     handover::received(handover::poolKey(mState->decoders));
     handover::received(handover::poolKey(mState->reportWriter));
 }
@@ -375,17 +521,27 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
     const bool reports = mPlan.options.reports;
     // With reports every image is analysed on its own (no batched pass to fill): a chunk of one image keeps the
     // progress moving and a pause or cancel quick.
-    const int chunk = reports ? 1 : *std::max_element(s.batchSizes.begin(), s.batchSizes.end());
+    // Without reports, a chunk holds one batch per stream: as many as the inference threads, so that its passes
+    // can run side by side, each on its own thread (Arrangement). On two cores two one-thread passes of MobileNet
+    // V3 Large classify a quarter more images per second than one two-thread pass, whose threads wait for each
+    // other after every layer (tests/bench/RESULTS.md).
+    const int inference = reports ? 1 : std::max(1, s.backend->inferenceThreads());
+    const int streams =
+        reports ? 1 : std::clamp(mPlan.options.streams > 0 ? mPlan.options.streams : inference, 1, kMaxStreams);
+    const int threadsPerStream = streams > 1 ? std::max(1, inference / streams) : 0;  // 0: the configured count
+    s.streams.setMaxThreadCount(std::max(1, streams - 1));
+    const int chunk = reports ? 1 : streams * *std::max_element(s.batchSizes.begin(), s.batchSizes.end());
 
     // Keep the decoders busy up to two chunks ahead of the inference.
     const auto fillAhead = [&] {
         while (s.ahead.size() < std::size_t(2 * chunk) && s.queued < s.pending.size()) {
             const int index = s.pending[s.queued++];
-            const BatchFile file = s.files[std::size_t(index)];
-            s.ahead.emplace_back(index, handover::run<Decoded>(s.decoders, [file, groups = s.groups, reports] {
-                                     runInBackground();  // behind the inference threads
-                                     return decodeFile(file, groups, reports);
-                                 }));
+            auto slot = std::make_shared<DecodeSlot>(index, s.files[std::size_t(index)], s.groups, reports);
+            s.ahead.push_back(slot);
+            handover::start(s.decoders, [slot] {
+                runOnlyWhenIdle();  // on cores the inference leaves idle
+                slot->runIfUnclaimed();
+            });
         }
     };
     fillAhead();
@@ -395,10 +551,14 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
         Decoded decoded;
     };
     std::vector<Item> items;
+    // The chunk's files that no decoding thread has started are decoded now, on the stream threads, which have
+    // nothing else to do until they are.
+    runSideBySide(streams > 1 ? &s.streams : nullptr, int(std::min(s.ahead.size(), std::size_t(chunk))),
+                  [&s](int i) { s.ahead[std::size_t(i)]->runIfUnclaimed(); });
     while (int(items.size()) < chunk && !s.ahead.empty()) {
-        auto [index, future] = std::move(s.ahead.front());
+        std::shared_ptr<DecodeSlot> slot = std::move(s.ahead.front());
         s.ahead.pop_front();
-        items.push_back({index, handover::resultOf(future.future)});
+        items.push_back({slot->index(), slot->take()});  // decoded here if no decoder got to it
     }
     fillAhead();  // decoding the next chunk overlaps this chunk's inference
 
@@ -514,21 +674,44 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
         }
 
         if (!reports) {
-            const int size = s.batchSizes[std::size_t(m)];
-            for (std::size_t start = 0; start < compute.size() && stopped; start += std::size_t(size)) {
-                if (cancel && cancel->load()) {
-                    stopped = makeError(ErrorKind::Cancelled, "batch cancelled");
-                    break;
-                }
-                const std::size_t end = std::min(compute.size(), start + std::size_t(size));
+            // The chunk's batches for this model, one per stream, side by side or one after another (Arrangement);
+            // then their records in order.
+            const std::size_t size = std::size_t(s.batchSizes[std::size_t(m)]);
+            const int passes = int((compute.size() + size - 1) / size);
+            std::vector<Expected<std::vector<ClassifyOutput>>> results(
+                std::size_t(passes), makeError(ErrorKind::Cancelled, "batch cancelled"));
+            std::vector<double> passMs(std::size_t(passes), 0.0);
+            Arrangement* arrangement = nullptr;
+            if (streams > 1 && mPlan.options.streams == 0) {
+                const std::string key = model.spec.id + "|" + s.weightsIdentity[std::size_t(m)] + "|" +
+                                        std::to_string(size) + "|" + std::to_string(streams);
+                arrangement = &s.arrangements.try_emplace({m, streams}, key).first->second;
+            }
+            const bool sideBySide = streams > 1 && (!arrangement || arrangement->sideBySide());
+            QElapsedTimer chunkTimer;
+            chunkTimer.start();
+            runSideBySide(sideBySide ? &s.streams : nullptr, passes, [&](int pass) {
+                if (cancel && cancel->load())
+                    return;  // stays Cancelled
+                const std::size_t start = std::size_t(pass) * size;
+                const std::size_t end = std::min(compute.size(), start + size);
                 std::vector<PreprocessedImage> inputs;
                 for (std::size_t i = start; i < end; ++i)
                     inputs.push_back(compute[i]->decoded.inputs[std::size_t(group)]);
                 QElapsedTimer timer;
                 timer.start();
-                auto outputs = s.backend->classify(model.spec, model.weightsPath, inputs, mPlan.options.topK,
-                                                   exemplarBlock, cancel);
-                const double share = msSince(timer) / double(end - start);
+                results[std::size_t(pass)] =
+                    s.backend->classify(model.spec, model.weightsPath, inputs, mPlan.options.topK, exemplarBlock,
+                                        sideBySide ? threadsPerStream : 0, cancel);
+                passMs[std::size_t(pass)] = msSince(timer);
+            });
+            if (arrangement && passes == streams && compute.size() == std::size_t(passes) * size)
+                arrangement->record(msSince(chunkTimer), int(compute.size()));
+            for (int pass = 0; pass < passes && stopped; ++pass) {
+                const std::size_t start = std::size_t(pass) * size;
+                const std::size_t end = std::min(compute.size(), start + size);
+                auto& outputs = results[std::size_t(pass)];
+                const double share = passMs[std::size_t(pass)] / double(end - start);
                 if (!outputs && outputs.kind() != ErrorKind::Internal) {
                     stopped = outputs.error();
                     break;
@@ -620,8 +803,8 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
     if (!unfinished.empty()) {
         // The finished images first, then the unfinished ones, which a later step (or --resume) does first; the
         // look-ahead restarts from there.
-        for (auto& [index, future] : s.ahead)
-            handover::waitFor(future.future);
+        for (const auto& slot : s.ahead)
+            slot->abandon();
         s.ahead.clear();
         std::copy(finishedFiles.begin(), finishedFiles.end(), s.pending.begin() + std::ptrdiff_t(start));
         std::copy(unfinished.begin(), unfinished.end(),
@@ -674,8 +857,8 @@ Expected<BatchOutcome> BatchRunner::finish()
     for (const handover::Pending<void>& report : s.reports)
         handover::waitFor(report.future);
     s.reports.clear();
-    for (auto& [index, future] : s.ahead)
-        handover::waitFor(future.future);
+    for (const auto& slot : s.ahead)
+        slot->abandon();
     s.ahead.clear();
     s.writer.reset();
 

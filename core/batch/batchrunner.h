@@ -3,14 +3,17 @@
 //
 // prepare() lists the files (core/batch/batchfiles.h), keeps the shard's share, reads what a resumed output
 // folder already holds and writes batch.json. Each step() then processes the next chunk of images through every
-// model: decoding and preprocessing run ahead on a small thread pool (bounded look-ahead) while the calling thread
-// runs the batched forward passes (BatchBackend::classify, batchSize images at a time) or, for reports, the full
-// analysis per image; results are looked up in and stored to the ResultCache; every record is appended to
-// records.jsonl at once; reports are rendered and written on another thread. finish() waits for the reports and
+// model: the chunk's files are read, decoded and preprocessed (ahead, by a thread in the idle scheduling class, on
+// cores the inference leaves idle; what it has not started by then, by the calling thread and the stream threads),
+// then its batched forward passes run (BatchBackend::classify, batchSize images at a time; one pass per stream,
+// side by side on threads of their own or one after another on all the inference threads, whichever a model's
+// first chunks showed faster) or, for reports, the full analysis per image; results are looked up in and stored
+// to the ResultCache; every record is appended to records.jsonl at once; reports are rendered and written on
+// another thread. finish() waits for the reports and
 // writes summary.csv, summary.json, the summary page, the contact sheet and the channel exemplars.
 //
 // Memory stays bounded: the runner keeps the records' keys and what the summaries need, never the results; the
-// look-ahead holds at most 2 × batchSize decoded images, the report queue a few results.
+// look-ahead holds at most 2 × streams × batchSize decoded images, the report queue a few results.
 //
 // Threads: create anywhere; then call prepare, step and finish from one thread at a time (the CLI's main thread,
 // or the window's inference worker through BatchSession). Accessors are safe between calls.
@@ -62,6 +65,9 @@ struct BatchOptions {
     std::map<std::string, std::string> exemplarLayers;  // per model id, instead of exemplarLayer
     int exemplarsPerChannel = 9;
     int decodeThreads = 0;             // decoding/preprocessing threads; 0: the cores left beside inference (≥ 1)
+    int streams = 0;                   // forward passes side by side, each on its own thread with a share of the
+                                       // inference threads; 0: one per inference thread, or one after another on
+                                       // all of them, whichever a model's first chunks show faster; 1: the latter
     Colormap colormap = Colormap::Jet;
     int contactSheetLimit = 480;       // images on the contact sheets (the first by file name)
 

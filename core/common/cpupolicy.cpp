@@ -5,6 +5,8 @@
 
 #ifdef __linux__
 #include <link.h>
+#include <malloc.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -52,6 +54,18 @@ void applyWaitPolicy(char** argv)
 #endif
 }
 
+void applyAllocatorPolicy()
+{
+#if defined(__linux__) && defined(__GLIBC__)
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_") ||
+        std::getenv("MALLOC_TOP_PAD_") || (tunables && std::strstr(tunables, "glibc.malloc.")))
+        return;
+    mallopt(M_MMAP_THRESHOLD, int(kMmapThresholdBytes));
+    mallopt(M_TRIM_THRESHOLD, int(kTrimThresholdBytes));
+#endif
+}
+
 void runInBackground()
 {
 #ifdef __linux__
@@ -64,6 +78,22 @@ void runInBackground()
     const int now = getpriority(PRIO_PROCESS, tid);
     if (now < 10)
         setpriority(PRIO_PROCESS, tid, 10);
+#endif
+}
+
+void runOnlyWhenIdle()
+{
+#ifdef __linux__
+    thread_local bool idle = false;
+    if (idle)
+        return;
+    idle = true;
+    sched_param param{};
+    param.sched_priority = 0;
+    if (sched_setscheduler(0, SCHED_IDLE, &param) != 0)  // 0: the calling thread
+        runInBackground();
+#else
+    runInBackground();
 #endif
 }
 

@@ -42,8 +42,31 @@ inline constexpr const char* kBlasThreadTimeout = "4";
 // Returns when nothing was to be done, nothing more is needed, or the re-execution failed.
 void applyWaitPolicy(char** argv);
 
+// glibc's allocator hands out every block over a threshold as a fresh mapping and unmaps it when it is freed
+// (128 KiB at first, raised to the largest block freed so far up to 32 MiB), and gives the top of its heaps back to
+// the system when more than twice that is free there. A forward pass allocates and frees each layer's output: each
+// unmapped block and each trimmed heap is later faulted back in page by page, and with two forward passes side by
+// side in one process (a batch's streams) every unmapping also interrupts the other thread's core to flush its
+// TLB. Two one-thread MobileNet V3 Large passes classified 119 images/s with glibc's default and 133–140 with the
+// thresholds fixed (tests/bench/RESULTS.md). The price: up to kTrimThresholdBytes of freed memory per heap stays
+// with the process instead of going back to the system.
+inline constexpr long kMmapThresholdBytes = 256L << 20;  // blocks from the heap up to this size
+inline constexpr long kTrimThresholdBytes = 256L << 20;  // free memory kept at the top of a heap
+
+// Fixes glibc's mmap and trim thresholds at the values above, unless the environment already sets the allocator's
+// behaviour (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_, or glibc.malloc tunables in
+// GLIBC_TUNABLES). Call first thing in main(), before any thread exists. Elsewhere than glibc it does nothing.
+void applyAllocatorPolicy();
+
 // Lowers the calling thread's CPU priority (nice +10 on Linux), so that it runs on the cores inference leaves
 // idle: for threads that decode ahead, make thumbnails or write reports. Idempotent.
 void runInBackground();
+
+// Puts the calling thread in Linux's idle scheduling class (SCHED_IDLE): it runs only on a core no other thread
+// wants, and gives it up at once when an inference thread wakes, where a niced thread would still take a share
+// and make both OpenMP threads wait at their next barrier. Only for work that whoever waits on it takes over when
+// it needs it (the batch's decoding ahead, core/batch/batchrunner.cpp): beside busy programs an idle-class thread
+// may not run at all. Elsewhere the same as runInBackground(). Idempotent.
+void runOnlyWhenIdle();
 
 }  // namespace convlens

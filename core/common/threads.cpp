@@ -23,6 +23,8 @@ std::atomic<int> gConfiguredThreads{0};
 // inference chose).
 std::atomic<bool> gAutomatic{false};
 std::atomic<int> gChosenThreads{0};
+// The calling thread's own count (ThisThreadInferenceThreads); 0: the process-wide setting.
+thread_local int tThisThreadCount = 0;
 
 // The cores this process may run on (its affinity mask: a cluster job's share of a node), else all of them.
 int allCores()
@@ -93,7 +95,9 @@ int inferenceThreads()
 int applyInferenceThreads()
 {
     int wanted = gConfiguredThreads.load();
-    if (wanted > 0 && gAutomatic.load()) {
+    if (tThisThreadCount > 0) {
+        wanted = tThisThreadCount;
+    } else if (wanted > 0 && gAutomatic.load()) {
         if (const int fixed = ompNumThreads()) {
             wanted = fixed;
         } else {
@@ -110,6 +114,17 @@ int applyInferenceThreads()
     if (wanted > 0)
         setBlasThreads(wanted);
     return at::get_num_threads();
+}
+
+ThisThreadInferenceThreads::ThisThreadInferenceThreads(int count) : mPrevious(tThisThreadCount)
+{
+    if (count > 0)
+        tThisThreadCount = count;
+}
+
+ThisThreadInferenceThreads::~ThisThreadInferenceThreads()
+{
+    tThisThreadCount = mPrevious;
 }
 
 }  // namespace convlens

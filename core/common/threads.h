@@ -22,10 +22,26 @@ bool inferenceThreadsAutomatic();
 // first); until it is called, the calling thread's count.
 int inferenceThreads();
 
-// Makes the calling thread use the count set by setInferenceThreads() (at::set_num_threads when the thread's own
-// count differs; nothing until a count is set); an automatic count is chosen here, from the load other programs
+// Makes the calling thread use the count set by setInferenceThreads(), or its ThisThreadInferenceThreads count
+// (at::set_num_threads when the thread's own count differs; nothing until a count is set); an automatic count is
+// chosen here, from the load other programs
 // put on the cores since the last inference. Every inference entry point (Predictor::predict, Analyzer::analyze,
 // AnalysisEngine::run, describeNetwork) calls it first. Returns the count now in effect on the calling thread.
 int applyInferenceThreads();
+
+// For the calling thread, while the object lives: every inference on it uses `count` intra-op threads (count > 0)
+// instead of the process-wide setting. For threads that run forward passes side by side, each on a share of the
+// cores (a folder batch's streams, core/batch/batchrunner.cpp). Scopes nest; the destructor restores the previous
+// state. Create and destroy on the same thread.
+class ThisThreadInferenceThreads {
+public:
+    explicit ThisThreadInferenceThreads(int count);
+    ~ThisThreadInferenceThreads();
+    ThisThreadInferenceThreads(const ThisThreadInferenceThreads&) = delete;
+    ThisThreadInferenceThreads& operator=(const ThisThreadInferenceThreads&) = delete;
+
+private:
+    int mPrevious;
+};
 
 }  // namespace convlens

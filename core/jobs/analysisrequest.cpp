@@ -190,14 +190,20 @@ long long AnalysisEngine::modelLoads() const
 }
 
 Expected<std::vector<ClassifyOutput>> AnalysisEngine::classify(const ModelSpec& spec, const QString& weightsPath,
-                                                               const std::vector<PreprocessedImage>& images,
-                                                               int topK, const std::string& meanLayer,
+                                                               const std::vector<PreprocessedImage>& images, int topK,
+                                                               const std::string& meanLayer, int threads,
                                                                const std::atomic<bool>* cancel) const
 {
     auto analyzer = acquireAnalyzer(mPool->models, spec, weightsPath);
     if (!analyzer)
         return analyzer.error();
+    const ThisThreadInferenceThreads own(threads);  // 0: the configured count
     return (*analyzer)->classify(images, topK, meanLayer, cancel);
+}
+
+int AnalysisEngine::inferenceThreads() const
+{
+    return applyInferenceThreads();
 }
 
 Expected<AnalysisResult> AnalysisEngine::analyzeImage(const ModelSpec& spec, const QString& weightsPath,

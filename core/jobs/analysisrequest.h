@@ -77,8 +77,9 @@ public:
     // batch runner looks results up itself (it knows the image bytes).
     Expected<std::vector<ClassifyOutput>> classify(const ModelSpec& spec, const QString& weightsPath,
                                                    const std::vector<PreprocessedImage>& images, int topK,
-                                                   const std::string& meanLayer,
+                                                   const std::string& meanLayer, int threads,
                                                    const std::atomic<bool>* cancel) const override;
+    int inferenceThreads() const override;
     Expected<AnalysisResult> analyzeImage(const ModelSpec& spec, const QString& weightsPath, const QImage& rgb,
                                           const AnalysisOptions& options,
                                           const std::atomic<bool>* cancel) const override;

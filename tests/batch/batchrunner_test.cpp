@@ -11,9 +11,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace convlens {
 namespace {
@@ -24,13 +26,23 @@ class StandInBackend : public BatchBackend {
 public:
     Expected<std::vector<ClassifyOutput>> classify(const ModelSpec& spec, const QString&,
                                                    const std::vector<PreprocessedImage>& images, int topK,
-                                                   const std::string& meanLayer,
+                                                   const std::string& meanLayer, int threads,
                                                    const std::atomic<bool>* cancel) const override
     {
+        if (passMs > 0) {  // a pass that takes time, so that passes side by side overlap
+            const int now = ++mRunning;
+            std::this_thread::sleep_for(
+                std::chrono::milliseconds(threads == 1 && oneThreadPassMs > 0 ? oneThreadPassMs : passMs));
+            std::lock_guard lock(mMutex);
+            mostAtOnce = std::max(mostAtOnce, now);
+            --mRunning;
+        }
         std::lock_guard lock(mMutex);
         ++calls;
         imagesSeen += int(images.size());
         batchSizes.insert(int(images.size()));
+        threadsAsked.insert(threads);
+        lastThreads = threads;
         if (cancel && cancel->load())
             return makeError(ErrorKind::Cancelled, "cancelled");
         std::vector<ClassifyOutput> outputs;
@@ -53,10 +65,19 @@ public:
         return makeError(ErrorKind::Internal, "not used");
     }
 
+    int inferenceThreads() const override { return inference; }
+
     mutable std::mutex mMutex;
     mutable int calls = 0;
     mutable int imagesSeen = 0;
     mutable std::set<int> batchSizes;
+    mutable std::set<int> threadsAsked;
+    mutable int mostAtOnce = 0;  // passes running at the same time (with passMs)
+    mutable std::atomic<int> mRunning{0};
+    int inference = 1;  // what inferenceThreads() says
+    int passMs = 0;
+    int oneThreadPassMs = 0;  // a pass on one thread (threads == 1) takes this long instead
+    mutable int lastThreads = -1;
     int cancelAfter = 0;
     std::atomic<bool>* flag = nullptr;
 };
@@ -147,6 +168,104 @@ TEST_F(BatchRunnerTest, EveryImageOncePerModelInBatchesWithTheBadFileFailed)
     EXPECT_EQ(outcome->failed, 1);
     for (const char* name : {"summary.csv", "summary.json", "summary.png", "summary.pdf", "batch.json"})
         EXPECT_TRUE(QFileInfo::exists(mDir.filePath(QStringLiteral("out/") + QLatin1String(name)))) << name;
+}
+
+TEST_F(BatchRunnerTest, StreamsRunPassesSideBySideWithTheSameRecords)
+{
+    // One stream (the backend says one inference thread): one pass at a time on all threads.
+    const auto tops = [](const std::vector<BatchRecord>& records) {
+        std::map<QString, std::pair<int, int>> top;  // key → (status, class)
+        for (const BatchRecord& record : records)
+            top[record.key()] = {int(record.status), record.top.empty() ? -1 : record.top.front().index};
+        return top;
+    };
+    const auto runAll = [](BatchRunner& runner, int* steps) {
+        std::vector<BatchRecord> all;
+        EXPECT_TRUE(runner.prepare());
+        while (!runner.finished()) {
+            auto records = runner.step();
+            EXPECT_TRUE(records) << records.message();
+            if (!records)
+                break;
+            all.insert(all.end(), records->begin(), records->end());
+            ++*steps;
+        }
+        return all;
+    };
+    auto one = std::make_shared<StandInBackend>();
+    one->passMs = 20;
+    BatchRunner single(one, nullptr, plan(QStringLiteral("single"), 4));
+    int singleSteps = 0;
+    const auto singleRecords = runAll(single, &singleSteps);
+    EXPECT_EQ(singleSteps, 6);
+    EXPECT_EQ(one->threadsAsked, (std::set<int>{0}));  // the configured count
+    EXPECT_EQ(one->mostAtOnce, 1);
+
+    // Two streams: two passes side by side, one thread each, a chunk of two batches per step.
+    auto two = std::make_shared<StandInBackend>();
+    two->passMs = 20;
+    two->inference = 2;
+    BatchPlan sideBySide = plan(QStringLiteral("streams"), 4);
+    sideBySide.options.streams = 2;
+    BatchRunner streams(two, nullptr, sideBySide);
+    int streamSteps = 0;
+    const auto streamRecords = runAll(streams, &streamSteps);
+    EXPECT_EQ(streamSteps, 3);  // 23 images, 8 a chunk
+    EXPECT_EQ(two->threadsAsked, (std::set<int>{1}));
+    EXPECT_EQ(two->mostAtOnce, 2);
+    EXPECT_EQ(two->imagesSeen, 44);
+    EXPECT_EQ(tops(streamRecords), tops(singleRecords));
+    EXPECT_EQ(keyCounts(mDir.filePath(QStringLiteral("streams"))).size(), 46u);
+    ASSERT_TRUE(streams.finish());
+
+    // --streams 1 keeps one pass on all threads whatever the count.
+    auto fixed = std::make_shared<StandInBackend>();
+    fixed->inference = 2;
+    BatchPlan onePass = plan(QStringLiteral("fixed"), 4);
+    onePass.options.streams = 1;
+    BatchRunner pinned(fixed, nullptr, onePass);
+    int pinnedSteps = 0;
+    EXPECT_EQ(tops(runAll(pinned, &pinnedSteps)), tops(singleRecords));
+    EXPECT_EQ(pinnedSteps, 6);
+    EXPECT_EQ(fixed->threadsAsked, (std::set<int>{0}));
+}
+
+TEST_F(BatchRunnerTest, TheFasterArrangementOfThePassesIsKept)
+{
+    // 64 images, chunks of two passes of 4: the first four chunks try both arrangements, the rest use the faster.
+    const QString folder = mDir.filePath(QStringLiteral("many"));
+    QDir().mkpath(folder);
+    for (int i = 0; i < 64; ++i) {
+        QImage image(32, 24, QImage::Format_RGB888);
+        image.fill(QColor(i * 3, 60, 90));
+        ASSERT_TRUE(image.save(QStringLiteral("%1/img%2.png").arg(folder).arg(i, 2, 10, QLatin1Char('0'))));
+    }
+    const auto run = [&](const QString& out, int oneThreadPassMs, int batchSize) {
+        auto backend = std::make_shared<StandInBackend>();
+        backend->inference = 2;
+        backend->passMs = 15;
+        backend->oneThreadPassMs = oneThreadPassMs;
+        BatchPlan p = plan(out, batchSize);
+        p.inputs = {folder};
+        p.models = {mModels.front()};
+        BatchRunner runner(backend, nullptr, p);
+        EXPECT_TRUE(runner.prepare());
+        while (!runner.finished())
+            EXPECT_TRUE(runner.step());
+        return backend;
+    };
+    // Passes as fast on one thread: side by side halves a chunk's time, and is kept.
+    auto fast = run(QStringLiteral("fast"), 15, 4);
+    EXPECT_EQ(fast->threadsAsked, (std::set<int>{0, 1}));  // both tried
+    EXPECT_EQ(fast->lastThreads, 1);
+    // Passes three times slower on one thread: one after another on all threads wins.
+    auto slow = run(QStringLiteral("slow"), 45, 2);
+    EXPECT_EQ(slow->threadsAsked, (std::set<int>{0, 1}));
+    EXPECT_EQ(slow->lastThreads, 0);
+    EXPECT_EQ(slow->imagesSeen, 64);
+    // The choice is remembered: a second batch of the same model and batch size tries nothing.
+    auto again = run(QStringLiteral("again"), 45, 2);
+    EXPECT_EQ(again->threadsAsked, (std::set<int>{0}));
 }
 
 TEST_F(BatchRunnerTest, ACancelledChunkKeepsItsRecordsAndResumeDoesOnlyTheRest)

@@ -2,6 +2,8 @@
 //
 // BM_BatchedForward   the raw batched forward pass: B preprocessed images through Analyzer::classify, nothing else
 //                     (items/s is the ceiling a batch can reach).
+// BM_BatchedForwardStreams  the same passes the way a batch runs them: one per inference thread, side by side,
+//                     each on one thread (the ceiling of BM_BatchRunner's arrangement).
 // BM_BatchRunner      the whole batch: reading and decoding JPEG files, preprocessing, the batched forward pass,
 //                     records streamed to disk (BatchRunner with the real engine, no result cache, no reports).
 //                     Target: ≥ 0.9 × BM_BatchedForward's items/s for the same model and B.
@@ -15,9 +17,10 @@
 #include "core/image/imagedecoder.h"
 #include "core/image/imagefile.h"
 #include "core/image/preprocess.h"
-#include "core/jobs/cachekey.h"
+#include "core/image/thumbnail.h"
 #include "core/inspect/analyzer.h"
 #include "core/jobs/analysisrequest.h"
+#include "core/jobs/cachekey.h"
 #include "core/registry/modelregistry.h"
 
 #include <benchmark/benchmark.h>
@@ -29,6 +32,7 @@
 
 #include <map>
 #include <memory>
+#include <thread>
 
 namespace {
 
@@ -99,6 +103,40 @@ void BM_BatchedForward(benchmark::State& state, const std::string& id)
     state.SetLabel(std::to_string(inferenceThreads()) + " threads, batch " + std::to_string(batch));
 }
 
+// The raw forward passes as a batch runs them (BatchOptions::streams): one pass of B images per inference thread,
+// side by side, each on one thread. items/s is the ceiling of that arrangement.
+void BM_BatchedForwardStreams(benchmark::State& state, const std::string& id)
+{
+    bench::applyBenchThreads();
+    const ModelSpec* spec = findSpec(id);
+    auto analyzer = spec ? Analyzer::create(*spec, {}) : Expected<Analyzer>(makeError(ErrorKind::BadInput, id));
+    if (!analyzer) {
+        state.SkipWithError(analyzer.message().c_str());
+        return;
+    }
+    const int batch = int(state.range(0));
+    const int streams = std::max(1, inferenceThreads());
+    const std::vector<PreprocessedImage> images(std::size_t(batch), preprocess(photo(1), spec->preprocess));
+    const auto pass = [&] {
+        const ThisThreadInferenceThreads one(1);
+        benchmark::DoNotOptimize(analyzer->classify(images, 5, {}));
+    };
+    const auto round = [&] {
+        std::vector<std::thread> others;
+        for (int i = 1; i < streams; ++i)
+            others.emplace_back(pass);
+        pass();
+        for (std::thread& thread : others)
+            thread.join();
+    };
+    round();  // warm-up
+    for (auto _ : state)
+        round();
+    state.SetItemsProcessed(state.iterations() * batch * streams);
+    state.SetLabel(std::to_string(streams) + " passes of batch " + std::to_string(batch) +
+                   " side by side, 1 thread each");
+}
+
 // What the decoding threads do per file (BatchRunner's decodeFile): read, hash, decode, thumbnail, preprocess.
 void BM_DecodeFile(benchmark::State& state)
 {
@@ -111,8 +149,7 @@ void BM_DecodeFile(benchmark::State& state)
             benchmark::DoNotOptimize(CacheKey::sha256Hex(*bytes));
         auto image = decodeImageData(*bytes, file);
         if (part >= 2)
-            benchmark::DoNotOptimize(image->scaled(192, 192, Qt::KeepAspectRatio, Qt::FastTransformation)
-                                         .scaled(96, 96, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+            benchmark::DoNotOptimize(thumbnailOf(*image, 96));
         if (part >= 3)
             benchmark::DoNotOptimize(preprocess(*image, spec->preprocess));
     }
@@ -203,20 +240,26 @@ void BM_BatchMemory(benchmark::State& state, const std::string& id)
 // Rates from wall time: the runner's decoding threads work beside the timed thread.
 #define CONVLENS_BATCH_SIZES ->Arg(1)->Arg(4)->Arg(8)->Arg(16)->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime()
 BENCHMARK_CAPTURE(BM_BatchedForward, resnet18, "resnet18") CONVLENS_BATCH_SIZES;
+BENCHMARK_CAPTURE(BM_BatchedForwardStreams, resnet18, "resnet18") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchRunner, resnet18, "resnet18") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, mobilenet_v3_small, "mobilenet_v3_small") CONVLENS_BATCH_SIZES;
+BENCHMARK_CAPTURE(BM_BatchedForwardStreams, mobilenet_v3_small, "mobilenet_v3_small") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchRunner, mobilenet_v3_small, "mobilenet_v3_small") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, resnet50, "resnet50") CONVLENS_BATCH_SIZES;
+BENCHMARK_CAPTURE(BM_BatchedForwardStreams, resnet50, "resnet50") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchRunner, resnet50, "resnet50") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, mobilenet_v2, "mobilenet_v2") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, mobilenet_v3_large, "mobilenet_v3_large") CONVLENS_BATCH_SIZES;
+BENCHMARK_CAPTURE(BM_BatchedForwardStreams, mobilenet_v3_large, "mobilenet_v3_large") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchRunner, mobilenet_v3_large, "mobilenet_v3_large") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, efficientnet_b0, "efficientnet_b0") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, efficientnet_b2, "efficientnet_b2") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, efficientnet_b3, "efficientnet_b3") CONVLENS_BATCH_SIZES;
+BENCHMARK_CAPTURE(BM_BatchedForwardStreams, efficientnet_b3, "efficientnet_b3") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchRunner, efficientnet_b3, "efficientnet_b3") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, densenet121, "densenet121") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, convnext_tiny, "convnext_tiny") CONVLENS_BATCH_SIZES;
+BENCHMARK_CAPTURE(BM_BatchedForwardStreams, convnext_tiny, "convnext_tiny") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchRunner, convnext_tiny, "convnext_tiny") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchedForward, shufflenet_v2_x1_0, "shufflenet_v2_x1_0") CONVLENS_BATCH_SIZES;
 BENCHMARK_CAPTURE(BM_BatchMemory, mobilenet_v3_small, "mobilenet_v3_small")->Iterations(1)->Unit(benchmark::kSecond);

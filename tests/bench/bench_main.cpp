@@ -9,6 +9,7 @@
 int main(int argc, char** argv)
 {
     convlens::applyWaitPolicy(argv);  // first: it may execute the program again (core/common/cpupolicy.h)
+    convlens::applyAllocatorPolicy();
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QGuiApplication app(argc, argv);

@@ -1,5 +1,6 @@
 // The CPU policy (core/common/cpupolicy.h): the OpenMP wait policy reaches libgomp, which reads it before main(),
-// by the program executing itself again; a user's own setting is kept; background threads are niced.
+// by the program executing itself again; a user's own setting is kept; background threads are niced; large blocks
+// come from glibc's heap.
 #include "core/common/cpupolicy.h"
 
 #include <QProcess>
@@ -7,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -61,6 +63,22 @@ TEST(CpuPolicy, AUsersOwnSettingIsKept)
     EXPECT_TRUE(probe(passive).contains(QStringLiteral("at load: passive - 28\nnow: passive - 28\n")));
 }
 
+TEST(CpuPolicy, LargeBlocksComeFromTheHeapUnlessTheUserSetTheAllocator)
+{
+    QProcessEnvironment environment = cleanEnvironment();
+    environment.remove(QStringLiteral("MALLOC_MMAP_THRESHOLD_"));
+    environment.remove(QStringLiteral("MALLOC_TRIM_THRESHOLD_"));
+    environment.remove(QStringLiteral("MALLOC_TOP_PAD_"));
+    environment.remove(QStringLiteral("GLIBC_TUNABLES"));
+    EXPECT_TRUE(probe(environment).contains(QStringLiteral("16 MiB mapped: no\n")));
+    QProcessEnvironment own = environment;
+    own.insert(QStringLiteral("MALLOC_MMAP_THRESHOLD_"), QStringLiteral("131072"));
+    EXPECT_TRUE(probe(own).contains(QStringLiteral("16 MiB mapped: yes\n")));
+    QProcessEnvironment tunables = environment;
+    tunables.insert(QStringLiteral("GLIBC_TUNABLES"), QStringLiteral("glibc.malloc.mmap_threshold=131072"));
+    EXPECT_TRUE(probe(tunables).contains(QStringLiteral("16 MiB mapped: yes\n")));
+}
+
 TEST(CpuPolicy, ABackgroundThreadIsNicedAndOthersAreNot)
 {
     const auto niceOf = [] { return getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))); };
@@ -75,6 +93,21 @@ TEST(CpuPolicy, ABackgroundThreadIsNicedAndOthersAreNot)
     EXPECT_EQ(background, std::max(before, 10));
     EXPECT_EQ(other, before);
     EXPECT_EQ(niceOf(), before);
+}
+
+TEST(CpuPolicy, AnIdleThreadRunsInTheIdleClassAndOthersDoNot)
+{
+    const int before = sched_getscheduler(0);
+    int idle = -1, other = -1;
+    std::thread([&] {
+        runOnlyWhenIdle();
+        runOnlyWhenIdle();  // idempotent
+        idle = sched_getscheduler(0);
+    }).join();
+    std::thread([&] { other = sched_getscheduler(0); }).join();
+    EXPECT_EQ(idle, SCHED_IDLE);
+    EXPECT_EQ(other, before);
+    EXPECT_EQ(sched_getscheduler(0), before);
 }
 
 }  // namespace

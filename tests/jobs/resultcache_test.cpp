@@ -3,6 +3,7 @@
 #include "core/jobs/resultcodec.h"
 #include "tests/jobs/sampleresult.h"
 
+#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
@@ -96,6 +97,23 @@ TEST(CacheKeyTest, EveryFieldChangesTheKey)
     // Field boundaries cannot be shifted: "ab"+"c" differs from "a"+"bc".
     EXPECT_NE((CacheKey{"ab", "c", "", ""}).toString(), (CacheKey{"a", "bc", "", ""}).toString());
     EXPECT_EQ(CacheKey::sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(CacheKeyTest, Sha256IsQtsOnEveryLength)
+{
+    // Lengths around SHA-256's 64-byte blocks and its 56-byte padding edge, and a photo's size.
+    QByteArray bytes;
+    quint32 state = 12345;
+    for (const int length : {0, 1, 55, 56, 63, 64, 65, 119, 1000, 1 << 20}) {
+        while (bytes.size() < length) {
+            state = state * 1664525u + 1013904223u;
+            bytes.append(char(state >> 24));
+        }
+        const QByteArray data = bytes.left(length);
+        EXPECT_EQ(CacheKey::sha256Hex(data),
+                  QCryptographicHash::hash(data, QCryptographicHash::Sha256).toHex().toStdString())
+            << length << " bytes";
+    }
 }
 
 TEST(CacheKeyTest, WeightsIdentityFollowsTheFile)

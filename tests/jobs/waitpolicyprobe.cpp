@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <malloc.h>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -28,11 +29,18 @@ const std::string gBlasAtLoad = env("OPENBLAS_THREAD_TIMEOUT");
 int main(int argc, char** argv)
 {
     convlens::applyWaitPolicy(argv);
+    convlens::applyAllocatorPolicy();
     std::printf("at load: %s %s %s\n", gPolicyAtLoad.c_str(), gSpinAtLoad.c_str(), gBlasAtLoad.c_str());
     std::printf("now: %s %s %s\n", env("OMP_WAIT_POLICY").c_str(), env("GOMP_SPINCOUNT").c_str(),
                 env("OPENBLAS_THREAD_TIMEOUT").c_str());
     for (int i = 1; i < argc; ++i)
         std::printf("arg: %s\n", argv[i]);
+    // Whether a 16 MiB block is a mapping of its own (glibc counts those in hblks).
+    const std::size_t mappedBefore = mallinfo2().hblks;
+    char* volatile block = static_cast<char*>(std::malloc(16u << 20));  // volatile: the pair is not elided
+    block[0] = 1;
+    std::printf("16 MiB mapped: %s\n", mallinfo2().hblks > mappedBefore ? "yes" : "no");
+    std::free(block);
     // LibTorch is used, so the library is really loaded (and not dropped by --as-needed).
     std::printf("threads: %d\n", static_cast<int>(torch::get_num_threads()));
     return 0;

@@ -43,7 +43,7 @@ class StandInBatchBackend : public BatchBackend {
 public:
     Expected<std::vector<ClassifyOutput>> classify(const ModelSpec& spec, const QString&,
                                                    const std::vector<PreprocessedImage>& images, int topK,
-                                                   const std::string& meanLayer,
+                                                   const std::string& meanLayer, int threads,
                                                    const std::atomic<bool>* cancel) const override
     {
         mWaiting = true;
@@ -76,6 +76,8 @@ public:
         }
         return outputs;
     }
+
+    int inferenceThreads() const override { return 1; }
 
     Expected<AnalysisResult> analyzeImage(const ModelSpec& spec, const QString& weightsPath, const QImage& rgb,
                                           const AnalysisOptions& options, const std::atomic<bool>*) const override
