@@ -19,6 +19,7 @@ SWITCH_TARGET_MS = 16.0
 CLI_MODELS_TARGET_MS = 300.0
 FIRST_PAINT_TARGET_MS = 1000.0
 LOAD_TARGET_MS = {"resnet50": 500.0}
+BATCH_TARGET = 0.9  # folder batch throughput / raw batched forward throughput
 NAMES = {"resnet18": "ResNet-18", "resnet50": "ResNet-50", "mobilenet_v3_large": "MobileNet V3 Large",
          "convnext_tiny": "ConvNeXt-Tiny", "efficientnet_b3": "EfficientNet-B3"}
 
@@ -230,6 +231,58 @@ def quiet_section(results, model, common, lines, summary):
                     load if load_target else None, load_target, switch))
 
 
+def throughput(cpp, prefix):
+    """Images per second of `prefix`'s runs (median, spread)."""
+    return Stat([run["items_per_second"] for run in cpp.find(prefix) if run.get("items_per_second")])
+
+
+def rate_text(stat):
+    if not stat:
+        return "–"
+    text = "%.1f images/s" % stat.median
+    if stat.spread is not None and len(stat.values) > 1:
+        text += " (±%.0f %%)" % (50 * stat.spread)
+    return text
+
+
+def batch_section(results, models, env, lines, targets):
+    """Folder batch throughput against the raw batched forward, per model; appends the target rows to `targets`."""
+    rows = []
+    for model in models:
+        size = env.get("batch_%s_size" % model)
+        cpp = Cpp(results, "cpp_batch_%s" % model)
+        if not size or not cpp.runs:
+            continue
+        raw = throughput(cpp, "BM_BatchedForward/%s/%s" % (model, size))
+        streams = throughput(cpp, "BM_BatchedForwardStreams/%s/%s" % (model, size))
+        whole = throughput(cpp, "BM_BatchRunner/%s/%s" % (model, size))
+        share = whole.median / raw.median if whole and raw else None
+        share_streams = whole.median / streams.median if whole and streams else None
+        best = max([s for s in (raw, streams) if s], key=lambda s: s.median, default=None)
+        share_best = whole.median / best.median if whole and best else None
+        rows.append("| %s | %s | %s | %s | %s | **%s** | %s | %s |" % (
+            NAMES.get(model, model), size, rate_text(raw), rate_text(streams), rate_text(whole),
+            ratio_text(share), ratio_text(share_streams), met(share >= BATCH_TARGET if share else None)))
+        targets.append("| %s: folder batch ≥ %g× the raw batched forward (batch %s) | %s%s | %s |"
+                       % (NAMES.get(model, model), BATCH_TARGET, size, ratio_text(share), disturbed(raw, whole),
+                          met(share >= BATCH_TARGET if share else None)))
+    if not rows:
+        return
+    lines += ["", "## Folder batches", "",
+              "Images per second, median over %s rounds (one repetition of each benchmark in turn). Raw batched "
+              "forward: `BM_BatchedForward`, the model's registry batch size of one preprocessed photo through "
+              "`Analyzer::classify` on all the threads, nothing else. Side by side: `BM_BatchedForwardStreams`, one "
+              "such pass per thread at once, one thread each (the other arrangement a batch may choose). Whole "
+              "batch: `BM_BatchRunner`, 96 different 640×480 JPEG files read, hashed, decoded, thumbnailed, "
+              "preprocessed, classified and recorded to records.jsonl by `BatchRunner` with the real engine (no "
+              "result cache, no reports), `prepare()` included. Load average before: %s; after: %s."
+              % (env.get("batch_rounds", "3"), env.get("batch_load_before", "?"), env.get("batch_load_after", "?")),
+              "",
+              "| model | batch | raw batched forward | passes side by side | whole batch | whole / raw | "
+              "whole / side by side | target ≥ %g× raw |" % BATCH_TARGET,
+              "|---|---|---|---|---|---|---|---|"] + rows
+
+
 def busy_threads_text(threads):
     """How many threads ConvLens ran with beside the busy process."""
     if threads == "0":
@@ -365,7 +418,11 @@ def main():
         if load_target:
             lines.append("| %s load from a local file ≤ %g s | %s | %s |"
                          % (name, load_target / 1000, ms_text(load), met(load.median <= load_target if load else None)))
-    lines += ["", "## Per model", ""] + body
+    batch_lines = []
+    batch_targets = []
+    batch_section(args.results, models, env, batch_lines, batch_targets)
+    lines += batch_targets
+    lines += ["", "## Per model", ""] + body + batch_lines
 
     if round_files(args.results, "cpp_busy_common"):
         lines += ["", "## Beside a competing busy process", "",

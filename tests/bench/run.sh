@@ -6,11 +6,12 @@
 #
 #   tests/bench/run.sh [BUILD_DIR] [--threads N] [--repetitions N] [--min-time S] [--models a,b,...]
 #                      [--busy | --no-busy] [--busy-models a,b] [--busy-repetitions N] [--busy-threads N]
-#                      [--no-scorecam]
+#                      [--no-scorecam] [--batch-rounds N]
 #                      [--out FILE] [--results DIR]
 #
 # --repetitions: rounds per model (default 5; more, up to twice that, while the medians still move by > 5 %).
 # Score-CAM (hundreds of masked forward passes) is timed once per model; --no-scorecam skips it.
+# --batch-rounds: rounds of the folder-batch throughput benchmarks per model (default 3; 0 skips them).
 #
 # Builds nothing: BUILD_DIR (default build/release) must hold tests/bench/convlens_bench and app/convlens-cli
 # (`cmake --build BUILD_DIR --target convlens_bench`) and the seeded checkpoints of `ctest -R fixture.models`
@@ -32,6 +33,7 @@ BUSY=1
 BUSY_MODELS=
 BUSY_THREADS=0
 SCORECAM=1
+BATCH_ROUNDS=3
 OUT=$ROOT/BENCHMARKS.md
 RESULTS=
 PYTHON=/usr/bin/python3
@@ -48,9 +50,10 @@ while [ $# -gt 0 ]; do
         --busy-models) BUSY_MODELS=$2; shift ;;
         --busy-threads) BUSY_THREADS=$2; shift ;;
         --no-scorecam) SCORECAM=0 ;;
+        --batch-rounds) BATCH_ROUNDS=$2; shift ;;
         --out) OUT=$2; shift ;;
         --results) RESULTS=$2; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         -*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) BUILD=$(cd "$1" && pwd) ;;
     esac
@@ -88,6 +91,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
     echo "threads=$THREADS"
     echo "busy_threads=$BUSY_THREADS"
     echo "repetitions=$REPETITIONS"
+    echo "batch_rounds=$BATCH_ROUNDS"
     echo "min_time=$MIN_TIME"
     echo "models_dir=$CONVLENS_BENCH_MODELS"
     echo "bench=$BENCH"
@@ -153,6 +157,27 @@ run_pass() {
 : > "$RESULTS/commands.txt"
 run_pass quiet 'Load|Preprocess|BareForward|FirstOverlay|FullAnalysis|SameWork|CacheHit|SwitchView' \
     'gradcam|gradcampp|xgradcam|layercam|hirescam|eigencam|guided|guidedgradcam' "$MODELS" "$REPETITIONS"
+
+# Folder batches: the raw batched forward at the model's registry batch size (one pass on all threads, and one pass
+# per thread side by side, one thread each) against the whole batch (96 JPEG files read, decoded, preprocessed,
+# classified, recorded). Rounds of one repetition of each in turn.
+registry_batch_size() {
+    "$PYTHON" -c 'import sys, yaml
+for m in yaml.safe_load(open(sys.argv[1]))["models"]:
+    if m["id"] == sys.argv[2]:
+        print(m.get("batch_size", 8))' "$ROOT/model_registry.yaml" "$1"
+}
+if [ "$BATCH_ROUNDS" -gt 0 ]; then
+    echo "batch_load_before=$(loadavg)" >> "$RESULTS/environment.txt"
+    for model in ${MODELS//,/ }; do
+        size=$(registry_batch_size "$model")
+        echo "batch_${model}_size=$size" >> "$RESULTS/environment.txt"
+        for round in $(seq 1 "$BATCH_ROUNDS"); do
+            bench "batch_${model}_r$round" "^BM_(BatchedForward|BatchedForwardStreams|BatchRunner)/$model/$size/" 1
+        done
+    done
+    echo "batch_load_after=$(loadavg)" >> "$RESULTS/environment.txt"
+fi
 
 if [ "$BUSY" = 1 ]; then
     yes > /dev/null &
