@@ -190,48 +190,46 @@ void runSideBySide(QThreadPool* helpers, int count, const std::function<void(int
 // How a model's passes of a chunk run: side by side, one thread each (streams), or one after another on all the
 // inference threads. Which is faster depends on the network, the batch size and the machine (two cores: MobileNet
 // V3 Large 25 % faster side by side, ConvNeXt-Tiny at 16 images 10 % slower, tests/bench/RESULTS.md), so both are
-// tried on a model's first chunks, each once untimed (its kernels are set up) and once timed, and the faster kept;
-// the choice is remembered for the process (model, batch size, streams), so a second batch starts with it.
+// tried on a model's first full chunks, each once untimed (its kernels are set up) and once timed, and the faster
+// kept. One per process and key (model, weights, batch size, streams): a batch goes on where an earlier one in the
+// same process left the trial, and one after a decision starts with it. Any thread.
 class Arrangement {
 public:
-    explicit Arrangement(std::string key) : mKey(std::move(key))
+    static std::shared_ptr<Arrangement> forKey(const std::string& key)
     {
-        std::lock_guard lock(rememberedMutex());
-        const auto found = remembered().find(mKey);
-        if (found != remembered().end())
-            mDecided = found->second;
+        static std::mutex mutex;
+        static std::map<std::string, std::shared_ptr<Arrangement>> all;
+        std::lock_guard lock(mutex);
+        auto& arrangement = all[key];
+        if (!arrangement)
+            arrangement = std::make_shared<Arrangement>();
+        return arrangement;
     }
 
     // Whether the next full chunk runs side by side.
-    bool sideBySide() const { return mDecided ? *mDecided : (mTrials == 0 || mTrials == 2); }
-
-    // A full chunk (one pass per stream) took `ms` for `images` images in the arrangement sideBySide() gave.
-    void record(double ms, int images)
+    bool sideBySide() const
     {
-        if (mDecided || images <= 0)
+        std::lock_guard lock(mMutex);
+        return next();
+    }
+
+    // A full chunk (one pass per stream) in the arrangement `sideBySide` took `ms` for `images` images; ignored when
+    // the trial has moved on meanwhile (another batch of the same key).
+    void record(bool sideBySide, double ms, int images)
+    {
+        std::lock_guard lock(mMutex);
+        if (mDecided || images <= 0 || sideBySide != next())
             return;
         if (mTrials >= 2)
-            mPerImage[sideBySide() ? 1 : 0] = ms / images;
-        if (++mTrials < 4)
-            return;
-        mDecided = mPerImage[1] < mPerImage[0];
-        std::lock_guard lock(rememberedMutex());
-        remembered()[mKey] = *mDecided;
+            mPerImage[sideBySide ? 1 : 0] = ms / images;
+        if (++mTrials == 4)
+            mDecided = mPerImage[1] < mPerImage[0];
     }
 
 private:
-    static std::mutex& rememberedMutex()
-    {
-        static std::mutex mutex;
-        return mutex;
-    }
-    static std::map<std::string, bool>& remembered()
-    {
-        static std::map<std::string, bool> choices;
-        return choices;
-    }
+    bool next() const { return mDecided ? *mDecided : (mTrials == 0 || mTrials == 2); }
 
-    std::string mKey;
+    mutable std::mutex mMutex;
     int mTrials = 0;                   // 0, 1: untimed (side by side, then one after another); 2, 3: timed
     double mPerImage[2] = {0.0, 0.0};  // ms per image: one after another, side by side
     std::optional<bool> mDecided;
@@ -292,7 +290,7 @@ struct BatchRunner::State {
     std::vector<std::optional<GroundTruth>> truths;
     std::vector<std::string> weightsIdentity;
     std::vector<int> batchSizes;
-    std::map<std::pair<int, int>, Arrangement> arrangements;  // (model, streams) → how its passes run
+    std::map<std::pair<int, int>, std::shared_ptr<Arrangement>> arrangements;  // (model, streams) → its passes
 
     QThreadPool decoders;
     std::deque<std::shared_ptr<DecodeSlot>> ahead;  // the files handed to the decoders, in `pending` order
@@ -683,9 +681,11 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
             std::vector<double> passMs(std::size_t(passes), 0.0);
             Arrangement* arrangement = nullptr;
             if (streams > 1 && mPlan.options.streams == 0) {
-                const std::string key = model.spec.id + "|" + s.weightsIdentity[std::size_t(m)] + "|" +
-                                        std::to_string(size) + "|" + std::to_string(streams);
-                arrangement = &s.arrangements.try_emplace({m, streams}, key).first->second;
+                auto& kept = s.arrangements[{m, streams}];
+                if (!kept)
+                    kept = Arrangement::forKey(model.spec.id + "|" + s.weightsIdentity[std::size_t(m)] + "|" +
+                                               std::to_string(size) + "|" + std::to_string(streams));
+                arrangement = kept.get();
             }
             const bool sideBySide = streams > 1 && (!arrangement || arrangement->sideBySide());
             QElapsedTimer chunkTimer;
@@ -706,7 +706,7 @@ Expected<std::vector<BatchRecord>> BatchRunner::step(const std::atomic<bool>* ca
                 passMs[std::size_t(pass)] = msSince(timer);
             });
             if (arrangement && passes == streams && compute.size() == std::size_t(passes) * size)
-                arrangement->record(msSince(chunkTimer), int(compute.size()));
+                arrangement->record(sideBySide, msSince(chunkTimer), int(compute.size()));
             for (int pass = 0; pass < passes && stopped; ++pass) {
                 const std::size_t start = std::size_t(pass) * size;
                 const std::size_t end = std::min(compute.size(), start + size);

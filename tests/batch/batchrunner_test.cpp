@@ -5,6 +5,7 @@
 #include "core/registry/modelregistry.h"
 
 #include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QTemporaryDir>
 
@@ -240,13 +241,13 @@ TEST_F(BatchRunnerTest, TheFasterArrangementOfThePassesIsKept)
         image.fill(QColor(i * 3, 60, 90));
         ASSERT_TRUE(image.save(QStringLiteral("%1/img%2.png").arg(folder).arg(i, 2, 10, QLatin1Char('0'))));
     }
-    const auto run = [&](const QString& out, int oneThreadPassMs, int batchSize) {
+    const auto run = [&](const QString& out, int oneThreadPassMs, int batchSize, const QString& input = {}) {
         auto backend = std::make_shared<StandInBackend>();
         backend->inference = 2;
         backend->passMs = 15;
         backend->oneThreadPassMs = oneThreadPassMs;
         BatchPlan p = plan(out, batchSize);
-        p.inputs = {folder};
+        p.inputs = {input.isEmpty() ? folder : input};
         p.models = {mModels.front()};
         BatchRunner runner(backend, nullptr, p);
         EXPECT_TRUE(runner.prepare());
@@ -266,6 +267,17 @@ TEST_F(BatchRunnerTest, TheFasterArrangementOfThePassesIsKept)
     // The choice is remembered: a second batch of the same model and batch size tries nothing.
     auto again = run(QStringLiteral("again"), 45, 2);
     EXPECT_EQ(again->threadsAsked, (std::set<int>{0}));
+
+    // Batches too short to finish the trial (two full chunks of 3 + 3 images each) go on where the last one left
+    // it: the second decides, the third tries nothing.
+    const QString few = mDir.filePath(QStringLiteral("few"));
+    QDir().mkpath(few);
+    for (int i = 0; i < 12; ++i)
+        ASSERT_TRUE(QFile::copy(QStringLiteral("%1/img%2.png").arg(folder).arg(i, 2, 10, QLatin1Char('0')),
+                                QStringLiteral("%1/img%2.png").arg(few).arg(i, 2, 10, QLatin1Char('0'))));
+    EXPECT_EQ(run(QStringLiteral("few1"), 45, 3, few)->threadsAsked, (std::set<int>{0, 1}));
+    EXPECT_EQ(run(QStringLiteral("few2"), 45, 3, few)->lastThreads, 0);
+    EXPECT_EQ(run(QStringLiteral("few3"), 45, 3, few)->threadsAsked, (std::set<int>{0}));
 }
 
 TEST_F(BatchRunnerTest, ACancelledChunkKeepsItsRecordsAndResumeDoesOnlyTheRest)
