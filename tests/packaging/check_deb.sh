@@ -36,7 +36,7 @@ step "package fields"
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || fail "Version is $(dpkg-deb -f "$deb" Version), not $version"
 [ "$(dpkg-deb -f "$deb" Section)" = science ] || fail "Section is not science"
 depends=$(dpkg-deb -f "$deb" Depends)
-for package in libopenblas0-pthread qt6-image-formats-plugins libqt6gui6 libtorch libyaml-cpp; do
+for package in libopenblas0-pthread qt6-image-formats-plugins libqt6gui6 libtorch libyaml-cpp libjpeg62-turbo libssl3; do
     grep -q "$package" <<<"$depends" || fail "Depends lacks $package: $depends"
 done
 
