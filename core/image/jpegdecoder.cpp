@@ -168,41 +168,16 @@ QImage upright(const QImage& stored, int orientation)
     QImage out(turned ? h : w, turned ? w : h, QImage::Format_RGB888);
     if (out.isNull())
         return out;
+    // Output (x, y) reads source (u, v) = (x, y), or (y, x) when turned a quarter, each mirrored where flipped.
+    const bool flipX = orientation == 2 || orientation == 3 || orientation == 7 || orientation == 8;
+    const bool flipY = orientation == 3 || orientation == 4 || orientation == 6 || orientation == 7;
     for (int y = 0; y < out.height(); ++y) {
         uchar* o = out.scanLine(y);
         for (int x = 0; x < out.width(); ++x) {
-            int sx = x;
-            int sy = y;
-            switch (orientation) {
-                case 2:
-                    sx = w - 1 - x;
-                    break;
-                case 3:
-                    sx = w - 1 - x;
-                    sy = h - 1 - y;
-                    break;
-                case 4:
-                    sy = h - 1 - y;
-                    break;
-                case 5:
-                    sx = y;
-                    sy = x;
-                    break;
-                case 6:
-                    sx = y;
-                    sy = h - 1 - x;
-                    break;
-                case 7:
-                    sx = w - 1 - y;
-                    sy = h - 1 - x;
-                    break;
-                case 8:
-                    sx = w - 1 - y;
-                    sy = x;
-                    break;
-                default:
-                    break;
-            }
+            const int u = turned ? y : x;
+            const int v = turned ? x : y;
+            const int sx = flipX ? w - 1 - u : u;
+            const int sy = flipY ? h - 1 - v : v;
             std::memcpy(o + 3 * x, stored.constScanLine(sy) + 3 * sx, 3);
         }
     }

@@ -32,6 +32,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 
 namespace {
@@ -85,20 +86,36 @@ void resetPeakRss()
         clear.write("5");
 }
 
-void BM_BatchedForward(benchmark::State& state, const std::string& id)
+// What the batched-forward benchmarks share: the bench's threads, the model's analyzer (none, and the benchmark
+// skipped, when it cannot be built) and state.range(0) copies of one preprocessed photo.
+struct ForwardSetup {
+    std::optional<Analyzer> analyzer;
+    std::vector<PreprocessedImage> images;
+};
+ForwardSetup forwardSetup(benchmark::State& state, const std::string& id)
 {
     bench::applyBenchThreads();
+    ForwardSetup setup;
     const ModelSpec* spec = findSpec(id);
     auto analyzer = spec ? Analyzer::create(*spec, {}) : Expected<Analyzer>(makeError(ErrorKind::BadInput, id));
     if (!analyzer) {
         state.SkipWithError(analyzer.message().c_str());
-        return;
+        return setup;
     }
+    setup.analyzer.emplace(std::move(*analyzer));
+    setup.images.assign(std::size_t(state.range(0)), preprocess(photo(1), spec->preprocess));
+    return setup;
+}
+
+void BM_BatchedForward(benchmark::State& state, const std::string& id)
+{
+    ForwardSetup setup = forwardSetup(state, id);
+    if (!setup.analyzer)
+        return;
     const int batch = int(state.range(0));
-    const std::vector<PreprocessedImage> images(std::size_t(batch), preprocess(photo(1), spec->preprocess));
-    analyzer->classify(images, 5, {});  // warm-up: oneDNN picks its kernels for this shape
+    setup.analyzer->classify(setup.images, 5, {});  // warm-up: oneDNN picks its kernels for this shape
     for (auto _ : state)
-        benchmark::DoNotOptimize(analyzer->classify(images, 5, {}));
+        benchmark::DoNotOptimize(setup.analyzer->classify(setup.images, 5, {}));
     state.SetItemsProcessed(state.iterations() * batch);
     state.SetLabel(std::to_string(inferenceThreads()) + " threads, batch " + std::to_string(batch));
 }
@@ -107,19 +124,13 @@ void BM_BatchedForward(benchmark::State& state, const std::string& id)
 // side by side, each on one thread. items/s is the ceiling of that arrangement.
 void BM_BatchedForwardStreams(benchmark::State& state, const std::string& id)
 {
-    bench::applyBenchThreads();
-    const ModelSpec* spec = findSpec(id);
-    auto analyzer = spec ? Analyzer::create(*spec, {}) : Expected<Analyzer>(makeError(ErrorKind::BadInput, id));
-    if (!analyzer) {
-        state.SkipWithError(analyzer.message().c_str());
+    ForwardSetup setup = forwardSetup(state, id);
+    if (!setup.analyzer)
         return;
-    }
-    const int batch = int(state.range(0));
     const int streams = std::max(1, inferenceThreads());
-    const std::vector<PreprocessedImage> images(std::size_t(batch), preprocess(photo(1), spec->preprocess));
     const auto pass = [&] {
         const ThisThreadInferenceThreads one(1);
-        benchmark::DoNotOptimize(analyzer->classify(images, 5, {}));
+        benchmark::DoNotOptimize(setup.analyzer->classify(setup.images, 5, {}));
     };
     const auto round = [&] {
         std::vector<std::thread> others;
@@ -132,6 +143,7 @@ void BM_BatchedForwardStreams(benchmark::State& state, const std::string& id)
     round();  // warm-up
     for (auto _ : state)
         round();
+    const int batch = int(state.range(0));
     state.SetItemsProcessed(state.iterations() * batch * streams);
     state.SetLabel(std::to_string(streams) + " passes of batch " + std::to_string(batch) +
                    " side by side, 1 thread each");
