@@ -6,11 +6,12 @@
 #
 #   tests/bench/run.sh [BUILD_DIR] [--threads N] [--repetitions N] [--min-time S] [--models a,b,...]
 #                      [--busy | --no-busy] [--busy-models a,b] [--busy-repetitions N] [--busy-threads N]
-#                      [--no-scorecam] [--batch-rounds N]
+#                      [--no-scorecam | --scorecam-models a,b] [--batch-rounds N]
 #                      [--out FILE] [--results DIR]
 #
 # --repetitions: rounds per model (default 5; more, up to twice that, while the medians still move by > 5 %).
-# Score-CAM (hundreds of masked forward passes) is timed once per model; --no-scorecam skips it.
+# Score-CAM (hundreds of masked forward passes) is timed once per model (--scorecam-models: only these);
+# --no-scorecam skips it. Faster Score-CAM is timed with the other methods.
 # --batch-rounds: rounds of the folder-batch throughput benchmarks per model (default 3; 0 skips them).
 #
 # Builds nothing: BUILD_DIR (default build/release) must hold tests/bench/convlens_bench and app/convlens-cli
@@ -50,16 +51,18 @@ while [ $# -gt 0 ]; do
         --busy-models) BUSY_MODELS=$2; shift ;;
         --busy-threads) BUSY_THREADS=$2; shift ;;
         --no-scorecam) SCORECAM=0 ;;
+        --scorecam-models) SCORECAM_MODELS=$2; shift ;;
         --batch-rounds) BATCH_ROUNDS=$2; shift ;;
         --out) OUT=$2; shift ;;
         --results) RESULTS=$2; shift ;;
-        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         -*) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
         *) BUILD=$(cd "$1" && pwd) ;;
     esac
     shift
 done
 BUSY_MODELS=${BUSY_MODELS:-$MODELS}
+SCORECAM_MODELS=${SCORECAM_MODELS:-$MODELS}
 RESULTS=${RESULTS:-$BUILD/bench-results}
 BENCH=$BUILD/tests/bench/convlens_bench
 export CONVLENS_BENCH_MODELS=${CONVLENS_BENCH_MODELS:-$BUILD/fixtures/models}
@@ -147,7 +150,7 @@ run_pass() {
             round=$(( round + 1 ))
         done
         echo "${prefix}_${model}_rounds=$round" >> "$RESULTS/environment.txt"
-        if [ "$prefix" = quiet ] && [ "$SCORECAM" = 1 ]; then
+        if [ "$prefix" = quiet ] && [ "$SCORECAM" = 1 ] && [[ ",$SCORECAM_MODELS," == *",$model,"* ]]; then
             bench "${prefix}_${model}_scorecam" "^BM_CamMethod/$model/scorecam(/|\$)" 1
         fi
     done
@@ -156,7 +159,7 @@ run_pass() {
 
 : > "$RESULTS/commands.txt"
 run_pass quiet 'Load|Preprocess|BareForward|FirstOverlay|FullAnalysis|SameWork|CacheHit|SwitchView' \
-    'gradcam|gradcampp|xgradcam|layercam|hirescam|eigencam|guided|guidedgradcam' "$MODELS" "$REPETITIONS"
+    'gradcam|gradcampp|xgradcam|layercam|hirescam|eigencam|guided|guidedgradcam|fasterscorecam' "$MODELS" "$REPETITIONS"
 
 # Folder batches: the raw batched forward at the model's registry batch size (one pass on all threads, and one pass
 # per thread side by side, one thread each) against the whole batch (96 JPEG files read, decoded, preprocessed,
