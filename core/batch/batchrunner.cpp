@@ -130,8 +130,7 @@ public:
     Decoded take()
     {
         runIfUnclaimed();
-        std::unique_lock lock(mMutex);
-        mFinished.wait(lock, [this] { return mDone; });
+        waitUntilDone();
         return std::move(mResult);
     }
 
@@ -139,13 +138,17 @@ public:
     // thread that has.
     void abandon()
     {
-        if (!mClaimed.exchange(true))
-            return;
+        if (mClaimed.exchange(true))
+            waitUntilDone();
+    }
+
+private:
+    void waitUntilDone()
+    {
         std::unique_lock lock(mMutex);
         mFinished.wait(lock, [this] { return mDone; });
     }
 
-private:
     const int mIndex;
     const BatchFile mFile;
     const std::vector<PreprocessSpec> mGroups;

@@ -24,9 +24,9 @@ int inferenceThreads();
 
 // Makes the calling thread use the count set by setInferenceThreads(), or its ThisThreadInferenceThreads count
 // (at::set_num_threads when the thread's own count differs; nothing until a count is set); an automatic count is
-// chosen here, from the load other programs
-// put on the cores since the last inference. Every inference entry point (Predictor::predict, Analyzer::analyze,
-// AnalysisEngine::run, describeNetwork) calls it first. Returns the count now in effect on the calling thread.
+// chosen here, from the load other programs put on the cores since the last inference. Every inference entry point
+// (Predictor::predict, Analyzer::analyze, AnalysisEngine::run, describeNetwork) calls it first. Returns the count now
+// in effect on the calling thread.
 int applyInferenceThreads();
 
 // For the calling thread, while the object lives: every inference on it uses `count` intra-op threads (count > 0)

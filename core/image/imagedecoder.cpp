@@ -1,5 +1,6 @@
 #include "core/image/imagedecoder.h"
 
+#include "core/image/decodemessages.h"
 #include "core/image/imagefile.h"
 #include "core/image/jpegdecoder.h"
 
@@ -23,6 +24,8 @@
 namespace convlens {
 namespace {
 
+using decodemessages::dimensions;
+
 Error fail(const QString& name, const QString& problem)
 {
     return makeError(ErrorKind::BadInput, (name + QStringLiteral(": ") + problem).toStdString());
@@ -42,11 +45,6 @@ QString fileSize(qint64 bytes)
 QString megapixels(qint64 pixels)
 {
     return QString::number(static_cast<double>(pixels) / 1e6, 'g', 6) + QStringLiteral(" MP");
-}
-
-QString dimensions(qint64 width, qint64 height)
-{
-    return QString::number(width) + QChar(0x00D7) + QString::number(height);
 }
 
 // QImageReader's allocation limit is process-wide. The header check below is the real guard; the limit is a
@@ -388,17 +386,9 @@ Expected<QImage> decodeWithin(const QByteArray& bytes, const QByteArray& format,
             thread.detach();
     }
     if (!inTime)
-        return makeError(ErrorKind::BadInput,
-                         QStringLiteral("decoding the %1 image took longer than %2 s; the file is corrupt or made to "
-                                        "stall the decoder")
-                             .arg(QString::fromLatin1(format.toUpper()))
-                             .arg(budgetMs / 1000.0, 0, 'g', 3)
-                             .toStdString());
+        return makeError(ErrorKind::BadInput, decodemessages::tooSlow(format, budgetMs).toStdString());
     if (job->image.isNull())
-        return makeError(ErrorKind::BadInput,
-                         QStringLiteral("could not decode the %1 image (%2); the file is truncated or corrupt")
-                             .arg(QString::fromLatin1(format.toUpper()), job->error)
-                             .toStdString());
+        return makeError(ErrorKind::BadInput, decodemessages::undecodable(format, job->error).toStdString());
     return std::move(job->image);
 }
 
@@ -414,7 +404,7 @@ Expected<QImage> decodeImageData(const QByteArray& bytes, const QString& name, c
                               .arg(fileSize(bytes.size()), fileSize(limits.maxFileBytes)));
     }
     // Most photos are JPEGs that libjpeg can decode straight into RGB888 (jpegdecoder.h); the rest go through Qt.
-    if (bytes.startsWith("\xff\xd8\xff")) {
+    if (hasSignatureOf(bytes, "jpeg")) {
         if (const QString problem = structuralProblem(bytes, "jpeg"); !problem.isEmpty())
             return fail(name, problem);
         if (std::optional<Expected<QImage>> direct = decodeJpeg(bytes, limits)) {

@@ -1,5 +1,7 @@
 #include "core/image/jpegdecoder.h"
 
+#include "core/image/decodemessages.h"
+
 #include <QString>
 
 #include <algorithm>
@@ -249,22 +251,16 @@ std::optional<Expected<QImage>> decodeJpeg(const QByteArray& bytes, const Decode
                 return std::nullopt;
             case Outcome::NoMemory:
                 return Expected<QImage>(makeError(
-                    ErrorKind::BadInput, QStringLiteral("not enough memory to decode the %1%2%3 pixels of the image")
-                                             .arg(decode->info.output_width)
-                                             .arg(QChar(0x00D7))
-                                             .arg(decode->info.output_height)
-                                             .toStdString()));
+                    ErrorKind::BadInput,
+                    QStringLiteral("not enough memory to decode the %1 pixels of the image")
+                        .arg(decodemessages::dimensions(decode->info.output_width, decode->info.output_height))
+                        .toStdString()));
             case Outcome::Failed:
-                if (decode->error.late)
-                    return Expected<QImage>(makeError(
-                        ErrorKind::BadInput, QStringLiteral("decoding the JPEG image took longer than %1 s; the file "
-                                                            "is corrupt or made to stall the decoder")
-                                                 .arg(limits.decodeMilliseconds / 1000.0, 0, 'g', 3)
-                                                 .toStdString()));
                 return Expected<QImage>(
                     makeError(ErrorKind::BadInput,
-                              QStringLiteral("could not decode the JPEG image (%1); the file is truncated or corrupt")
-                                  .arg(QString::fromLocal8Bit(decode->error.message))
+                              (decode->error.late
+                                   ? decodemessages::tooSlow("jpeg", limits.decodeMilliseconds)
+                                   : decodemessages::undecodable("jpeg", QString::fromLocal8Bit(decode->error.message)))
                                   .toStdString()));
             case Outcome::Decoded:
                 break;
