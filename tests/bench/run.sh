@@ -158,7 +158,7 @@ run_pass() {
 }
 
 : > "$RESULTS/commands.txt"
-run_pass quiet 'Load|Preprocess|BareForward|FirstOverlay|FullAnalysis|SameWork|CacheHit|SwitchView' \
+run_pass quiet 'Load|Preprocess|BareForward|FirstOverlay|SwitchCamLayer|FullAnalysis|SameWork|CacheHit|SwitchView' \
     'gradcam|gradcampp|xgradcam|layercam|hirescam|eigencam|guided|guidedgradcam|fasterscorecam' "$MODELS" "$REPETITIONS"
 
 # Folder batches: the raw batched forward at the model's registry batch size (one pass on all threads, and one pass
