@@ -111,7 +111,7 @@ public:
     // Images decoded so far: the one decoded last is kept (by the sha256 of its bytes) for the next request.
     long long imageDecodes() const;
 
-    struct Pool;  // ModelPool<Analyzer>, defined in the .cpp
+    struct Pool;  // what every copy shares: ModelPool<Analyzer> and the image decoded last; defined in the .cpp
 
 private:
     // The image of `bytes` (sha256 `sha256`, named `name` in messages) as RGB888: the kept one when it is the image

@@ -60,6 +60,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 
 namespace {
 
@@ -250,47 +252,68 @@ void BM_BareForward(benchmark::State& state, const std::string& id)
                      std::to_string(photos.size()) + " photos");
 }
 
-// Time from the call to the first overlay's pixels. With partial results the analysis is cancelled there (what
-// follows is not on the user's path to the first picture); without, the whole Grad-CAM analysis is the bound.
-// When `stageMs` is set, the analyzer's stage timings up to the first overlay are added to it, with "overlay" (the
-// overlay's rendering) and "other" (what the stages' timings do not cover: the call, the partial result's hand-over).
+// One analysis timed from its start to its first overlay's pixels: shown() is the partial-result callback's body
+// (the first call renders the overlay and asks the analysis to stop: what follows is not on the user's path to
+// the first picture). When `stageMs` is set, the stage timings up to the first overlay are added to it, with
+// "overlay" (the overlay's rendering) and under `otherName` what the stages' timings do not cover (the call, the
+// partial result's hand-over; for the engine also reading and hashing the file).
+struct FirstOverlayTimer {
+    FirstOverlayTimer(std::map<std::string, double>* stageMs, std::string otherName)
+        : stageMs(stageMs), otherName(std::move(otherName))
+    {
+    }
+
+    void shown(const AnalysisResult& soFar)
+    {
+        if (shownAt)
+            return;
+        const auto partial = Clock::now();
+        benchmark::DoNotOptimize(overlayOf(soFar));
+        shownAt = Clock::now();
+        cancel = true;
+        if (!stageMs)
+            return;
+        double staged = 0.0;
+        for (const auto& [stage, ms] : soFar.timingsMs) {
+            (*stageMs)[stage] += ms;
+            if (stage != "forward reused")  // what the kept pass once took, not time spent now
+                staged += ms;
+        }
+        (*stageMs)["overlay"] += std::chrono::duration<double, std::milli>(*shownAt - partial).count();
+        (*stageMs)[otherName] += std::chrono::duration<double, std::milli>(partial - start).count() - staged;
+    }
+
+    // Seconds from the start to the first overlay; -1 when none was shown.
+    double seconds() const { return shownAt ? std::chrono::duration<double>(*shownAt - start).count() : -1.0; }
+
+    std::map<std::string, double>* stageMs;
+    std::string otherName;
+    const Clock::time_point start = Clock::now();
+    std::atomic<bool> cancel{false};
+    std::optional<Clock::time_point> shownAt;
+};
+
+// Time from the call to the first overlay's pixels (FirstOverlayTimer, the rest "other"). Without partial results
+// the whole Grad-CAM analysis is the bound.
 template <typename A>
 double secondsToFirstOverlay(const A& analyzer, const QImage& rgb, const AnalysisOptions& options,
                              std::map<std::string, double>* stageMs = nullptr)
 {
-    const auto start = Clock::now();
+    FirstOverlayTimer timer(stageMs, "other");
     if constexpr (DeliversPartial<A>) {
-        std::atomic<bool> cancel{false};
-        std::optional<Clock::time_point> shown;
-        auto done = analyzer.analyze(rgb, options, &cancel, {}, [&](const AnalysisResult& soFar) {
-            if (shown)
-                return;
-            const auto partial = Clock::now();
-            benchmark::DoNotOptimize(overlayOf(soFar));
-            shown = Clock::now();
-            cancel = true;
-            if (stageMs) {
-                double staged = 0.0;
-                for (const auto& [stage, ms] : soFar.timingsMs) {
-                    (*stageMs)[stage] += ms;
-                    if (stage != "forward reused")  // what the kept pass once took, not time spent now
-                        staged += ms;
-                }
-                (*stageMs)["overlay"] += std::chrono::duration<double, std::milli>(*shown - partial).count();
-                (*stageMs)["other"] += std::chrono::duration<double, std::milli>(partial - start).count() - staged;
-            }
-        });
-        if (!shown && done) {  // no partial call (a single stage): the result itself is the first one
+        auto done = analyzer.analyze(rgb, options, &timer.cancel, {},
+                                     [&](const AnalysisResult& soFar) { timer.shown(soFar); });
+        if (!timer.shownAt && done) {  // no partial call (a single stage): the result itself is the first one
             benchmark::DoNotOptimize(overlayOf(*done));
-            shown = Clock::now();
+            timer.shownAt = Clock::now();
         }
-        return shown ? std::chrono::duration<double>(*shown - start).count() : -1.0;
+        return timer.seconds();
     } else {
         auto done = analyzer.analyze(rgb, options);
         if (!done)
             return -1.0;
         benchmark::DoNotOptimize(overlayOf(*done));
-        return std::chrono::duration<double>(Clock::now() - start).count();
+        return std::chrono::duration<double>(Clock::now() - timer.start).count();
     }
 }
 
@@ -461,31 +484,13 @@ void BM_SwitchCamLayer(benchmark::State& state, const std::string& id)
         double seconds = 0.0;
         for (const std::string& layer : layers) {
             request.options.camLayer = layer;
-            std::atomic<bool> cancel{false};
-            std::optional<Clock::time_point> shown;
-            const auto start = Clock::now();
-            engine.run(request, &cancel, {}, [&](ResultPtr soFar) {
-                if (shown)
-                    return;
-                const auto partial = Clock::now();
-                benchmark::DoNotOptimize(overlayOf(*soFar));
-                shown = Clock::now();
-                cancel = true;
-                double staged = 0.0;
-                for (const auto& [stage, ms] : soFar->timingsMs) {
-                    stageMs[stage] += ms;
-                    if (stage != "forward reused")  // what the kept pass once took, not time spent now
-                        staged += ms;
-                }
-                stageMs["overlay"] += std::chrono::duration<double, std::milli>(*shown - partial).count();
-                stageMs["read, hash, decoded image"] +=
-                    std::chrono::duration<double, std::milli>(partial - start).count() - staged;
-            });
-            if (!shown) {
+            FirstOverlayTimer timer(&stageMs, "read, hash, decoded image");
+            engine.run(request, &timer.cancel, {}, [&](ResultPtr soFar) { timer.shown(*soFar); });
+            if (timer.seconds() < 0) {
                 state.SkipWithError("no partial result: the analysis failed");
                 return;
             }
-            seconds += std::chrono::duration<double>(*shown - start).count();
+            seconds += timer.seconds();
             ++switches;
         }
         state.SetIterationTime(seconds);
